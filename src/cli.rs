@@ -1,0 +1,314 @@
+//! The command line as clap sees it: raw flags, nothing resolved.
+//!
+//! `context::Context::resolve` turns these into settings once (source, namespaces, output format,
+//! palette); commands never read flags or the environment themselves.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// The name users type; kubectl finds the binary `kubectl-deny` and runs it as `kubectl deny`.
+pub const DISPLAY_NAME: &str = "kubectl deny";
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success (why: the flow is allowed)
+  1  why: the flow is blocked; list --exit-code: a namespace lacks default-deny
+  2  error: bad input, object not found, cluster unreachable or forbidden
+
+Examples:
+  kubectl deny why frontend db:5432            # explain one flow against the live cluster
+  kubectl deny why -f examples/ -n production deploy/web deploy/api:http
+  kubectl deny list                            # namespaces lacking default-deny
+  kubectl deny matrix -n prod --port 80        # who can reach whom
+  kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-deny",
+    bin_name = DISPLAY_NAME,
+    version = crate::version::SHORT,
+    long_version = crate::version::LONG,
+    about = "Make Kubernetes default-deny networking real: install it, explain it, audit it.",
+    long_about = "Make Kubernetes default-deny networking real.\n\n\
+        Installs a correct default-deny starter kit into namespaces, explains exactly why one pod \
+        can or cannot reach another against live cluster state (or manifest files), and lists the \
+        namespaces that are still open.",
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// kubectl's global flags; accepted before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Cluster")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Cluster")]
+    pub context: Option<String>,
+
+    /// The kubeconfig cluster to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Cluster")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Cluster")]
+    pub user: Option<String>,
+
+    /// Namespace for bare pod names and namespaced commands (repeatable where a command takes
+    /// several) [default: the context's namespace, then "default"]
+    #[arg(short = 'n', long = "namespace", global = true, value_name = "NS", action = ArgAction::Append, help_heading = "Cluster")]
+    pub namespaces: Vec<String>,
+
+    /// Work on all namespaces (ignores -n) where a command works on namespaces
+    #[arg(short = 'A', long, global = true, help_heading = "Cluster")]
+    pub all_namespaces: bool,
+
+    /// Read cluster state from manifests instead of a live cluster: a file, a directory
+    /// (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable
+    #[arg(short = 'f', long = "filename", global = true, value_name = "PATH", action = ArgAction::Append, help_heading = "Cluster")]
+    pub filenames: Vec<PathBuf>,
+
+    /// Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "0", help_heading = "Cluster")]
+    pub request_timeout: String,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", global = true, value_name = "FORMAT", help_heading = "Output")]
+    pub output: Option<OutputFormat>,
+
+    /// When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+}
+
+impl OutputFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Wide => "wide",
+            OutputFormat::Json => "json",
+            OutputFormat::Yaml => "yaml",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Why(WhyArgs),
+    Matrix(MatrixArgs),
+    List(ListArgs),
+    Init(InitArgs),
+    Completion(CompletionArgs),
+    Version(VersionArgs),
+}
+
+/// Explain why one flow is allowed or blocked.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Explain why traffic from FROM to TO is allowed or blocked by NetworkPolicies.\n\n\
+        Both sides must allow a flow: the source's egress and the destination's ingress. For each \
+        side the output names the policies that isolate the pod, the rule that allows the flow, \
+        or, when it is blocked, each isolating policy's nearest miss.",
+    after_help = "\
+Endpoints (FROM and TO):
+  NAME, NS/NAME, pod/NAME, NS/pod/NAME     a pod
+  deploy/NAME, sts/NAME, ds/NAME, ...      a workload, evaluated for its pods' labels
+  svc/NAME                                 (TO only) the Service's backends, at the target port
+  10.0.0.7, 2001:db8::7                    an IP address outside the cluster, or a node
+
+Port and protocol (on TO):
+  :5432, :http                             a number, or a named container port of the destination
+  /udp, /sctp                              the protocol (tcp when omitted; any case)
+  no port                                  which ports, if any, are allowed
+
+Exit status:
+  0 allowed, 1 blocked, 2 error
+
+Examples:
+  kubectl deny why frontend db:5432
+  kubectl deny why -n shop deploy/web svc/api
+  kubectl deny why web kube-system/coredns-5d78c9869d-x2x4v:53/udp
+  kubectl deny why -f examples/ -n production deploy/web deploy/api:http -o json"
+)]
+pub struct WhyArgs {
+    /// The source: a pod, a workload or an IP address
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// The destination, with an optional :PORT and /PROTOCOL
+    #[arg(value_name = "TO[:PORT][/PROTOCOL]")]
+    pub to: String,
+}
+
+/// Show who can reach whom, for many flows at once.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Show reachability between every pair of pods in the chosen namespaces.\n\n\
+        Every cell is the verdict `kubectl deny why` gives for that flow. Pods with identical \
+        namespace, labels and ports are grouped.",
+    after_help = "\
+Examples:
+  kubectl deny matrix -n prod --port 80 --port 53/udp
+  kubectl deny matrix -A -o json
+  kubectl deny matrix -f examples/ -n production"
+)]
+pub struct MatrixArgs {
+    /// A port to evaluate, PORT[/PROTOCOL] (repeatable) [default: each destination's declared
+    /// container ports]
+    #[arg(long = "port", value_name = "PORT[/PROTOCOL]", action = ArgAction::Append)]
+    pub ports: Vec<String>,
+}
+
+/// List namespaces lacking default-deny.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "List the namespaces that lack default-deny, per direction.\n\n\
+        States: deny (a policy selecting every pod isolates the direction, so pods created \
+        tomorrow are covered too), pods (every current pod is isolated, but nothing covers a new \
+        pod), partial (some pods isolated), none (no pod isolated), allow-all (isolated, but a \
+        rule allows every peer on every port).\n\n\
+        All namespaces are examined unless -n narrows the scope.",
+    after_help = "\
+Examples:
+  kubectl deny list
+  kubectl deny list --all -o wide
+  kubectl deny list --exit-code            # CI gate: exit 1 when a namespace lacks default-deny
+  kubectl deny list -f cluster-dump.yaml -o json"
+)]
+pub struct ListArgs {
+    /// Also list namespaces that have default-deny in both directions
+    #[arg(long)]
+    pub all: bool,
+
+    /// Exit 1 when any listed namespace lacks default-deny
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Print what would be applied; send nothing
+    Client,
+    /// Ask the API server to validate the change without persisting it
+    Server,
+    /// Apply for real (the default)
+    None,
+}
+
+/// Install the default-deny starter kit into namespaces.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Install the default-deny starter kit into namespaces: default-deny-all, \
+        allow-dns (egress to the cluster DNS pods on their real port), and \
+        allow-ingress-controller (ingress from the ingress controller's namespace).\n\n\
+        Allows are applied before the deny, so no namespace is left without DNS. Server-side \
+        apply with field manager kubectl-deny: running it twice changes nothing. A policy of the \
+        same name owned by someone else is reported as a conflict and never overwritten unless \
+        --force-conflicts is given. Nothing is ever deleted.",
+    after_help = "\
+Examples:
+  kubectl deny init -n prod --dry-run=server
+  kubectl deny init -A --exclude legacy --allow-monitoring monitoring
+  kubectl deny init -n prod -o yaml > networkpolicies.yaml   # GitOps: print, don't apply
+  kubectl deny init --kyverno > kyverno-default-deny.yaml"
+)]
+pub struct InitArgs {
+    /// With -A: a namespace to leave out (repeatable)
+    #[arg(long, value_name = "NS", action = ArgAction::Append)]
+    pub exclude: Vec<String>,
+
+    /// Allow kube-system, kube-public and kube-node-lease when named with -n
+    #[arg(long)]
+    pub include_system: bool,
+
+    /// The ingress controller's namespace, instead of detecting it
+    #[arg(long, value_name = "NS", conflicts_with = "no_ingress")]
+    pub ingress_namespace: Option<String>,
+
+    /// Leave out allow-ingress-controller
+    #[arg(long)]
+    pub no_ingress: bool,
+
+    /// Leave out allow-dns
+    #[arg(long)]
+    pub no_dns: bool,
+
+    /// Add allow-same-namespace: pods may talk to each other within the namespace
+    #[arg(long)]
+    pub allow_same_namespace: bool,
+
+    /// Add allow-apiserver: egress to the Kubernetes API server's endpoints at their real ports
+    #[arg(long)]
+    pub allow_apiserver: bool,
+
+    /// Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)
+    #[arg(long, value_name = "NS")]
+    pub allow_monitoring: Option<String>,
+
+    /// Take over policies of the same name owned by another field manager
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Only print (client) or only validate on the server (server); bare --dry-run means client
+    #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "client", default_value = "none", require_equals = true)]
+    pub dry_run: DryRun,
+
+    /// Print a Kyverno ClusterPolicy that generates the kit in every new namespace
+    #[arg(long)]
+    pub kyverno: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    /// How to install kubectl's plugin completion helper (kubectl_complete-deny)
+    Kubectl,
+}
+
+/// Print a shell completion script.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  source <(kubectl-deny completion bash)
+  kubectl-deny completion zsh > \"${fpath[1]}/_kubectl-deny\"
+  kubectl deny completion kubectl          # TAB after `kubectl deny` (kubectl 1.26+)")]
+pub struct CompletionArgs {
+    #[arg(value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// Print the version and git commit.
+#[derive(Debug, Args)]
+pub struct VersionArgs {}

@@ -1,0 +1,104 @@
+//! One file per subcommand, each with one `run` entry point. `main` parses, resolves the context
+//! once, dispatches, and maps the outcome to the exit status.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::context::{Context, Environment};
+use crate::error::Error;
+use crate::exit::Exit;
+
+pub mod version;
+
+/// The process entry point shared by the binary.
+pub fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let env = Environment::from_process();
+    let stdout = std::io::stdout();
+    let mut out = PipeSafe::new(std::io::BufWriter::new(stdout.lock()));
+    let exit = run(args, &env, &mut out, &mut std::io::stderr());
+    let _ = out.flush();
+    exit.into()
+}
+
+/// Parses `args` and runs the command, writing results to `out` and errors to `err`.
+pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; clap renders both kinds.
+            let exit = if e.use_stderr() { Exit::Error } else { Exit::Success };
+            let rendered = if e.use_stderr() { e.render().to_string() } else { e.render().to_string() };
+            let target: &mut dyn Write = if e.use_stderr() { err } else { out };
+            let _ = target.write_all(rendered.as_bytes());
+            return exit;
+        }
+    };
+    match dispatch(&cli, env, out) {
+        Ok(exit) => exit,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            Exit::Error
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write) -> Result<Exit, Error> {
+    let ctx = Context::resolve(&cli.global, env)?;
+    match &cli.command {
+        Command::Version(args) => version::run(&ctx, args, out),
+        Command::Why(_) | Command::Matrix(_) | Command::List(_) | Command::Init(_) | Command::Completion(_) => {
+            todo!("command not built yet")
+        }
+    }
+}
+
+/// A writer that treats a closed pipe as the end of output, not as an error: `kubectl deny why
+/// ... | head -1` still exits with the verdict's status.
+pub struct PipeSafe<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeSafe<W> {
+    pub fn new(inner: W) -> Self {
+        PipeSafe { inner, closed: false }
+    }
+}
+
+impl<W: Write> Write for PipeSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Maps a write failure to the command error (a closed pipe never reaches here: see `PipeSafe`).
+pub(crate) fn output_error(e: std::io::Error) -> Error {
+    Error::Output(e)
+}

@@ -1,0 +1,354 @@
+//! The snapshot: the cluster state the engine evaluates, as plain validated data.
+//!
+//! Both sources (manifest files and the live cluster) build this type. Everything here is already
+//! defaulted the way the API server defaults it (`policyTypes`, `protocol`) and validated (selector
+//! operators, CIDRs, port ranges), so the engine never meets a malformed value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+/// A label map. Sources share one `Arc` between objects with identical labels.
+pub type Labels = BTreeMap<String, String>;
+
+/// The label every namespace carries since Kubernetes 1.21, set by the API server and immutable.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Everything the engine may look at.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub namespaces: Vec<Namespace>,
+    pub pods: Vec<Pod>,
+    pub policies: Vec<Policy>,
+    pub services: Vec<Service>,
+    pub workloads: Vec<Workload>,
+    pub nodes: Vec<Node>,
+    /// DaemonSets seen in the cluster or the manifests, by namespace/name, with their images:
+    /// the evidence for which network plugin runs (see `engine::cni`).
+    pub daemonsets: Vec<DaemonSetInfo>,
+}
+
+impl Snapshot {
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces.iter().find(|n| n.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub name: String,
+    /// Always includes `kubernetes.io/metadata.name`.
+    pub labels: Arc<Labels>,
+    /// False when the namespace was not read (only referenced by another object): its labels are
+    /// then only the `kubernetes.io/metadata.name` the API server guarantees.
+    pub known: bool,
+}
+
+impl Namespace {
+    /// A namespace known only by name: the labels the API server guarantees and nothing else.
+    pub fn implicit(name: &str) -> Self {
+        let mut labels = Labels::new();
+        labels.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
+        Namespace { name: name.to_string(), labels: Arc::new(labels), known: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp];
+
+    /// Parses a protocol in any case, as the command line accepts it (`tcp`, `UDP`, `Sctp`).
+    pub fn parse_any_case(s: &str) -> Option<Protocol> {
+        match s.to_ascii_uppercase().as_str() {
+            "TCP" => Some(Protocol::Tcp),
+            "UDP" => Some(Protocol::Udp),
+            "SCTP" => Some(Protocol::Sctp),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A container port as declared in a pod spec.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ContainerPort {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pod {
+    pub namespace: String,
+    pub name: String,
+    pub labels: Arc<Labels>,
+    pub ports: Arc<[ContainerPort]>,
+    /// `status.podIPs` (or `status.podIP`); empty for a pod not yet scheduled or a template.
+    pub ips: Vec<IpAddr>,
+    pub host_network: bool,
+    /// `status.phase` (`Running`, `Pending`, ...), when known.
+    pub phase: Option<String>,
+    pub node: Option<String>,
+    /// The controller that owns the pod (`ReplicaSet/web-7d9f`), when known.
+    pub owner: Option<OwnerRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OwnerRef {
+    pub kind: String,
+    pub name: String,
+}
+
+/// A label selector, validated: operators are known and value lists fit the operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Selector {
+    #[serde(rename = "matchLabels", skip_serializing_if = "Vec::is_empty")]
+    pub match_labels: Vec<(String, String)>,
+    #[serde(rename = "matchExpressions", skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<Requirement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: Operator,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Operator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl Operator {
+    pub fn parse(s: &str) -> Option<Operator> {
+        match s {
+            "In" => Some(Operator::In),
+            "NotIn" => Some(Operator::NotIn),
+            "Exists" => Some(Operator::Exists),
+            "DoesNotExist" => Some(Operator::DoesNotExist),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operator::In => "In",
+            Operator::NotIn => "NotIn",
+            Operator::Exists => "Exists",
+            Operator::DoesNotExist => "DoesNotExist",
+        })
+    }
+}
+
+/// Which directions a policy isolates, after the API server's defaulting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct PolicyTypes {
+    pub ingress: bool,
+    pub egress: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub namespace: String,
+    pub name: String,
+    pub pod_selector: Selector,
+    pub types: PolicyTypes,
+    /// True when `policyTypes` was absent and `types` comes from the API server's defaulting.
+    pub types_defaulted: bool,
+    pub ingress: Vec<Rule>,
+    pub egress: Vec<Rule>,
+}
+
+/// One ingress or egress rule. An empty `peers` list matches every peer; an empty `ports` list
+/// matches every port and protocol (absent and empty mean the same in the API).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rule {
+    pub peers: Vec<Peer>,
+    pub ports: Vec<PolicyPort>,
+}
+
+/// One `from`/`to` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Peer {
+    /// At least one of the selectors is present. Both present means AND: pods matching
+    /// `pod_selector` in namespaces matching `namespace_selector`. `pod_selector` alone means pods
+    /// of the policy's own namespace; `namespace_selector` alone means every pod of the matching
+    /// namespaces.
+    Selectors {
+        pod_selector: Option<Selector>,
+        namespace_selector: Option<Selector>,
+    },
+    IpBlock(IpBlock),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IpBlock {
+    pub cidr: IpNet,
+    pub except: Vec<IpNet>,
+}
+
+impl IpBlock {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.cidr.contains(&ip) && !self.except.iter().any(|e| e.contains(&ip))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+impl fmt::Display for PortRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortRef::Number(n) => write!(f, "{n}"),
+            PortRef::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One entry of a rule's `ports`. `port: None` means every port of `protocol`.
+/// `end_port` is only ever set with a numeric `port` (validation guarantees it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PolicyPort {
+    pub protocol: Protocol,
+    pub port: Option<PortRef>,
+    pub end_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub namespace: String,
+    pub name: String,
+    /// `None` for a Service without a selector: its backends come from EndpointSlices only.
+    pub selector: Option<Labels>,
+    pub ports: Vec<ServicePort>,
+    pub cluster_ips: Vec<IpAddr>,
+    /// Backends listed by the Service's EndpointSlices.
+    pub endpoints: Vec<ServiceEndpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: u16,
+    /// Defaults to `port` when absent, as the API server does.
+    pub target_port: PortRef,
+    pub protocol: Protocol,
+}
+
+/// One address of an EndpointSlice, with the slice's ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceEndpoint {
+    pub ip: IpAddr,
+    /// The pod behind the address, when the slice names it (`targetRef`).
+    pub pod: Option<String>,
+    pub ports: Vec<EndpointPort>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointPort {
+    pub name: Option<String>,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+
+    /// The short resource name kubectl accepts (`deploy`, `sts`, ...).
+    pub fn short_name(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deploy",
+            WorkloadKind::StatefulSet => "sts",
+            WorkloadKind::DaemonSet => "ds",
+            WorkloadKind::ReplicaSet => "rs",
+            WorkloadKind::Job => "job",
+            WorkloadKind::CronJob => "cronjob",
+        }
+    }
+}
+
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A controller with a pod template: its template gives labels and ports when no pods are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub name: String,
+    /// `spec.selector`; for a CronJob, the job template's selector if any, else the template labels.
+    pub selector: Selector,
+    pub template_labels: Arc<Labels>,
+    pub template_ports: Arc<[ContainerPort]>,
+    pub host_network: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub addresses: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DaemonSetInfo {
+    pub namespace: String,
+    pub name: String,
+    pub images: Vec<String>,
+}
