@@ -3,6 +3,20 @@
 //! No kube client, no tokio, no printing, no files. Sources build a `Snapshot`; commands ask the
 //! engine about flows and hand its verdicts to renderers.
 
+pub mod eval;
 pub mod model;
+mod notes;
+pub mod ports;
+pub mod selector;
+pub mod service;
+pub mod verdict;
 
+pub use eval::{Endpoint, Engine};
 pub use model::*;
+pub use ports::PortSet;
+pub use verdict::{Direction, PortQuery, Verdict};
+
+#[cfg(test)]
+mod eval_tests;
+#[cfg(test)]
+pub(crate) mod testkit;

@@ -352,3 +352,26 @@ pub struct DaemonSetInfo {
     pub name: String,
     pub images: Vec<String>,
 }
+
+/// `podSelector app=web`, `namespaceSelector team=a AND podSelector app=web`,
+/// `ipBlock 0.0.0.0/0 except 10.0.0.0/8`.
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Selectors { pod_selector, namespace_selector } => match (namespace_selector, pod_selector) {
+                (Some(ns), Some(pod)) => write!(f, "namespaceSelector {ns} AND podSelector {pod}"),
+                (Some(ns), None) => write!(f, "namespaceSelector {ns}"),
+                (None, Some(pod)) => write!(f, "podSelector {pod}"),
+                (None, None) => f.write_str("(no selector)"),
+            },
+            Peer::IpBlock(b) => {
+                write!(f, "ipBlock {}", b.cidr)?;
+                if !b.except.is_empty() {
+                    let except: Vec<String> = b.except.iter().map(ToString::to_string).collect();
+                    write!(f, " except {}", except.join(", "))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! Caveats (what the verdict depends on that policy alone does not decide) and hints (the classic
+//! mistakes a verdict reveals: DNS blocked by a default deny, a Service port where the target port
+//! was needed, AND written where OR was meant, a missing namespace label, rules ignored because of
+//! `policyTypes`).
+
+use std::fmt::Write as _;
+
+use super::eval::{Endpoint, Engine, has_type, rules_for};
+use super::model::{Labels, Peer, Pod, PortRef, Protocol};
+use super::service;
+use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
+
+pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQuery, verdict: &Verdict) -> Vec<Note> {
+    let mut out = Vec::new();
+    match verdict.override_reason {
+        Some(Override::SelfTraffic) => out.push(Note::new(
+            "self-traffic",
+            "a pod can always reach itself: the traffic never leaves the pod, so no NetworkPolicy applies",
+        )),
+        Some(Override::NodeLocal) => out.push(Note::new(
+            "node-local",
+            "traffic between a pod and the node it runs on is always allowed (kubelet probes use this path)",
+        )),
+        None => {}
+    }
+    for (role, ep) in [("source", from), ("destination", to)] {
+        if let Endpoint::Pod(p) = ep {
+            if p.host_network {
+                out.push(Note::new(
+                    "host-network",
+                    format!(
+                        "the {role} {}/{} uses the host network: most network plugins neither apply NetworkPolicy to \
+                         host-network pods nor match them with pod selectors; their traffic carries the node's IP, \
+                         which only ipBlock rules can match",
+                        p.namespace, p.name
+                    ),
+                ));
+            }
+            if let Some(phase) = p.phase.as_deref().filter(|ph| *ph != "Running") {
+                out.push(Note::new(
+                    "not-running",
+                    format!(
+                        "the {role} {}/{} is {phase}, not Running: the verdict is what policy says once it runs",
+                        p.namespace, p.name
+                    ),
+                ));
+            }
+            if p.ips.is_empty() && sides_use_ip_blocks(engine, from, to) {
+                out.push(Note::new(
+                    "no-ip",
+                    format!(
+                        "the {role} {}/{} has no IP yet, so ipBlock rules could not be checked against it",
+                        p.namespace, p.name
+                    ),
+                ));
+            }
+        }
+    }
+    if verdict
+        .egress
+        .policies
+        .iter()
+        .chain(&verdict.ingress.policies)
+        .any(|p| p.matches.iter().any(|m| m.ip_block_on_pod))
+    {
+        out.push(Note::new(
+            "ip-block-pod-ip",
+            "an ipBlock rule matched a pod's IP: the upstream conformance tests expect this, but some network plugins \
+             apply ipBlock only to traffic from outside the cluster; prefer pod and namespace selectors for pods",
+        ));
+    }
+    if let Some(ns) = unknown_namespace_consulted(engine, from, to) {
+        out.push(Note::new(
+            "namespace-labels-unknown",
+            format!(
+                "namespace {ns} was not among the objects read, so only its kubernetes.io/metadata.name label is \
+                 known; a namespaceSelector on other labels could match in the cluster"
+            ),
+        ));
+    }
+    if let PortQuery::Port { protocol: Protocol::Sctp, .. } = query {
+        out.push(Note::new("sctp", "SCTP support depends on the network plugin (and is off in some)"));
+    }
+    if let (Endpoint::Ip(ip), None) = (from, verdict.override_reason)
+        && let Some(node) = engine.node_with_address(ip)
+    {
+        out.push(Note::new(
+            "from-node",
+            format!(
+                "{ip} is node {}: traffic from a pod's own node is always allowed, but from other nodes it needs an \
+                 ipBlock rule covering the node addresses",
+                node.name
+            ),
+        ));
+    }
+    if let Endpoint::Ip(ip) = to
+        && verdict.override_reason.is_none()
+    {
+        out.push(Note::new(
+            "external-destination",
+            format!("{ip} is outside the cluster's pods: only the source's egress policies apply to it"),
+        ));
+    }
+    if let Endpoint::Ip(ip) = from
+        && verdict.override_reason.is_none()
+        && engine.node_with_address(ip).is_none()
+    {
+        out.push(Note::new(
+            "external-source",
+            format!(
+                "{ip} is outside the cluster's pods: only the destination's ingress policies apply; its address as \
+                 seen by the pod may differ if traffic is NATed on the way in (load balancers, ingress controllers)"
+            ),
+        ));
+    }
+    out
+}
+
+pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQuery, verdict: &Verdict) -> Vec<Note> {
+    let mut out = Vec::new();
+    if verdict.override_reason.is_none() {
+        for side in [&verdict.egress, &verdict.ingress] {
+            miss_hints(side, &mut out);
+        }
+        if let (Endpoint::Pod(dst), PortQuery::Port { port, protocol }) = (to, query) {
+            service_port_hints(engine, dst, port, protocol, verdict, &mut out);
+        }
+        ignored_rules_hints(engine, from, to, &mut out);
+        or_permissive_hints(engine, verdict, &mut out);
+    }
+    if let Endpoint::Pod(src) = from {
+        dns_hint(engine, src, to, &mut out);
+    }
+    out.dedup();
+    out
+}
+
+/// Hints read off the nearest misses: AND/OR confusion and namespace labels that would match.
+fn miss_hints(side: &Side, out: &mut Vec<Note>) {
+    for p in &side.policies {
+        let Some(miss) = &p.nearest_miss else { continue };
+        let (Some(rule), Some(peer)) = (miss.rule, miss.peer) else { continue };
+        let field = if side.direction == Direction::Ingress { "from" } else { "to" };
+        match &miss.peer_miss {
+            Some(PeerMiss::Labels { pod, namespace, peer_namespace, both_selectors, .. }) => {
+                if *both_selectors && (pod.is_empty() != namespace.is_empty()) {
+                    let (ok, bad) = if pod.is_empty() {
+                        ("podSelector", "namespaceSelector")
+                    } else {
+                        ("namespaceSelector", "podSelector")
+                    };
+                    out.push(Note::new(
+                        "and-not-or",
+                        format!(
+                            "policy {}/{} {}[{rule}].{field}[{peer}] puts podSelector and namespaceSelector in one entry, \
+                             which means AND: its {ok} matches but its {bad} does not. If either should suffice (OR), \
+                             write them as two entries (`- podSelector: ...` and `- namespaceSelector: ...`)",
+                            p.namespace, p.name, side.direction.as_str()
+                        ),
+                    ));
+                }
+                if pod.is_empty() && !namespace.is_empty() && namespace.iter().all(|u| u.actual.is_none()) {
+                    let wanted = exact_labels(namespace);
+                    if !wanted.is_empty() {
+                        out.push(Note::new(
+                            "namespace-label",
+                            format!(
+                                "namespace {peer_namespace} would match policy {}/{} if it had the label{} {}: \
+                                 kubectl label namespace {peer_namespace} {}",
+                                p.namespace,
+                                p.name,
+                                if wanted.len() > 1 { "s" } else { "" },
+                                wanted.join(", "),
+                                wanted.join(" ")
+                            ),
+                        ));
+                    }
+                }
+            }
+            Some(PeerMiss::OtherNamespace { policy_namespace, peer_namespace, pod }) if pod.is_empty() => {
+                out.push(Note::new(
+                    "pod-selector-namespace",
+                    format!(
+                        "policy {}/{} {}[{rule}].{field}[{peer}] has a podSelector without a namespaceSelector, so it \
+                         only selects pods in {policy_namespace}; the peer is in {peer_namespace}. Add a \
+                         namespaceSelector (e.g. kubernetes.io/metadata.name: {peer_namespace}) to the same entry",
+                        p.namespace,
+                        p.name,
+                        side.direction.as_str()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `key=value` labels that would satisfy these unmet requirements, when each one names exactly one
+/// value (`k=v`, or `k in (v)`).
+fn exact_labels(unmet: &[super::selector::Unmet]) -> Vec<String> {
+    let mut out = Vec::new();
+    for u in unmet {
+        if let Some((k, v)) = u.requirement.split_once('=') {
+            out.push(format!("{k}={v}"));
+        } else if let Some(rest) = u.requirement.strip_prefix(&format!("{} in (", u.key))
+            && let Some(v) = rest.strip_suffix(')')
+            && !v.contains(',')
+        {
+            out.push(format!("{}={v}", u.key));
+        } else {
+            return Vec::new();
+        }
+    }
+    out
+}
+
+/// The flow was evaluated at a Service's port while policy sees the pod's target port, or a rule
+/// names a Service port instead of the target port.
+fn service_port_hints(
+    engine: &Engine,
+    dst: &Pod,
+    port: u16,
+    protocol: Protocol,
+    verdict: &Verdict,
+    out: &mut Vec<Note>,
+) {
+    for svc in service::services_selecting(engine.snapshot(), dst) {
+        for sp in svc.ports.iter().filter(|sp| sp.protocol == protocol) {
+            let Some(target) = service::target_port_on(sp, dst) else { continue };
+            let pod_listens = dst.ports.iter().any(|cp| cp.port == port && cp.protocol == protocol);
+            if sp.port == port && target != port && !pod_listens {
+                out.push(Note::new(
+                    "service-port",
+                    format!(
+                        "{port} is the port of Service {}/{}, which forwards to the pod's port {target}: NetworkPolicy \
+                         applies after the Service translates the port, so ask about {target} (or use svc/{} as the \
+                         destination)",
+                        svc.namespace, svc.name, svc.name
+                    ),
+                ));
+            }
+        }
+        for p in verdict.ingress.policies.iter().filter(|_| !verdict.ingress.allowed) {
+            let Some(miss) = &p.nearest_miss else { continue };
+            if !miss.is_port_only() {
+                continue;
+            }
+            let Some(rule) = miss.rule else { continue };
+            let Some(policy) = engine.policies_in(&p.namespace).iter().find(|x| x.name == p.name) else { continue };
+            for pp in &policy.ingress[rule].ports {
+                let Some(PortRef::Number(n)) = pp.port else { continue };
+                if let Some(sp) = svc.ports.iter().find(|sp| sp.port == n && sp.protocol == pp.protocol)
+                    && service::target_port_on(sp, dst) == Some(port)
+                    && n != port
+                {
+                    out.push(Note::new(
+                        "policy-uses-service-port",
+                        format!(
+                            "policy {}/{} ingress[{rule}] allows port {n}, the port of Service {}/{}; traffic reaches \
+                             the pod at the target port {port}, so the policy must allow {port}{}",
+                            p.namespace,
+                            p.name,
+                            svc.namespace,
+                            svc.name,
+                            match &sp.target_port {
+                                PortRef::Name(name) => format!(" (or the named port {name})"),
+                                PortRef::Number(_) => String::new(),
+                            }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Rules present but ignored: a policy selecting the subject with rules for a direction that its
+/// `policyTypes` does not list.
+fn ignored_rules_hints(engine: &Engine, from: Endpoint, to: Endpoint, out: &mut Vec<Note>) {
+    for (pod, direction) in [(from.pod(), Direction::Egress), (to.pod(), Direction::Ingress)] {
+        let Some(pod) = pod else { continue };
+        for policy in engine.policies_in(&pod.namespace) {
+            if !has_type(policy, direction)
+                && !rules_for(policy, direction).is_empty()
+                && policy.pod_selector.matches(&pod.labels)
+            {
+                out.push(Note::new(
+                    "rules-ignored",
+                    format!(
+                        "policy {}/{} has {} rules, but its policyTypes{} does not include {}: those rules have no \
+                         effect. Add {} to policyTypes",
+                        policy.namespace,
+                        policy.name,
+                        direction.as_str(),
+                        if policy.types_defaulted { " (defaulted, as it was absent)" } else { "" },
+                        capitalized(direction),
+                        capitalized(direction)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// An allow through a namespaceSelector-only entry sitting next to a podSelector-only entry in the
+/// same rule: often meant as one AND entry, and much wider than intended.
+fn or_permissive_hints(engine: &Engine, verdict: &Verdict, out: &mut Vec<Note>) {
+    for side in [&verdict.egress, &verdict.ingress] {
+        for p in &side.policies {
+            let Some(policy) = engine.policies_in(&p.namespace).iter().find(|x| x.name == p.name) else { continue };
+            let rules = rules_for(policy, side.direction);
+            for m in &p.matches {
+                let Some(peer) = m.peer else { continue };
+                let peers = &rules[m.rule].peers;
+                let ns_only =
+                    matches!(&peers[peer], Peer::Selectors { pod_selector: None, namespace_selector: Some(_) });
+                let sibling_pod_only = peers.iter().any(|x| {
+                    matches!(x, Peer::Selectors { pod_selector: Some(s), namespace_selector: None } if !s.is_empty())
+                });
+                if ns_only && sibling_pod_only {
+                    let field = if side.direction == Direction::Ingress { "from" } else { "to" };
+                    out.push(Note::new(
+                        "or-not-and",
+                        format!(
+                            "policy {}/{} {}[{}].{field}[{peer}] is a namespaceSelector on its own, which admits every \
+                             pod of the matching namespaces; the podSelector beside it is a separate entry (OR). If \
+                             you meant only those pods in those namespaces, put both selectors in one entry",
+                            p.namespace,
+                            p.name,
+                            side.direction.as_str(),
+                            m.rule
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The source's egress is isolated and DNS is not allowed: names will not resolve.
+fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
+    if src.host_network || engine.isolating(src, Direction::Egress).next().is_none() {
+        return;
+    }
+    let targets = service::dns_targets(engine.snapshot());
+    if let Endpoint::Pod(dst) = to
+        && targets.iter().any(|t| t.pod.namespace == dst.namespace && t.pod.name == dst.name)
+    {
+        return;
+    }
+    let mut blocked = Vec::new();
+    for t in &targets {
+        for (port, protocol) in [(t.udp_port, Protocol::Udp), (t.tcp_port, Protocol::Tcp)] {
+            let Some(port) = port else { continue };
+            let query = PortQuery::Port { port, protocol };
+            let dst = Endpoint::Pod(&t.pod);
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+                blocked.push(format!("{protocol} {port}"));
+            }
+        }
+        if !blocked.is_empty() {
+            let mut msg = format!(
+                "{}/{} has isolated egress and may not reach the cluster DNS ({}, {}) on {}: name lookups will fail",
+                src.namespace,
+                src.name,
+                t.description,
+                describe_labels(&t.pod.labels),
+                blocked.join(" and ")
+            );
+            let _ = write!(
+                msg,
+                ". Allow egress to the DNS pods on UDP and TCP {} (kubectl deny init adds allow-dns)",
+                t.udp_port.or(t.tcp_port).unwrap_or(53)
+            );
+            out.push(Note::new("dns-blocked", msg));
+            return;
+        }
+    }
+}
+
+fn describe_labels(labels: &Labels) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+fn capitalized(d: Direction) -> &'static str {
+    match d {
+        Direction::Ingress => "Ingress",
+        Direction::Egress => "Egress",
+    }
+}
+
+/// Whether any policy deciding this flow has an ipBlock entry.
+fn sides_use_ip_blocks(engine: &Engine, from: Endpoint, to: Endpoint) -> bool {
+    [(from.pod(), Direction::Egress), (to.pod(), Direction::Ingress)].into_iter().any(|(pod, dir)| {
+        pod.is_some_and(|pod| {
+            engine
+                .isolating(pod, dir)
+                .any(|p| rules_for(p, dir).iter().any(|r| r.peers.iter().any(|x| matches!(x, Peer::IpBlock(_)))))
+        })
+    })
+}
+
+/// A namespace whose labels were not read, consulted by a namespaceSelector of a deciding policy.
+fn unknown_namespace_consulted(engine: &Engine, from: Endpoint, to: Endpoint) -> Option<String> {
+    for (subject, other, dir) in [(from, to, Direction::Egress), (to, from, Direction::Ingress)] {
+        let (Some(subject), Some(other)) = (subject.pod(), other.pod()) else { continue };
+        if engine.namespace_labels(&other.namespace).known {
+            continue;
+        }
+        let consults = engine.isolating(subject, dir).any(|p| {
+            rules_for(p, dir).iter().any(|r| {
+                r.peers.iter().any(|x| {
+                    matches!(x, Peer::Selectors { namespace_selector: Some(s), .. }
+                        if !s.is_empty() && !only_name_label(s))
+                })
+            })
+        });
+        if consults {
+            return Some(other.namespace.clone());
+        }
+    }
+    None
+}
+
+/// A selector that only looks at `kubernetes.io/metadata.name`, which is always known.
+fn only_name_label(s: &super::model::Selector) -> bool {
+    s.match_labels.iter().all(|(k, _)| k == super::model::NAMESPACE_NAME_LABEL)
+        && s.match_expressions.iter().all(|r| r.key == super::model::NAMESPACE_NAME_LABEL)
+}

@@ -1,0 +1,170 @@
+//! Services as NetworkPolicy sees them: policy applies after the Service translates its port to
+//! the target port, so a Service is evaluated as its backends at their target ports. Also finds
+//! the cluster DNS (for the DNS hint and the starter kit).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::model::{ContainerPort, Labels, Pod, PortRef, Protocol, Service, ServicePort, Snapshot};
+use super::ports::resolve_named_port;
+
+/// The Services of the pod's namespace whose selector selects it.
+pub fn services_selecting<'a>(snapshot: &'a Snapshot, pod: &'a Pod) -> impl Iterator<Item = &'a Service> + 'a {
+    snapshot.services.iter().filter(move |s| {
+        s.namespace == pod.namespace
+            && s.selector.as_ref().is_some_and(|sel| sel.iter().all(|(k, v)| pod.labels.get(k) == Some(v)))
+    })
+}
+
+/// The port a Service port forwards to on `pod`: its numeric `targetPort`, or the pod's container
+/// port of that name and protocol. `None` when the pod has no such named port (the Service would
+/// not route to it on this port).
+pub fn target_port_on(sp: &ServicePort, pod: &Pod) -> Option<u16> {
+    match &sp.target_port {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Name(name) => resolve_named_port(&pod.ports, name, Some(sp.protocol)).map(|cp| cp.port),
+    }
+}
+
+/// One backend of a Service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend<'a> {
+    Pod(&'a Pod),
+    /// An EndpointSlice address with no known pod behind it (a Service without selector, or the
+    /// API server's `default/kubernetes`).
+    Ip {
+        ip: IpAddr,
+        ports: Vec<(Option<String>, u16, Protocol)>,
+    },
+}
+
+/// The backends of a Service: the pods its selector selects, or for a Service without a selector
+/// the addresses of its EndpointSlices (resolved to pods where the slice names them).
+pub fn backends<'a>(snapshot: &'a Snapshot, svc: &'a Service) -> Vec<Backend<'a>> {
+    match &svc.selector {
+        Some(sel) => snapshot
+            .pods
+            .iter()
+            .filter(|p| p.namespace == svc.namespace && sel.iter().all(|(k, v)| p.labels.get(k) == Some(v)))
+            .map(Backend::Pod)
+            .collect(),
+        None => svc
+            .endpoints
+            .iter()
+            .map(|ep| {
+                let pod = ep
+                    .pod
+                    .as_deref()
+                    .and_then(|name| snapshot.pods.iter().find(|p| p.namespace == svc.namespace && p.name == name));
+                match pod {
+                    Some(p) => Backend::Pod(p),
+                    None => Backend::Ip {
+                        ip: ep.ip,
+                        ports: ep.ports.iter().map(|p| (p.name.clone(), p.port, p.protocol)).collect(),
+                    },
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Where a Service port lands on an EndpointSlice address: the slice port of the same name and
+/// protocol (slices carry the resolved target port).
+pub fn target_port_on_ip(sp: &ServicePort, ports: &[(Option<String>, u16, Protocol)]) -> Option<u16> {
+    ports
+        .iter()
+        .find(|(name, _, protocol)| *protocol == sp.protocol && name.as_deref() == sp.name.as_deref())
+        .map(|(_, port, _)| *port)
+        .or(match sp.target_port {
+            PortRef::Number(n) => Some(n),
+            PortRef::Name(_) => None,
+        })
+}
+
+/// Where the cluster DNS answers: a representative DNS pod and its real ports.
+#[derive(Debug, Clone)]
+pub struct DnsTarget {
+    /// A real DNS pod, or a stand-in with the Service's selector as labels when no pod is known.
+    pub pod: Pod,
+    /// `Service kube-system/kube-dns`, or `the well-known kube-system/k8s-app=kube-dns`.
+    pub description: String,
+    pub udp_port: Option<u16>,
+    pub tcp_port: Option<u16>,
+    /// True when nothing was found and the well-known defaults are assumed.
+    pub fallback: bool,
+}
+
+/// DNS Services of the distributions we know, most common first.
+pub const DNS_SERVICES: &[(&str, &str)] =
+    &[("kube-system", "kube-dns"), ("kube-system", "coredns"), ("openshift-dns", "dns-default")];
+
+/// The cluster DNS: the first known DNS Service present, at its target ports for port 53, with
+/// the well-known `kube-system` / `k8s-app: kube-dns` / 53 as the fallback.
+pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
+    for (ns, name) in DNS_SERVICES {
+        let Some(svc) = snapshot.services.iter().find(|s| s.namespace == *ns && s.name == *name) else { continue };
+        let Some(selector) = &svc.selector else { continue };
+        let description = format!("Service {}/{}", svc.namespace, svc.name);
+        let dns_port = |protocol| svc.ports.iter().find(|sp| sp.protocol == protocol && sp.port == 53);
+        let pods: Vec<&Pod> = backends(snapshot, svc)
+            .into_iter()
+            .filter_map(|b| match b {
+                Backend::Pod(p) => Some(p),
+                Backend::Ip { .. } => None,
+            })
+            .collect();
+        let representative = pods.first().map(|p| (*p).clone()).unwrap_or_else(|| stand_in(ns, selector, svc));
+        let udp_port = dns_port(Protocol::Udp).and_then(|sp| target_port_on(sp, &representative));
+        let tcp_port = dns_port(Protocol::Tcp).and_then(|sp| target_port_on(sp, &representative));
+        return vec![DnsTarget { pod: representative, description, udp_port, tcp_port, fallback: false }];
+    }
+    let mut labels = Labels::new();
+    labels.insert("k8s-app".into(), "kube-dns".into());
+    let ports: Arc<[ContainerPort]> = Arc::from(vec![
+        ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
+        ContainerPort { name: Some("dns-tcp".into()), port: 53, protocol: Protocol::Tcp },
+    ]);
+    let pod = Pod {
+        namespace: "kube-system".into(),
+        name: "kube-dns".into(),
+        labels: Arc::new(labels),
+        ports,
+        ips: Vec::new(),
+        host_network: false,
+        phase: None,
+        node: None,
+        owner: None,
+    };
+    vec![DnsTarget {
+        pod,
+        description: "the well-known kube-system/k8s-app=kube-dns".into(),
+        udp_port: Some(53),
+        tcp_port: Some(53),
+        fallback: true,
+    }]
+}
+
+/// A pod standing in for a Service's backends when none is known: the selector as labels and the
+/// Service's target ports as container ports.
+fn stand_in(namespace: &str, selector: &Labels, svc: &Service) -> Pod {
+    let ports: Vec<ContainerPort> = svc
+        .ports
+        .iter()
+        .map(|sp| match &sp.target_port {
+            PortRef::Number(n) => ContainerPort { name: sp.name.clone(), port: *n, protocol: sp.protocol },
+            // A named target port with no pod to resolve it: DNS servers listen on 53.
+            PortRef::Name(name) => ContainerPort { name: Some(name.clone()), port: sp.port, protocol: sp.protocol },
+        })
+        .collect();
+    Pod {
+        namespace: namespace.to_string(),
+        name: svc.name.clone(),
+        labels: Arc::new(selector.clone()),
+        ports: Arc::from(ports),
+        ips: Vec::new(),
+        host_network: false,
+        phase: None,
+        node: None,
+        owner: None,
+    }
+}

@@ -1,0 +1,213 @@
+//! The verdict on one flow, with its evidence: per direction, the policies that isolate, the rule
+//! that allows, and for a blocked flow each isolating policy's nearest miss. Serializable as the
+//! `-o json` contract; renderers read it, never recompute it.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::model::Protocol;
+use super::ports::PortSet;
+use super::selector::Unmet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// The port a flow is evaluated at, or every port ("which ports, if any?").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortQuery {
+    Port { port: u16, protocol: Protocol },
+    Any,
+}
+
+/// The verdict on one flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub allowed: bool,
+    /// Why the flow is allowed regardless of policy, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<Override>,
+    /// With `PortQuery::Any`: the ports and protocols both sides allow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_ports: Option<PortSet>,
+    pub egress: Side,
+    pub ingress: Side,
+    pub caveats: Vec<Note>,
+    pub hints: Vec<Note>,
+}
+
+/// Flows that NetworkPolicy cannot block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Override {
+    /// A pod talking to itself: the traffic never leaves the pod.
+    SelfTraffic,
+    /// Traffic between a pod and the node it runs on is always allowed.
+    NodeLocal,
+}
+
+/// What the policies of one side (the source's egress, or the destination's ingress) say.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    pub direction: Direction,
+    /// The endpoint whose policies apply on this side: `ns/pod`, or an IP address.
+    pub subject: String,
+    /// False when no NetworkPolicy governs this side (see `not_applied`).
+    pub applies: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<NotApplied>,
+    pub isolated: bool,
+    pub allowed: bool,
+    /// With `PortQuery::Any`: the ports this side allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_ports: Option<PortSet>,
+    /// Every policy that selects the subject for this direction.
+    pub policies: Vec<PolicyEvidence>,
+}
+
+/// Why a side has no NetworkPolicy to consult.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotApplied {
+    /// The subject is an IP address outside the cluster.
+    External,
+    /// The subject is a host-network pod, which policies do not select in most network plugins.
+    HostNetwork,
+}
+
+/// What one isolating policy says about the flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyEvidence {
+    pub namespace: String,
+    pub name: String,
+    pub allows: bool,
+    /// `policyTypes` was absent and came from the API server's defaulting.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub policy_types_defaulted: bool,
+    /// How many rules this policy has for the direction.
+    pub rule_count: usize,
+    /// The rules that allow the flow (all of them, in order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<RuleMatch>,
+    /// When the policy does not allow the flow: the rule that came closest, and what differed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_miss: Option<Miss>,
+    /// With `PortQuery::Any`: the ports this policy allows for this peer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_ports: Option<PortSet>,
+}
+
+/// A rule that allows the flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMatch {
+    /// Index into the policy's `ingress` or `egress` list.
+    pub rule: usize,
+    /// Index of the matching `from`/`to` entry; absent when the rule has none (every peer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<usize>,
+    /// The matching entry, described: `podSelector app=web`, `every peer`, ...
+    pub peer_text: String,
+    /// Index of the matching `ports` entry; absent when the rule has none (every port).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<usize>,
+    pub port_text: String,
+    /// The peer matched through an `ipBlock` holding a pod's IP.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ip_block_on_pod: bool,
+}
+
+/// The closest a non-allowing policy came to allowing the flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    /// The nearest rule; absent when the policy has no rules for this direction (it only isolates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<usize>,
+    /// The nearest `from`/`to` entry of that rule, when the peer is what differed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_miss: Option<PeerMiss>,
+    /// Set when the rule's ports do not include the flow's port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_miss: Option<PortMiss>,
+}
+
+impl Miss {
+    /// The peer matched; only the port differs.
+    pub fn is_port_only(&self) -> bool {
+        self.rule.is_some() && self.peer_miss.is_none() && self.port_miss.is_some()
+    }
+}
+
+/// Why a `from`/`to` entry does not match the other end of the flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum PeerMiss {
+    /// Selector entry: the pod's or its namespace's labels differ.
+    Labels {
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pod: Vec<Unmet>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        namespace: Vec<Unmet>,
+        peer_namespace: String,
+        /// False when the namespace's labels were not read (only `kubernetes.io/metadata.name` is
+        /// certain).
+        namespace_labels_known: bool,
+        /// The entry has both `podSelector` and `namespaceSelector` (AND).
+        both_selectors: bool,
+    },
+    /// `podSelector` without `namespaceSelector` selects pods of the policy's own namespace only.
+    OtherNamespace {
+        policy_namespace: String,
+        peer_namespace: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pod: Vec<Unmet>,
+    },
+    /// `ipBlock`: the address is outside the CIDR.
+    OutsideCidr { ip: IpAddr, cidr: String },
+    /// `ipBlock`: the address is inside the CIDR but also inside an `except`.
+    Excepted { ip: IpAddr, cidr: String, except: String },
+    /// `ipBlock` against a pod without an IP (not scheduled, or a workload's template).
+    NoIp,
+    /// A selector entry only matches pods; the peer is an address outside the cluster.
+    NotAPod { ip: IpAddr },
+    /// A selector entry against a host-network pod: its traffic carries the node's IP.
+    HostNetwork,
+}
+
+/// The flow's port is not among a rule's ports.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortMiss {
+    /// The rule's `ports` entries: `TCP/8080`, `UDP/dns`, ...
+    pub rule_ports: Vec<String>,
+    /// What they allow for this destination (named ports resolved).
+    pub resolves_to: PortSet,
+}
+
+/// A caveat or a hint: a stable `kind` for scripts and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Note {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        Note { kind, message: message.into() }
+    }
+}
