@@ -32,7 +32,7 @@ pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mu
         Err(e) => {
             // --help and --version are not errors; clap renders both kinds.
             let exit = if e.use_stderr() { Exit::Error } else { Exit::Success };
-            let rendered = if e.use_stderr() { e.render().to_string() } else { e.render().to_string() };
+            let rendered = e.render().to_string();
             let target: &mut dyn Write = if e.use_stderr() { err } else { out };
             let _ = target.write_all(rendered.as_bytes());
             return exit;
