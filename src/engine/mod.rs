@@ -3,7 +3,10 @@
 //! No kube client, no tokio, no printing, no files. Sources build a `Snapshot`; commands ask the
 //! engine about flows and hand its verdicts to renderers.
 
+pub mod cni;
+pub mod coverage;
 pub mod eval;
+pub mod matrix;
 pub mod model;
 mod notes;
 pub mod ports;
