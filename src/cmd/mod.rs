@@ -12,7 +12,12 @@ use crate::context::{Context, Environment};
 use crate::error::Error;
 use crate::exit::Exit;
 
+pub mod endpoint;
+pub mod load;
+pub mod matrix;
+pub mod resolve;
 pub mod version;
+pub mod why;
 
 /// The process entry point shared by the binary.
 pub fn main() -> ExitCode {
@@ -51,7 +56,9 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write) -> Result<Exit, E
     let ctx = Context::resolve(&cli.global, env)?;
     match &cli.command {
         Command::Version(args) => version::run(&ctx, args, out),
-        Command::Why(_) | Command::Matrix(_) | Command::List(_) | Command::Init(_) | Command::Completion(_) => {
+        Command::Why(args) => why::run(&ctx, args, out),
+        Command::Matrix(args) => matrix::run(&ctx, args, out),
+        Command::List(_) | Command::Init(_) | Command::Completion(_) => {
             todo!("command not built yet")
         }
     }

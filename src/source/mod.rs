@@ -9,3 +9,5 @@ pub enum SourceError {
     #[error("{0}")]
     Other(String),
 }
+
+pub mod refs;

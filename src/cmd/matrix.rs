@@ -1,0 +1,88 @@
+//! `kubectl deny matrix`: who can reach whom, for every pair of pods in the chosen namespaces.
+
+use std::io::Write;
+
+use crate::cli::{MatrixArgs, OutputFormat};
+use crate::context::Context;
+use crate::engine::matrix::{Matrix, PortChoice};
+use crate::engine::{Engine, Pod, Protocol};
+use crate::error::Error;
+use crate::exit::Exit;
+
+use super::load::Scope;
+
+pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write) -> Result<Exit, Error> {
+    let format = ctx.output_format("matrix", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json])?;
+    let choice = if args.ports.is_empty() {
+        PortChoice::Declared
+    } else {
+        PortChoice::Given(args.ports.iter().map(|p| parse_port_flag(p)).collect::<Result<_, _>>()?)
+    };
+    let mut source = super::load::open(ctx)?;
+    let scope = if ctx.all_namespaces {
+        Scope::All
+    } else if ctx.namespaces.is_empty() {
+        Scope::Namespaces(vec![source.default_namespace()])
+    } else {
+        Scope::Namespaces(ctx.namespaces.clone())
+    };
+    let snapshot = source.snapshot_for_scope(&scope)?;
+    let mut pods: Vec<&Pod> = snapshot
+        .pods
+        .iter()
+        .filter(|p| match &scope {
+            Scope::All => true,
+            Scope::Namespaces(ns) => ns.contains(&p.namespace),
+        })
+        .collect();
+    pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let engine = Engine::new(&snapshot);
+    let matrix = Matrix::compute(&engine, &pods, &choice);
+    match format {
+        OutputFormat::Json => crate::render::matrix::write_json(out, &matrix),
+        OutputFormat::Wide => crate::render::matrix::write_text(out, &matrix, true, ctx.palette),
+        _ => crate::render::matrix::write_text(out, &matrix, false, ctx.palette),
+    }
+    .map_err(super::output_error)?;
+    Ok(Exit::Success)
+}
+
+/// `--port PORT[/PROTOCOL]`: a number and a protocol in any case.
+pub fn parse_port_flag(text: &str) -> Result<(u16, Protocol), Error> {
+    let (port, protocol) = match text.split_once('/') {
+        Some((p, proto)) => (
+            p,
+            Protocol::parse_any_case(proto).ok_or_else(|| {
+                Error::Usage(format!("invalid --port {text:?}: unknown protocol {proto:?}; use tcp, udp or sctp"))
+            })?,
+        ),
+        None => (text, Protocol::Tcp),
+    };
+    match port.parse::<u32>() {
+        Ok(n @ 1..=65535) => Ok((n as u16, protocol)),
+        Ok(_) => Err(Error::Usage(format!("invalid --port {text:?}: port {port} is out of range; use 1-65535"))),
+        Err(_) => Err(Error::Usage(format!(
+            "invalid --port {text:?}: give a port number, optionally with /tcp, /udp or /sctp (named ports differ per pod: \
+             ask about one flow with `why FROM TO:NAME`)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_flag_takes_a_number_and_any_case_protocol() {
+        assert_eq!(parse_port_flag("80").unwrap(), (80, Protocol::Tcp));
+        assert_eq!(parse_port_flag("53/UDP").unwrap(), (53, Protocol::Udp));
+        assert_eq!(parse_port_flag("9/sctp").unwrap(), (9, Protocol::Sctp));
+    }
+
+    #[test]
+    fn port_flag_rejects_bad_values_with_the_fix() {
+        assert!(parse_port_flag("0").unwrap_err().to_string().contains("1-65535"));
+        assert!(parse_port_flag("80/http").unwrap_err().to_string().contains("tcp, udp or sctp"));
+        assert!(parse_port_flag("http").unwrap_err().to_string().contains("port number"));
+    }
+}

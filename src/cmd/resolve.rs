@@ -1,0 +1,351 @@
+//! Resolving `why`'s endpoints against a snapshot: pods, workloads (their pods, or their pod
+//! template), Services (their backends at the target port) and IP addresses (a pod's, a node's,
+//! or one outside the cluster). Unknown names get suggestions.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::engine::service::{self, Backend};
+use crate::engine::{ContainerPort, Pod, Protocol, Snapshot, Workload, WorkloadKind};
+use crate::error::Error;
+use crate::source::refs::ObjectRef;
+
+use super::endpoint::PortArg;
+
+/// A resolved endpoint: a pod of the snapshot, a stand-in built from a workload's template, or an
+/// address.
+#[derive(Debug, Clone)]
+pub enum Resolved<'s> {
+    Pod(&'s Pod),
+    Template(Box<Pod>),
+    Ip(IpAddr),
+}
+
+impl Resolved<'_> {
+    pub fn pod(&self) -> Option<&Pod> {
+        match self {
+            Resolved::Pod(p) => Some(p),
+            Resolved::Template(p) => Some(p),
+            Resolved::Ip(_) => None,
+        }
+    }
+}
+
+/// A resolved endpoint with what the user should know about how it was resolved.
+pub struct Resolution<'s> {
+    pub endpoint: Resolved<'s>,
+    /// Sentences such as "deploy/api has 3 pods; evaluated as pod api-7d9f-x2x4v".
+    pub notes: Vec<String>,
+}
+
+pub fn resolve<'s>(snapshot: &'s Snapshot, target: &ObjectRef) -> Result<Resolution<'s>, Error> {
+    match target {
+        ObjectRef::Pod { namespace, name } => {
+            let pod = find_pod(snapshot, namespace, name).ok_or_else(|| unknown_pod(snapshot, namespace, name))?;
+            Ok(Resolution { endpoint: Resolved::Pod(pod), notes: Vec::new() })
+        }
+        ObjectRef::Workload { kind, namespace, name } => {
+            let workload = snapshot
+                .workloads
+                .iter()
+                .find(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
+                .ok_or_else(|| unknown_workload(snapshot, *kind, namespace, name))?;
+            Ok(workload_endpoint(snapshot, workload))
+        }
+        // Only a destination can be a Service (the parser refuses it as a source); destinations
+        // that are Services go through `resolve_service`.
+        ObjectRef::Service { namespace, name } => Err(Error::Usage(format!(
+            "svc/{name} (namespace {namespace}) cannot be a source: traffic comes from its pods; name the workload instead"
+        ))),
+        ObjectRef::Ip(ip) => {
+            if let Some(pod) = snapshot.pods.iter().find(|p| p.ips.contains(ip) && !p.host_network) {
+                return Ok(Resolution {
+                    endpoint: Resolved::Pod(pod),
+                    notes: vec![format!("{ip} is the IP of pod {}/{}", pod.namespace, pod.name)],
+                });
+            }
+            Ok(Resolution { endpoint: Resolved::Ip(*ip), notes: Vec::new() })
+        }
+    }
+}
+
+fn find_pod<'s>(snapshot: &'s Snapshot, namespace: &str, name: &str) -> Option<&'s Pod> {
+    snapshot.pods.iter().find(|p| p.namespace == namespace && p.name == name)
+}
+
+/// A workload is evaluated as one of its pods (a Running one first), or as its pod template when
+/// it has none.
+fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s> {
+    let mut pods: Vec<&Pod> =
+        snapshot.pods.iter().filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels)).collect();
+    pods.sort_by_key(|p| (p.phase.as_deref() != Some("Running"), p.name.as_str()));
+    let what = format!("{}/{}", w.kind.short_name(), w.name);
+    match pods.first() {
+        Some(first) => {
+            let mut notes = vec![format!(
+                "{what} has {} pod{}; evaluated as pod {}",
+                pods.len(),
+                if pods.len() == 1 { "" } else { "s" },
+                first.name
+            )];
+            if pods.iter().any(|p| p.labels != first.labels || p.ports != first.ports) {
+                notes.push(format!(
+                    "{what}'s pods do not all have the same labels and ports (a rollout in progress?); ask about a pod by name to check another"
+                ));
+            }
+            Resolution { endpoint: Resolved::Pod(first), notes }
+        }
+        None => Resolution {
+            endpoint: Resolved::Template(Box::new(Pod {
+                namespace: w.namespace.clone(),
+                name: what.clone(),
+                labels: w.template_labels.clone(),
+                ports: w.template_ports.clone(),
+                ips: Vec::new(),
+                host_network: w.host_network,
+                phase: None,
+                node: None,
+                owner: None,
+            })),
+            notes: vec![format!("{what} has no pods; evaluated from its pod template (labels and ports), without an IP")],
+        },
+    }
+}
+
+/// One backend of a Service at one of its ports: the destination and the port policy sees.
+pub struct ServiceTarget<'s> {
+    pub endpoint: Resolved<'s>,
+    /// `80/TCP (http) -> 8080`.
+    pub service_port: String,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// The Service's backends at the target port of the Service port the user named (or of every
+/// Service port). Backends that cannot receive on a port (no such named port) are reported in
+/// `notes`.
+pub fn resolve_service<'s>(
+    snapshot: &'s Snapshot,
+    namespace: &str,
+    name: &str,
+    port: Option<&PortArg>,
+    protocol: Option<Protocol>,
+) -> Result<(Vec<ServiceTarget<'s>>, Vec<String>), Error> {
+    let svc = snapshot.services.iter().find(|s| s.namespace == namespace && s.name == name).ok_or_else(|| {
+        let names: Vec<&str> =
+            snapshot.services.iter().filter(|s| s.namespace == namespace).map(|s| s.name.as_str()).collect();
+        let mut msg = format!("service {name:?} not found in namespace {namespace:?}");
+        append_suggestions(&mut msg, name, &names);
+        Error::NotFound(msg)
+    })?;
+    let ports_text = || {
+        svc.ports
+            .iter()
+            .map(|sp| {
+                let name = sp.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+                format!("{}/{}{name} -> {}", sp.port, sp.protocol, sp.target_port)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chosen: Vec<_> = svc
+        .ports
+        .iter()
+        .filter(|sp| protocol.is_none_or(|p| p == sp.protocol))
+        .filter(|sp| match port {
+            None => true,
+            Some(PortArg::Number(n)) => sp.port == *n,
+            Some(PortArg::Name(n)) => sp.name.as_deref() == Some(n.as_str()),
+        })
+        .collect();
+    if chosen.is_empty() {
+        let asked = match port {
+            Some(PortArg::Number(n)) => format!("port {n}"),
+            Some(PortArg::Name(n)) => format!("a port named {n:?}"),
+            None => "any port".to_string(),
+        };
+        let proto = protocol.map(|p| format!(" on {p}")).unwrap_or_default();
+        let target_hint = match port {
+            Some(PortArg::Number(n)) if svc.ports.iter().any(|sp| sp.target_port == crate::engine::PortRef::Number(*n)) => {
+                format!("; {n} is a target port: ask the pods directly (e.g. deploy/NAME:{n}) or use the Service port")
+            }
+            _ => String::new(),
+        };
+        return Err(Error::NotFound(format!(
+            "service {namespace}/{name} has no {asked}{proto}; its ports: {}{target_hint}",
+            if svc.ports.is_empty() { "none".to_string() } else { ports_text() }
+        )));
+    }
+    let mut targets = Vec::new();
+    let mut notes = Vec::new();
+    let backends = service::backends(snapshot, svc);
+    if backends.is_empty() {
+        return Err(Error::NotFound(format!(
+            "service {namespace}/{name} has no backends{}: there is nothing to reach",
+            match &svc.selector {
+                Some(sel) => format!(
+                    " (no pod in {namespace} matches its selector {})",
+                    sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+                ),
+                None => " (it has no selector and no EndpointSlice addresses)".to_string(),
+            }
+        )));
+    }
+    for sp in chosen {
+        let label = |target: u16| {
+            let name = sp.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            format!("{}/{}{name} -> {target}", sp.port, sp.protocol)
+        };
+        for b in &backends {
+            match b {
+                Backend::Pod(p) => match service::target_port_on(sp, p) {
+                    Some(t) => targets.push(ServiceTarget {
+                        endpoint: Resolved::Pod(p),
+                        service_port: label(t),
+                        port: t,
+                        protocol: sp.protocol,
+                    }),
+                    None => notes.push(format!(
+                        "pod {}/{} has no container port named {:?} ({}), so the Service sends it no traffic on port {}",
+                        p.namespace, p.name, sp.target_port.to_string(), sp.protocol, sp.port
+                    )),
+                },
+                Backend::Ip { ip, ports } => match service::target_port_on_ip(sp, ports) {
+                    Some(t) => targets.push(ServiceTarget {
+                        endpoint: Resolved::Ip(*ip),
+                        service_port: label(t),
+                        port: t,
+                        protocol: sp.protocol,
+                    }),
+                    None => notes.push(format!("endpoint {ip} lists no port for {}/{}", sp.port, sp.protocol)),
+                },
+            }
+        }
+    }
+    Ok((targets, notes))
+}
+
+/// Resolves a destination's named port (`db:postgres`) on the pod, protocol included.
+pub fn named_port(pod: &Pod, name: &str, protocol: Option<Protocol>) -> Result<ContainerPort, Error> {
+    if let Some(cp) = crate::engine::ports::resolve_named_port(&pod.ports, name, protocol) {
+        return Ok(cp.clone());
+    }
+    let list = describe_ports(&pod.ports);
+    if let Some(other) = crate::engine::ports::resolve_named_port(&pod.ports, name, None) {
+        return Err(Error::Usage(format!(
+            "port {name:?} of pod {}/{} is {} {}, not {}; drop the /{} suffix or use /{}",
+            pod.namespace,
+            pod.name,
+            other.protocol,
+            other.port,
+            protocol.map(|p| p.as_str()).unwrap_or(""),
+            protocol.map(|p| p.as_str().to_ascii_lowercase()).unwrap_or_default(),
+            other.protocol.as_str().to_ascii_lowercase()
+        )));
+    }
+    Err(Error::NotFound(format!(
+        "pod {}/{} has no container port named {name:?}; its ports: {list}",
+        pod.namespace, pod.name
+    )))
+}
+
+pub fn describe_ports(ports: &Arc<[ContainerPort]>) -> String {
+    if ports.is_empty() {
+        return "none declared".into();
+    }
+    ports
+        .iter()
+        .map(|cp| match &cp.name {
+            Some(n) => format!("{n} ({} {})", cp.protocol, cp.port),
+            None => format!("{} {}", cp.protocol, cp.port),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_pod(snapshot: &Snapshot, namespace: &str, name: &str) -> Error {
+    let mut msg = format!("pod {name:?} not found in namespace {namespace:?}");
+    let elsewhere: Vec<&str> =
+        snapshot.pods.iter().filter(|p| p.name == name && p.namespace != namespace).map(|p| p.namespace.as_str()).collect();
+    if !elsewhere.is_empty() {
+        msg.push_str(&format!(
+            "\n  a pod named {name} exists in namespace{} {}: use -n {} or {}/{name}",
+            if elsewhere.len() > 1 { "s" } else { "" },
+            elsewhere.join(", "),
+            elsewhere[0],
+            elsewhere[0]
+        ));
+    }
+    let workloads: Vec<String> = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.name == name && w.namespace == namespace)
+        .map(|w| format!("{}/{}", w.kind.short_name(), w.name))
+        .collect();
+    if !workloads.is_empty() {
+        msg.push_str(&format!("\n  {} exists: name the workload, e.g. `{}`", workloads.join(" and "), workloads[0]));
+    }
+    let generated: Vec<&str> = snapshot
+        .pods
+        .iter()
+        .filter(|p| p.namespace == namespace && p.name.starts_with(&format!("{name}-")))
+        .map(|p| p.name.as_str())
+        .take(3)
+        .collect();
+    if !generated.is_empty() && workloads.is_empty() {
+        msg.push_str(&format!("\n  pods named {name}-...: {}", generated.join(", ")));
+    }
+    let names: Vec<&str> = snapshot.pods.iter().filter(|p| p.namespace == namespace).map(|p| p.name.as_str()).collect();
+    if generated.is_empty() {
+        append_suggestions(&mut msg, name, &names);
+    }
+    if names.is_empty() && elsewhere.is_empty() {
+        msg.push_str(&format!("\n  namespace {namespace:?} has no pods in the objects read"));
+    }
+    Error::NotFound(msg)
+}
+
+fn unknown_workload(snapshot: &Snapshot, kind: WorkloadKind, namespace: &str, name: &str) -> Error {
+    let mut msg = format!("{} {name:?} not found in namespace {namespace:?}", kind.as_str().to_ascii_lowercase());
+    let other_kinds: Vec<String> = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.name == name && w.namespace == namespace)
+        .map(|w| format!("{}/{}", w.kind.short_name(), w.name))
+        .collect();
+    if !other_kinds.is_empty() {
+        msg.push_str(&format!("\n  but {} exists", other_kinds.join(" and ")));
+    }
+    let elsewhere: Vec<&str> = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.kind == kind && w.name == name && w.namespace != namespace)
+        .map(|w| w.namespace.as_str())
+        .collect();
+    if !elsewhere.is_empty() {
+        msg.push_str(&format!("\n  it exists in namespace {}: use -n {}", elsewhere.join(", "), elsewhere[0]));
+    }
+    let names: Vec<&str> = snapshot
+        .workloads
+        .iter()
+        .filter(|w| w.kind == kind && w.namespace == namespace)
+        .map(|w| w.name.as_str())
+        .collect();
+    append_suggestions(&mut msg, name, &names);
+    Error::NotFound(msg)
+}
+
+/// Adds "did you mean" with up to five close names.
+fn append_suggestions(msg: &mut String, name: &str, candidates: &[&str]) {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(name, c), *c))
+        .filter(|(s, c)| *s >= 0.8 || c.contains(name) || name.contains(*c))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    if !scored.is_empty() {
+        let names: Vec<&str> = scored.iter().take(5).map(|(_, c)| *c).collect();
+        msg.push_str(&format!("\n  did you mean: {}?", names.join(", ")));
+    }
+}

@@ -1,0 +1,172 @@
+//! `matrix` output. For people: the pod groups, then one grid per port (a list of flows when the
+//! grid would be too wide, or with `-o wide`). For machines: `{"cells":[...]}` with one cell per
+//! ordered pair of pods and port, streamed (a 5,000-pod matrix has 25 million cells).
+
+use std::io::{self, Write};
+
+use crate::engine::Protocol;
+use crate::engine::matrix::Matrix;
+
+use super::Palette;
+use super::table::{self, Role};
+
+/// Grids wider than this many groups are printed as lists of flows.
+pub const GRID_LIMIT: usize = 16;
+
+pub fn write_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
+    // Names are escaped once per pod, not once per cell.
+    let names: Vec<Vec<String>> = m
+        .groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|p| serde_json::to_string(&format!("{}/{}", p.namespace, p.name)).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    out.write_all(b"{\"cells\":[")?;
+    let mut first = true;
+    for (gi, g) in m.groups.iter().enumerate() {
+        for mi in 0..g.members.len() {
+            for (hj, h) in m.groups.iter().enumerate() {
+                for mj in 0..h.members.len() {
+                    for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
+                        let verdict = if m.pod_allowed((gi, mi), (hj, mj), k) { "allowed" } else { "blocked" };
+                        if !first {
+                            out.write_all(b",")?;
+                        }
+                        first = false;
+                        write!(
+                            out,
+                            "\n{{\"from\":{},\"to\":{},\"port\":{port},\"protocol\":\"{protocol}\",\"verdict\":\"{verdict}\"}}",
+                            names[gi][mi], names[hj][mj]
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// Every distinct (port, protocol) any destination is evaluated at, in order.
+fn all_ports(m: &Matrix) -> Vec<(u16, Protocol)> {
+    let mut v: Vec<(u16, Protocol)> = m.ports.iter().flat_map(|p| p.iter().copied()).collect();
+    v.sort_unstable_by_key(|&(port, protocol)| (port, protocol));
+    v.dedup();
+    v
+}
+
+fn group_label(m: &Matrix, g: usize) -> String {
+    let p = m.groups[g].representative();
+    let n = m.groups[g].members.len();
+    if n == 1 { format!("{}/{}", p.namespace, p.name) } else { format!("{}/{} (+{} alike)", p.namespace, p.name, n - 1) }
+}
+
+pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette) -> io::Result<()> {
+    if m.groups.is_empty() {
+        return writeln!(out, "No pods in scope.");
+    }
+    let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
+    let mut t = table::new(palette, &["GROUP", "PODS", "NAMESPACE", "LABELS", "PORTS"]);
+    for (i, g) in m.groups.iter().enumerate() {
+        let p = g.representative();
+        let names: Vec<&str> = g.members.iter().map(|p| p.name.as_str()).collect();
+        let names = if names.len() > 3 {
+            format!("{}, {} and {} more", names[0], names[1], names.len() - 2)
+        } else {
+            names.join(", ")
+        };
+        let labels: Vec<String> = p.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let ports: Vec<String> = p
+            .ports
+            .iter()
+            .map(|cp| match &cp.name {
+                Some(n) => format!("{}/{} ({n})", cp.port, cp.protocol),
+                None => format!("{}/{}", cp.port, cp.protocol),
+            })
+            .collect();
+        t.add_row(vec![
+            table::cell(i + 1, Role::Plain),
+            table::cell(names, Role::Name),
+            table::cell(&p.namespace, Role::Plain),
+            table::cell(if labels.is_empty() { "<none>".into() } else { labels.join(",") }, Role::Dim),
+            table::cell(if ports.is_empty() { "<none>".into() } else { ports.join(",") }, Role::Dim),
+        ]);
+    }
+    write!(out, "{}", table::render(&t))?;
+
+    let ports = all_ports(m);
+    if ports.is_empty() {
+        writeln!(out)?;
+        return writeln!(out, "No ports to evaluate: the pods declare no container ports; choose some with --port.");
+    }
+    let mut allowed = 0usize;
+    let mut total = 0usize;
+    for &(port, protocol) in &ports {
+        writeln!(out)?;
+        if wide || m.groups.len() > GRID_LIMIT {
+            let mut t = table::new(palette, &["FROM", "TO", "PORT", "VERDICT"]);
+            for (fi, _) in m.groups.iter().enumerate() {
+                for (ti, to) in m.groups.iter().enumerate() {
+                    let Some(k) = m.ports[ti].iter().position(|&x| x == (port, protocol)) else { continue };
+                    if fi == ti && to.members.len() < 2 {
+                        continue;
+                    }
+                    let ok = m.group_allowed(fi, ti, k);
+                    t.add_row(vec![
+                        table::cell(group_label(m, fi), Role::Name),
+                        table::cell(group_label(m, ti), Role::Name),
+                        table::cell(format!("{port}/{protocol}"), Role::Plain),
+                        if ok { table::cell("allowed", Role::Good) } else { table::cell("blocked", Role::Bad) },
+                    ]);
+                }
+            }
+            write!(out, "{}", table::render(&t))?;
+        } else {
+            let mut header = vec![format!("{port}/{protocol}  FROM \\ TO")];
+            header.extend((1..=m.groups.len()).map(|i| i.to_string()));
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut t = table::new(palette, &header);
+            for (fi, _) in m.groups.iter().enumerate() {
+                let mut row = vec![table::cell(format!("{} {}", fi + 1, group_label(m, fi)), Role::Name)];
+                for (ti, to) in m.groups.iter().enumerate() {
+                    let cell = match m.ports[ti].iter().position(|&x| x == (port, protocol)) {
+                        None => table::cell("·", Role::Dim),
+                        Some(_) if fi == ti && to.members.len() < 2 => table::cell("✓", Role::Dim),
+                        Some(k) if m.group_allowed(fi, ti, k) => table::cell("✓", Role::Good),
+                        Some(_) => table::cell("✗", Role::Bad),
+                    };
+                    row.push(cell);
+                }
+                t.add_row(row);
+            }
+            write!(out, "{}", table::render(&t))?;
+        }
+    }
+    // Count pod-level flows between distinct pods.
+    for (gi, g) in m.groups.iter().enumerate() {
+        for (hj, h) in m.groups.iter().enumerate() {
+            let pairs = if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
+            for k in 0..m.ports[hj].len() {
+                total += pairs;
+                if m.group_allowed(gi, hj, k) {
+                    allowed += pairs;
+                }
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} pods in {} groups: {allowed} of {total} flows between distinct pods allowed{}",
+        pods,
+        m.groups.len(),
+        if m.groups.len() > GRID_LIMIT && !wide { " (a list instead of a grid: more than 16 groups)" } else { "" }
+    )?;
+    if !wide && m.groups.len() <= GRID_LIMIT {
+        writeln!(out, "{}", palette.dim("✓ allowed  ✗ blocked  · port not declared by the destination; explain a cell with kubectl deny why FROM TO:PORT"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,427 @@
+//! `why` output: the verdict first, then each side of the flow (the source's egress, the
+//! destination's ingress) with the deciding policy and rule or each isolating policy's nearest
+//! miss, then hints and caveats. Also `-o json` and `-o yaml`, the contract scripts rely on.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::verdict::{Miss, NotApplied, Note, Override, PeerMiss, PolicyEvidence, Side};
+use crate::engine::{PortSet, Protocol, Verdict};
+
+use super::Palette;
+
+/// Everything `why` concluded, ready to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct WhyReport {
+    /// As the user named them, namespace-qualified: `prod/web`, `prod/deploy/api`, `10.0.0.7`.
+    pub from: String,
+    pub to: String,
+    /// The port asked about (a Service's port for `svc/`); `None`: which ports, if any.
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_name: Option<String>,
+    pub protocol: Option<Protocol>,
+    pub allowed: bool,
+    /// One per destination evaluated: one for a pod or an address, one per backend and port for a
+    /// Service.
+    pub evaluations: Vec<Evaluation>,
+    /// How the endpoints were resolved.
+    pub notes: Vec<String>,
+    /// Caveats about the whole cluster (the network plugin).
+    pub caveats: Vec<Note>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub from: String,
+    pub to: String,
+    /// The Service port this evaluation stands for: `80/TCP (http) -> 8080`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_port: Option<String>,
+    /// The port policy sees (the target port for a Service).
+    pub port: Option<u16>,
+    pub protocol: Option<Protocol>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text { wide: bool },
+    Json,
+    Yaml,
+}
+
+pub fn write(out: &mut dyn Write, report: &WhyReport, format: Format, palette: Palette) -> io::Result<()> {
+    match format {
+        Format::Text { wide } => write_text(out, report, wide, palette),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &JsonReport::new(report)).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        Format::Yaml => {
+            let text = serde_saphyr::to_string(&JsonReport::new(report)).map_err(io::Error::other)?;
+            out.write_all(text.as_bytes())
+        }
+    }
+}
+
+/// The `-o json` contract: `verdict`, `from`, `to`, `port`, `protocol`, `egress`, `ingress`,
+/// `caveats`, plus `hints`, `notes`, `allowedPorts` and, for several destinations,
+/// `evaluations`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    verdict: &'static str,
+    from: &'a str,
+    to: &'a str,
+    port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port_name: Option<&'a str>,
+    protocol: Option<Protocol>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_ports: Option<&'a PortSet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    override_reason: Option<Override>,
+    egress: &'a Side,
+    ingress: &'a Side,
+    caveats: Vec<&'a Note>,
+    hints: Vec<&'a Note>,
+    notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluations: Option<Vec<JsonEvaluation<'a>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonEvaluation<'a> {
+    verdict: &'static str,
+    from: &'a str,
+    to: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_port: Option<&'a str>,
+    port: Option<u16>,
+    protocol: Option<Protocol>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allowed_ports: Option<&'a PortSet>,
+    egress: &'a Side,
+    ingress: &'a Side,
+    caveats: &'a [Note],
+    hints: &'a [Note],
+}
+
+fn verdict_word(allowed: bool) -> &'static str {
+    if allowed { "allowed" } else { "blocked" }
+}
+
+impl<'a> JsonReport<'a> {
+    fn new(r: &'a WhyReport) -> Self {
+        let deciding = deciding(r);
+        let mut caveats: Vec<&Note> = r.caveats.iter().collect();
+        let mut hints: Vec<&Note> = Vec::new();
+        for e in &r.evaluations {
+            for c in &e.verdict.caveats {
+                if !caveats.contains(&c) {
+                    caveats.push(c);
+                }
+            }
+            for h in &e.verdict.hints {
+                if !hints.contains(&h) {
+                    hints.push(h);
+                }
+            }
+        }
+        JsonReport {
+            verdict: verdict_word(r.allowed),
+            from: &r.from,
+            to: &r.to,
+            port: r.port,
+            port_name: r.port_name.as_deref(),
+            protocol: r.protocol,
+            allowed_ports: deciding.verdict.allowed_ports.as_ref(),
+            override_reason: deciding.verdict.override_reason,
+            egress: &deciding.verdict.egress,
+            ingress: &deciding.verdict.ingress,
+            caveats,
+            hints,
+            notes: &r.notes,
+            evaluations: (r.evaluations.len() > 1).then(|| {
+                r.evaluations
+                    .iter()
+                    .map(|e| JsonEvaluation {
+                        verdict: verdict_word(e.verdict.allowed),
+                        from: &e.from,
+                        to: &e.to,
+                        service_port: e.service_port.as_deref(),
+                        port: e.port,
+                        protocol: e.protocol,
+                        allowed_ports: e.verdict.allowed_ports.as_ref(),
+                        egress: &e.verdict.egress,
+                        ingress: &e.verdict.ingress,
+                        caveats: &e.verdict.caveats,
+                        hints: &e.verdict.hints,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// The evaluation that decides the overall verdict: the first blocked one, else the first.
+fn deciding(r: &WhyReport) -> &Evaluation {
+    r.evaluations.iter().find(|e| !e.verdict.allowed).unwrap_or(&r.evaluations[0])
+}
+
+fn port_phrase(port: Option<u16>, protocol: Option<Protocol>, name: Option<&str>) -> String {
+    match (port, protocol) {
+        (Some(p), Some(proto)) => match name {
+            Some(n) => format!("{proto} {p} ({n})"),
+            None => format!("{proto} {p}"),
+        },
+        (Some(p), None) => format!("port {p}"),
+        (None, Some(proto)) => format!("any {proto} port"),
+        (None, None) => "any port".to_string(),
+    }
+}
+
+fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> io::Result<()> {
+    let word = if r.allowed { pal.good("ALLOWED") } else { pal.bad("BLOCKED") };
+    let deciding = deciding(r);
+    let what = match (&deciding.verdict.allowed_ports, r.port) {
+        (Some(ports), None) if r.allowed => format!("on {}", only_protocol(ports, r.protocol)),
+        (Some(_), None) => format!("on {}", port_phrase(None, r.protocol, None)),
+        _ => format!("on {}", port_phrase(r.port, r.protocol, r.port_name.as_deref())),
+    };
+    writeln!(out, "{word}  {} -> {} {what}", pal.name(&r.from), pal.name(&r.to))?;
+    for n in &r.notes {
+        writeln!(out, "  {}", pal.dim(n))?;
+    }
+
+    // Group destinations with the same outcome, so a Service with ten identical backends reads once.
+    let mut shown: Vec<(String, Vec<&Evaluation>)> = Vec::new();
+    for e in &r.evaluations {
+        let key = outcome_key(e);
+        match shown.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(e),
+            None => shown.push((key, vec![e])),
+        }
+    }
+    let several = r.evaluations.len() > 1;
+    for (_, group) in &shown {
+        let e = group[0];
+        writeln!(out)?;
+        if several {
+            let names: Vec<&str> = group.iter().map(|e| e.to.as_str()).collect();
+            let at = e
+                .service_port
+                .as_deref()
+                .map(|sp| format!("Service port {sp}"))
+                .unwrap_or_else(|| port_phrase(e.port, e.protocol, None));
+            let word = if e.verdict.allowed { pal.good("allowed") } else { pal.bad("blocked") };
+            writeln!(out, "{} {}: {word}", pal.heading(format!("To {} at {at}", summarize(&names))), "")?;
+        }
+        write_verdict(out, e, wide, pal, several)?;
+    }
+
+    let mut hints: Vec<&Note> = Vec::new();
+    let mut caveats: Vec<&Note> = r.caveats.iter().collect();
+    for e in &r.evaluations {
+        hints.extend(e.verdict.hints.iter().filter(|h| !hints.contains(h)).collect::<Vec<_>>());
+        caveats.extend(e.verdict.caveats.iter().filter(|c| !caveats.contains(c)).collect::<Vec<_>>());
+    }
+    if !hints.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", pal.heading("Hints:"))?;
+        for h in hints {
+            writeln!(out, "  - {}", h.message)?;
+        }
+    }
+    if !caveats.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", pal.heading("Caveats:"))?;
+        for c in caveats {
+            writeln!(out, "  - {}", pal.warn(&c.message))?;
+        }
+    }
+    Ok(())
+}
+
+fn only_protocol(ports: &PortSet, protocol: Option<Protocol>) -> String {
+    match protocol {
+        None => ports.to_string(),
+        Some(p) => {
+            let mut only = PortSet::empty();
+            for &(lo, hi) in ports.ranges(p) {
+                only.insert(p, lo, hi);
+            }
+            only.to_string()
+        }
+    }
+}
+
+fn summarize(names: &[&str]) -> String {
+    match names.len() {
+        0 => String::new(),
+        1..=3 => names.join(", "),
+        n => format!("{}, {} and {} more", names[0], names[1], n - 2),
+    }
+}
+
+/// What distinguishes one destination's outcome from another's, for grouping.
+fn outcome_key(e: &Evaluation) -> String {
+    let sides = serde_json::json!({
+        "allowed": e.verdict.allowed,
+        "servicePort": e.service_port,
+        "egress": e.verdict.egress.policies,
+        "ingress": e.verdict.ingress.policies,
+        "egressApplies": e.verdict.egress.not_applied,
+        "ingressApplies": e.verdict.ingress.not_applied,
+    });
+    sides.to_string()
+}
+
+fn write_verdict(out: &mut dyn Write, e: &Evaluation, wide: bool, pal: Palette, several: bool) -> io::Result<()> {
+    let v = &e.verdict;
+    if let Some(reason) = v.override_reason {
+        let why = match reason {
+            Override::SelfTraffic => "a pod can always reach itself; no NetworkPolicy applies",
+            Override::NodeLocal => "traffic between a pod and its own node is always allowed",
+        };
+        writeln!(out, "{}", pal.good(why))?;
+        if !wide {
+            return Ok(());
+        }
+    }
+    let indent = if several { "  " } else { "" };
+    for side in [&v.egress, &v.ingress] {
+        if !several {
+            writeln!(out)?;
+        }
+        write_side(out, side, v.allowed_ports.is_some(), wide, pal, indent)?;
+    }
+    Ok(())
+}
+
+fn write_side(out: &mut dyn Write, side: &Side, any_port: bool, wide: bool, pal: Palette, indent: &str) -> io::Result<()> {
+    let title = match side.direction {
+        crate::engine::Direction::Egress => format!("Egress from {}", side.subject),
+        crate::engine::Direction::Ingress => format!("Ingress to {}", side.subject),
+    };
+    let state = if side.allowed { pal.good("allowed") } else { pal.bad("blocked") };
+    let ports = match (&side.allowed_ports, any_port) {
+        (Some(p), true) if side.isolated => format!(" ({})", p),
+        _ => String::new(),
+    };
+    writeln!(out, "{indent}{}: {state}{ports}", pal.heading(title))?;
+    if let Some(reason) = side.not_applied {
+        let why = match reason {
+            NotApplied::External => "outside the cluster's pods: no NetworkPolicy applies on this side",
+            NotApplied::HostNetwork => "a host-network pod: NetworkPolicy does not apply to it",
+        };
+        writeln!(out, "{indent}  {}", pal.dim(why))?;
+        return Ok(());
+    }
+    if !side.isolated {
+        let dir = side.direction.as_str();
+        writeln!(out, "{indent}  {}", pal.dim(format!("not isolated: no NetworkPolicy selects it for {dir}")))?;
+        return Ok(());
+    }
+    let names: Vec<String> = side.policies.iter().map(|p| pal.name(&p.name)).collect();
+    let ns = side.policies.first().map(|p| p.namespace.as_str()).unwrap_or_default();
+    writeln!(out, "{indent}  isolated by {} (namespace {ns})", names.join(", "))?;
+    let field = match side.direction {
+        crate::engine::Direction::Ingress => ("ingress", "from"),
+        crate::engine::Direction::Egress => ("egress", "to"),
+    };
+    // Allowing policies first, then the misses.
+    let (allowing, missing): (Vec<&PolicyEvidence>, Vec<&PolicyEvidence>) = side.policies.iter().partition(|p| p.allows);
+    for p in &allowing {
+        let matches = if wide { &p.matches[..] } else { &p.matches[..p.matches.len().min(1)] };
+        for m in matches {
+            let peer = match m.peer {
+                Some(i) => format!("{}[{}].{}[{i}] {}", field.0, m.rule, field.1, m.peer_text),
+                None => format!("{}[{}] {} every peer", field.0, m.rule, field.1),
+            };
+            writeln!(out, "{indent}  {} {}: {peer}, {}", pal.good("+"), pal.name(&p.name), m.port_text)?;
+        }
+        if !wide && p.matches.len() > 1 {
+            writeln!(out, "{indent}    {}", pal.dim(format!("and {} more matching rules (-o wide)", p.matches.len() - 1)))?;
+        }
+    }
+    if side.allowed && !wide {
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|p| p.name.as_str()).collect();
+            writeln!(out, "{indent}  {}", pal.dim(format!("not allowing: {} (-o wide for details)", names.join(", "))))?;
+        }
+        return Ok(());
+    }
+    for p in &missing {
+        let miss = p.nearest_miss.as_ref();
+        writeln!(out, "{indent}  {} {}: {}", pal.bad("-"), pal.name(&p.name), describe_miss(p, miss, field))?;
+        if let Some(m) = miss {
+            for line in miss_details(m) {
+                writeln!(out, "{indent}      {line}")?;
+            }
+        }
+        if wide && p.policy_types_defaulted {
+            writeln!(out, "{indent}      {}", pal.dim("policyTypes absent; defaulted by the API server"))?;
+        }
+    }
+    Ok(())
+}
+
+fn describe_miss(p: &PolicyEvidence, miss: Option<&Miss>, field: (&str, &str)) -> String {
+    let Some(m) = miss.filter(|m| m.rule.is_some()) else {
+        return format!("no {} rules: denies all {} it isolates", field.0, field.0);
+    };
+    let rule = m.rule.unwrap_or_default();
+    let of = if p.rule_count > 1 { format!(" (nearest of {} rules)", p.rule_count) } else { String::new() };
+    match (&m.peer_miss, m.peer, &m.peer_text) {
+        (None, Some(i), Some(text)) => format!("{}[{rule}].{}[{i}] {text} matches, but not the port{of}", field.0, field.1),
+        (None, _, _) => format!("{}[{rule}] admits every peer, but not the port{of}", field.0),
+        (Some(_), Some(i), Some(text)) => format!("{}[{rule}].{}[{i}] {text} does not match{of}", field.0, field.1),
+        (Some(_), _, _) => format!("{}[{rule}] does not match{of}", field.0),
+    }
+}
+
+fn miss_details(m: &Miss) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &m.peer_miss {
+        Some(PeerMiss::Labels { pod, namespace, peer_namespace, namespace_labels_known, .. }) => {
+            for u in pod {
+                lines.push(format!("pod: {u}"));
+            }
+            for u in namespace {
+                lines.push(format!("namespace {peer_namespace}: {u}"));
+            }
+            if !namespace.is_empty() && !namespace_labels_known {
+                lines.push(format!("(namespace {peer_namespace}'s labels were not read)"));
+            }
+        }
+        Some(PeerMiss::OtherNamespace { policy_namespace, peer_namespace, pod }) => {
+            lines.push(format!(
+                "selects pods in {policy_namespace} only (no namespaceSelector); the peer is in {peer_namespace}"
+            ));
+            for u in pod {
+                lines.push(format!("pod: {u}"));
+            }
+        }
+        Some(PeerMiss::OutsideCidr { ip, cidr }) => lines.push(format!("{ip} is outside {cidr}")),
+        Some(PeerMiss::Excepted { ip, cidr, except }) => lines.push(format!("{ip} is in {cidr} but excepted by {except}")),
+        Some(PeerMiss::NoIp) => lines.push("the peer has no IP, so an ipBlock cannot match it".into()),
+        Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
+        Some(PeerMiss::HostNetwork) => {
+            lines.push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into())
+        }
+        None => {}
+    }
+    if let Some(pm) = &m.port_miss {
+        let resolved = if pm.rule_ports.iter().any(|p| p.chars().any(|c| c.is_ascii_lowercase())) {
+            format!(" (on this destination: {})", pm.resolves_to)
+        } else {
+            String::new()
+        };
+        lines.push(format!("ports: allows {}{resolved}", pm.rule_ports.join(", ")));
+    }
+    lines
+}
