@@ -86,7 +86,7 @@ async fn context_cluster_and_user_are_selectable_and_wrong_tokens_are_unauthoriz
     let server = ApiServer::start(Fixture::new().object(namespace("prod", &[])));
     let spec = KubeconfigSpec::new(Some("good"))
         .cluster("here")
-        .cluster_at("nowhere", "http://127.0.0.1:9")
+        .cluster_at("nowhere", &support::closed_port_url())
         .user("alice", "alice-token")
         .rejected_user("mallory", "stolen-token")
         .context("good", "here", "alice", Some("prod"))
@@ -319,6 +319,45 @@ async fn stored_objects_carry_server_metadata_and_defaults() {
     assert_eq!(spec.ingress.unwrap()[0].ports.as_ref().unwrap()[0].protocol.as_deref(), Some("TCP"));
 }
 
+#[tokio::test]
+async fn yaml_fixtures_expand_lists_and_serve_any_kind_at_its_rest_path() {
+    let server = ApiServer::start(Fixture::new().yaml(
+        r#"
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: shop}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: cart, namespace: shop}
+  spec: {selector: {matchLabels: {app: cart}}, template: {metadata: {labels: {app: cart}}}}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: shop}
+spec: {size: 3}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+"#,
+    ));
+    let client = server.client().await;
+    let deployments: Value = client.request(raw_get("/apis/apps/v1/namespaces/shop/deployments", None)).await.unwrap();
+    assert_eq!(deployments["kind"], "DeploymentList");
+    assert_eq!(deployments["items"][0]["metadata"]["name"], "cart");
+    let widget: Value = client.request(raw_get("/apis/example.com/v1/namespaces/shop/widgets/w1", None)).await.unwrap();
+    assert_eq!(widget["spec"]["size"], 3);
+    let classes: Value = client.request(raw_get("/apis/networking.k8s.io/v1/ingressclasses", None)).await.unwrap();
+    assert_eq!(classes["items"][0]["spec"]["controller"], "k8s.io/ingress-nginx");
+    let result: Result<Value, _> =
+        client.request(raw_get("/apis/networking.k8s.io/v1/namespaces/shop/ingressclasses", None)).await;
+    assert_eq!(api_error(result).code, 404, "a cluster-scoped resource has no namespaced path");
+}
+
 // --- writes --------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -505,6 +544,29 @@ async fn create_update_and_delete_behave_like_the_real_server() {
     let status = api_error(policies.replace("default-deny-all", &PostParams::default(), &current).await);
     assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"), "a stale resourceVersion conflicts");
 
+    let patched = policies
+        .patch(
+            "default-deny-all",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"owner": "me"}}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.metadata.labels.unwrap()["owner"], "me");
+    assert_eq!(patched.metadata.generation, Some(2), "a metadata-only change keeps the generation");
+
+    let result: Result<Value, _> = server
+        .client()
+        .await
+        .request(
+            hyper::Request::post("/apis/networking.k8s.io/v1/networkpolicies")
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(&deny_all()).unwrap())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(api_error(result).code, 405, "the all-namespaces path only lists");
+
     assert_eq!(server.count("DELETE", "/"), 0);
     policies.delete("default-deny-all", &DeleteParams::default()).await.unwrap();
     assert_eq!(server.count("DELETE", "/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/"), 1);
@@ -635,8 +697,11 @@ async fn refused_connections_fail_fast_and_resume_serves_again() {
     let client = server.client().await;
     Api::<Pod>::namespaced(client.clone(), "prod").get("web-1").await.unwrap();
     server.refuse_connections();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(std::net::TcpStream::connect(server.addr()).is_err(), "the port no longer accepts");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while std::net::TcpStream::connect(server.addr()).is_ok() {
+        assert!(Instant::now() < deadline, "the port still accepts connections");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let started = Instant::now();
     let result = Api::<Pod>::namespaced(client, "prod").get("web-1").await;
     assert!(matches!(result, Err(ref e) if !matches!(e, kube::Error::Api(_))), "{result:?}");

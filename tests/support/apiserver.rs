@@ -1108,6 +1108,13 @@ fn resource_call(
     if namespace.is_some() && !t.namespaced {
         return Reply::failure(Failure::no_such_resource());
     }
+    // The all-namespaces path of a namespaced resource only lists.
+    if t.namespaced && namespace.is_none() && call.method != "GET" {
+        return Reply::failure(Failure::method_not_allowed(&format!(
+            "the server does not allow this method on the requested resource ({} {})",
+            call.method, call.path
+        )));
+    }
     if let Some(sub) = subresource {
         return Reply::failure(Failure::new(
             404,

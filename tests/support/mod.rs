@@ -4,6 +4,29 @@
 //! Each file under `tests/` compiles this module on its own (`mod support;`), so not every item is
 //! used by every test binary. Nothing here sets or reads the test process's own environment: what
 //! the binary sees is given per run.
+//!
+//! A live-cluster test in one screen:
+//!
+//! ```ignore
+//! mod support;
+//! use support::fixtures::{namespace, pod};
+//! use support::{ApiServer, Fault, Fixture};
+//!
+//! #[test]
+//! fn list_reports_namespaces_without_default_deny() {
+//!     let server = ApiServer::start(
+//!         Fixture::new()
+//!             .object(namespace("prod", &[("team", "a")]))
+//!             .object(pod("prod", "web").labels(&[("app", "web")]).ip("10.0.0.5").build())
+//!             .yaml(POLICIES_YAML),
+//!     );
+//!     server.inject(Fault::new("GET", "/api/v1/namespaces/kube-system/*").status(403));
+//!     let out = support::run(&["list", "-o", "json"], &server.env());
+//!     assert_eq!(out.code, Some(0), "{}", out.describe());
+//!     assert!(server.requests().iter().filter(|r| r.method == "GET").all(|r| r.is_metadata_only()));
+//!     assert_eq!(server.count("DELETE", "/"), 0);
+//! }
+//! ```
 
 #![allow(dead_code)]
 
@@ -105,6 +128,16 @@ fn read_in_background(mut pipe: impl Read + Send + 'static) -> std::thread::Join
         let _ = pipe.read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     })
+}
+
+/// `http://127.0.0.1:PORT` for a port that nothing listens on (bound, then released), for
+/// unreachable-cluster tests. Another process could take the port in between, which on a test
+/// machine is unlikely enough; prefer [`ApiServer::refuse_connections`] where a server exists.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("the listener's address");
+    drop(listener);
+    format!("http://{addr}")
 }
 
 /// A directory under the system temporary directory, removed with everything in it on drop.

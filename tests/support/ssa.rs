@@ -32,14 +32,11 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// `"kubectl-deny"` for appliers, `"kubectl-client-side-apply" using networking.k8s.io/v1` (with
-    /// ` at TIME` when known) for updaters: the real server's `printManager`.
+    /// `"kubectl-deny"` for appliers, `"kubectl-client-side-apply" using networking.k8s.io/v1` for
+    /// updaters: the real server's `printManager`, whose manager identifiers never carry a time.
     pub fn describe(&self) -> String {
         if self.operation == "Update" {
-            match &self.time {
-                Some(time) => format!("{:?} using {} at {time}", self.manager, self.api_version),
-                None => format!("{:?} using {}", self.manager, self.api_version),
-            }
+            format!("{:?} using {}", self.manager, self.api_version)
         } else {
             format!("{:?}", self.manager)
         }

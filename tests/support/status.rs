@@ -63,7 +63,7 @@ pub fn status_body(code: u16, reason: &str, message: &str, details: Option<Value
         "reason": reason,
         "code": code,
     });
-    if let Some(details) = details.filter(|d| d.as_object().is_some_and(|m| !m.is_empty())) {
+    if let Some(details) = details {
         body["details"] = details;
     }
     body
