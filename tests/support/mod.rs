@@ -31,7 +31,10 @@
 #![allow(dead_code)]
 
 pub mod apiserver;
+pub mod fault;
 pub mod fixtures;
+pub mod kubeconfig;
+mod router;
 mod selector;
 mod ssa;
 mod status;
