@@ -755,7 +755,7 @@ fn runner_gives_the_binary_only_the_environment_it_is_handed() {
     let output = support::run(&["--version"], &server.env());
     assert_eq!(output.code, Some(0), "{}", output.describe());
     assert!(output.stdout.contains(env!("CARGO_PKG_VERSION")), "{}", output.describe());
-    let output = support::run(&["no-such-command"], &[("NO_COLOR", "1")]);
+    let output = support::run(&["no-such-command"], support::NO_ENV);
     assert_eq!(output.code, Some(2), "{}", output.describe());
     assert!(!output.stderr.is_empty());
 }

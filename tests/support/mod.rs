@@ -75,6 +75,9 @@ impl Output {
     }
 }
 
+/// An empty environment for [`run`] (a bare `&[]` leaves its type unknown).
+pub const NO_ENV: &[(&str, &str)] = &[];
+
 /// Runs the binary with `args` and exactly the environment `env`: the child starts from an empty
 /// environment, so `KUBECONFIG`, `NO_COLOR`, `TERM` and the rest of the test process's variables
 /// never leak in. `HOME` is set to a fresh empty directory unless `env` gives one, so no real
