@@ -48,7 +48,13 @@ impl Source {
         }
     }
 
-    /// What `matrix` and `list` need: the pods, namespaces and policies of the scope.
+    /// What `list` needs: namespaces, policies, and pod names and labels (metadata only) of the
+    /// scope, plus the network plugin's DaemonSets.
+    pub fn snapshot_for_list(&mut self, scope: &Scope) -> Result<Snapshot, Error> {
+        self.snapshot_for_scope(scope)
+    }
+
+    /// What `matrix` needs: the pods, namespaces and policies of the scope.
     pub fn snapshot_for_scope(&mut self, _scope: &Scope) -> Result<Snapshot, Error> {
         match self {
             Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::exit::Exit;
 
 pub mod endpoint;
+pub mod list;
 pub mod load;
 pub mod matrix;
 pub mod resolve;
@@ -43,7 +44,7 @@ pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mu
             return exit;
         }
     };
-    match dispatch(&cli, env, out) {
+    match dispatch(&cli, env, out, err) {
         Ok(exit) => exit,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -52,13 +53,14 @@ pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mu
     }
 }
 
-fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write) -> Result<Exit, Error> {
+fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let ctx = Context::resolve(&cli.global, env)?;
     match &cli.command {
         Command::Version(args) => version::run(&ctx, args, out),
         Command::Why(args) => why::run(&ctx, args, out),
         Command::Matrix(args) => matrix::run(&ctx, args, out),
-        Command::List(_) | Command::Init(_) | Command::Completion(_) => {
+        Command::List(args) => list::run(&ctx, args, out, err),
+        Command::Init(_) | Command::Completion(_) => {
             todo!("command not built yet")
         }
     }

@@ -1,0 +1,86 @@
+//! `kubectl deny list`: namespaces lacking default-deny, per direction.
+
+use std::io::Write;
+
+use crate::cli::{ListArgs, OutputFormat};
+use crate::context::Context;
+use crate::engine::cni::{self, Enforcement};
+use crate::engine::coverage;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::render::list::{ListReport, NamespaceRow};
+
+use super::load::Scope;
+
+pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    let format = ctx.output_format(
+        "list",
+        &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml],
+    )?;
+    // `-A` is the default scope; `-n` narrows it.
+    let scope = if ctx.all_namespaces || ctx.namespaces.is_empty() {
+        Scope::All
+    } else {
+        Scope::Namespaces(ctx.namespaces.clone())
+    };
+    let mut source = super::load::open(ctx)?;
+    let snapshot = source.snapshot_for_list(&scope)?;
+    let mut rows: Vec<NamespaceRow> = coverage::coverage(&snapshot)
+        .iter()
+        .filter(|c| match &scope {
+            Scope::All => true,
+            Scope::Namespaces(ns) => ns.contains(&c.namespace),
+        })
+        .map(NamespaceRow::from)
+        .collect();
+    if let Scope::Namespaces(names) = &scope {
+        for name in names {
+            if !rows.iter().any(|r| &r.namespace == name) {
+                return Err(Error::NotFound(format!(
+                    "namespace {name:?} not found{}",
+                    if matches!(ctx.source, crate::context::SourceSpec::Files(_)) { " in the manifests read" } else { "" }
+                )));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    let plugin = cni::detect(&snapshot.daemonsets);
+    let named_explicitly = matches!(scope, Scope::Namespaces(_));
+    // A CI gate counts the namespaces users own: system namespaces only when named with -n.
+    let failing = rows.iter().filter(|r| !r.default_deny && (!r.system || named_explicitly)).count();
+    let listed: Vec<&NamespaceRow> = rows.iter().filter(|r| args.all || !r.default_deny).collect();
+
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            let report = ListReport {
+                namespaces: rows.clone(),
+                network_plugin: (!snapshot.daemonsets.is_empty()).then_some(plugin.clone()),
+            };
+            if format == OutputFormat::Json {
+                crate::render::list::write_json(out, &report)
+            } else {
+                crate::render::list::write_yaml(out, &report)
+            }
+            .map_err(super::output_error)?;
+        }
+        _ => {
+            if listed.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "All {} namespace{} have default-deny for ingress and egress.",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                );
+            } else {
+                crate::render::list::write_table(out, &listed, format == OutputFormat::Wide, ctx.palette)
+                    .map_err(super::output_error)?;
+            }
+        }
+    }
+    if plugin.enforcement == Enforcement::NotEnforced
+        && let Some(msg) = plugin.not_enforced_message()
+    {
+        let _ = writeln!(err, "Warning: {msg}");
+    }
+    Ok(if args.exit_code && failing > 0 { Exit::Negative } else { Exit::Success })
+}
