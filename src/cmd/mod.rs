@@ -12,11 +12,16 @@ use crate::context::{Context, Environment};
 use crate::error::Error;
 use crate::exit::Exit;
 
+pub mod completion;
 pub mod version;
 
 /// The process entry point shared by the binary.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // Started as kubectl_complete-deny (a link to this binary): answer kubectl's completion request.
+    if args.first().is_some_and(|argv0| crate::complete::is_helper_invocation(argv0)) {
+        return crate::complete::main(&args[1..]);
+    }
     let env = Environment::from_process();
     let stdout = std::io::stdout();
     let mut out = PipeSafe::new(std::io::BufWriter::new(stdout.lock()));
@@ -32,7 +37,7 @@ pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mu
         Err(e) => {
             // --help and --version are not errors; clap renders both kinds.
             let exit = if e.use_stderr() { Exit::Error } else { Exit::Success };
-            let rendered = if e.use_stderr() { e.render().to_string() } else { e.render().to_string() };
+            let rendered = e.render().to_string();
             let target: &mut dyn Write = if e.use_stderr() { err } else { out };
             let _ = target.write_all(rendered.as_bytes());
             return exit;
@@ -51,7 +56,8 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write) -> Result<Exit, E
     let ctx = Context::resolve(&cli.global, env)?;
     match &cli.command {
         Command::Version(args) => version::run(&ctx, args, out),
-        Command::Why(_) | Command::Matrix(_) | Command::List(_) | Command::Init(_) | Command::Completion(_) => {
+        Command::Completion(args) => completion::run(&ctx, args, out),
+        Command::Why(_) | Command::Matrix(_) | Command::List(_) | Command::Init(_) => {
             todo!("command not built yet")
         }
     }
