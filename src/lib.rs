@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod context;
 pub mod engine;
 pub mod error;

@@ -12,6 +12,7 @@ use crate::context::{Context, Environment};
 use crate::error::Error;
 use crate::exit::Exit;
 
+pub mod completion;
 pub mod endpoint;
 pub mod list;
 pub mod load;
@@ -23,6 +24,10 @@ pub mod why;
 /// The process entry point shared by the binary.
 pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // Started as kubectl_complete-deny (a link to this binary): answer kubectl's completion request.
+    if args.first().is_some_and(|argv0| crate::complete::is_helper_invocation(argv0)) {
+        return crate::complete::main(&args[1..]);
+    }
     let env = Environment::from_process();
     let stdout = std::io::stdout();
     let mut out = PipeSafe::new(std::io::BufWriter::new(stdout.lock()));
@@ -60,7 +65,8 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Wri
         Command::Why(args) => why::run(&ctx, args, out),
         Command::Matrix(args) => matrix::run(&ctx, args, out),
         Command::List(args) => list::run(&ctx, args, out, err),
-        Command::Init(_) | Command::Completion(_) => {
+        Command::Completion(args) => completion::run(&ctx, args, out),
+        Command::Init(_) => {
             todo!("command not built yet")
         }
     }

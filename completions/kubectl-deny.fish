@@ -1,0 +1,175 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_deny_global_optspecs
+    string join \n kubeconfig= context= cluster= user= n/namespace= A/all-namespaces f/filename= request-timeout= o/output= color= h/help V/version
+end
+
+function __fish_kubectl_deny_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_deny_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_deny_using_subcommand
+    set -l cmd (__fish_kubectl_deny_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "why" -d 'Explain why one flow is allowed or blocked'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "matrix" -d 'Show who can reach whom, for many flows at once'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "list" -d 'List namespaces lacking default-deny'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "init" -d 'Install the default-deny starter kit into namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "version" -d 'Print the version and git commit'
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l port -d 'A port to evaluate, PORT[/PROTOCOL] (repeatable) [default: each destination\'s declared container ports]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l all -d 'Also list namespaces that have default-deny in both directions'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l exit-code -d 'Exit 1 when any listed namespace lacks default-deny'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l exclude -d 'With -A: a namespace to leave out (repeatable)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l ingress-namespace -d 'The ingress controller\'s namespace, instead of detecting it' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-monitoring -d 'Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l dry-run -d 'Only print (client) or only validate on the server (server); bare --dry-run means client' -r -f -a "client\t'Print what would be applied; send nothing'
+server\t'Ask the API server to validate the change without persisting it'
+none\t'Apply for real (the default)'"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Allow kube-system, kube-public and kube-node-lease when named with -n'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-ingress -d 'Leave out allow-ingress-controller'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-dns -d 'Leave out allow-dns'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-same-namespace -d 'Add allow-same-namespace: pods may talk to each other within the namespace'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-apiserver -d 'Add allow-apiserver: egress to the Kubernetes API server\'s endpoints at their real ports'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l force-conflicts -d 'Take over policies of the same name owned by another field manager'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kyverno -d 'Print a Kyverno ClusterPolicy that generates the kit in every new namespace'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+json\t''
+yaml\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "why" -d 'Explain why one flow is allowed or blocked'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "matrix" -d 'Show who can reach whom, for many flows at once'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "list" -d 'List namespaces lacking default-deny'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "init" -d 'Install the default-deny starter kit into namespaces'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "version" -d 'Print the version and git commit'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
