@@ -162,11 +162,16 @@ pub fn write<W: Write>(cluster: &Cluster, format: Format, out: W) -> io::Result<
     write_with_threads(cluster, format, out, threads)
 }
 
-pub fn write_with_threads<W: Write>(
+pub fn write_with_threads<W: Write>(cluster: &Cluster, format: Format, out: W, threads: usize) -> io::Result<Stats> {
+    write_batched(cluster, format, out, threads, BATCH)
+}
+
+fn write_batched<W: Write>(
     cluster: &Cluster,
     format: Format,
     mut out: W,
     threads: usize,
+    batch_size: usize,
 ) -> io::Result<Stats> {
     let jobs = jobs(cluster);
     let renderer = Renderer { cluster };
@@ -186,10 +191,10 @@ pub fn write_with_threads<W: Write>(
     // One buffer per thread, reused across rounds: growing fresh buffers every round costs more
     // in page faults than formatting does.
     let mut buffers: Vec<Vec<u8>> = (0..threads).map(|_| Vec::new()).collect();
-    for (b, batch) in jobs.chunks(BATCH).enumerate() {
-        let first_index = b * BATCH;
+    for (b, batch) in jobs.chunks(batch_size).enumerate() {
+        let first_index = b * batch_size;
         let per_thread = batch.len().div_ceil(threads);
-        let kinds: Vec<Kinds> = if threads == 1 || batch.len() < 64 {
+        let kinds: Vec<Kinds> = if threads == 1 || batch.len() < 2 * threads {
             vec![renderer.render_jobs(batch, first_index, format, &mut buffers[0])]
         } else {
             std::thread::scope(|scope| {
@@ -1507,6 +1512,23 @@ fn container_v(c: &ContainerP, w: &WorkloadP, token: Option<&str>) -> V {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_does_not_depend_on_threads_or_batch_size() {
+        let config = crate::Config { namespaces: 9, pods: 60, policies: 20, seed: 4, managed_fields: false };
+        let cluster = crate::plan(&config).unwrap();
+        for format in [Format::Json, Format::Yaml] {
+            let render = |threads, batch| {
+                let mut out = Vec::new();
+                let stats = write_batched(&cluster, format, &mut out, threads, batch).unwrap();
+                (out, stats)
+            };
+            let reference = render(1, BATCH);
+            for (threads, batch) in [(1, 1), (2, 7), (3, 64), (8, 5)] {
+                assert!(render(threads, batch) == reference, "{format:?} with {threads} threads, batches of {batch}");
+            }
+        }
+    }
 
     #[test]
     fn rfc3339_formats_known_instants() {

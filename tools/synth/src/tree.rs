@@ -78,7 +78,10 @@ impl Map {
     }
 
     pub fn build(mut self) -> V {
-        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        // Most objects are written in key order already; checking is cheaper than sorting.
+        if !self.0.is_sorted_by(|a, b| a.0 <= b.0) {
+            self.0.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
         debug_assert!(self.0.windows(2).all(|w| w[0].0 != w[1].0), "duplicate key in {:?}", self.0);
         V::Obj(self.0)
     }
@@ -208,8 +211,9 @@ fn needs_escape(bytes: &[u8]) -> bool {
 /// Writes a JSON string literal, escaping as Go's encoder does for the characters that occur
 /// here (quotes, backslashes, control characters).
 pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');

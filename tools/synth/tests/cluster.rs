@@ -69,7 +69,7 @@ fn same_flags_give_identical_bytes() {
 
 #[test]
 fn output_does_not_depend_on_the_number_of_threads() {
-    let cluster = kubectl_deny_synth::plan(&custom(20, 400, 80, 2)).unwrap();
+    let cluster = kubectl_deny_synth::plan(&custom(12, 150, 40, 2)).unwrap();
     for format in [Format::Json, Format::Yaml] {
         let render = |threads| {
             let mut out = Vec::new();
@@ -639,16 +639,16 @@ fn json_parses_back() {
 
 #[test]
 fn yaml_parses_back_to_the_same_objects() {
-    // Small shapes keep the debug-build YAML parser quick; every kind and kind of string occurs.
-    for config in [custom(8, 40, 20, 1), Config { managed_fields: true, ..custom(8, 40, 20, 9) }] {
-        let json: Value = serde_json::from_slice(&bytes(&config, Format::Json)).unwrap();
-        let yaml = String::from_utf8(bytes(&config, Format::Yaml)).unwrap();
-        let options = serde_saphyr::options! {
-            budget: serde_saphyr::budget! { max_nodes: 10_000_000, max_events: 50_000_000, max_total_scalar_bytes: 1 << 30 },
-        };
-        let parsed: Value = serde_saphyr::from_str_with_options(&yaml, options).expect("valid YAML");
-        assert_eq!(parsed, json, "{config:?}");
-    }
+    // A small shape keeps the debug-build YAML parser quick; every kind of object and of string
+    // occurs (managed fields add the quoted `k:{...}` keys).
+    let config = Config { managed_fields: true, ..custom(8, 40, 20, 9) };
+    let json: Value = serde_json::from_slice(&bytes(&config, Format::Json)).unwrap();
+    let yaml = String::from_utf8(bytes(&config, Format::Yaml)).unwrap();
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! { max_nodes: 10_000_000, max_events: 50_000_000, max_total_scalar_bytes: 1 << 30 },
+    };
+    let parsed: Value = serde_saphyr::from_str_with_options(&yaml, options).expect("valid YAML");
+    assert_eq!(parsed, json);
 }
 
 // ---- command line ------------------------------------------------------------------------------
