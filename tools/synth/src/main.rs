@@ -1,0 +1,146 @@
+//! The `synth` command line: flags in, one generated cluster out (stdout or `--out FILE`).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use kubectl_deny_synth::{Config, DEFAULT_SEED, Error, Format, Preset, generate};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "synth",
+    version,
+    about = "Generate a realistic synthetic Kubernetes cluster (a kind: List of Namespaces, Nodes, \
+             workloads, Pods, Services, EndpointSlices and NetworkPolicies) for kubectl-deny benchmarks.",
+    after_help = "Presets (namespaces / pods / policies):\n  \
+                  small    16 /     100 /     60   (the default)\n  \
+                  medium   30 /   1,000 /    250\n  \
+                  large   120 /   5,000 /  1,000\n  \
+                  xlarge  500 /  20,000 /  5,000\n  \
+                  huge  5,000 / 100,000 / 20,000\n  \
+                  nca      30 /     400 /    200   (small enough for network-config-analyzer)\n\n\
+                  Counts are totals: --namespaces includes the 6 system namespaces, --pods the system pods.\n\
+                  The same flags always produce the same bytes."
+)]
+struct Args {
+    /// Start from a preset; --namespaces, --pods and --policies override its numbers.
+    #[arg(long, value_enum)]
+    preset: Option<PresetArg>,
+
+    /// Same as --preset nca: a cluster small enough for network-config-analyzer.
+    #[arg(long, conflicts_with = "preset")]
+    nca: bool,
+
+    /// Total namespaces, including the 6 system namespaces.
+    #[arg(long, value_name = "N")]
+    namespaces: Option<usize>,
+
+    /// Total pods, including system pods, spread over the app namespaces.
+    #[arg(long, value_name = "P")]
+    pods: Option<usize>,
+
+    /// Total NetworkPolicies (approximate: capped by what the app namespaces can use).
+    #[arg(long, value_name = "Q")]
+    policies: Option<usize>,
+
+    /// Seed for the generator; the same seed and flags give identical output.
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    seed: u64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    format: FormatArg,
+
+    /// Include metadata.managedFields, as a live `kubectl get -o json` prints them.
+    #[arg(long)]
+    managed_fields: bool,
+
+    /// Write to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+
+    /// Print object counts, bytes and the time taken to stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PresetArg {
+    Small,
+    Medium,
+    Large,
+    Xlarge,
+    Huge,
+    Nca,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Json,
+    Yaml,
+}
+
+impl Args {
+    fn config(&self) -> Config {
+        let preset = match (self.nca, self.preset) {
+            (true, _) | (_, Some(PresetArg::Nca)) => Preset::Nca,
+            (_, Some(PresetArg::Small)) | (_, None) => Preset::Small,
+            (_, Some(PresetArg::Medium)) => Preset::Medium,
+            (_, Some(PresetArg::Large)) => Preset::Large,
+            (_, Some(PresetArg::Xlarge)) => Preset::Xlarge,
+            (_, Some(PresetArg::Huge)) => Preset::Huge,
+        };
+        let mut config = preset.config(self.seed, self.managed_fields);
+        config.namespaces = self.namespaces.unwrap_or(config.namespaces);
+        config.pods = self.pods.unwrap_or(config.pods);
+        config.policies = self.policies.unwrap_or(config.policies);
+        config
+    }
+}
+
+fn run(args: &Args) -> Result<(), Error> {
+    let config = args.config();
+    let format = match args.format {
+        FormatArg::Json => Format::Json,
+        FormatArg::Yaml => Format::Yaml,
+    };
+    let started = Instant::now();
+    let stats = match &args.out {
+        Some(path) => {
+            let file = File::create(path)
+                .map_err(|e| Error::Io(io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))))?;
+            generate(&config, format, file)?
+        }
+        None => generate(&config, format, io::stdout().lock())?,
+    };
+    if args.stats {
+        let elapsed = started.elapsed();
+        let mut err = io::stderr().lock();
+        let kinds: Vec<String> = stats.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = writeln!(
+            err,
+            "synth: {} objects ({}), {} bytes, {:.2}s",
+            stats.objects(),
+            kinds.join(", "),
+            stats.bytes,
+            elapsed.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`synth | head`) is the reader's choice, not a failure.
+        Err(Error::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("synth: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
