@@ -39,6 +39,7 @@ pub struct Context {
     pub all_namespaces: bool,
     pub output: Option<OutputFormat>,
     pub palette: Palette,
+    pub kube_env: crate::source::cluster::KubeEnv,
 }
 
 /// What the process environment says about the terminal, read once by `main`.
@@ -47,6 +48,8 @@ pub struct Environment {
     pub stdout_is_terminal: bool,
     pub no_color: Option<std::ffi::OsString>,
     pub term: Option<String>,
+    /// `$KUBECONFIG`, `$HOME`, in-cluster: where kubeconfig comes from.
+    pub kube: crate::source::cluster::KubeEnv,
 }
 
 impl Environment {
@@ -56,6 +59,7 @@ impl Environment {
             stdout_is_terminal: std::io::stdout().is_terminal(),
             no_color: std::env::var_os("NO_COLOR"),
             term: std::env::var("TERM").ok(),
+            kube: crate::source::cluster::KubeEnv::from_process(),
         }
     }
 }
@@ -94,6 +98,7 @@ impl Context {
             all_namespaces: args.all_namespaces,
             output: args.output,
             palette,
+            kube_env: env.kube.clone(),
         })
     }
 

@@ -6,8 +6,9 @@
 /// A failure to read cluster state, with enough context to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{0}")]
-    Other(String),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
 }
 
 pub mod refs;
+pub mod cluster;

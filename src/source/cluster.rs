@@ -1,0 +1,402 @@
+//! Connecting to a live cluster the way kubectl does, and running API calls with a bound and with
+//! errors a user can act on.
+//!
+//! kubeconfig: `--kubeconfig`, else the `$KUBECONFIG` path list merged (first file to set a value
+//! wins), else `~/.kube/config`, else the in-cluster service account. `--context`, `--cluster`
+//! and `--user` select within it; the context's namespace is the default namespace. Exec
+//! credential plugins and tokens work as kube supports them.
+//!
+//! kube retries 429/503/504 by itself with growing back-off, which can stall a command for
+//! minutes; that is turned off, and `--request-timeout` bounds each call as a whole.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::context::ClusterSpec;
+
+/// What the process environment says about kubeconfig, read once by `main`.
+#[derive(Debug, Clone, Default)]
+pub struct KubeEnv {
+    /// `$KUBECONFIG`, as a path list.
+    pub kubeconfig: Option<std::ffi::OsString>,
+    /// `$HOME` (or `%USERPROFILE%`), for `~/.kube/config`.
+    pub home: Option<PathBuf>,
+    /// Set inside a pod: the in-cluster config applies when no kubeconfig exists.
+    pub in_cluster: bool,
+}
+
+impl KubeEnv {
+    pub fn from_process() -> Self {
+        KubeEnv {
+            kubeconfig: std::env::var_os("KUBECONFIG"),
+            home: std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from),
+            in_cluster: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "no kubeconfig found (looked at {looked}); set --kubeconfig or KUBECONFIG, or read manifests instead with -f"
+    )]
+    NoKubeconfig { looked: String },
+
+    #[error("kubeconfig {source_name}: {message}")]
+    Kubeconfig { source_name: String, message: String },
+
+    #[error(
+        "cannot reach the API server {server}{context}: {detail}\n  check the cluster is up and the kubeconfig context is right (kubectl config current-context), or read manifests with -f"
+    )]
+    Unreachable { server: String, context: String, detail: String },
+
+    #[error(
+        "the API server {server}{context} did not answer {what} within {after:?} (--request-timeout); try a longer --request-timeout"
+    )]
+    Timeout { server: String, context: String, what: String, after: Duration },
+
+    #[error(
+        "the API server {server}{context} rejected the credentials (401 Unauthorized): {message}\n  refresh them (e.g. log in again to the cloud provider) and check with: kubectl auth whoami"
+    )]
+    Unauthorized { server: String, context: String, message: String },
+
+    #[error("forbidden: {message}\n  kubectl-deny needs to {verb} {resource}{scope}; check with: {check}")]
+    Forbidden { verb: String, resource: String, scope: String, message: String, check: String },
+
+    #[error("not found: {message}")]
+    NotFound { message: String },
+
+    #[error("conflict: {message}")]
+    Conflict { message: String, causes: Vec<String> },
+
+    #[error("the API server {server} answered {code} while trying to {what}: {message}{retry}")]
+    Server { server: String, code: u16, what: String, message: String, retry: String },
+
+    #[error("{what}: {message}")]
+    Other { what: String, message: String },
+}
+
+impl ClusterError {
+    /// The HTTP status the API server answered, when it did.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClusterError::Unauthorized { .. } => Some(401),
+            ClusterError::Forbidden { .. } => Some(403),
+            ClusterError::NotFound { .. } => Some(404),
+            ClusterError::Conflict { .. } => Some(409),
+            ClusterError::Server { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// An open connection: the client and what the user should be told about where it points.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: kube::Client,
+    /// The context's namespace, else `default`.
+    pub namespace: String,
+    /// The context in use, when there is one (in-cluster config has none).
+    pub context: Option<String>,
+    pub server: String,
+    pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("namespace", &self.namespace)
+            .field("context", &self.context)
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+/// Loads the kubeconfig kubectl would use: `--kubeconfig`, else `$KUBECONFIG` (merged), else
+/// `~/.kube/config`. `Ok(None)` when none exists.
+pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kubeconfig, String)>, ClusterError> {
+    let read = |path: &PathBuf| {
+        Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
+            source_name: path.display().to_string(),
+            message: error_chain(&e),
+        })
+    };
+    if let Some(path) = &spec.kubeconfig {
+        if !path.exists() {
+            return Err(ClusterError::Kubeconfig {
+                source_name: path.display().to_string(),
+                message: "no such file (given with --kubeconfig)".into(),
+            });
+        }
+        return Ok(Some((read(path)?, path.display().to_string())));
+    }
+    if let Some(list) = &env.kubeconfig {
+        let paths: Vec<PathBuf> = std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect();
+        // kubectl skips files of the list that do not exist.
+        let existing: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
+        if !existing.is_empty() {
+            let mut merged = Kubeconfig::default();
+            for p in &existing {
+                merged = merged.merge(read(p)?).map_err(|e| ClusterError::Kubeconfig {
+                    source_name: p.display().to_string(),
+                    message: error_chain(&e),
+                })?;
+            }
+            let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+            return Ok(Some((merged, names.join(":"))));
+        }
+    }
+    if let Some(home) = &env.home {
+        let path = home.join(".kube").join("config");
+        if path.exists() {
+            return Ok(Some((read(&path)?, path.display().to_string())));
+        }
+    }
+    Ok(None)
+}
+
+/// Opens a connection to the cluster the kubeconfig selects.
+pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, ClusterError> {
+    let (mut config, context) = match load_kubeconfig(spec, env)? {
+        Some((kubeconfig, source_name)) => {
+            let context = spec.context.clone().or_else(|| kubeconfig.current_context.clone());
+            check_selection(&kubeconfig, spec, &source_name)?;
+            let options = KubeConfigOptions { context: spec.context.clone(), cluster: spec.cluster.clone(), user: spec.user.clone() };
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| ClusterError::Kubeconfig { source_name, message: error_chain(&e) })?;
+            (config, context)
+        }
+        None if env.in_cluster => {
+            let config = kube::Config::incluster().map_err(|e| ClusterError::Kubeconfig {
+                source_name: "in-cluster service account".into(),
+                message: error_chain(&e),
+            })?;
+            (config, None)
+        }
+        None => {
+            let mut looked = Vec::new();
+            if let Some(list) = &env.kubeconfig {
+                looked.push(format!("KUBECONFIG={}", list.to_string_lossy()));
+            }
+            match &env.home {
+                Some(home) => looked.push(home.join(".kube").join("config").display().to_string()),
+                None => looked.push("~/.kube/config (no HOME set)".into()),
+            }
+            return Err(ClusterError::NoKubeconfig { looked: looked.join(", ") });
+        }
+    };
+    config.default_retry = false;
+    if let Some(t) = spec.request_timeout {
+        config.connect_timeout = Some(t);
+        config.read_timeout = Some(t);
+        config.write_timeout = Some(t);
+        config.reset_reader_on_write = true;
+    }
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let namespace = spec_namespace(&config);
+    let client = kube::Client::try_from(config).map_err(|e| ClusterError::Kubeconfig {
+        source_name: context.clone().map(|c| format!("context {c}")).unwrap_or_else(|| "configuration".into()),
+        message: error_chain(&e),
+    })?;
+    Ok(Connection { client, namespace, context, server, timeout: spec.request_timeout })
+}
+
+fn spec_namespace(config: &kube::Config) -> String {
+    if config.default_namespace.is_empty() { "default".into() } else { config.default_namespace.clone() }
+}
+
+/// Names the missing context, cluster or user, with the ones that exist.
+fn check_selection(kubeconfig: &Kubeconfig, spec: &ClusterSpec, source_name: &str) -> Result<(), ClusterError> {
+    let missing = |what: &str, name: &str, available: Vec<&str>| ClusterError::Kubeconfig {
+        source_name: source_name.to_string(),
+        message: format!(
+            "{what} {name:?} not found; available: {}",
+            if available.is_empty() { "none".to_string() } else { available.join(", ") }
+        ),
+    };
+    let contexts: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+    let context = spec.context.as_deref().or(kubeconfig.current_context.as_deref());
+    match context {
+        Some(c) if !contexts.contains(&c) && (spec.cluster.is_none() || spec.user.is_none()) => {
+            return Err(missing("context", c, contexts));
+        }
+        None if spec.cluster.is_none() => {
+            return Err(ClusterError::Kubeconfig {
+                source_name: source_name.to_string(),
+                message: format!(
+                    "no current context; pick one with --context ({}) or `kubectl config use-context`",
+                    if contexts.is_empty() { "none defined".to_string() } else { contexts.join(", ") }
+                ),
+            });
+        }
+        _ => {}
+    }
+    if let Some(c) = &spec.cluster {
+        let clusters: Vec<&str> = kubeconfig.clusters.iter().map(|c| c.name.as_str()).collect();
+        if !clusters.contains(&c.as_str()) {
+            return Err(missing("cluster", c, clusters));
+        }
+    }
+    if let Some(u) = &spec.user {
+        let users: Vec<&str> = kubeconfig.auth_infos.iter().map(|u| u.name.as_str()).collect();
+        if !users.contains(&u.as_str()) {
+            return Err(missing("user", u, users));
+        }
+    }
+    Ok(())
+}
+
+/// One API call, described for messages and for `kubectl auth can-i`.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// `get`, `list`, `patch`, ...
+    pub verb: &'static str,
+    /// `pods`, `networkpolicies.networking.k8s.io`, ...
+    pub resource: &'static str,
+    /// `None`: all namespaces, or a cluster-scoped resource.
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+impl Call<'_> {
+    fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.verb, self.resource);
+        if let Some(n) = self.name {
+            s.push_str(&format!(" {n}"));
+        }
+        match self.namespace {
+            Some(ns) => s.push_str(&format!(" in namespace {ns}")),
+            None => {}
+        }
+        s
+    }
+
+    fn can_i(&self) -> String {
+        let ns = match self.namespace {
+            Some(ns) => format!(" -n {ns}"),
+            None if self.verb == "list" => " --all-namespaces".to_string(),
+            None => String::new(),
+        };
+        format!("kubectl auth can-i {} {}{ns}", self.verb, self.resource)
+    }
+}
+
+impl Connection {
+    fn context_suffix(&self) -> String {
+        self.context.as_ref().map(|c| format!(" (context {c})")).unwrap_or_default()
+    }
+
+    /// Runs one API call under `--request-timeout`, mapping failures to errors a user can act on.
+    pub async fn run<T>(
+        &self,
+        call: Call<'_>,
+        request: impl Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, ClusterError> {
+        let result = match self.timeout {
+            Some(after) => match tokio::time::timeout(after, request).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(ClusterError::Timeout {
+                        server: self.server.clone(),
+                        context: self.context_suffix(),
+                        what: call.describe(),
+                        after,
+                    });
+                }
+            },
+            None => request.await,
+        };
+        result.map_err(|e| self.map_error(call, e))
+    }
+
+    pub fn map_error(&self, call: Call<'_>, e: kube::Error) -> ClusterError {
+        match e {
+            kube::Error::Api(status) => {
+                let message = status.message.clone();
+                match status.code {
+                    401 => ClusterError::Unauthorized {
+                        server: self.server.clone(),
+                        context: self.context_suffix(),
+                        message,
+                    },
+                    403 => ClusterError::Forbidden {
+                        verb: call.verb.to_string(),
+                        resource: call.resource.to_string(),
+                        scope: match call.namespace {
+                            Some(ns) => format!(" in namespace {ns}"),
+                            None => String::new(),
+                        },
+                        message,
+                        check: call.can_i(),
+                    },
+                    404 => ClusterError::NotFound { message },
+                    409 => ClusterError::Conflict {
+                        message,
+                        causes: status
+                            .details
+                            .as_ref()
+                            .map(|d| d.causes.iter().map(|c| c.field.clone()).collect())
+                            .unwrap_or_default(),
+                    },
+                    code => ClusterError::Server {
+                        server: self.server.clone(),
+                        code,
+                        what: call.describe(),
+                        message,
+                        retry: if matches!(code, 429 | 503 | 504) {
+                            "; the server is busy or unavailable, try again shortly".into()
+                        } else {
+                            String::new()
+                        },
+                    },
+                }
+            }
+            other => {
+                let detail = error_chain(&other);
+                if is_timeout(&detail) {
+                    ClusterError::Timeout {
+                        server: self.server.clone(),
+                        context: self.context_suffix(),
+                        what: call.describe(),
+                        after: self.timeout.unwrap_or_default(),
+                    }
+                } else if is_connection_failure(&other, &detail) {
+                    ClusterError::Unreachable { server: self.server.clone(), context: self.context_suffix(), detail }
+                } else {
+                    ClusterError::Other { what: call.describe(), message: detail }
+                }
+            }
+        }
+    }
+}
+
+fn is_timeout(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    d.contains("timed out") || d.contains("timeout")
+}
+
+fn is_connection_failure(e: &kube::Error, detail: &str) -> bool {
+    matches!(e, kube::Error::HyperError(_) | kube::Error::Service(_)) || {
+        let d = detail.to_ascii_lowercase();
+        d.contains("connection refused") || d.contains("dns error") || d.contains("connect")
+    }
+}
+
+/// An error and its causes on one line: `a: b: c`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = cause.source();
+    }
+    s
+}
