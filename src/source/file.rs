@@ -1,12 +1,14 @@
 //! Manifests given with `-f`: files, directories (recursive) and stdin, in YAML or JSON.
 //!
-//! A file is read into memory once and parsed with strings borrowed from it. JSON (a file whose
-//! first character is `{` or `[`, as kubectl decides) is read in one pass; YAML is split into its
-//! documents and each read twice, a cheap pass for the kinds and a typed one (see
-//! `wire::Probe`). Kinds kubectl-deny does not read and empty documents are skipped. Errors name
-//! the file, the document (1-based) and the line. This module owns paths and text; conversion
-//! into the snapshot is `convert`'s.
+//! A file is read into memory once and parsed with strings borrowed from it; objects go to the
+//! `SnapshotBuilder` as they are parsed, so a List is never held whole. JSON (text whose first
+//! character is `{` or `[`, as kubectl decides) is read in one pass. YAML is split into its
+//! documents, each read in one pass too unless an object puts a field before its `kind`; then the
+//! document is probed for its kinds and read again (see `wire::DocumentSeed`). Kinds kubectl-deny
+//! does not read and empty documents are skipped. Errors name the file, the document (1-based) and
+//! the line. This module owns paths and text; conversion into the snapshot is `convert`'s.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
@@ -18,7 +20,7 @@ use serde::de::{DeserializeSeed, Deserializer};
 use serde_json::value::RawValue;
 
 use super::convert::SnapshotBuilder;
-use super::wire::{DocumentSeed, Object, Probe, Stopped};
+use super::wire::{DocumentSeed, Object, Probe, Sink, Stopped};
 use super::{Location, ParseError, SourceError};
 use crate::engine::Snapshot;
 
@@ -136,10 +138,31 @@ enum Failure<E> {
     Rejected(SourceError),
 }
 
+/// How a document is read (see `DocumentSeed`).
+#[derive(Clone, Copy)]
+enum Mode<'p> {
+    Json,
+    Probed(&'p Probe),
+    InOrder(&'p Cell<bool>),
+}
+
+impl<'p> Mode<'p> {
+    fn seed<'s, 'de>(self, sink: &'s mut Sink<'s, 'de>) -> DocumentSeed<'p, 's, 'de>
+    where
+        'p: 's,
+    {
+        match self {
+            Mode::Json => DocumentSeed::json(sink),
+            Mode::Probed(probe) => DocumentSeed::probed(probe, sink),
+            Mode::InOrder(needs_probe) => DocumentSeed::in_order(needs_probe, sink),
+        }
+    }
+}
+
 /// Reads one document and hands its objects to the builder as they are read.
 fn read_document<'de, D: Deserializer<'de>>(
     deserializer: D,
-    probe: Option<&Probe>,
+    mode: Mode<'_>,
     builder: &mut SnapshotBuilder,
     at: &Location,
 ) -> Result<(), Failure<D::Error>> {
@@ -153,7 +176,7 @@ fn read_document<'de, D: Deserializer<'de>>(
             Stopped
         })
     };
-    let parsed = DocumentSeed::new(probe, &mut sink).deserialize(deserializer);
+    let parsed = mode.seed(&mut sink).deserialize(deserializer);
     match (rejected, parsed) {
         (Some(e), _) => Err(Failure::Rejected(e)),
         (None, Err(e)) => Err(Failure::Parse(e)),
@@ -177,7 +200,7 @@ fn add_json(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Resul
     let start = text.len() - text.trim_start().len();
     let at = Location::document(file, 1, 1 + newlines(&text.as_bytes()[..start]));
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    match read_document(&mut deserializer, None, builder, &at) {
+    match read_document(&mut deserializer, Mode::Json, builder, &at) {
         Ok(()) => {}
         Err(Failure::Rejected(e)) => return Err(e.into()),
         Err(Failure::Parse(e)) => {
@@ -203,7 +226,7 @@ fn add_json(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Resul
         let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
         let line = 1 + newlines(&text.as_bytes()[..offset]);
         let at = Location::document(file, document, line);
-        match read_document(&mut serde_json::Deserializer::from_str(raw), None, builder, &at) {
+        match read_document(&mut serde_json::Deserializer::from_str(raw), Mode::Json, builder, &at) {
             Ok(()) => {}
             Err(Failure::Rejected(e)) => return Err(e.into()),
             Err(Failure::Parse(e)) => {
@@ -243,7 +266,7 @@ fn json_field(document: &str) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_str(document);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-    let _ = DocumentSeed::new(None, &mut |_, _| Ok(())).deserialize(tracked);
+    let _ = DocumentSeed::json(&mut |_, _| Ok(())).deserialize(tracked);
     field_of(&track.path())
 }
 
@@ -259,16 +282,44 @@ fn newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// A YAML stream: each document probed for its kinds, then read typed.
+/// A YAML stream, document by document: in one pass when every object names its kind first, as is
+/// usual; otherwise probed for its kinds, then read again.
 fn add_yaml(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Result<(), SourceError> {
     for document in yaml_documents(text) {
-        let probe: Option<Probe> = serde_saphyr::from_str_with_options(document.text, yaml_options())
-            .map_err(|e| yaml_error(&e, &document, file, None))?;
-        let Some(probe) = probe else { continue };
         let at = Location::document(file, document.index, document.line);
-        let mut rejected = None;
-        let parsed = serde_saphyr::with_deserializer_from_str_with_options(document.text, yaml_options(), |de| {
-            match read_document(de, Some(&probe), builder, &at) {
+        let needs_probe = Cell::new(false);
+        let in_order = read_yaml(document.text, Mode::InOrder(&needs_probe), builder, &at);
+        let probe = match (in_order, needs_probe.get()) {
+            (Ok(()), _) => continue,
+            (Err(Failure::Rejected(e)), _) => return Err(e),
+            (Err(Failure::Parse(e)), false) => {
+                return Err(yaml_error(&e, &document, file, Some(Mode::InOrder(&needs_probe))));
+            }
+            (Err(Failure::Parse(_)), true) => {
+                serde_saphyr::from_str_with_options::<Option<Probe>>(document.text, yaml_options())
+                    .map_err(|e| yaml_error(&e, &document, file, None))?
+            }
+        };
+        let Some(probe) = probe else { continue };
+        match read_yaml(document.text, Mode::Probed(&probe), builder, &at) {
+            Ok(()) => {}
+            Err(Failure::Rejected(e)) => return Err(e),
+            Err(Failure::Parse(e)) => return Err(yaml_error(&e, &document, file, Some(Mode::Probed(&probe)))),
+        }
+    }
+    Ok(())
+}
+
+fn read_yaml(
+    text: &str,
+    mode: Mode<'_>,
+    builder: &mut SnapshotBuilder,
+    at: &Location,
+) -> Result<(), Failure<serde_saphyr::Error>> {
+    let mut rejected = None;
+    let parsed =
+        serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+            match read_document(de, mode, builder, at) {
                 Ok(()) => Ok(()),
                 Err(Failure::Parse(e)) => Err(e),
                 Err(Failure::Rejected(e)) => {
@@ -277,12 +328,11 @@ fn add_yaml(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Resul
                 }
             }
         });
-        if let Some(e) = rejected {
-            return Err(e);
-        }
-        parsed.map_err(|e| yaml_error(&e, &document, file, Some(&probe)))?;
+    match (rejected, parsed) {
+        (Some(e), _) => Err(Failure::Rejected(e)),
+        (None, Err(e)) => Err(Failure::Parse(e)),
+        (None, Ok(())) => Ok(()),
     }
-    Ok(())
 }
 
 fn yaml_options() -> serde_saphyr::Options {
@@ -300,11 +350,12 @@ fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
+/// `mode` is how the failed read went; `None` for the probe itself.
 fn yaml_error(
     error: &serde_saphyr::Error,
     document: &YamlDocument<'_>,
     file: &Arc<str>,
-    probe: Option<&Probe>,
+    mode: Option<Mode<'_>>,
 ) -> SourceError {
     let location = error.location();
     let mut message = error.without_snippet().to_string();
@@ -325,18 +376,19 @@ fn yaml_error(
         document: Some(document.index),
         line: line.or(Some(document.line)),
         column,
-        field: yaml_field(document.text, probe),
+        field: yaml_field(document.text, mode),
         message,
     }))
 }
 
-/// Where in the document a YAML error happened, by reading it again with the path tracked.
-fn yaml_field(text: &str, probe: Option<&Probe>) -> Option<String> {
+/// Where in the document a YAML error happened, by reading it again the same way with the path
+/// tracked.
+fn yaml_field(text: &str, mode: Option<Mode<'_>>) -> Option<String> {
     let mut track = serde_path_to_error::Track::new();
     let _ = serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
         let de = serde_path_to_error::Deserializer::new(de, &mut track);
-        match probe {
-            Some(probe) => DocumentSeed::new(Some(probe), &mut |_, _| Ok(())).deserialize(de),
+        match mode {
+            Some(mode) => mode.seed(&mut |_, _| Ok(())).deserialize(de),
             None => Option::<Probe>::deserialize(de).map(drop),
         }
     });
@@ -623,7 +675,10 @@ mod tests {
             "{\"kind\": \"Pod\",\n \"metadata\": {\"name\": \"a\"},\n \"spec\": {\"containers\": [{\"ports\": [{\"containerPort\": \"80\"}]}]}}",
         );
         assert!(e.starts_with("test.yaml: document 1, line 3, column "), "{e}");
-        assert!(e.contains(": spec.containers[0].ports[0].containerPort: invalid type: string \"80\""), "{e}");
+        assert!(
+            e.contains(": spec.containers[0].ports[0].containerPort: invalid type: string \"80\", expected an integer"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! Only the fields kubectl-deny reads; serde skips everything else without allocating. Strings
 //! borrow from the input when they can (`Str`). Every field is optional and `null` reads as absent,
 //! as Go's decoder does, so a manifest the API server accepts never fails here: defaulting and
-//! validation belong to `convert`. This module also dispatches mixed input on `apiVersion` and
-//! `kind` (`Object`). It must not read files, talk to the cluster, or know engine semantics.
+//! validation belong to `convert`. `DocumentSeed` reads documents of mixed kinds (Lists included),
+//! dispatching on `apiVersion` and `kind` and handing each `Object` to a sink as soon as it is read.
+//! This module must not read files, talk to the cluster, or know engine semantics.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
 
@@ -130,6 +132,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for IntOrString<'a> {
     }
 }
 
+/// An optional integer field (`containerPort`, `port`, `endPort`), read as `i64` so that a number
+/// out of range reaches validation, which names the field and the allowed range.
+fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct IntegerVisitor;
+    impl<'de> Visitor<'de> for IntegerVisitor {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<i64>, D::Error> {
+            deserializer.deserialize_i64(self)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i64>, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i64>, E> {
+            i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        }
+    }
+    deserializer.deserialize_option(IntegerVisitor)
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta<'a> {
@@ -218,6 +248,7 @@ pub struct Container<'a> {
 pub struct ContainerPort<'a> {
     #[serde(borrow)]
     pub name: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "integer")]
     pub container_port: Option<i64>,
     #[serde(borrow)]
     pub protocol: Option<Str<'a>>,
@@ -303,6 +334,7 @@ pub struct NetworkPolicyPort<'a> {
     pub protocol: Option<Str<'a>>,
     #[serde(borrow)]
     pub port: Option<IntOrString<'a>>,
+    #[serde(default, deserialize_with = "integer")]
     pub end_port: Option<i64>,
 }
 
@@ -333,6 +365,7 @@ pub struct ServiceSpec<'a> {
 pub struct ServicePort<'a> {
     #[serde(borrow)]
     pub name: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "integer")]
     pub port: Option<i64>,
     #[serde(borrow)]
     pub target_port: Option<IntOrString<'a>>,
@@ -379,6 +412,7 @@ pub struct EndpointPort<'a> {
     #[serde(borrow)]
     pub name: Option<Str<'a>>,
     /// Absent means "all ports", which kubectl-deny cannot name; such entries are skipped.
+    #[serde(default, deserialize_with = "integer")]
     pub port: Option<i64>,
     #[serde(borrow)]
     pub protocol: Option<Str<'a>>,
@@ -533,26 +567,52 @@ const MISSING_KIND: &str = "missing `kind`: every manifest needs `apiVersion` an
                             (for example `apiVersion: v1` and `kind: Pod`)";
 
 /// Reads one document (an object, a List of them, Lists nested, or null) and hands each object of a
-/// kind kubectl-deny reads to a sink; other kinds are skipped.
+/// kind kubectl-deny reads to a sink; other kinds are skipped. `items` are read as List items as
+/// they come, even before the List's kind (`kubectl get -o json|yaml` sorts keys, so `items`
+/// precedes `kind`).
 ///
-/// Without a probe it reads JSON in one pass: fields that come before `apiVersion` and `kind` are
-/// held as raw JSON text and read once the kind is known, and `items` are read as List items as
-/// they come, even before the kind (`kubectl get -o json` sorts keys, so `items` precedes `kind`).
-/// YAML values cannot be held back as text: read a YAML document with its `Probe`.
+/// An object is read typed once its `apiVersion` and `kind` are known. Fields that come before
+/// them are the hard case: JSON holds them back as raw text (`json`); other formats need the
+/// document's `Probe` (`probed`), or can try without one and learn whether they need it
+/// (`in_order`).
 pub struct DocumentSeed<'p, 's, 'de> {
     probe: Option<&'p Probe>,
     reader: Reader<'s, 'de>,
 }
 
 impl<'p, 's, 'de> DocumentSeed<'p, 's, 'de> {
-    pub fn new(probe: Option<&'p Probe>, sink: &'s mut Sink<'s, 'de>) -> Self {
-        DocumentSeed { probe, reader: Reader { sink, items: Vec::new() } }
+    /// JSON, in one pass.
+    pub fn json(sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: None, reader: Reader { sink, items: Vec::new(), early: Early::HoldAsJson } }
     }
+
+    /// Any format, with the probe of this document.
+    pub fn probed(probe: &'p Probe, sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: Some(probe), reader: Reader { sink, items: Vec::new(), early: Early::HoldAsJson } }
+    }
+
+    /// Any format, in one pass, as long as every object names its `apiVersion` and `kind` before
+    /// its other fields (as kubectl writes them, and most people). Otherwise the read fails and
+    /// `needs_probe` is set: read the document again with its probe. The objects read before the
+    /// failure have been handed to the sink already and will be handed again.
+    pub fn in_order(needs_probe: &'s Cell<bool>, sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: None, reader: Reader { sink, items: Vec::new(), early: Early::Refuse(needs_probe) } }
+    }
+}
+
+/// What to do with a field that comes before the object's `apiVersion` and `kind`.
+#[derive(Clone, Copy)]
+enum Early<'s> {
+    /// Keep it as raw JSON text and read it once the kind is known: JSON only.
+    HoldAsJson,
+    /// Give up and say so.
+    Refuse(&'s Cell<bool>),
 }
 
 struct Reader<'s, 'de> {
     sink: &'s mut Sink<'s, 'de>,
     items: Vec<usize>,
+    early: Early<'s>,
 }
 
 impl<'de> Reader<'_, 'de> {
@@ -755,7 +815,15 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
                     map.next_value_seed(ItemsSeed { reader: &mut *reader, probes: None, item_kind: None })?;
                     items_read = true;
                 }
-                _ => deferred.push((key, map.next_value()?)),
+                _ => match reader.early {
+                    Early::HoldAsJson => deferred.push((key, map.next_value()?)),
+                    Early::Refuse(needs_probe) => {
+                        needs_probe.set(true);
+                        return Err(de::Error::custom(format!(
+                            "`{key}` comes before `kind`: the document needs a probe"
+                        )));
+                    }
+                },
             }
         }
         let api_version = api_version.as_deref();
@@ -931,7 +999,7 @@ mod tests {
             Ok(())
         };
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        DocumentSeed::new(None, &mut sink).deserialize(&mut deserializer)?;
+        DocumentSeed::json(&mut sink).deserialize(&mut deserializer)?;
         Ok(read)
     }
 
@@ -1022,7 +1090,7 @@ mod tests {
             Err(Stopped)
         };
         let text = r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}},{"kind":"Pod"}]}"#;
-        let result = DocumentSeed::new(None, &mut sink).deserialize(&mut serde_json::Deserializer::from_str(text));
+        let result = DocumentSeed::json(&mut sink).deserialize(&mut serde_json::Deserializer::from_str(text));
         assert!(result.is_err());
         assert_eq!(seen, 1);
     }
@@ -1071,6 +1139,28 @@ mod tests {
     }
 
     #[test]
+    fn in_order_reads_yaml_in_one_pass_and_asks_for_a_probe_when_it_must() {
+        let read_in_order = |text: &str| {
+            let needs_probe = Cell::new(false);
+            let mut names = Vec::new();
+            let mut sink = |object, _: &[usize]| {
+                if let Object::Pod(pod) = object {
+                    names.push(pod.metadata.unwrap().name.unwrap().to_string());
+                }
+                Ok(())
+            };
+            let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+                DocumentSeed::in_order(&needs_probe, &mut sink).deserialize(de)
+            });
+            (result.is_ok(), needs_probe.get(), names)
+        };
+        let sorted_list = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\nkind: List\n";
+        assert_eq!(read_in_order(sorted_list), (true, false, vec!["a".to_string()]));
+        let metadata_first = "metadata: {name: a}\nkind: Pod\napiVersion: v1\n";
+        assert_eq!(read_in_order(metadata_first), (false, true, vec![]));
+    }
+
+    #[test]
     fn probed_yaml_reads_fields_in_any_order() {
         let text = "items:\n- metadata:\n    name: web\n  spec:\n    hostNetwork: true\n  kind: Pod\nkind: List\n";
         let probe: Probe = serde_saphyr::from_str(text).unwrap();
@@ -1079,7 +1169,7 @@ mod tests {
             read.push((object, items.to_vec()));
             Ok(())
         };
-        serde_saphyr::with_deserializer_from_str(text, |de| DocumentSeed::new(Some(&probe), &mut sink).deserialize(de))
+        serde_saphyr::with_deserializer_from_str(text, |de| DocumentSeed::probed(&probe, &mut sink).deserialize(de))
             .unwrap();
         let Object::Pod(pod) = &read[0].0 else { panic!("not a pod: {read:?}") };
         assert_eq!(pod.spec.as_ref().unwrap().host_network, Some(true));
