@@ -112,8 +112,8 @@ impl SnapshotBuilder {
             .map(|owner| OwnerRef { kind: owner.kind.to_string(), name: owner.name.to_string() });
         let labels = self.labels.intern(meta.labels.unwrap_or_default());
         let pod = Pod {
-            namespace: namespace.clone(),
-            name: name.clone(),
+            namespace,
+            name,
             labels,
             ports,
             ips,
@@ -155,15 +155,7 @@ impl SnapshotBuilder {
             Some(listed) => (policy_types(&listed, &ctx, &path.field("policyTypes"))?, false),
         };
 
-        let policy = Policy {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            pod_selector,
-            types,
-            types_defaulted,
-            ingress,
-            egress,
-        };
+        let policy = Policy { namespace, name, pod_selector, types, types_defaulted, ingress, egress };
         self.policies.insert(policy);
         Ok(())
     }
@@ -210,14 +202,7 @@ impl SnapshotBuilder {
             cluster_ips.push(ip_address(&ip, &ctx, &ip_path)?);
         }
 
-        let service = Service {
-            namespace: namespace.clone(),
-            name: name.clone(),
-            selector,
-            ports,
-            cluster_ips,
-            endpoints: Vec::new(),
-        };
+        let service = Service { namespace, name, selector, ports, cluster_ips, endpoints: Vec::new() };
         self.services.insert(service);
         Ok(())
     }
@@ -341,8 +326,8 @@ impl SnapshotBuilder {
 
         let workload = Workload {
             kind,
-            namespace: namespace.clone(),
-            name: name.clone(),
+            namespace,
+            name,
             selector,
             template_labels,
             template_ports,
