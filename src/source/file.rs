@@ -748,4 +748,25 @@ mod tests {
         let docs = yaml_documents("a: |\n  ---not a marker\n----\n");
         assert_eq!(docs.len(), 1);
     }
+
+    #[test]
+    fn yaml_plain_scalars_read_as_the_type_the_field_needs() {
+        let s = load_text(
+            "kind: Pod\nmetadata:\n  name: p\n  labels: {version: 1.0, canary: true, build: 0042}\nspec:\n  hostNetwork: true\n  containers:\n  - ports:\n    - containerPort: 8080\n",
+        );
+        let labels = &s.pods[0].labels;
+        assert_eq!(
+            (labels["version"].as_str(), labels["canary"].as_str(), labels["build"].as_str()),
+            ("1.0", "true", "0042")
+        );
+        assert!(s.pods[0].host_network);
+    }
+
+    #[test]
+    fn yaml_anchors_and_aliases_are_expanded() {
+        let s = load_text(
+            "kind: List\nitems:\n- kind: Pod\n  metadata: &meta\n    name: a\n    labels: {app: web}\n- kind: Service\n  metadata: *meta\n",
+        );
+        assert_eq!(s.services[0].name, "a");
+    }
 }
