@@ -2,13 +2,207 @@
 //!
 //! Both build the same `engine::Snapshot`. This layer knows Kubernetes object shapes and the API
 //! server's defaulting; it never evaluates policy and never prints.
+//!
+//! - `wire`: the objects as the API serializes them (the subset of fields the tool reads).
+//! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
+//! - `file`: manifests from files, directories and stdin.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+pub mod cluster;
+pub mod convert;
+pub mod file;
+pub mod refs;
+pub mod wire;
 
 /// A failure to read cluster state, with enough context to fix it.
+///
+/// Each message reads well after `error: `, on one line, or two when there is a fix to suggest.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// Reading the live cluster failed.
     #[error(transparent)]
     Cluster(#[from] cluster::ClusterError),
+
+    /// A path could not be read (missing, unreadable, not a file or directory).
+    #[error("cannot read {path}: {}", describe_io(source))]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A directory given with `-f` holds no manifest files.
+    #[error("{path}: no manifests found (looked for *.yaml, *.yml and *.json files, hidden ones skipped)")]
+    NoManifests { path: String },
+
+    /// `-f -` was given more than once: stdin can only be read once.
+    #[error("-f - (stdin) can be given only once")]
+    StdinTwice,
+
+    /// A manifest is not well-formed: bad syntax, or a field of the wrong type.
+    #[error("{0}")]
+    Parse(Box<ParseError>),
+
+    /// An object is well-formed but the API server would reject it.
+    #[error("{0}")]
+    Invalid(Box<InvalidObject>),
 }
 
-pub mod refs;
-pub mod cluster;
+/// A manifest the parser could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: String,
+    /// 1-based index of the document in a multi-document file; `None` when the problem precedes
+    /// any document (the file's encoding).
+    pub document: Option<usize>,
+    /// 1-based line and column in the file, when the parser knows them.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The field the parser was reading (`spec.ingress[0].ports[0].port`), when known.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// `np.yaml: document 3, line 12, column 7: spec.ingress[0].ports[0].port: invalid type: ...`
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        let mut separator = ": ";
+        if let Some(document) = self.document {
+            write!(f, "{separator}document {document}")?;
+            separator = ", ";
+        }
+        if let Some(line) = self.line {
+            write!(f, "{separator}line {line}")?;
+            if let Some(column) = self.column {
+                write!(f, ", column {column}")?;
+            }
+        }
+        f.write_str(": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// An object the API server would reject, with the field and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidObject {
+    /// `NetworkPolicy prod/allow-web`.
+    pub object: String,
+    /// Where the object was read; empty for the live cluster.
+    pub location: Location,
+    /// `spec.ingress[0].from[1].ipBlock.cidr`.
+    pub field: String,
+    pub message: String,
+    pub fix: String,
+}
+
+/// `pods.yaml: document 2 (line 14): NetworkPolicy prod/np: spec.ingress[0].from[0]: must specify a
+/// peer`, and the fix on a second line.
+impl fmt::Display for InvalidObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.location.is_empty() {
+            write!(f, "{}: ", self.location)?;
+        }
+        write!(f, "{}: {}: {}\n  fix: {}", self.object, self.field, self.message, self.fix)
+    }
+}
+
+fn describe_io(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// Where an object was read, for error messages: the file, the document in it, its first line,
+/// and the position inside nested `List`s. The live cluster passes `Location::default()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: Option<Arc<str>>,
+    /// 1-based.
+    pub document: Option<usize>,
+    /// 1-based line where the document starts.
+    pub line: Option<usize>,
+    /// Indices into `items` of enclosing Lists, outermost first.
+    pub items: Vec<usize>,
+}
+
+impl Location {
+    pub fn document(file: &Arc<str>, document: usize, line: usize) -> Self {
+        Location { file: Some(file.clone()), document: Some(document), line: Some(line), items: Vec::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.file.is_none() && self.document.is_none() && self.line.is_none() && self.items.is_empty()
+    }
+}
+
+/// `pods.yaml: document 2 (line 14), items[3]`; empty for `Location::default()`.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(file) = &self.file {
+            parts.push(file.to_string());
+        }
+        match (self.document, self.line) {
+            (Some(document), Some(line)) => parts.push(format!("document {document} (line {line})")),
+            (Some(document), None) => parts.push(format!("document {document}")),
+            (None, Some(line)) => parts.push(format!("line {line}")),
+            (None, None) => {}
+        }
+        if !self.items.is_empty() {
+            let path: Vec<String> = self.items.iter().map(|i| format!("items[{i}]")).collect();
+            parts.push(path.join("."));
+        }
+        match parts.split_first() {
+            None => Ok(()),
+            Some((first, [])) => f.write_str(first),
+            Some((first, rest)) => write!(f, "{first}: {}", rest.join(", ")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_renders_file_document_line_and_list_items() {
+        let file: Arc<str> = Arc::from("pods.yaml");
+        let mut at = Location::document(&file, 2, 14);
+        assert_eq!(at.to_string(), "pods.yaml: document 2 (line 14)");
+        at.items = vec![3, 0];
+        assert_eq!(at.to_string(), "pods.yaml: document 2 (line 14), items[3].items[0]");
+        assert_eq!(Location::default().to_string(), "");
+    }
+
+    #[test]
+    fn parse_error_names_file_document_line_and_field() {
+        let e = SourceError::Parse(Box::new(ParseError {
+            file: "np.yaml".into(),
+            document: Some(3),
+            line: Some(12),
+            column: Some(7),
+            field: Some("spec.ingress[0].ports[0].port".into()),
+            message: "invalid type: sequence, expected a port number or name".into(),
+        }));
+        assert_eq!(
+            e.to_string(),
+            "np.yaml: document 3, line 12, column 7: spec.ingress[0].ports[0].port: \
+             invalid type: sequence, expected a port number or name"
+        );
+    }
+
+    #[test]
+    fn io_error_reads_without_os_error_codes() {
+        let e = SourceError::Io { path: "nope.yaml".into(), source: io::Error::from(io::ErrorKind::NotFound) };
+        assert_eq!(e.to_string(), "cannot read nope.yaml: no such file or directory");
+    }
+}

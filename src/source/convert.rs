@@ -1,0 +1,1565 @@
+//! Wire objects into a snapshot: the API server's defaulting and validation, shared by the
+//! manifest source and the live-cluster source.
+//!
+//! `SnapshotBuilder` takes objects one at a time and `finish()`es into an `engine::Snapshot`.
+//! It applies the defaulting the API server applies (policyTypes, protocols, targetPort, the
+//! namespace name label), rejects what the API server would reject with an error naming the
+//! object, the field and the fix, interns identical label sets and port lists into shared `Arc`s,
+//! creates the namespaces objects refer to but nobody read, and joins EndpointSlices to their
+//! Services. An object read twice (same kind, namespace and name) keeps its last version, as
+//! applying the manifests in order would. It must not read files or talk to the cluster.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use super::wire::{self, IntOrString, LabelMap, Object, Str};
+use super::{InvalidObject, Location, SourceError};
+use crate::engine::{
+    ContainerPort, DaemonSetInfo, EndpointPort, IpBlock, Labels, NAMESPACE_NAME_LABEL, Namespace, Node, Operator,
+    OwnerRef, Peer, Pod, Policy, PolicyPort, PolicyTypes, PortRef, Protocol, Requirement, Rule, Selector, Service,
+    ServiceEndpoint, ServicePort, Snapshot, Workload, WorkloadKind,
+};
+
+/// The label naming an EndpointSlice's Service.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+/// Collects wire objects into a validated `Snapshot`.
+pub struct SnapshotBuilder {
+    default_namespace: String,
+    namespaces: Keyed<Namespace>,
+    pods: Keyed<Pod>,
+    policies: Keyed<Policy>,
+    services: Keyed<Service>,
+    slices: Keyed<Slice>,
+    workloads: Keyed<Workload>,
+    nodes: Keyed<Node>,
+    daemonsets: Keyed<DaemonSetInfo>,
+    labels: LabelInterner,
+    ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
+}
+
+/// An EndpointSlice waiting to be joined to its Service.
+struct Slice {
+    namespace: String,
+    name: String,
+    service: Option<String>,
+    endpoints: Vec<ServiceEndpoint>,
+}
+
+impl SnapshotBuilder {
+    /// `default_namespace` is given to namespaced objects that name none (`-n`, as
+    /// `kubectl apply -f` does).
+    pub fn new(default_namespace: &str) -> Self {
+        SnapshotBuilder {
+            default_namespace: default_namespace.to_string(),
+            namespaces: Keyed::default(),
+            pods: Keyed::default(),
+            policies: Keyed::default(),
+            services: Keyed::default(),
+            slices: Keyed::default(),
+            workloads: Keyed::default(),
+            nodes: Keyed::default(),
+            daemonsets: Keyed::default(),
+            labels: LabelInterner::default(),
+            ports: HashSet::default(),
+        }
+    }
+
+    /// Adds an object of any kind.
+    pub fn add(&mut self, object: Object<'_>, at: &Location) -> Result<(), SourceError> {
+        match object {
+            Object::Namespace(ns) => self.add_namespace(ns, at),
+            Object::Pod(pod) => self.add_pod(pod, at),
+            Object::NetworkPolicy(np) => self.add_network_policy(np, at),
+            Object::Service(svc) => self.add_service(svc, at),
+            Object::EndpointSlice(slice) => self.add_endpoint_slice(slice, at),
+            Object::Node(node) => self.add_node(node, at),
+            Object::Workload(kind, workload) => self.add_workload(kind, workload, at),
+        }
+    }
+
+    pub fn add_namespace(&mut self, ns: wire::Namespace<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = ns.metadata.unwrap_or_default();
+        let name = required_name(&meta, "Namespace", None, at)?;
+        // The API server sets this label on every namespace and does not let it be changed.
+        let mut labels = meta.labels.unwrap_or_default();
+        labels.0.retain(|(key, _)| key.as_str() != NAMESPACE_NAME_LABEL);
+        labels.0.push((Str::from(NAMESPACE_NAME_LABEL), Str::from(name.as_str())));
+        let labels = self.labels.intern(labels);
+        self.namespaces.insert(Namespace { name, labels, known: true });
+        Ok(())
+    }
+
+    pub fn add_pod(&mut self, pod: wire::Pod<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = pod.metadata.unwrap_or_default();
+        let namespace = self.namespace_of(&meta);
+        let name = required_name(&meta, "Pod", Some(&namespace), at)?;
+        let ctx = Ctx { kind: "Pod", namespace: Some(&namespace), name: &name, at };
+        let spec = pod.spec.unwrap_or_default();
+        let ports = self.container_ports(&spec, &ctx, &FieldPath::root("spec"))?;
+        let status = pod.status.unwrap_or_default();
+        let ips = pod_ips(&status, &ctx)?;
+        let owner = meta
+            .owner_references
+            .unwrap_or_default()
+            .into_iter()
+            .find(|owner| owner.controller == Some(true))
+            .map(|owner| OwnerRef { kind: owner.kind.to_string(), name: owner.name.to_string() });
+        let labels = self.labels.intern(meta.labels.unwrap_or_default());
+        let pod = Pod {
+            namespace,
+            name,
+            labels,
+            ports,
+            ips,
+            host_network: spec.host_network.unwrap_or(false),
+            phase: status.phase.map(|phase| phase.to_string()),
+            node: spec.node_name.filter(|node| !node.is_empty()).map(|node| node.to_string()),
+            owner,
+        };
+        self.pods.insert(pod);
+        Ok(())
+    }
+
+    pub fn add_network_policy(&mut self, np: wire::NetworkPolicy<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = np.metadata.unwrap_or_default();
+        let namespace = self.namespace_of(&meta);
+        let name = required_name(&meta, "NetworkPolicy", Some(&namespace), at)?;
+        let ctx = Ctx { kind: "NetworkPolicy", namespace: Some(&namespace), name: &name, at };
+        let spec = np.spec.unwrap_or_default();
+        let path = FieldPath::root("spec");
+
+        let pod_selector = selector(spec.pod_selector.unwrap_or_default(), &ctx, &path.field("podSelector"))?;
+
+        let ingress_path = path.field("ingress");
+        let mut ingress = Vec::new();
+        for (i, rule) in spec.ingress.unwrap_or_default().into_iter().enumerate() {
+            let rule_path = ingress_path.index(i);
+            ingress.push(policy_rule(rule.from, "from", rule.ports, &ctx, &rule_path)?);
+        }
+        let egress_path = path.field("egress");
+        let mut egress = Vec::new();
+        for (i, rule) in spec.egress.unwrap_or_default().into_iter().enumerate() {
+            let rule_path = egress_path.index(i);
+            egress.push(policy_rule(rule.to, "to", rule.ports, &ctx, &rule_path)?);
+        }
+
+        let (types, types_defaulted) = match spec.policy_types.filter(|types| !types.is_empty()) {
+            // The API server's defaulting: Ingress always, Egress when there are egress rules.
+            None => (PolicyTypes { ingress: true, egress: !egress.is_empty() }, true),
+            Some(listed) => (policy_types(&listed, &ctx, &path.field("policyTypes"))?, false),
+        };
+
+        let policy = Policy { namespace, name, pod_selector, types, types_defaulted, ingress, egress };
+        self.policies.insert(policy);
+        Ok(())
+    }
+
+    pub fn add_service(&mut self, svc: wire::Service<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = svc.metadata.unwrap_or_default();
+        let namespace = self.namespace_of(&meta);
+        let name = required_name(&meta, "Service", Some(&namespace), at)?;
+        let ctx = Ctx { kind: "Service", namespace: Some(&namespace), name: &name, at };
+        let spec = svc.spec.unwrap_or_default();
+        let path = FieldPath::root("spec");
+
+        // An empty selector is stored as none (it does not survive the API server's storage), and
+        // the endpoints controllers treat it as "no selector".
+        let selector =
+            spec.selector.filter(|selector| !selector.0.is_empty()).map(|selector| owned_labels(&canonical(selector)));
+
+        let mut ports = Vec::new();
+        let ports_path = path.field("ports");
+        for (i, port) in spec.ports.unwrap_or_default().into_iter().enumerate() {
+            let port_path = ports_path.index(i);
+            let number = port_number(port.port, &ctx, &port_path.field("port"))?;
+            let target_port = match port.target_port {
+                // Absent, 0 and "" all default to `port`.
+                None | Some(IntOrString::Int(0)) => PortRef::Number(number),
+                Some(IntOrString::String(name)) if name.is_empty() => PortRef::Number(number),
+                Some(target) => port_ref(target, &ctx, &port_path.field("targetPort"))?,
+            };
+            let protocol = protocol(port.protocol.as_deref(), &ctx, &port_path.field("protocol"))?;
+            ports.push(ServicePort { name: port.name.map(|n| n.to_string()), port: number, target_port, protocol });
+        }
+
+        let ips_path = path.field("clusterIPs");
+        let listed: Vec<(Str<'_>, FieldPath<'_>)> = match spec.cluster_ips.filter(|ips| !ips.is_empty()) {
+            Some(ips) => ips.into_iter().enumerate().map(|(i, ip)| (ip, ips_path.index(i))).collect(),
+            None => spec.cluster_ip.into_iter().map(|ip| (ip, path.field("clusterIP"))).collect(),
+        };
+        let mut cluster_ips = Vec::new();
+        for (ip, ip_path) in listed {
+            // "None" marks a headless Service.
+            if ip.is_empty() || ip.as_str() == "None" {
+                continue;
+            }
+            cluster_ips.push(ip_address(&ip, &ctx, &ip_path)?);
+        }
+
+        let service = Service { namespace, name, selector, ports, cluster_ips, endpoints: Vec::new() };
+        self.services.insert(service);
+        Ok(())
+    }
+
+    pub fn add_endpoint_slice(&mut self, slice: wire::EndpointSlice<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = slice.metadata.unwrap_or_default();
+        let namespace = self.namespace_of(&meta);
+        let name = required_name(&meta, "EndpointSlice", Some(&namespace), at)?;
+        let ctx = Ctx { kind: "EndpointSlice", namespace: Some(&namespace), name: &name, at };
+        let service = meta
+            .labels
+            .unwrap_or_default()
+            .0
+            .into_iter()
+            .rev()
+            .find(|(key, _)| key.as_str() == SERVICE_NAME_LABEL)
+            .map(|(_, value)| value.to_string());
+
+        let mut ports = Vec::new();
+        let ports_path = FieldPath::root("ports");
+        for (i, port) in slice.ports.unwrap_or_default().into_iter().enumerate() {
+            let port_path = ports_path.index(i);
+            // A port left out means "all ports"; nothing can be said about such an entry by number.
+            let Some(number) = port.port else { continue };
+            let number = port_number(Some(number), &ctx, &port_path.field("port"))?;
+            let protocol = protocol(port.protocol.as_deref(), &ctx, &port_path.field("protocol"))?;
+            ports.push(EndpointPort { name: port.name.map(|n| n.to_string()), port: number, protocol });
+        }
+
+        let mut endpoints = Vec::new();
+        // FQDN slices list host names, not addresses policy can match.
+        if slice.address_type.as_deref() != Some("FQDN") {
+            let endpoints_path = FieldPath::root("endpoints");
+            for (i, endpoint) in slice.endpoints.unwrap_or_default().into_iter().enumerate() {
+                let endpoint_path = endpoints_path.index(i);
+                let pod = endpoint
+                    .target_ref
+                    .filter(|target| target.kind.as_deref() == Some("Pod"))
+                    .and_then(|target| target.name)
+                    .map(|name| name.to_string());
+                let addresses_path = endpoint_path.field("addresses");
+                for (j, address) in endpoint.addresses.unwrap_or_default().iter().enumerate() {
+                    let ip = ip_address(address, &ctx, &addresses_path.index(j))?;
+                    endpoints.push(ServiceEndpoint { ip, pod: pod.clone(), ports: ports.clone() });
+                }
+            }
+        }
+
+        self.slices.insert(Slice { namespace, name, service, endpoints });
+        Ok(())
+    }
+
+    pub fn add_node(&mut self, node: wire::Node<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = node.metadata.unwrap_or_default();
+        let name = required_name(&meta, "Node", None, at)?;
+        let ctx = Ctx { kind: "Node", namespace: None, name: &name, at };
+        let status_path = FieldPath::root("status");
+        let addresses_path = status_path.field("addresses");
+        let mut addresses = Vec::new();
+        for (i, address) in node.status.unwrap_or_default().addresses.unwrap_or_default().iter().enumerate() {
+            // Hostname and InternalDNS entries are names, not addresses.
+            if matches!(address.type_.as_str(), "InternalIP" | "ExternalIP") {
+                let ip = ip_address(&address.address, &ctx, &addresses_path.index(i).field("address"))?;
+                if !addresses.contains(&ip) {
+                    addresses.push(ip);
+                }
+            }
+        }
+        self.nodes.insert(Node { name, addresses });
+        Ok(())
+    }
+
+    /// Adds a workload. A DaemonSet is also recorded in `Snapshot::daemonsets` with its images,
+    /// init containers' included: CNI plugins install themselves from init containers.
+    pub fn add_workload(
+        &mut self,
+        kind: WorkloadKind,
+        workload: wire::Workload<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let meta = workload.metadata.unwrap_or_default();
+        let namespace = self.namespace_of(&meta);
+        let name = required_name(&meta, kind.as_str(), Some(&namespace), at)?;
+        let ctx = Ctx { kind: kind.as_str(), namespace: Some(&namespace), name: &name, at };
+        let spec_path = FieldPath::root("spec");
+        let job_template_path = spec_path.field("jobTemplate");
+        let job_spec_path = job_template_path.field("spec");
+        let (spec, path) = match (kind, workload.spec.unwrap_or_default()) {
+            (WorkloadKind::CronJob, spec) => {
+                (spec.job_template.and_then(|template| template.spec).unwrap_or_default(), &job_spec_path)
+            }
+            (_, spec) => (spec, &spec_path),
+        };
+        let template = spec.template.unwrap_or_default();
+        let template_path = path.field("template");
+        let template_meta = template.metadata.unwrap_or_default();
+        let pod_spec = template.spec.unwrap_or_default();
+        let template_labels = self.labels.intern(template_meta.labels.unwrap_or_default());
+        let template_ports = self.container_ports(&pod_spec, &ctx, &template_path.field("spec"))?;
+        // Without a selector (a Job lets the controller generate one), the template's labels are
+        // what identifies the pods.
+        let selector = match spec.selector {
+            Some(sel) => selector(sel, &ctx, &path.field("selector"))?,
+            None => Selector {
+                match_labels: template_labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                match_expressions: Vec::new(),
+            },
+        };
+
+        if kind == WorkloadKind::DaemonSet {
+            let mut images: Vec<String> = Vec::new();
+            let containers = pod_spec.containers.iter().flatten().chain(pod_spec.init_containers.iter().flatten());
+            for image in containers.filter_map(|c| c.image.as_deref()) {
+                if !images.iter().any(|known| known == image) {
+                    images.push(image.to_string());
+                }
+            }
+            let info = DaemonSetInfo { namespace: namespace.clone(), name: name.clone(), images };
+            self.daemonsets.insert(info);
+        }
+
+        let workload = Workload {
+            kind,
+            namespace,
+            name,
+            selector,
+            template_labels,
+            template_ports,
+            host_network: pod_spec.host_network.unwrap_or(false),
+        };
+        self.workloads.insert(workload);
+        Ok(())
+    }
+
+    /// The snapshot: namespaces sorted by name, with an implicit one for every namespace an object
+    /// lives in but that was not read; Services with the endpoints of their EndpointSlices; every
+    /// other list in the order read.
+    pub fn finish(self) -> Snapshot {
+        let SnapshotBuilder { namespaces, pods, policies, services, slices, workloads, nodes, daemonsets, .. } = self;
+        let mut namespaces = namespaces;
+        let referenced = (pods.items.iter().map(|p| &p.namespace))
+            .chain(policies.items.iter().map(|p| &p.namespace))
+            .chain(services.items.iter().map(|s| &s.namespace))
+            .chain(workloads.items.iter().map(|w| &w.namespace))
+            .chain(slices.items.iter().map(|s| &s.namespace));
+        for name in referenced {
+            if namespaces.position(("", "", name)).is_none() {
+                namespaces.insert(Namespace::implicit(name));
+            }
+        }
+        let mut namespaces = namespaces.items;
+        namespaces.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let mut services = services;
+        for slice in slices.items {
+            let Some(service) = slice.service else { continue };
+            if let Some(i) = services.position(("", &slice.namespace, &service)) {
+                services.items[i].endpoints.extend(slice.endpoints);
+            }
+        }
+
+        Snapshot {
+            namespaces,
+            pods: pods.items,
+            policies: policies.items,
+            services: services.items,
+            workloads: workloads.items,
+            nodes: nodes.items,
+            daemonsets: daemonsets.items,
+        }
+    }
+
+    fn namespace_of(&self, meta: &wire::ObjectMeta<'_>) -> String {
+        match meta.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => ns.to_string(),
+            _ => self.default_namespace.clone(),
+        }
+    }
+
+    /// The ports a pod serves: those of its containers and of its sidecars (init containers with
+    /// `restartPolicy: Always`, which keep running). Other init containers exit before the pod
+    /// serves anything.
+    fn container_ports(
+        &mut self,
+        spec: &wire::PodSpec<'_>,
+        ctx: &Ctx<'_>,
+        path: &FieldPath<'_>,
+    ) -> Result<Arc<[ContainerPort]>, SourceError> {
+        let mut ports = Vec::new();
+        let groups = [("containers", &spec.containers, false), ("initContainers", &spec.init_containers, true)];
+        for (field, containers, sidecars_only) in groups {
+            let containers_path = path.field(field);
+            for (i, container) in containers.iter().flatten().enumerate() {
+                if sidecars_only && container.restart_policy.as_deref() != Some("Always") {
+                    continue;
+                }
+                let container_path = containers_path.index(i);
+                let ports_path = container_path.field("ports");
+                for (j, port) in container.ports.iter().flatten().enumerate() {
+                    let port_path = ports_path.index(j);
+                    let number = port_number(port.container_port, ctx, &port_path.field("containerPort"))?;
+                    let protocol = protocol(port.protocol.as_deref(), ctx, &port_path.field("protocol"))?;
+                    let name = match port.name.as_deref() {
+                        None | Some("") => None,
+                        Some(name) => {
+                            check_port_name(name, ctx, &port_path.field("name"))?;
+                            Some(name.to_string())
+                        }
+                    };
+                    ports.push(ContainerPort { name, port: number, protocol });
+                }
+            }
+        }
+        if let Some(shared) = self.ports.get(ports.as_slice()) {
+            return Ok(shared.clone());
+        }
+        let shared: Arc<[ContainerPort]> = ports.into();
+        self.ports.insert(shared.clone());
+        Ok(shared)
+    }
+}
+
+/// Items with an identity; a second insert of the same identity replaces the first in place.
+/// Indexed by the hash of the identity, so no key is allocated.
+struct Keyed<T> {
+    items: Vec<T>,
+    /// Hash of an identity to the last item inserted with it.
+    index: HashMap<u64, usize, FxBuild>,
+    /// For each item, the previous item whose identity has the same hash (almost always none).
+    collisions: Vec<Option<usize>>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed { items: Vec::new(), index: HashMap::default(), collisions: Vec::new() }
+    }
+}
+
+/// What makes an object the same object: (kind, namespace, name), with "" where not applicable.
+trait Identity {
+    fn identity(&self) -> (&str, &str, &str);
+}
+
+fn identity_hash((kind, namespace, name): (&str, &str, &str)) -> u64 {
+    let mut hasher = FxHasher::default();
+    kind.hash(&mut hasher);
+    namespace.hash(&mut hasher);
+    name.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl<T: Identity> Keyed<T> {
+    fn insert(&mut self, item: T) {
+        let hash = identity_hash(item.identity());
+        if let Some(i) = self.find(hash, item.identity()) {
+            self.items[i] = item;
+            return;
+        }
+        let previous = self.index.insert(hash, self.items.len());
+        self.collisions.push(previous);
+        self.items.push(item);
+    }
+
+    fn position(&self, identity: (&str, &str, &str)) -> Option<usize> {
+        self.find(identity_hash(identity), identity)
+    }
+
+    fn find(&self, hash: u64, identity: (&str, &str, &str)) -> Option<usize> {
+        let mut candidate = self.index.get(&hash).copied();
+        while let Some(i) = candidate {
+            if self.items[i].identity() == identity {
+                return Some(i);
+            }
+            candidate = self.collisions[i];
+        }
+        None
+    }
+}
+
+impl Identity for Namespace {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", "", &self.name)
+    }
+}
+
+impl Identity for Pod {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for Policy {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for Service {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for Slice {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for Workload {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind.as_str(), &self.namespace, &self.name)
+    }
+}
+
+impl Identity for Node {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", "", &self.name)
+    }
+}
+
+impl Identity for DaemonSetInfo {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", &self.namespace, &self.name)
+    }
+}
+
+/// rustc's FxHash: a multiply-rotate hash, several times faster than SipHash on the short keys
+/// here. Manifests are the user's own input, so there is no hash flooding to defend against.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+type FxBuild = BuildHasherDefault<FxHasher>;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("chunks of 8")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weakly mixed, and hash tables index by the low bits:
+        // bring the well-mixed high bits down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
+    }
+}
+
+/// One `Arc<Labels>` per distinct label set. A lookup hashes the borrowed wire labels and compares
+/// them with a flat copy of each candidate, so a label set already seen costs no allocation and
+/// few cache misses (walking the shared `BTreeMap` would cost several).
+#[derive(Default)]
+struct LabelInterner {
+    by_hash: HashMap<u64, Interned, FxBuild>,
+}
+
+struct Interned {
+    /// The pairs, each string preceded by its length: unambiguous whatever the strings hold.
+    flat: Box<[u8]>,
+    labels: Arc<Labels>,
+    /// Another label set with the same hash.
+    next: Option<Box<Interned>>,
+}
+
+impl LabelInterner {
+    fn intern(&mut self, labels: LabelMap<'_>) -> Arc<Labels> {
+        let pairs = canonical(labels);
+        let mut hasher = FxHasher::default();
+        for (key, value) in &pairs {
+            key.as_str().hash(&mut hasher);
+            value.as_str().hash(&mut hasher);
+        }
+        let strings = || pairs.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
+        let matches = |flat: &[u8]| {
+            let mut rest = flat;
+            for string in strings() {
+                let Some((len, tail)) = rest.split_first_chunk::<4>() else { return false };
+                let len = u32::from_le_bytes(*len) as usize;
+                if tail.len() < len || &tail[..len] != string.as_bytes() {
+                    return false;
+                }
+                rest = &tail[len..];
+            }
+            rest.is_empty()
+        };
+        let slot = self.by_hash.entry(hasher.finish());
+        let mut candidate = match &slot {
+            std::collections::hash_map::Entry::Occupied(entry) => Some(entry.get()),
+            std::collections::hash_map::Entry::Vacant(_) => None,
+        };
+        while let Some(interned) = candidate {
+            if matches(&interned.flat) {
+                return interned.labels.clone();
+            }
+            candidate = interned.next.as_deref();
+        }
+        let mut flat = Vec::new();
+        for string in strings() {
+            let len = u32::try_from(string.len()).expect("a label shorter than 4 GiB");
+            flat.extend_from_slice(&len.to_le_bytes());
+            flat.extend_from_slice(string.as_bytes());
+        }
+        let labels = Arc::new(owned_labels(&pairs));
+        let interned = Interned { flat: flat.into(), labels: labels.clone(), next: None };
+        match slot {
+            std::collections::hash_map::Entry::Occupied(mut entry) => {
+                let previous = std::mem::replace(entry.get_mut(), interned);
+                entry.get_mut().next = Some(Box::new(previous));
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(interned);
+            }
+        }
+        labels
+    }
+}
+
+/// Labels sorted by key; of a repeated key the last value wins, as in a JSON object.
+fn canonical(labels: LabelMap<'_>) -> Vec<(Str<'_>, Str<'_>)> {
+    let mut pairs = labels.0;
+    pairs.reverse();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs.dedup_by(|later, earlier| later.0 == earlier.0);
+    pairs
+}
+
+fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The object an error is about, and where it was read.
+struct Ctx<'a> {
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    at: &'a Location,
+}
+
+impl Ctx<'_> {
+    fn invalid(&self, field: &FieldPath<'_>, message: impl Into<String>, fix: impl Into<String>) -> SourceError {
+        let object = match self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        };
+        invalid(object, self.at, field.to_string(), message, fix)
+    }
+}
+
+fn invalid(
+    object: String,
+    at: &Location,
+    field: String,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> SourceError {
+    SourceError::Invalid(Box::new(InvalidObject {
+        object,
+        location: at.clone(),
+        field,
+        message: message.into(),
+        fix: fix.into(),
+    }))
+}
+
+fn required_name(
+    meta: &wire::ObjectMeta<'_>,
+    kind: &str,
+    namespace: Option<&str>,
+    at: &Location,
+) -> Result<String, SourceError> {
+    match meta.name.as_deref() {
+        Some(name) if !name.is_empty() => Ok(name.to_string()),
+        _ => {
+            let object = match namespace {
+                Some(ns) => format!("{kind} without a name in namespace {ns}"),
+                None => format!("{kind} without a name"),
+            };
+            Err(invalid(object, at, "metadata.name".into(), "is required", "give the object a `metadata.name`"))
+        }
+    }
+}
+
+/// A field path (`spec.ingress[0].from[1]`) built on the stack and rendered only for an error.
+#[derive(Clone, Copy)]
+struct FieldPath<'p> {
+    parent: Option<&'p FieldPath<'p>>,
+    segment: Segment<'p>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'p> {
+    Field(&'p str),
+    Index(usize),
+}
+
+impl<'p> FieldPath<'p> {
+    fn root(field: &'p str) -> Self {
+        FieldPath { parent: None, segment: Segment::Field(field) }
+    }
+
+    fn field(&'p self, name: &'p str) -> FieldPath<'p> {
+        FieldPath { parent: Some(self), segment: Segment::Field(name) }
+    }
+
+    fn index(&'p self, index: usize) -> FieldPath<'p> {
+        FieldPath { parent: Some(self), segment: Segment::Index(index) }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            parent.fmt(f)?;
+        }
+        match self.segment {
+            Segment::Field(name) if self.parent.is_some() => write!(f, ".{name}"),
+            Segment::Field(name) => f.write_str(name),
+            Segment::Index(index) => write!(f, "[{index}]"),
+        }
+    }
+}
+
+fn policy_rule(
+    peers: Option<Vec<wire::NetworkPolicyPeer<'_>>>,
+    peers_field: &str,
+    ports: Option<Vec<wire::NetworkPolicyPort<'_>>>,
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<Rule, SourceError> {
+    let peers_path = path.field(peers_field);
+    let mut rule = Rule::default();
+    for (i, peer) in peers.unwrap_or_default().into_iter().enumerate() {
+        rule.peers.push(policy_peer(peer, peers_field, ctx, &peers_path.index(i))?);
+    }
+    let ports_path = path.field("ports");
+    for (i, port) in ports.unwrap_or_default().into_iter().enumerate() {
+        rule.ports.push(policy_port(port, ctx, &ports_path.index(i))?);
+    }
+    Ok(rule)
+}
+
+fn policy_peer(
+    peer: wire::NetworkPolicyPeer<'_>,
+    peers_field: &str,
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<Peer, SourceError> {
+    match (peer.pod_selector, peer.namespace_selector, peer.ip_block) {
+        (None, None, None) => Err(ctx.invalid(
+            path,
+            "must specify a peer",
+            format!(
+                "give the entry a podSelector, a namespaceSelector or an ipBlock; to match every peer, \
+                 leave out `{peers_field}` instead"
+            ),
+        )),
+        (None, None, Some(block)) => Ok(Peer::IpBlock(ip_block(block, ctx, &path.field("ipBlock"))?)),
+        (_, _, Some(_)) => Err(ctx.invalid(
+            path,
+            "may not specify both ipBlock and another peer",
+            format!("split it into two `{peers_field}` entries (entries are ORed)"),
+        )),
+        (pod, namespace, None) => Ok(Peer::Selectors {
+            pod_selector: pod.map(|s| selector(s, ctx, &path.field("podSelector"))).transpose()?,
+            namespace_selector: namespace.map(|s| selector(s, ctx, &path.field("namespaceSelector"))).transpose()?,
+        }),
+    }
+}
+
+fn ip_block(block: wire::IpBlock<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpBlock, SourceError> {
+    let cidr_path = path.field("cidr");
+    let cidr = match block.cidr.as_deref() {
+        None | Some("") => {
+            return Err(ctx.invalid(&cidr_path, "is required", "give the ipBlock a `cidr` such as 10.0.0.0/8"));
+        }
+        Some(text) => cidr(text, ctx, &cidr_path)?,
+    };
+    let except_path = path.field("except");
+    let mut except = Vec::new();
+    for (i, text) in block.except.unwrap_or_default().iter().enumerate() {
+        let entry_path = except_path.index(i);
+        let net = self::cidr(text, ctx, &entry_path)?;
+        if !cidr.contains(&net.network()) || net.prefix_len() <= cidr.prefix_len() {
+            return Err(ctx.invalid(
+                &entry_path,
+                format!("{text} must be a strict subset of `cidr` {cidr}"),
+                format!("list only ranges inside {cidr} and smaller than it, or widen `cidr`"),
+            ));
+        }
+        except.push(net);
+    }
+    Ok(IpBlock { cidr, except })
+}
+
+/// Parses a CIDR as Go's `net.ParseCIDR` does: host bits are allowed and dropped
+/// (`10.0.0.1/8` is `10.0.0.0/8`).
+fn cidr(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpNet, SourceError> {
+    match text.parse::<IpNet>() {
+        Ok(net) => Ok(net.trunc()),
+        Err(_) if !text.contains('/') && text.parse::<IpAddr>().is_ok() => Err(ctx.invalid(
+            path,
+            format!("{text:?} is an address, not a CIDR"),
+            format!("add a prefix length: {text}/{} for this one address", if text.contains(':') { 128 } else { 32 }),
+        )),
+        Err(_) => Err(ctx.invalid(
+            path,
+            format!("{text:?} is not a valid CIDR"),
+            "write an address and a prefix length, such as 10.0.0.0/8 or fd00::/8",
+        )),
+    }
+}
+
+fn policy_port(
+    port: wire::NetworkPolicyPort<'_>,
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<PolicyPort, SourceError> {
+    let protocol = protocol(port.protocol.as_deref(), ctx, &path.field("protocol"))?;
+    let port_ref = port.port.map(|p| port_ref(p, ctx, &path.field("port"))).transpose()?;
+    let end_path = path.field("endPort");
+    let end_port = match (port.end_port, &port_ref) {
+        (None, _) => None,
+        (Some(end), None) => {
+            return Err(ctx.invalid(
+                &end_path,
+                format!("{end}: may not be specified when `port` is not specified"),
+                "set `port` to the first port of the range",
+            ));
+        }
+        (Some(end), Some(PortRef::Name(name))) => {
+            return Err(ctx.invalid(
+                &end_path,
+                format!("{end}: may not be specified when `port` is non-numeric ({name:?})"),
+                "use a port number for `port`, or remove `endPort`",
+            ));
+        }
+        (Some(end), Some(PortRef::Number(start))) => {
+            if end < i64::from(*start) {
+                return Err(ctx.invalid(
+                    &end_path,
+                    format!("{end} must be greater than or equal to `port` ({start})"),
+                    "swap `port` and `endPort`, or fix the range",
+                ));
+            }
+            Some(port_number(Some(end), ctx, &end_path)?)
+        }
+    };
+    Ok(PolicyPort { protocol, port: port_ref, end_port })
+}
+
+fn port_ref(port: IntOrString<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<PortRef, SourceError> {
+    match port {
+        IntOrString::Int(n) => Ok(PortRef::Number(port_number(Some(n), ctx, path)?)),
+        IntOrString::String(name) => {
+            check_port_name(&name, ctx, path)?;
+            Ok(PortRef::Name(name.to_string()))
+        }
+    }
+}
+
+fn port_number(port: Option<i64>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<u16, SourceError> {
+    match port {
+        None => Err(ctx.invalid(path, "is required", "give the port number (1-65535)")),
+        Some(n) => match u16::try_from(n) {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(ctx.invalid(path, format!("{n} is not a valid port number"), "use a number between 1 and 65535")),
+        },
+    }
+}
+
+/// A port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and `-`, with a letter,
+/// no `-` at either end and no `--`.
+fn check_port_name(name: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+    let problem = if name.len() > 15 {
+        Some("is longer than 15 characters")
+    } else if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        Some("may contain only lowercase letters, digits and '-'")
+    } else if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        Some("must contain at least one letter")
+    } else if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        Some("may not start or end with '-' or contain '--'")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(ctx.invalid(
+            path,
+            format!("port name {name:?} {problem}"),
+            "use a port number, or a container port name such as `http` or `metrics-2`",
+        )),
+    }
+}
+
+/// Protocols as the API spells them: upper case, default TCP.
+fn protocol(protocol: Option<&str>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<Protocol, SourceError> {
+    match protocol {
+        None => Ok(Protocol::Tcp),
+        Some("TCP") => Ok(Protocol::Tcp),
+        Some("UDP") => Ok(Protocol::Udp),
+        Some("SCTP") => Ok(Protocol::Sctp),
+        Some(other) => {
+            let fix = match Protocol::parse_any_case(other) {
+                Some(p) => format!("write it in upper case: {p}"),
+                None => "use TCP, UDP or SCTP".to_string(),
+            };
+            Err(ctx.invalid(path, format!("unsupported protocol {other:?}"), fix))
+        }
+    }
+}
+
+fn policy_types(listed: &[Str<'_>], ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<PolicyTypes, SourceError> {
+    if listed.len() > 2 {
+        return Err(ctx.invalid(path, "may not specify more than two policyTypes", "list Ingress, Egress or both"));
+    }
+    let mut types = PolicyTypes { ingress: false, egress: false };
+    for (i, kind) in listed.iter().enumerate() {
+        match kind.as_str() {
+            "Ingress" => types.ingress = true,
+            "Egress" => types.egress = true,
+            other => {
+                let fix = match other.to_ascii_lowercase().as_str() {
+                    "ingress" => "write it as `Ingress`".to_string(),
+                    "egress" => "write it as `Egress`".to_string(),
+                    _ => "use Ingress or Egress".to_string(),
+                };
+                return Err(ctx.invalid(&path.index(i), format!("unsupported policy type {other:?}"), fix));
+            }
+        }
+    }
+    Ok(types)
+}
+
+fn selector(sel: wire::LabelSelector<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<Selector, SourceError> {
+    let labels_path = path.field("matchLabels");
+    let mut match_labels = Vec::new();
+    for (key, value) in canonical(sel.match_labels.unwrap_or_default()) {
+        check_label_key(&key, ctx, &labels_path)?;
+        check_label_value(&value, ctx, &labels_path)?;
+        match_labels.push((key.to_string(), value.to_string()));
+    }
+
+    let expressions_path = path.field("matchExpressions");
+    let mut match_expressions = Vec::new();
+    for (i, requirement) in sel.match_expressions.unwrap_or_default().into_iter().enumerate() {
+        let path = expressions_path.index(i);
+        let operator = match Operator::parse(&requirement.operator) {
+            Some(operator) => operator,
+            None => {
+                return Err(ctx.invalid(
+                    &path.field("operator"),
+                    format!("unknown operator {:?}", requirement.operator.as_str()),
+                    "use one of In, NotIn, Exists, DoesNotExist",
+                ));
+            }
+        };
+        let values = requirement.values.unwrap_or_default();
+        let values_path = path.field("values");
+        match operator {
+            Operator::In | Operator::NotIn if values.is_empty() => {
+                return Err(ctx.invalid(
+                    &values_path,
+                    format!("must be specified when `operator` is {operator}"),
+                    "list at least one value, or use Exists / DoesNotExist",
+                ));
+            }
+            Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
+                return Err(ctx.invalid(
+                    &values_path,
+                    format!("may not be specified when `operator` is {operator}"),
+                    "remove `values`, or use In / NotIn to match specific values",
+                ));
+            }
+            _ => {}
+        }
+        check_label_key(&requirement.key, ctx, &path.field("key"))?;
+        for (j, value) in values.iter().enumerate() {
+            check_label_value(value, ctx, &values_path.index(j))?;
+        }
+        match_expressions.push(Requirement {
+            key: requirement.key.to_string(),
+            operator,
+            values: values.iter().map(|v| v.to_string()).collect(),
+        });
+    }
+    Ok(Selector { match_labels, match_expressions })
+}
+
+const LABEL_KEY_FIX: &str = "a label key is an optional DNS subdomain prefix and `/`, then a name of at most 63 \
+                             letters, digits, '-', '_' or '.' that starts and ends with a letter or digit \
+                             (e.g. `app` or `app.kubernetes.io/name`)";
+const LABEL_VALUE_FIX: &str = "a label value is empty or at most 63 letters, digits, '-', '_' or '.' that starts \
+                               and ends with a letter or digit";
+
+/// Kubernetes' qualified-name rule for label keys.
+fn check_label_key(key: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let problem = if let Some(prefix) = prefix.filter(|p| !is_dns_subdomain(p)) {
+        Some(format!("has prefix {prefix:?}, which is not a lowercase DNS subdomain"))
+    } else if name.contains('/') {
+        Some("has more than one '/'".to_string())
+    } else if name.is_empty() {
+        Some("has an empty name part".to_string())
+    } else {
+        name_problem(name)
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(ctx.invalid(path, format!("label key {key:?} {problem}"), LABEL_KEY_FIX)),
+    }
+}
+
+fn check_label_value(value: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+    match if value.is_empty() { None } else { name_problem(value) } {
+        None => Ok(()),
+        Some(problem) => Err(ctx.invalid(path, format!("label value {value:?} {problem}"), LABEL_VALUE_FIX)),
+    }
+}
+
+/// The name part of a qualified name, and label values: `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`,
+/// at most 63 characters.
+fn name_problem(name: &str) -> Option<String> {
+    let alphanumeric = |c: char| c.is_ascii_alphanumeric();
+    if name.len() > 63 {
+        Some(format!("is {} characters long, more than 63", name.len()))
+    } else if let Some(bad) = name.chars().find(|&c| !(alphanumeric(c) || matches!(c, '-' | '_' | '.'))) {
+        Some(format!("contains {bad:?}"))
+    } else if !name.starts_with(alphanumeric) || !name.ends_with(alphanumeric) {
+        Some("must start and end with a letter or digit".to_string())
+    } else {
+        None
+    }
+}
+
+/// RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and `-`, each starting
+/// and ending with a letter or digit, at most 253 characters in all.
+fn is_dns_subdomain(s: &str) -> bool {
+    let label_ok = |label: &str| {
+        let edge = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        !label.is_empty()
+            && label.starts_with(edge)
+            && label.ends_with(edge)
+            && label.chars().all(|c| edge(c) || c == '-')
+    };
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(label_ok)
+}
+
+fn ip_address(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpAddr, SourceError> {
+    text.parse().map_err(|_| {
+        ctx.invalid(
+            path,
+            format!("{text:?} is not a valid IP address"),
+            "write an IPv4 or IPv6 address such as 10.0.0.5",
+        )
+    })
+}
+
+fn pod_ips(status: &wire::PodStatus<'_>, ctx: &Ctx<'_>) -> Result<Vec<IpAddr>, SourceError> {
+    let status_path = FieldPath::root("status");
+    let mut ips = Vec::new();
+    match status.pod_ips.as_deref() {
+        Some(listed) if !listed.is_empty() => {
+            let ips_path = status_path.field("podIPs");
+            for (i, entry) in listed.iter().enumerate() {
+                if !entry.ip.is_empty() {
+                    let ip = ip_address(&entry.ip, ctx, &ips_path.index(i).field("ip"))?;
+                    if !ips.contains(&ip) {
+                        ips.push(ip);
+                    }
+                }
+            }
+        }
+        _ => {
+            if let Some(ip) = status.pod_ip.as_deref().filter(|ip| !ip.is_empty()) {
+                ips.push(ip_address(ip, ctx, &status_path.field("podIP"))?);
+            }
+        }
+    }
+    Ok(ips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::file::load_str;
+
+    fn snapshot(yaml: &str) -> Snapshot {
+        load_str(yaml, "test.yaml", "default").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn error(yaml: &str) -> String {
+        match load_str(yaml, "test.yaml", "default") {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn policy(spec: &str) -> Policy {
+        let yaml = format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\n  namespace: prod\nspec:\n{spec}"
+        );
+        snapshot(&yaml).policies.remove(0)
+    }
+
+    fn policy_error(spec: &str) -> String {
+        error(&format!(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: np\n  namespace: prod\nspec:\n{spec}"
+        ))
+    }
+
+    fn assert_names(message: &str, field: &str, words: &[&str]) {
+        assert!(message.contains("NetworkPolicy prod/np"), "object not named: {message}");
+        assert!(message.contains(&format!(": {field}: ")), "field {field} not named: {message}");
+        assert!(message.contains("test.yaml: document 1 (line 1): "), "location not named: {message}");
+        assert!(message.contains("\n  fix: "), "no fix: {message}");
+        for word in words {
+            assert!(message.contains(word), "{word:?} missing from: {message}");
+        }
+    }
+
+    #[test]
+    fn policy_types_absent_without_egress_is_ingress_only() {
+        let p = policy("  podSelector: {}\n");
+        assert_eq!(p.types, PolicyTypes { ingress: true, egress: false });
+        assert!(p.types_defaulted);
+    }
+
+    #[test]
+    fn policy_types_absent_with_empty_egress_list_is_ingress_only() {
+        let p = policy("  podSelector: {}\n  egress: []\n");
+        assert_eq!(p.types, PolicyTypes { ingress: true, egress: false });
+        assert!(p.types_defaulted);
+    }
+
+    #[test]
+    fn policy_types_absent_with_egress_rules_is_both() {
+        let p = policy("  podSelector: {}\n  egress:\n  - {}\n");
+        assert_eq!(p.types, PolicyTypes { ingress: true, egress: true });
+        assert!(p.types_defaulted);
+        assert_eq!(p.egress, vec![Rule::default()]);
+    }
+
+    #[test]
+    fn policy_types_explicit_are_kept() {
+        let p = policy("  podSelector: {}\n  policyTypes: [Egress]\n  ingress:\n  - {}\n");
+        assert_eq!(p.types, PolicyTypes { ingress: false, egress: true });
+        assert!(!p.types_defaulted);
+        assert_eq!(p.ingress.len(), 1, "rules are kept even when their direction is not isolated");
+    }
+
+    #[test]
+    fn policy_types_empty_list_is_defaulted_like_absent() {
+        let p = policy("  podSelector: {}\n  policyTypes: []\n  egress:\n  - {}\n");
+        assert_eq!(p.types, PolicyTypes { ingress: true, egress: true });
+        assert!(p.types_defaulted);
+    }
+
+    #[test]
+    fn pod_selector_absent_selects_every_pod() {
+        assert_eq!(policy("  ingress: []\n").pod_selector, Selector::default());
+    }
+
+    #[test]
+    fn policy_port_protocol_defaults_to_tcp() {
+        let p =
+            policy("  podSelector: {}\n  ingress:\n  - ports:\n    - port: 53\n    - port: 53\n      protocol: UDP\n");
+        let ports = &p.ingress[0].ports;
+        assert_eq!(ports[0], PolicyPort { protocol: Protocol::Tcp, port: Some(PortRef::Number(53)), end_port: None });
+        assert_eq!(ports[1].protocol, Protocol::Udp);
+    }
+
+    #[test]
+    fn policy_rules_keep_peers_ports_and_port_ranges() {
+        let p = policy(
+            "  podSelector:\n    matchLabels: {app: db}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels: {team: a}\n      podSelector:\n        matchExpressions:\n        - {key: tier, operator: In, values: [web]}\n    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}\n    ports:\n    - {port: 8000, endPort: 8080}\n    - {port: http, protocol: SCTP}\n",
+        );
+        assert_eq!(p.pod_selector.match_labels, vec![("app".to_string(), "db".to_string())]);
+        let rule = &p.ingress[0];
+        let Peer::Selectors { pod_selector: Some(pods), namespace_selector: Some(namespaces) } = &rule.peers[0] else {
+            panic!("{:?}", rule.peers[0])
+        };
+        assert_eq!(namespaces.match_labels, vec![("team".to_string(), "a".to_string())]);
+        assert_eq!(pods.match_expressions[0].operator, Operator::In);
+        assert_eq!(
+            rule.peers[1],
+            Peer::IpBlock(IpBlock {
+                cidr: "10.0.0.0/8".parse().unwrap(),
+                except: vec!["10.1.0.0/16".parse().unwrap()]
+            })
+        );
+        assert_eq!(rule.ports[0].end_port, Some(8080));
+        assert_eq!(
+            rule.ports[1],
+            PolicyPort { protocol: Protocol::Sctp, port: Some(PortRef::Name("http".into())), end_port: None }
+        );
+    }
+
+    #[test]
+    fn cidr_with_host_bits_is_its_network() {
+        let p =
+            policy("  podSelector: {}\n  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.1/8, except: [10.1.2.3/16]}\n");
+        let Peer::IpBlock(block) = &p.egress[0].peers[0] else { panic!() };
+        assert_eq!(block.cidr.to_string(), "10.0.0.0/8");
+        assert_eq!(block.except[0].to_string(), "10.1.0.0/16");
+    }
+
+    #[test]
+    fn container_and_service_port_protocols_default_to_tcp() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - ports:\n    - containerPort: 80\n---\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - port: 80\n",
+        );
+        assert_eq!(s.pods[0].ports[0], ContainerPort { name: None, port: 80, protocol: Protocol::Tcp });
+        assert_eq!(s.services[0].ports[0].protocol, Protocol::Tcp);
+    }
+
+    #[test]
+    fn service_target_port_defaults_to_port() {
+        let s = snapshot(
+            "kind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: web}\n  clusterIP: 10.96.0.10\n  ports:\n  - port: 80\n  - port: 81\n    targetPort: 0\n  - port: 443\n    targetPort: https\n  - port: 53\n    targetPort: 5353\n    protocol: UDP\n",
+        );
+        let targets: Vec<&PortRef> = s.services[0].ports.iter().map(|p| &p.target_port).collect();
+        assert_eq!(
+            targets,
+            [&PortRef::Number(80), &PortRef::Number(81), &PortRef::Name("https".into()), &PortRef::Number(5353)]
+        );
+        assert_eq!(s.services[0].cluster_ips, vec!["10.96.0.10".parse::<IpAddr>().unwrap()]);
+        assert_eq!(s.services[0].selector.as_ref().unwrap()["app"], "web");
+    }
+
+    #[test]
+    fn service_without_selector_or_headless_has_none() {
+        let s = snapshot("kind: Service\nmetadata: {name: s}\nspec:\n  selector: {}\n  clusterIP: None\n");
+        assert_eq!(s.services[0].selector, None);
+        assert!(s.services[0].cluster_ips.is_empty());
+    }
+
+    #[test]
+    fn namespace_gets_the_immutable_metadata_name_label() {
+        let s = snapshot(
+            "kind: Namespace\nmetadata:\n  name: prod\n  labels:\n    team: a\n    kubernetes.io/metadata.name: forged\n",
+        );
+        let ns = s.namespace("prod").unwrap();
+        assert!(ns.known);
+        assert_eq!(ns.labels[NAMESPACE_NAME_LABEL], "prod");
+        assert_eq!(ns.labels["team"], "a");
+    }
+
+    #[test]
+    fn namespaces_referenced_but_not_read_are_implicit() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: p, namespace: shop}\n---\nkind: Namespace\nmetadata: {name: known}\n",
+        );
+        let names: Vec<&str> = s.namespaces.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["known", "shop"]);
+        assert_eq!(s.namespace("shop"), Some(&Namespace::implicit("shop")));
+        assert!(!s.namespace("shop").unwrap().known);
+    }
+
+    #[test]
+    fn default_namespace_applies_to_namespaced_kinds_only() {
+        let s = load_str(
+            "kind: Pod\nmetadata: {name: p}\n---\nkind: Node\nmetadata: {name: n1}\n---\nkind: Namespace\nmetadata: {name: other}\n---\nkind: NetworkPolicy\nmetadata: {name: np, namespace: explicit}\n",
+            "test.yaml",
+            "dev",
+        )
+        .unwrap();
+        assert_eq!(s.pods[0].namespace, "dev");
+        assert_eq!(s.policies[0].namespace, "explicit");
+        let names: Vec<&str> = s.namespaces.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["dev", "explicit", "other"], "a Node or Namespace takes no namespace");
+    }
+
+    #[test]
+    fn endpoint_slices_join_their_service_by_label_and_namespace() {
+        let s = snapshot(
+            "kind: Service\nmetadata: {name: web, namespace: a}\nspec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-x1\n  namespace: a\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\nendpoints:\n- addresses: [10.0.0.5]\n  targetRef: {kind: Pod, name: web-1}\nports:\n- {name: http, port: 8080}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-x2\n  namespace: b\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\nendpoints:\n- addresses: [10.0.0.9]\n",
+        );
+        let endpoints = &s.services[0].endpoints;
+        assert_eq!(endpoints.len(), 1, "the slice in namespace b belongs to another Service");
+        assert_eq!(endpoints[0].ip, "10.0.0.5".parse::<IpAddr>().unwrap());
+        assert_eq!(endpoints[0].pod.as_deref(), Some("web-1"));
+        assert_eq!(
+            endpoints[0].ports,
+            vec![EndpointPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp }]
+        );
+    }
+
+    #[test]
+    fn daemonsets_are_recorded_with_their_images() {
+        let s = snapshot(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec:\n      hostNetwork: true\n      initContainers: [{name: install-cni, image: calico/cni:v3}]\n      containers: [{name: node, image: calico/node:v3}]\n",
+        );
+        assert_eq!(
+            s.daemonsets[0],
+            DaemonSetInfo {
+                namespace: "kube-system".into(),
+                name: "calico-node".into(),
+                images: vec!["calico/node:v3".into(), "calico/cni:v3".into()],
+            }
+        );
+        assert_eq!(s.workloads[0].kind, WorkloadKind::DaemonSet);
+        assert!(s.workloads[0].host_network);
+    }
+
+    #[test]
+    fn label_sets_are_interned_into_one_arc() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: a, labels: {app: web, tier: front}}\n---\nkind: Pod\nmetadata: {name: b, labels: {tier: front, app: web}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata: {labels: {app: web, tier: front}}\n---\nkind: Pod\nmetadata: {name: c, labels: {app: db}}\n",
+        );
+        assert!(Arc::ptr_eq(&s.pods[0].labels, &s.pods[1].labels));
+        assert!(Arc::ptr_eq(&s.pods[0].labels, &s.workloads[0].template_labels));
+        assert!(!Arc::ptr_eq(&s.pods[0].labels, &s.pods[2].labels));
+    }
+
+    #[test]
+    fn container_port_lists_are_interned_into_one_arc() {
+        let pod = |name: &str| {
+            format!(
+                "kind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - ports: [{{containerPort: 80, name: http}}]\n"
+            )
+        };
+        let s = snapshot(&format!("{}---\n{}", pod("a"), pod("b")));
+        assert!(Arc::ptr_eq(&s.pods[0].ports, &s.pods[1].ports));
+    }
+
+    #[test]
+    fn sidecar_ports_count_and_plain_init_container_ports_do_not() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - {name: setup, ports: [{containerPort: 1000}]}\n  - {name: proxy, restartPolicy: Always, ports: [{containerPort: 15001}]}\n  containers:\n  - ports: [{containerPort: 80}]\n",
+        );
+        let ports: Vec<u16> = s.pods[0].ports.iter().map(|p| p.port).collect();
+        assert_eq!(ports, [80, 15001]);
+    }
+
+    #[test]
+    fn pod_status_owner_and_host_network_are_read() {
+        let s = snapshot(
+            "kind: Pod\nmetadata:\n  name: web-1\n  ownerReferences:\n  - {kind: Node, name: n1}\n  - {kind: ReplicaSet, name: web-7d9f, controller: true}\nspec: {hostNetwork: true, nodeName: n1}\nstatus:\n  phase: Running\n  podIP: 10.0.0.1\n  podIPs: [{ip: 10.0.0.1}, {ip: 'fd00::1'}]\n",
+        );
+        let pod = &s.pods[0];
+        assert_eq!(pod.owner, Some(OwnerRef { kind: "ReplicaSet".into(), name: "web-7d9f".into() }));
+        assert_eq!(pod.ips, vec!["10.0.0.1".parse::<IpAddr>().unwrap(), "fd00::1".parse().unwrap()]);
+        assert_eq!((pod.host_network, pod.phase.as_deref(), pod.node.as_deref()), (true, Some("Running"), Some("n1")));
+    }
+
+    #[test]
+    fn cronjob_reads_its_job_template() {
+        let s = snapshot(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: backup}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {labels: {job: backup}}\n        spec:\n          containers: [{ports: [{containerPort: 9000}]}]\n",
+        );
+        let w = &s.workloads[0];
+        assert_eq!(w.template_labels["job"], "backup");
+        assert_eq!(w.selector.match_labels, vec![("job".to_string(), "backup".to_string())]);
+        assert_eq!(w.template_ports[0].port, 9000);
+    }
+
+    #[test]
+    fn node_addresses_keep_ips_only() {
+        let s = snapshot(
+            "kind: Node\nmetadata: {name: n1}\nstatus:\n  addresses:\n  - {type: InternalIP, address: 192.168.1.10}\n  - {type: Hostname, address: n1}\n",
+        );
+        assert_eq!(s.nodes[0].addresses, vec!["192.168.1.10".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn a_later_object_replaces_an_earlier_one_of_the_same_name() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: p, labels: {v: '1'}}\n---\nkind: Pod\nmetadata: {name: q}\n---\nkind: Pod\nmetadata: {name: p, labels: {v: '2'}}\n",
+        );
+        assert_eq!(s.pods.len(), 2);
+        assert_eq!(s.pods[0].labels["v"], "2");
+    }
+
+    #[test]
+    fn unknown_selector_operator_lists_the_four() {
+        let e = policy_error("  podSelector:\n    matchExpressions:\n    - {key: app, operator: in, values: [a]}\n");
+        assert_names(
+            &e,
+            "spec.podSelector.matchExpressions[0].operator",
+            &["\"in\"", "In, NotIn, Exists, DoesNotExist"],
+        );
+    }
+
+    #[test]
+    fn in_and_not_in_need_values() {
+        let e = policy_error("  podSelector:\n    matchExpressions:\n    - {key: app, operator: NotIn}\n");
+        assert_names(&e, "spec.podSelector.matchExpressions[0].values", &["must be specified", "NotIn"]);
+    }
+
+    #[test]
+    fn exists_and_does_not_exist_take_no_values() {
+        let e =
+            policy_error("  podSelector:\n    matchExpressions:\n    - {key: app, operator: Exists, values: [a]}\n");
+        assert_names(&e, "spec.podSelector.matchExpressions[0].values", &["may not be specified", "Exists"]);
+    }
+
+    #[test]
+    fn invalid_cidr_is_rejected() {
+        let e = policy_error("  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/33}\n");
+        assert_names(&e, "spec.ingress[0].from[0].ipBlock.cidr", &["\"10.0.0.0/33\"", "not a valid CIDR"]);
+        let e = policy_error("  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.1}\n");
+        assert_names(&e, "spec.ingress[0].from[0].ipBlock.cidr", &["an address, not a CIDR", "10.0.0.1/32"]);
+        let e = policy_error("  ingress:\n  - from:\n    - ipBlock: {except: [10.0.0.0/8]}\n");
+        assert_names(&e, "spec.ingress[0].from[0].ipBlock.cidr", &["is required"]);
+    }
+
+    #[test]
+    fn except_must_be_a_strict_subset_of_cidr() {
+        let e = policy_error(
+            "  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16, 192.168.0.0/16]}\n",
+        );
+        assert_names(&e, "spec.egress[0].to[0].ipBlock.except[1]", &["192.168.0.0/16", "strict subset"]);
+        let e = policy_error("  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}\n");
+        assert_names(&e, "spec.egress[0].to[0].ipBlock.except[0]", &["strict subset"]);
+    }
+
+    #[test]
+    fn a_peer_needs_a_selector_or_an_ip_block() {
+        let e = policy_error("  ingress:\n  - from:\n    - {}\n");
+        assert_names(&e, "spec.ingress[0].from[0]", &["must specify a peer", "leave out `from`"]);
+    }
+
+    #[test]
+    fn ip_block_cannot_be_combined_with_a_selector() {
+        let e = policy_error("  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8}\n      namespaceSelector: {}\n");
+        assert_names(&e, "spec.egress[0].to[0]", &["both ipBlock and another peer", "two `to` entries"]);
+    }
+
+    #[test]
+    fn port_numbers_must_be_within_1_to_65535() {
+        let e = policy_error("  ingress:\n  - ports:\n    - port: 70000\n");
+        assert_names(&e, "spec.ingress[0].ports[0].port", &["70000", "between 1 and 65535"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - port: 0\n");
+        assert_names(&e, "spec.ingress[0].ports[0].port", &["0 is not a valid port number"]);
+    }
+
+    #[test]
+    fn port_names_follow_the_iana_service_name_rule() {
+        let e = policy_error("  ingress:\n  - ports:\n    - port: HTTP\n");
+        assert_names(&e, "spec.ingress[0].ports[0].port", &["\"HTTP\"", "lowercase"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - port: '8080'\n");
+        assert_names(&e, "spec.ingress[0].ports[0].port", &["at least one letter"]);
+    }
+
+    #[test]
+    fn end_port_needs_a_numeric_port_not_above_it() {
+        let e = policy_error("  ingress:\n  - ports:\n    - endPort: 90\n");
+        assert_names(&e, "spec.ingress[0].ports[0].endPort", &["`port` is not specified"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - {port: http, endPort: 90}\n");
+        assert_names(&e, "spec.ingress[0].ports[0].endPort", &["non-numeric"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - {port: 100, endPort: 90}\n");
+        assert_names(&e, "spec.ingress[0].ports[0].endPort", &["greater than or equal to `port`"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - {port: 100, endPort: 65536}\n");
+        assert_names(&e, "spec.ingress[0].ports[0].endPort", &["65536 is not a valid port number"]);
+    }
+
+    #[test]
+    fn unknown_protocol_is_rejected() {
+        let e = policy_error("  ingress:\n  - ports:\n    - {port: 53, protocol: tcp}\n");
+        assert_names(&e, "spec.ingress[0].ports[0].protocol", &["\"tcp\"", "upper case: TCP"]);
+        let e = policy_error("  ingress:\n  - ports:\n    - {port: 53, protocol: ICMP}\n");
+        assert_names(&e, "spec.ingress[0].ports[0].protocol", &["\"ICMP\"", "TCP, UDP or SCTP"]);
+    }
+
+    #[test]
+    fn policy_types_accept_only_ingress_and_egress() {
+        let e = policy_error("  policyTypes: [Ingress, egress]\n");
+        assert_names(&e, "spec.policyTypes[1]", &["\"egress\"", "`Egress`"]);
+        let e = policy_error("  policyTypes: [Ingress, Egress, Ingress]\n");
+        assert_names(&e, "spec.policyTypes", &["more than two"]);
+    }
+
+    #[test]
+    fn selector_label_keys_and_values_must_be_valid() {
+        let e = policy_error("  podSelector:\n    matchLabels: {'bad key': x}\n");
+        assert_names(&e, "spec.podSelector.matchLabels", &["label key \"bad key\"", "contains ' '"]);
+        let e = policy_error("  podSelector:\n    matchLabels: {'Example.com/app': x}\n");
+        assert_names(&e, "spec.podSelector.matchLabels", &["prefix \"Example.com\""]);
+        let e = policy_error("  ingress:\n  - from:\n    - podSelector:\n        matchLabels: {app: -web}\n");
+        assert_names(&e, "spec.ingress[0].from[0].podSelector.matchLabels", &["label value \"-web\"", "start and end"]);
+        let e = policy_error(
+            "  podSelector:\n    matchExpressions:\n    - {key: app, operator: In, values: [ok, 'not ok']}\n",
+        );
+        assert_names(&e, "spec.podSelector.matchExpressions[0].values[1]", &["\"not ok\""]);
+        let long = "a".repeat(64);
+        let e = policy_error(&format!("  podSelector:\n    matchLabels: {{app: {long}}}\n"));
+        assert_names(&e, "spec.podSelector.matchLabels", &["more than 63"]);
+    }
+
+    #[test]
+    fn valid_label_keys_pass() {
+        let p =
+            policy("  podSelector:\n    matchLabels: {app.kubernetes.io/name: web, k8s-app: kube-dns, a_b.c: ''}\n");
+        assert_eq!(p.pod_selector.match_labels.len(), 3);
+    }
+
+    #[test]
+    fn missing_name_is_an_error() {
+        let e = error("kind: Pod\nmetadata:\n  namespace: prod\n");
+        assert!(e.contains("Pod without a name in namespace prod: metadata.name: is required"), "{e}");
+    }
+
+    #[test]
+    fn invalid_ip_addresses_name_their_field() {
+        let e = error("kind: Pod\nmetadata: {name: p}\nstatus:\n  podIPs: [{ip: 10.0.0.300}]\n");
+        assert!(e.contains("Pod default/p: status.podIPs[0].ip: \"10.0.0.300\" is not a valid IP address"), "{e}");
+    }
+
+    #[test]
+    fn container_ports_are_validated() {
+        let e = error(
+            "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - ports: [{containerPort: 80}, {protocol: UDP}]\n",
+        );
+        assert!(e.contains("Pod default/p: spec.containers[0].ports[1].containerPort: is required"), "{e}");
+    }
+
+    #[test]
+    fn errors_without_a_location_start_with_the_object() {
+        let mut builder = SnapshotBuilder::new("default");
+        let pod = wire::Pod {
+            metadata: Some(wire::ObjectMeta { name: Some("p".into()), ..Default::default() }),
+            spec: None,
+            status: Some(wire::PodStatus { pod_ip: Some("x".into()), ..Default::default() }),
+        };
+        let e = builder.add_pod(pod, &Location::default()).unwrap_err().to_string();
+        assert!(e.starts_with("Pod default/p: status.podIP: \"x\" is not a valid IP address\n  fix: "), "{e}");
+    }
+}

@@ -1,0 +1,1177 @@
+//! Kubernetes objects as the API serializes them: camelCase JSON, and YAML manifests of the same
+//! shape. Shared by the manifest source and the live-cluster source.
+//!
+//! Only the fields kubectl-deny reads; serde skips everything else without allocating. Strings
+//! borrow from the input when they can (`Str`). Every field is optional and `null` reads as absent,
+//! as Go's decoder does, so a manifest the API server accepts never fails here: defaulting and
+//! validation belong to `convert`. `DocumentSeed` reads documents of mixed kinds (Lists included),
+//! dispatching on `apiVersion` and `kind` and handing each `Object` to a sink as soon as it is read.
+//! This module must not read files, talk to the cluster, or know engine semantics.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
+use std::ops::Deref;
+
+use serde::Deserialize;
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::engine::WorkloadKind;
+
+/// A string borrowed from the input when it has no escapes, owned otherwise. Serde's own `Cow`
+/// impl always allocates when nested in `Option` or `Vec`, hence this type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Str<'a>(pub Cow<'a, str>);
+
+impl Str<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> From<&'a str> for Str<'a> {
+    fn from(s: &'a str) -> Self {
+        Str(Cow::Borrowed(s))
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+/// A label map (`metadata.labels`, `matchLabels`, a Service's `selector`) in input order.
+/// `convert` sorts it and drops repeated keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelMap<'a>(pub Vec<(Str<'a>, Str<'a>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LabelMap<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelMapVisitor;
+        impl<'de> Visitor<'de> for LabelMapVisitor {
+            type Value = LabelMap<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of label keys to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LabelMap<'de>, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some(pair) = map.next_entry::<Str<'de>, Str<'de>>()? {
+                    pairs.push(pair);
+                }
+                Ok(LabelMap(pairs))
+            }
+        }
+        deserializer.deserialize_map(LabelMapVisitor)
+    }
+}
+
+/// Kubernetes' `IntOrString`: a port number or a port name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrString<'a> {
+    Int(i64),
+    String(Str<'a>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for IntOrString<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IntOrStringVisitor;
+        impl<'de> Visitor<'de> for IntOrStringVisitor {
+            type Value = IntOrString<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a port number or name")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString<'de>, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString<'de>, E> {
+                i64::try_from(v).map(IntOrString::Int).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<IntOrString<'de>, E> {
+                Ok(IntOrString::String(Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString<'de>, E> {
+                Ok(IntOrString::String(Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<IntOrString<'de>, E> {
+                Ok(IntOrString::String(Str(Cow::Owned(v))))
+            }
+        }
+        deserializer.deserialize_any(IntOrStringVisitor)
+    }
+}
+
+/// An optional integer field (`containerPort`, `port`, `endPort`), read as `i64` so that a number
+/// out of range reaches validation, which names the field and the allowed range.
+fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct IntegerVisitor;
+    impl<'de> Visitor<'de> for IntegerVisitor {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<i64>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<i64>, D::Error> {
+            deserializer.deserialize_i64(self)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i64>, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i64>, E> {
+            i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+        }
+    }
+    deserializer.deserialize_option(IntegerVisitor)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub namespace: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub labels: Option<LabelMap<'a>>,
+    #[serde(borrow)]
+    pub owner_references: Option<Vec<OwnerReference<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct OwnerReference<'a> {
+    #[serde(borrow, default)]
+    pub kind: Str<'a>,
+    #[serde(borrow, default)]
+    pub name: Str<'a>,
+    pub controller: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector<'a> {
+    #[serde(borrow)]
+    pub match_labels: Option<LabelMap<'a>>,
+    #[serde(borrow)]
+    pub match_expressions: Option<Vec<LabelSelectorRequirement<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct LabelSelectorRequirement<'a> {
+    #[serde(borrow, default)]
+    pub key: Str<'a>,
+    #[serde(borrow, default)]
+    pub operator: Str<'a>,
+    #[serde(borrow)]
+    pub values: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Namespace<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Pod<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<PodSpec<'a>>,
+    #[serde(borrow)]
+    pub status: Option<PodStatus<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec<'a> {
+    #[serde(borrow)]
+    pub containers: Option<Vec<Container<'a>>>,
+    /// Only init containers with `restartPolicy: Always` (sidecars) keep running and serve ports.
+    #[serde(borrow)]
+    pub init_containers: Option<Vec<Container<'a>>>,
+    pub host_network: Option<bool>,
+    #[serde(borrow)]
+    pub node_name: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub image: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub ports: Option<Vec<ContainerPort<'a>>>,
+    #[serde(borrow)]
+    pub restart_policy: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerPort<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "integer")]
+    pub container_port: Option<i64>,
+    #[serde(borrow)]
+    pub protocol: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PodStatus<'a> {
+    #[serde(borrow)]
+    pub phase: Option<Str<'a>>,
+    #[serde(borrow, rename = "podIP")]
+    pub pod_ip: Option<Str<'a>>,
+    #[serde(borrow, rename = "podIPs")]
+    pub pod_ips: Option<Vec<PodIp<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PodIp<'a> {
+    #[serde(borrow, default)]
+    pub ip: Str<'a>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NetworkPolicy<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<NetworkPolicySpec<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicySpec<'a> {
+    /// Absent means every pod, as Go decodes the non-pointer field.
+    #[serde(borrow)]
+    pub pod_selector: Option<LabelSelector<'a>>,
+    #[serde(borrow)]
+    pub policy_types: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub ingress: Option<Vec<NetworkPolicyIngressRule<'a>>>,
+    #[serde(borrow)]
+    pub egress: Option<Vec<NetworkPolicyEgressRule<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NetworkPolicyIngressRule<'a> {
+    #[serde(borrow)]
+    pub from: Option<Vec<NetworkPolicyPeer<'a>>>,
+    #[serde(borrow)]
+    pub ports: Option<Vec<NetworkPolicyPort<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NetworkPolicyEgressRule<'a> {
+    #[serde(borrow)]
+    pub to: Option<Vec<NetworkPolicyPeer<'a>>>,
+    #[serde(borrow)]
+    pub ports: Option<Vec<NetworkPolicyPort<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPeer<'a> {
+    #[serde(borrow)]
+    pub pod_selector: Option<LabelSelector<'a>>,
+    #[serde(borrow)]
+    pub namespace_selector: Option<LabelSelector<'a>>,
+    #[serde(borrow)]
+    pub ip_block: Option<IpBlock<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct IpBlock<'a> {
+    #[serde(borrow)]
+    pub cidr: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub except: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPort<'a> {
+    #[serde(borrow)]
+    pub protocol: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub port: Option<IntOrString<'a>>,
+    #[serde(default, deserialize_with = "integer")]
+    pub end_port: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Service<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<ServiceSpec<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ServiceSpec<'a> {
+    #[serde(borrow)]
+    pub selector: Option<LabelMap<'a>>,
+    #[serde(borrow)]
+    pub ports: Option<Vec<ServicePort<'a>>>,
+    #[serde(borrow, rename = "clusterIP")]
+    pub cluster_ip: Option<Str<'a>>,
+    #[serde(borrow, rename = "clusterIPs")]
+    pub cluster_ips: Option<Vec<Str<'a>>>,
+    #[serde(borrow, rename = "type")]
+    pub type_: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePort<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+    #[serde(default, deserialize_with = "integer")]
+    pub port: Option<i64>,
+    #[serde(borrow)]
+    pub target_port: Option<IntOrString<'a>>,
+    #[serde(borrow)]
+    pub protocol: Option<Str<'a>>,
+}
+
+/// discovery.k8s.io/v1 EndpointSlice. Its Service is named by the
+/// `kubernetes.io/service-name` label.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointSlice<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub address_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub endpoints: Option<Vec<Endpoint<'a>>>,
+    #[serde(borrow)]
+    pub ports: Option<Vec<EndpointPort<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint<'a> {
+    #[serde(borrow)]
+    pub addresses: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub target_ref: Option<ObjectReference<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ObjectReference<'a> {
+    #[serde(borrow)]
+    pub kind: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub namespace: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct EndpointPort<'a> {
+    #[serde(borrow)]
+    pub name: Option<Str<'a>>,
+    /// Absent means "all ports", which kubectl-deny cannot name; such entries are skipped.
+    #[serde(default, deserialize_with = "integer")]
+    pub port: Option<i64>,
+    #[serde(borrow)]
+    pub protocol: Option<Str<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Node<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub status: Option<NodeStatus<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NodeStatus<'a> {
+    #[serde(borrow)]
+    pub addresses: Option<Vec<NodeAddress<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct NodeAddress<'a> {
+    #[serde(borrow, default, rename = "type")]
+    pub type_: Str<'a>,
+    #[serde(borrow, default)]
+    pub address: Str<'a>,
+}
+
+/// Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob share this shape: a selector
+/// and a pod template, or for a CronJob both inside `jobTemplate.spec`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Workload<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<WorkloadSpec<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSpec<'a> {
+    #[serde(borrow)]
+    pub selector: Option<LabelSelector<'a>>,
+    #[serde(borrow)]
+    pub template: Option<PodTemplate<'a>>,
+    /// CronJob only.
+    #[serde(borrow)]
+    pub job_template: Option<Box<JobTemplate<'a>>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct JobTemplate<'a> {
+    #[serde(borrow)]
+    pub spec: Option<WorkloadSpec<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PodTemplate<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<PodSpec<'a>>,
+}
+
+/// A list response of one kind (`PodList`, as the API server returns it), with the continue token
+/// for paginated requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>, 'de: 'a"))]
+pub struct ObjectList<'a, T> {
+    #[serde(borrow)]
+    pub metadata: Option<ListMeta<'a>>,
+    pub items: Option<Vec<T>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ListMeta<'a> {
+    #[serde(borrow, rename = "continue")]
+    pub continue_: Option<Str<'a>>,
+}
+
+/// The kinds kubectl-deny reads, told apart by `kind` and the group of `apiVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Namespace,
+    Pod,
+    NetworkPolicy,
+    Service,
+    EndpointSlice,
+    Node,
+    Workload(WorkloadKind),
+    /// `kind: List`, or `PodList` and the like, holding `items`.
+    List,
+    /// Anything else: ConfigMaps, Ingresses, custom resources. Skipped.
+    Other,
+}
+
+impl Kind {
+    /// Classifies an object. A missing `apiVersion` is taken to mean the Kubernetes group, so
+    /// hand-written manifests need not spell it; a known kind in another group (Calico's
+    /// `crd.projectcalico.org` NetworkPolicy, Knative's Service) is `Other`.
+    pub fn classify(api_version: Option<&str>, kind: &str) -> Kind {
+        let group = api_version.map(|v| v.rsplit_once('/').map_or("", |(group, _version)| group));
+        let in_group = |groups: &[&str]| group.is_none_or(|g| groups.contains(&g));
+        match kind {
+            "Namespace" if in_group(&[""]) => Kind::Namespace,
+            "Pod" if in_group(&[""]) => Kind::Pod,
+            "Service" if in_group(&[""]) => Kind::Service,
+            "Node" if in_group(&[""]) => Kind::Node,
+            "NetworkPolicy" if in_group(&["networking.k8s.io", "extensions"]) => Kind::NetworkPolicy,
+            "EndpointSlice" if in_group(&["discovery.k8s.io"]) => Kind::EndpointSlice,
+            "Deployment" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::Deployment),
+            "DaemonSet" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::DaemonSet),
+            "ReplicaSet" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::ReplicaSet),
+            "StatefulSet" if in_group(&["apps"]) => Kind::Workload(WorkloadKind::StatefulSet),
+            "Job" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::Job),
+            "CronJob" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::CronJob),
+            _ if kind.ends_with("List") => Kind::List,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The kind of the items of a typed list (`PodList` holds Pods), which the API server leaves
+    /// out of each item; `None` for a plain `List`, whose items carry their own kind.
+    pub fn of_list_items(api_version: Option<&str>, list_kind: &str) -> Option<Kind> {
+        match list_kind.strip_suffix("List") {
+            Some(item) if !item.is_empty() => Some(Kind::classify(api_version, item)),
+            _ => None,
+        }
+    }
+}
+
+/// One object of a kind kubectl-deny reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object<'a> {
+    Namespace(Namespace<'a>),
+    Pod(Pod<'a>),
+    NetworkPolicy(NetworkPolicy<'a>),
+    Service(Service<'a>),
+    EndpointSlice(EndpointSlice<'a>),
+    Node(Node<'a>),
+    Workload(WorkloadKind, Workload<'a>),
+}
+
+/// Returned by a sink to stop the read; the sink keeps the reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped;
+
+/// Receives each object as soon as it is read, with its indices in the enclosing Lists (outermost
+/// first), so that a List of 100,000 pods is never held in memory as a whole.
+pub type Sink<'s, 'de> = dyn FnMut(Object<'de>, &[usize]) -> Result<(), Stopped> + 's;
+
+const MISSING_KIND: &str = "missing `kind`: every manifest needs `apiVersion` and `kind` \
+                            (for example `apiVersion: v1` and `kind: Pod`)";
+
+/// Reads one document (an object, a List of them, Lists nested, or null) and hands each object of a
+/// kind kubectl-deny reads to a sink; other kinds are skipped. `items` are read as List items as
+/// they come, even before the List's kind (`kubectl get -o json|yaml` sorts keys, so `items`
+/// precedes `kind`).
+///
+/// An object is read typed once its `apiVersion` and `kind` are known. Fields that come before
+/// them are the hard case: JSON holds them back as raw text (`json`); other formats need the
+/// document's `Probe` (`probed`), or can try without one and learn whether they need it
+/// (`in_order`).
+pub struct DocumentSeed<'p, 's, 'de> {
+    probe: Option<&'p Probe>,
+    reader: Reader<'s, 'de>,
+}
+
+impl<'p, 's, 'de> DocumentSeed<'p, 's, 'de> {
+    /// JSON, in one pass.
+    pub fn json(sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: None, reader: Reader { sink, items: Vec::new(), early: Early::HoldAsJson } }
+    }
+
+    /// Any format, with the probe of this document.
+    pub fn probed(probe: &'p Probe, sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: Some(probe), reader: Reader { sink, items: Vec::new(), early: Early::HoldAsJson } }
+    }
+
+    /// Any format, in one pass, as long as every object names its `apiVersion` and `kind` before
+    /// its other fields (as kubectl writes them, and most people). Otherwise the read fails and
+    /// `needs_probe` is set: read the document again with its probe. The objects read before the
+    /// failure have been handed to the sink already and will be handed again.
+    pub fn in_order(needs_probe: &'s Cell<bool>, sink: &'s mut Sink<'s, 'de>) -> Self {
+        DocumentSeed { probe: None, reader: Reader { sink, items: Vec::new(), early: Early::Refuse(needs_probe) } }
+    }
+}
+
+/// What to do with a field that comes before the object's `apiVersion` and `kind`.
+#[derive(Clone, Copy)]
+enum Early<'s> {
+    /// Keep it as raw JSON text and read it once the kind is known: JSON only.
+    HoldAsJson,
+    /// Give up and say so.
+    Refuse(&'s Cell<bool>),
+}
+
+struct Reader<'s, 'de> {
+    sink: &'s mut Sink<'s, 'de>,
+    items: Vec<usize>,
+    early: Early<'s>,
+}
+
+impl<'de> Reader<'_, 'de> {
+    fn emit<E: de::Error>(&mut self, object: Object<'de>) -> Result<(), E> {
+        (self.sink)(object, &self.items).map_err(|Stopped| E::custom("stopped by the caller"))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object (a mapping with apiVersion and kind)")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(mut self, deserializer: D) -> Result<(), D::Error> {
+        ObjectSeed { reader: &mut self.reader, probe: self.probe, item_kind: None }.deserialize(deserializer)
+    }
+}
+
+/// The kinds in a document, found by a cheap first pass, so that a second pass can read each
+/// object typed whatever the order of its keys. Needed for YAML, whose values cannot be held back
+/// as raw text the way JSON's can.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probe {
+    api_version: Option<String>,
+    kind: Option<String>,
+    items: Vec<Probe>,
+}
+
+impl Probe {
+    fn kind(&self) -> Option<Kind> {
+        self.kind.as_deref().map(|kind| Kind::classify(self.api_version.as_deref(), kind))
+    }
+
+    fn item_kind(&self) -> Option<Kind> {
+        self.kind.as_deref().and_then(|kind| Kind::of_list_items(self.api_version.as_deref(), kind))
+    }
+}
+
+impl<'de> Deserialize<'de> for Probe {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ProbeVisitor)
+    }
+}
+
+/// Accepts any value: a non-mapping probes as "no kind", and the second pass reports it.
+struct ProbeVisitor;
+
+impl<'de> Visitor<'de> for ProbeVisitor {
+    type Value = Probe;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe, A::Error> {
+        let mut probe = Probe::default();
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            match key.as_str() {
+                "apiVersion" => probe.api_version = map.next_value::<Option<String>>()?,
+                "kind" => probe.kind = map.next_value::<Option<String>>()?,
+                "items" => probe.items = map.next_value::<ProbeItems>()?.0,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(probe)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Probe, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Probe::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Probe, E> {
+        Ok(Probe::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Probe, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// `items` of a probed object; anything but a sequence probes as no items.
+struct ProbeItems(Vec<Probe>);
+
+impl<'de> Deserialize<'de> for ProbeItems {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ProbeItemsVisitor;
+        impl<'de> Visitor<'de> for ProbeItemsVisitor {
+            type Value = ProbeItems;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ProbeItems, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(item) = seq.next_element::<Probe>()? {
+                    items.push(item);
+                }
+                Ok(ProbeItems(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ProbeItems, A::Error> {
+                ProbeVisitor.visit_map(map).map(|_| ProbeItems(Vec::new()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ProbeItems, E> {
+                Ok(ProbeItems(Vec::new()))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<ProbeItems, D::Error> {
+                deserializer.deserialize_any(self)
+            }
+        }
+        deserializer.deserialize_any(ProbeItemsVisitor)
+    }
+}
+
+/// Reads one object, or a List's items one by one.
+struct ObjectSeed<'a, 's, 'de> {
+    reader: &'a mut Reader<'s, 'de>,
+    probe: Option<&'a Probe>,
+    /// For the items of a typed list (`PodList`): their kind when they do not name it.
+    item_kind: Option<Kind>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object (a mapping with apiVersion and kind)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ObjectSeed { reader, probe, item_kind } = self;
+        if let Some(probe) = probe {
+            let kind = probe.kind().or(item_kind).ok_or_else(|| de::Error::custom(MISSING_KIND))?;
+            let items = Unread { probes: Some(&probe.items), item_kind: probe.item_kind() };
+            return read_rest(reader, kind, Vec::new(), Some(items), map);
+        }
+
+        let mut api_version: Option<Str<'de>> = None;
+        let mut kind: Option<Str<'de>> = None;
+        let mut deferred: Vec<(Str<'de>, &'de RawValue)> = Vec::new();
+        let mut items_read = false;
+        while kind.is_none() || api_version.is_none() {
+            let Some(key) = map.next_key::<Str<'de>>()? else { break };
+            match key.as_str() {
+                "kind" => kind = Some(map.next_value()?),
+                "apiVersion" => api_version = Some(map.next_value()?),
+                "items" => {
+                    map.next_value_seed(ItemsSeed { reader: &mut *reader, probes: None, item_kind: None })?;
+                    items_read = true;
+                }
+                _ => match reader.early {
+                    Early::HoldAsJson => deferred.push((key, map.next_value()?)),
+                    Early::Refuse(needs_probe) => {
+                        needs_probe.set(true);
+                        return Err(de::Error::custom(format!(
+                            "`{key}` comes before `kind`: the document needs a probe"
+                        )));
+                    }
+                },
+            }
+        }
+        let api_version = api_version.as_deref();
+        let (kind, item_kind) = match kind.as_deref() {
+            Some(kind) => (Kind::classify(api_version, kind), Kind::of_list_items(api_version, kind)),
+            None => (item_kind.ok_or_else(|| de::Error::custom(MISSING_KIND))?, None),
+        };
+        let items = (!items_read).then_some(Unread { probes: None, item_kind });
+        read_rest(reader, kind, deferred, items, map)
+    }
+}
+
+/// How to read a List's `items` that have not been read yet.
+#[derive(Clone, Copy)]
+struct Unread<'a> {
+    probes: Option<&'a [Probe]>,
+    item_kind: Option<Kind>,
+}
+
+/// Reads the rest of an object of a known kind. `deferred` holds the fields already taken out of
+/// `map` as raw JSON; `items` is `None` when a List's items have already been read.
+fn read_rest<'de, A: MapAccess<'de>>(
+    reader: &mut Reader<'_, 'de>,
+    kind: Kind,
+    deferred: Vec<(Str<'de>, &'de RawValue)>,
+    items: Option<Unread<'_>>,
+    mut map: A,
+) -> Result<(), A::Error> {
+    fn typed<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+        deferred: Vec<(Str<'de>, &'de RawValue)>,
+        map: A,
+    ) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(Replay { deferred: deferred.into_iter(), pending: None, map }))
+    }
+    let object = match kind {
+        Kind::Namespace => Object::Namespace(typed(deferred, map)?),
+        Kind::Pod => Object::Pod(typed(deferred, map)?),
+        Kind::NetworkPolicy => Object::NetworkPolicy(typed(deferred, map)?),
+        Kind::Service => Object::Service(typed(deferred, map)?),
+        Kind::EndpointSlice => Object::EndpointSlice(typed(deferred, map)?),
+        Kind::Node => Object::Node(typed(deferred, map)?),
+        Kind::Workload(kind) => Object::Workload(kind, typed(deferred, map)?),
+        Kind::List => {
+            let mut items = items;
+            while let Some(key) = map.next_key::<Str<'de>>()? {
+                match items {
+                    Some(Unread { probes, item_kind }) if key.as_str() == "items" => {
+                        map.next_value_seed(ItemsSeed { reader: &mut *reader, probes, item_kind })?;
+                        items = None;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        Kind::Other => {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(());
+        }
+    };
+    reader.emit(object)
+}
+
+/// A List's `items`, each read with its probe when there is one.
+struct ItemsSeed<'a, 's, 'de> {
+    reader: &'a mut Reader<'s, 'de>,
+    probes: Option<&'a [Probe]>,
+    item_kind: Option<Kind>,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of Kubernetes objects")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ItemsSeed { reader, probes, item_kind } = self;
+        for index in 0.. {
+            reader.items.push(index);
+            let probe = probes.and_then(|probes| probes.get(index));
+            let item = seq.next_element_seed(ObjectSeed { reader: &mut *reader, probe, item_kind })?;
+            reader.items.pop();
+            if item.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A map that first replays fields held back as raw JSON, then goes on with the live map, so a
+/// derived `Deserialize` sees every field whatever order they came in.
+struct Replay<'de, A> {
+    deferred: std::vec::IntoIter<(Str<'de>, &'de RawValue)>,
+    pending: Option<(Str<'de>, &'de RawValue)>,
+    map: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        match self.deferred.next() {
+            Some((key, raw)) => {
+                let value = match &key.0 {
+                    Cow::Borrowed(key) => seed.deserialize(BorrowedStrDeserializer::<A::Error>::new(key))?,
+                    Cow::Owned(key) => seed.deserialize(StringDeserializer::<A::Error>::new(key.clone()))?,
+                };
+                self.pending = Some((key, raw));
+                Ok(Some(value))
+            }
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some((key, raw)) => {
+                // The replayed value is outside the caller's view of the document, so its error
+                // carries the path within it.
+                let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+                let mut track = serde_path_to_error::Track::new();
+                let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+                seed.deserialize(tracked).map_err(|e| {
+                    let path = track.path().to_string();
+                    let field = if path == "." { key.to_string() } else { format!("{key}.{path}") };
+                    de::Error::custom(format!("{field}: {}", without_position(&e)))
+                })
+            }
+            None => self.map.next_value_seed(seed),
+        }
+    }
+}
+
+/// serde_json's message without its ` at line L column C` suffix.
+pub(crate) fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_string(),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Read<'a> = Vec<(Object<'a>, Vec<usize>)>;
+
+    fn read_json(text: &str) -> Result<Read<'_>, serde_json::Error> {
+        let mut read = Vec::new();
+        let mut sink = |object, items: &[usize]| {
+            read.push((object, items.to_vec()));
+            Ok(())
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        DocumentSeed::json(&mut sink).deserialize(&mut deserializer)?;
+        Ok(read)
+    }
+
+    fn json(text: &str) -> Read<'_> {
+        read_json(text).unwrap()
+    }
+
+    fn pod_names(read: &Read<'_>) -> Vec<String> {
+        read.iter()
+            .map(|(object, _)| match object {
+                Object::Pod(pod) => pod.metadata.as_ref().unwrap().name.as_deref().unwrap().to_string(),
+                other => panic!("not a pod: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn json_strings_without_escapes_are_borrowed() {
+        let read = json(r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","labels":{"app":"w\u0065b"}}}"#);
+        let Object::Pod(pod) = &read[0].0 else { panic!("not a pod") };
+        let meta = pod.metadata.as_ref().unwrap();
+        assert!(matches!(meta.name.as_ref().unwrap().0, Cow::Borrowed("web")));
+        assert!(matches!(&meta.labels.as_ref().unwrap().0[0].1.0, Cow::Owned(web) if web == "web"));
+    }
+
+    #[test]
+    fn fields_before_kind_are_replayed_once_the_kind_is_known() {
+        let read = json(
+            r#"{"metadata":{"name":"db"},"spec":{"hostNetwork":true},"status":{"podIP":"10.0.0.5"},
+                "kind":"Pod","apiVersion":"v1"}"#,
+        );
+        let Object::Pod(pod) = &read[0].0 else { panic!("not a pod: {read:?}") };
+        assert_eq!(pod.metadata.as_ref().unwrap().name.as_deref(), Some("db"));
+        assert_eq!(pod.spec.as_ref().unwrap().host_network, Some(true));
+        assert_eq!(pod.status.as_ref().unwrap().pod_ip.as_deref(), Some("10.0.0.5"));
+    }
+
+    #[test]
+    fn replayed_fields_report_the_path_of_a_wrong_type() {
+        let err = read_json(r#"{"spec":{"containers":[{"ports":[{"containerPort":"x"}]}]},"kind":"Pod"}"#).unwrap_err();
+        assert!(err.to_string().starts_with("spec.containers[0].ports[0].containerPort: invalid type"), "{err}");
+    }
+
+    #[test]
+    fn kubectl_sorted_list_reads_items_before_kind() {
+        let read = json(
+            r#"{"apiVersion":"v1","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}},
+                {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}},
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"b"}}],"kind":"List","metadata":{}}"#,
+        );
+        assert_eq!(pod_names(&read), ["a", "b"]);
+        assert_eq!(read[1].1, [2], "items keep their index in the list");
+    }
+
+    #[test]
+    fn nested_lists_report_the_index_path() {
+        let read = json(
+            r#"{"kind":"List","apiVersion":"v1","items":[{"kind":"Namespace","metadata":{"name":"n"}},
+                {"kind":"List","apiVersion":"v1","items":[{"kind":"Pod","metadata":{"name":"p"}}]}]}"#,
+        );
+        assert_eq!(read[1].1, [1, 0]);
+    }
+
+    #[test]
+    fn typed_list_items_without_kind_take_the_list_kind() {
+        let read = json(r#"{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"}}]}"#);
+        assert_eq!(pod_names(&read), ["p"]);
+    }
+
+    #[test]
+    fn other_kinds_and_null_documents_yield_nothing() {
+        assert!(json(r#"{"kind":"ConfigMap","apiVersion":"v1","data":{"a":"b"}}"#).is_empty());
+        assert!(json(r#"{"kind":"Widget","apiVersion":"x.io/v1","spec":{"x":[1,2]}}"#).is_empty());
+        assert!(json("null").is_empty());
+    }
+
+    #[test]
+    fn missing_kind_is_an_error() {
+        let err = read_json(r#"{"apiVersion":"v1","metadata":{"name":"x"}}"#).unwrap_err();
+        assert!(err.to_string().contains("missing `kind`"), "{err}");
+    }
+
+    #[test]
+    fn a_stopping_sink_ends_the_read() {
+        let mut seen = 0;
+        let mut sink = |_: Object<'_>, _: &[usize]| {
+            seen += 1;
+            Err(Stopped)
+        };
+        let text = r#"{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"}},{"kind":"Pod"}]}"#;
+        let result = DocumentSeed::json(&mut sink).deserialize(&mut serde_json::Deserializer::from_str(text));
+        assert!(result.is_err());
+        assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn same_kind_in_a_foreign_group_is_other() {
+        assert_eq!(Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"), Kind::Other);
+        assert_eq!(Kind::classify(Some("serving.knative.dev/v1"), "Service"), Kind::Other);
+        assert_eq!(Kind::classify(Some("networking.k8s.io/v1"), "NetworkPolicy"), Kind::NetworkPolicy);
+        assert_eq!(Kind::classify(None, "NetworkPolicy"), Kind::NetworkPolicy);
+        assert_eq!(Kind::classify(Some("batch/v1"), "CronJob"), Kind::Workload(WorkloadKind::CronJob));
+        assert_eq!(Kind::classify(Some("v1"), "ConfigMapList"), Kind::List);
+    }
+
+    #[test]
+    fn null_reads_as_absent() {
+        let read = json(
+            r#"{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":null,
+                "spec":{"podSelector":null,"ingress":[{"from":null,"ports":null}]}}"#,
+        );
+        let Object::NetworkPolicy(np) = &read[0].0 else { panic!() };
+        let spec = np.spec.as_ref().unwrap();
+        assert_eq!(spec.pod_selector, None);
+        assert_eq!(spec.ingress.as_ref().unwrap()[0], NetworkPolicyIngressRule { from: None, ports: None });
+    }
+
+    #[test]
+    fn int_or_string_reads_both() {
+        let read = json(
+            r#"{"kind":"NetworkPolicy","spec":{"ingress":[{"ports":[{"port":80},{"port":"http","endPort":null}]}]}}"#,
+        );
+        let Object::NetworkPolicy(np) = &read[0].0 else { panic!() };
+        let ports = np.spec.as_ref().unwrap().ingress.as_ref().unwrap()[0].ports.clone().unwrap();
+        assert_eq!(ports[0].port, Some(IntOrString::Int(80)));
+        assert_eq!(ports[1].port, Some(IntOrString::String("http".into())));
+    }
+
+    #[test]
+    fn object_list_reads_an_api_list_response() {
+        let list: ObjectList<Pod> = serde_json::from_str(
+            r#"{"kind":"PodList","metadata":{"continue":"abc"},"items":[{"metadata":{"name":"p"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(list.metadata.unwrap().continue_.as_deref(), Some("abc"));
+        assert_eq!(list.items.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn in_order_reads_yaml_in_one_pass_and_asks_for_a_probe_when_it_must() {
+        let read_in_order = |text: &str| {
+            let needs_probe = Cell::new(false);
+            let mut names = Vec::new();
+            let mut sink = |object, _: &[usize]| {
+                if let Object::Pod(pod) = object {
+                    names.push(pod.metadata.unwrap().name.unwrap().to_string());
+                }
+                Ok(())
+            };
+            let result = serde_saphyr::with_deserializer_from_str(text, |de| {
+                DocumentSeed::in_order(&needs_probe, &mut sink).deserialize(de)
+            });
+            (result.is_ok(), needs_probe.get(), names)
+        };
+        let sorted_list = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\nkind: List\n";
+        assert_eq!(read_in_order(sorted_list), (true, false, vec!["a".to_string()]));
+        let metadata_first = "metadata: {name: a}\nkind: Pod\napiVersion: v1\n";
+        assert_eq!(read_in_order(metadata_first), (false, true, vec![]));
+    }
+
+    #[test]
+    fn probed_yaml_reads_fields_in_any_order() {
+        let text = "items:\n- metadata:\n    name: web\n  spec:\n    hostNetwork: true\n  kind: Pod\nkind: List\n";
+        let probe: Probe = serde_saphyr::from_str(text).unwrap();
+        let mut read = Vec::new();
+        let mut sink = |object, items: &[usize]| {
+            read.push((object, items.to_vec()));
+            Ok(())
+        };
+        serde_saphyr::with_deserializer_from_str(text, |de| DocumentSeed::probed(&probe, &mut sink).deserialize(de))
+            .unwrap();
+        let Object::Pod(pod) = &read[0].0 else { panic!("not a pod: {read:?}") };
+        assert_eq!(pod.spec.as_ref().unwrap().host_network, Some(true));
+    }
+}
