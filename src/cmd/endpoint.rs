@@ -63,7 +63,10 @@ pub fn parse(text: &str, role: Role, default_namespace: &str) -> Result<Endpoint
     let arg = role.arg();
     let usage = |why: String| Error::Usage(format!("invalid {arg} {text:?}: {why}"));
     if text.trim().is_empty() {
-        return Err(Error::Usage(format!("{arg} is empty: name a pod, a workload (deploy/NAME), {}or an IP address", if role == Role::To { "a Service (svc/NAME), " } else { "" })));
+        return Err(Error::Usage(format!(
+            "{arg} is empty: name a pod, a workload (deploy/NAME), {}or an IP address",
+            if role == Role::To { "a Service (svc/NAME), " } else { "" }
+        )));
     }
     let (body, protocol) = split_protocol(text).map_err(usage)?;
     let (host, port) = split_port(body).map_err(usage)?;
@@ -93,7 +96,8 @@ pub fn parse(text: &str, role: Role, default_namespace: &str) -> Result<Endpoint
         },
         _ => return Err(usage("too many '/': use NAME, NS/NAME, KIND/NAME or NS/KIND/NAME".into())),
     };
-    crate::context::validate_namespace_name(namespace).map_err(|why| usage(format!("namespace {namespace:?}: {why}")))?;
+    crate::context::validate_namespace_name(namespace)
+        .map_err(|why| usage(format!("namespace {namespace:?}: {why}")))?;
     validate_object_name(name).map_err(|why| usage(format!("name {name:?}: {why}")))?;
     let (namespace, name) = (namespace.to_string(), name.to_string());
     let target = match kind {

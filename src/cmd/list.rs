@@ -13,10 +13,8 @@ use crate::render::list::{ListReport, NamespaceRow};
 use super::load::Scope;
 
 pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let format = ctx.output_format(
-        "list",
-        &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml],
-    )?;
+    let format =
+        ctx.output_format("list", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
     // `-A` is the default scope; `-n` narrows it.
     let scope = if ctx.all_namespaces || ctx.namespaces.is_empty() {
         Scope::All
@@ -38,7 +36,11 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
             if !rows.iter().any(|r| &r.namespace == name) {
                 return Err(Error::NotFound(format!(
                     "namespace {name:?} not found{}",
-                    if matches!(ctx.source, crate::context::SourceSpec::Files(_)) { " in the manifests read" } else { "" }
+                    if matches!(ctx.source, crate::context::SourceSpec::Files(_)) {
+                        " in the manifests read"
+                    } else {
+                        ""
+                    }
                 )));
             }
         }

@@ -107,7 +107,9 @@ fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s>
                 node: None,
                 owner: None,
             })),
-            notes: vec![format!("{what} has no pods; evaluated from its pod template (labels and ports), without an IP")],
+            notes: vec![format!(
+                "{what} has no pods; evaluated from its pod template (labels and ports), without an IP"
+            )],
         },
     }
 }
@@ -166,7 +168,9 @@ pub fn resolve_service<'s>(
         };
         let proto = protocol.map(|p| format!(" on {p}")).unwrap_or_default();
         let target_hint = match port {
-            Some(PortArg::Number(n)) if svc.ports.iter().any(|sp| sp.target_port == crate::engine::PortRef::Number(*n)) => {
+            Some(PortArg::Number(n))
+                if svc.ports.iter().any(|sp| sp.target_port == crate::engine::PortRef::Number(*n)) =>
+            {
                 format!("; {n} is a target port: ask the pods directly (e.g. deploy/NAME:{n}) or use the Service port")
             }
             _ => String::new(),
@@ -265,8 +269,12 @@ pub fn describe_ports(ports: &Arc<[ContainerPort]>) -> String {
 
 fn unknown_pod(snapshot: &Snapshot, namespace: &str, name: &str) -> Error {
     let mut msg = format!("pod {name:?} not found in namespace {namespace:?}");
-    let elsewhere: Vec<&str> =
-        snapshot.pods.iter().filter(|p| p.name == name && p.namespace != namespace).map(|p| p.namespace.as_str()).collect();
+    let elsewhere: Vec<&str> = snapshot
+        .pods
+        .iter()
+        .filter(|p| p.name == name && p.namespace != namespace)
+        .map(|p| p.namespace.as_str())
+        .collect();
     if !elsewhere.is_empty() {
         msg.push_str(&format!(
             "\n  a pod named {name} exists in namespace{} {}: use -n {} or {}/{name}",

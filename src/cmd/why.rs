@@ -15,7 +15,9 @@ use super::endpoint::{self, EndpointArg, PortArg, Role};
 use super::resolve::{self, Resolved};
 
 pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, Error> {
-    let format = match ctx.output_format("why", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])? {
+    let format = match ctx
+        .output_format("why", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?
+    {
         OutputFormat::Table => Format::Text { wide: false },
         OutputFormat::Wide => Format::Text { wide: true },
         OutputFormat::Json => Format::Json,
@@ -23,7 +25,8 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, E
     };
     if ctx.namespaces.len() > 1 {
         return Err(Error::Usage(
-            "why takes one -n (the namespace for names without one); write NS/NAME to name pods of other namespaces".into(),
+            "why takes one -n (the namespace for names without one); write NS/NAME to name pods of other namespaces"
+                .into(),
         ));
     }
     if ctx.all_namespaces {
@@ -74,7 +77,10 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
                 Some(PortArg::Number(n)) => (Some(*n), None),
                 Some(PortArg::Name(n)) => {
                     let svc = snapshot.services.iter().find(|s| s.namespace == *namespace && s.name == *name);
-                    (svc.and_then(|s| s.ports.iter().find(|p| p.name.as_deref() == Some(n)).map(|p| p.port)), Some(n.clone()))
+                    (
+                        svc.and_then(|s| s.ports.iter().find(|p| p.name.as_deref() == Some(n)).map(|p| p.port)),
+                        Some(n.clone()),
+                    )
                 }
                 None => (None, None),
             };
@@ -85,7 +91,9 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
             let dest = resolve::resolve(snapshot, target)?;
             notes.extend(dest.notes.clone());
             let query = match (&to.port, dest.endpoint.pod()) {
-                (Some(PortArg::Number(n)), _) => PortQuery::Port { port: *n, protocol: to.protocol.unwrap_or(Protocol::Tcp) },
+                (Some(PortArg::Number(n)), _) => {
+                    PortQuery::Port { port: *n, protocol: to.protocol.unwrap_or(Protocol::Tcp) }
+                }
                 (Some(PortArg::Name(name)), Some(pod)) => {
                     let cp = resolve::named_port(pod, name, to.protocol)?;
                     PortQuery::Port { port: cp.port, protocol: cp.protocol }

@@ -108,7 +108,10 @@ pub fn write_table(out: &mut dyn Write, rows: &[&NamespaceRow], wide: bool, pale
         ];
         if wide {
             for d in [&row.ingress, &row.egress] {
-                cells.push(table::cell(if d.policies.is_empty() { "<none>".into() } else { d.policies.join(",") }, Role::Dim));
+                cells.push(table::cell(
+                    if d.policies.is_empty() { "<none>".into() } else { d.policies.join(",") },
+                    Role::Dim,
+                ));
             }
         }
         t.add_row(cells);

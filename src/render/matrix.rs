@@ -61,7 +61,11 @@ fn all_ports(m: &Matrix) -> Vec<(u16, Protocol)> {
 fn group_label(m: &Matrix, g: usize) -> String {
     let p = m.groups[g].representative();
     let n = m.groups[g].members.len();
-    if n == 1 { format!("{}/{}", p.namespace, p.name) } else { format!("{}/{} (+{} alike)", p.namespace, p.name, n - 1) }
+    if n == 1 {
+        format!("{}/{}", p.namespace, p.name)
+    } else {
+        format!("{}/{} (+{} alike)", p.namespace, p.name, n - 1)
+    }
 }
 
 pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette) -> io::Result<()> {
@@ -148,7 +152,8 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
     // Count pod-level flows between distinct pods.
     for (gi, g) in m.groups.iter().enumerate() {
         for (hj, h) in m.groups.iter().enumerate() {
-            let pairs = if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
+            let pairs =
+                if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
             for k in 0..m.ports[hj].len() {
                 total += pairs;
                 if m.group_allowed(gi, hj, k) {

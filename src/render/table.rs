@@ -25,7 +25,7 @@ pub fn new(palette: Palette, header: &[&str]) -> Table {
     } else {
         t.force_no_tty();
     }
-    t.set_header(header.iter().map(|h| Cell::new(h)).collect::<Vec<_>>());
+    t.set_header(header.iter().map(Cell::new).collect::<Vec<_>>());
     let last = header.len().saturating_sub(1);
     for (i, col) in t.column_iter_mut().enumerate() {
         col.set_padding((0, if i == last { 0 } else { 3 }));

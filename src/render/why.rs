@@ -218,7 +218,7 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
                 .map(|sp| format!("Service port {sp}"))
                 .unwrap_or_else(|| port_phrase(e.port, e.protocol, None));
             let word = if e.verdict.allowed { pal.good("allowed") } else { pal.bad("blocked") };
-            writeln!(out, "{} {}: {word}", pal.heading(format!("To {} at {at}", summarize(&names))), "")?;
+            writeln!(out, "{}: {word}", pal.heading(format!("To {} at {at}", summarize(&names))))?;
         }
         write_verdict(out, e, wide, pal, several)?;
     }
@@ -302,7 +302,14 @@ fn write_verdict(out: &mut dyn Write, e: &Evaluation, wide: bool, pal: Palette, 
     Ok(())
 }
 
-fn write_side(out: &mut dyn Write, side: &Side, any_port: bool, wide: bool, pal: Palette, indent: &str) -> io::Result<()> {
+fn write_side(
+    out: &mut dyn Write,
+    side: &Side,
+    any_port: bool,
+    wide: bool,
+    pal: Palette,
+    indent: &str,
+) -> io::Result<()> {
     let title = match side.direction {
         crate::engine::Direction::Egress => format!("Egress from {}", side.subject),
         crate::engine::Direction::Ingress => format!("Ingress to {}", side.subject),
@@ -334,7 +341,8 @@ fn write_side(out: &mut dyn Write, side: &Side, any_port: bool, wide: bool, pal:
         crate::engine::Direction::Egress => ("egress", "to"),
     };
     // Allowing policies first, then the misses.
-    let (allowing, missing): (Vec<&PolicyEvidence>, Vec<&PolicyEvidence>) = side.policies.iter().partition(|p| p.allows);
+    let (allowing, missing): (Vec<&PolicyEvidence>, Vec<&PolicyEvidence>) =
+        side.policies.iter().partition(|p| p.allows);
     for p in &allowing {
         let matches = if wide { &p.matches[..] } else { &p.matches[..p.matches.len().min(1)] };
         for m in matches {
@@ -345,13 +353,21 @@ fn write_side(out: &mut dyn Write, side: &Side, any_port: bool, wide: bool, pal:
             writeln!(out, "{indent}  {} {}: {peer}, {}", pal.good("+"), pal.name(&p.name), m.port_text)?;
         }
         if !wide && p.matches.len() > 1 {
-            writeln!(out, "{indent}    {}", pal.dim(format!("and {} more matching rules (-o wide)", p.matches.len() - 1)))?;
+            writeln!(
+                out,
+                "{indent}    {}",
+                pal.dim(format!("and {} more matching rules (-o wide)", p.matches.len() - 1))
+            )?;
         }
     }
     if side.allowed && !wide {
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|p| p.name.as_str()).collect();
-            writeln!(out, "{indent}  {}", pal.dim(format!("not allowing: {} (-o wide for details)", names.join(", "))))?;
+            writeln!(
+                out,
+                "{indent}  {}",
+                pal.dim(format!("not allowing: {} (-o wide for details)", names.join(", ")))
+            )?;
         }
         return Ok(());
     }
@@ -377,7 +393,9 @@ fn describe_miss(p: &PolicyEvidence, miss: Option<&Miss>, field: (&str, &str)) -
     let rule = m.rule.unwrap_or_default();
     let of = if p.rule_count > 1 { format!(" (nearest of {} rules)", p.rule_count) } else { String::new() };
     match (&m.peer_miss, m.peer, &m.peer_text) {
-        (None, Some(i), Some(text)) => format!("{}[{rule}].{}[{i}] {text} matches, but not the port{of}", field.0, field.1),
+        (None, Some(i), Some(text)) => {
+            format!("{}[{rule}].{}[{i}] {text} matches, but not the port{of}", field.0, field.1)
+        }
         (None, _, _) => format!("{}[{rule}] admits every peer, but not the port{of}", field.0),
         (Some(_), Some(i), Some(text)) => format!("{}[{rule}].{}[{i}] {text} does not match{of}", field.0, field.1),
         (Some(_), _, _) => format!("{}[{rule}] does not match{of}", field.0),
@@ -407,12 +425,13 @@ fn miss_details(m: &Miss) -> Vec<String> {
             }
         }
         Some(PeerMiss::OutsideCidr { ip, cidr }) => lines.push(format!("{ip} is outside {cidr}")),
-        Some(PeerMiss::Excepted { ip, cidr, except }) => lines.push(format!("{ip} is in {cidr} but excepted by {except}")),
+        Some(PeerMiss::Excepted { ip, cidr, except }) => {
+            lines.push(format!("{ip} is in {cidr} but excepted by {except}"))
+        }
         Some(PeerMiss::NoIp) => lines.push("the peer has no IP, so an ipBlock cannot match it".into()),
         Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
-        Some(PeerMiss::HostNetwork) => {
-            lines.push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into())
-        }
+        Some(PeerMiss::HostNetwork) => lines
+            .push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into()),
         None => {}
     }
     if let Some(pm) = &m.port_miss {

@@ -119,10 +119,8 @@ impl std::fmt::Debug for Connection {
 /// `~/.kube/config`. `Ok(None)` when none exists.
 pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kubeconfig, String)>, ClusterError> {
     let read = |path: &PathBuf| {
-        Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
-            source_name: path.display().to_string(),
-            message: error_chain(&e),
-        })
+        Kubeconfig::read_from(path)
+            .map_err(|e| ClusterError::Kubeconfig { source_name: path.display().to_string(), message: error_chain(&e) })
     };
     if let Some(path) = &spec.kubeconfig {
         if !path.exists() {
@@ -164,7 +162,11 @@ pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, Cl
         Some((kubeconfig, source_name)) => {
             let context = spec.context.clone().or_else(|| kubeconfig.current_context.clone());
             check_selection(&kubeconfig, spec, &source_name)?;
-            let options = KubeConfigOptions { context: spec.context.clone(), cluster: spec.cluster.clone(), user: spec.user.clone() };
+            let options = KubeConfigOptions {
+                context: spec.context.clone(),
+                cluster: spec.cluster.clone(),
+                user: spec.user.clone(),
+            };
             let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| ClusterError::Kubeconfig { source_name, message: error_chain(&e) })?;
@@ -268,9 +270,8 @@ impl Call<'_> {
         if let Some(n) = self.name {
             s.push_str(&format!(" {n}"));
         }
-        match self.namespace {
-            Some(ns) => s.push_str(&format!(" in namespace {ns}")),
-            None => {}
+        if let Some(ns) = self.namespace {
+            s.push_str(&format!(" in namespace {ns}"));
         }
         s
     }

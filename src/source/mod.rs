@@ -24,7 +24,7 @@ pub mod wire;
 pub enum SourceError {
     /// Reading the live cluster failed.
     #[error(transparent)]
-    Cluster(#[from] cluster::ClusterError),
+    Cluster(Box<cluster::ClusterError>),
 
     /// A path could not be read (missing, unreadable, not a file or directory).
     #[error("cannot read {path}: {}", describe_io(source))]
@@ -166,6 +166,12 @@ impl fmt::Display for Location {
             Some((first, [])) => f.write_str(first),
             Some((first, rest)) => write!(f, "{first}: {}", rest.join(", ")),
         }
+    }
+}
+
+impl From<cluster::ClusterError> for SourceError {
+    fn from(e: cluster::ClusterError) -> Self {
+        SourceError::Cluster(Box::new(e))
     }
 }
 
