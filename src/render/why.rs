@@ -187,7 +187,12 @@ fn port_phrase(port: Option<u16>, protocol: Option<Protocol>, name: Option<&str>
 fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> io::Result<()> {
     let word = if r.allowed { pal.good("ALLOWED") } else { pal.bad("BLOCKED") };
     let deciding = deciding(r);
+    let mut service_ports: Vec<&str> = r.evaluations.iter().filter_map(|e| e.service_port.as_deref()).collect();
+    service_ports.dedup();
     let what = match (&deciding.verdict.allowed_ports, r.port) {
+        _ if !service_ports.is_empty() => {
+            format!("on Service port{} {}", if service_ports.len() > 1 { "s" } else { "" }, service_ports.join(", "))
+        }
         (Some(ports), None) if r.allowed => format!("on {}", only_protocol(ports, r.protocol)),
         (Some(_), None) => format!("on {}", port_phrase(None, r.protocol, None)),
         _ => format!("on {}", port_phrase(r.port, r.protocol, r.port_name.as_deref())),
@@ -209,8 +214,8 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
     let several = r.evaluations.len() > 1;
     for (_, group) in &shown {
         let e = group[0];
-        writeln!(out)?;
         if several {
+            writeln!(out)?;
             let names: Vec<&str> = group.iter().map(|e| e.to.as_str()).collect();
             let at = e
                 .service_port
@@ -388,7 +393,7 @@ fn write_side(
 
 fn describe_miss(p: &PolicyEvidence, miss: Option<&Miss>, field: (&str, &str)) -> String {
     let Some(m) = miss.filter(|m| m.rule.is_some()) else {
-        return format!("no {} rules: denies all {} it isolates", field.0, field.0);
+        return format!("has no {} rules: denies all {}", field.0, field.0);
     };
     let rule = m.rule.unwrap_or_default();
     let of = if p.rule_count > 1 { format!(" (nearest of {} rules)", p.rule_count) } else { String::new() };

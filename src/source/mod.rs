@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub mod cluster;
 pub mod convert;
+pub mod fetch;
 pub mod file;
 pub mod refs;
 pub mod wire;
