@@ -1,6 +1,6 @@
 //! Reachability between many pods: the verdict of `Engine::decide` for every ordered pair, computed
 //! once per pair of pod groups. Pods are grouped when nothing a policy can look at tells them apart:
-//! namespace, labels, ports, host networking (and node, for host-network pods), and which ipBlocks
+//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), and which ipBlocks
 //! hold their IPs. Cost grows with the number of groups, not with pods squared.
 
 use std::collections::HashMap;
@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::eval::{Endpoint, Engine};
-use super::model::{ContainerPort, Labels, Peer, Pod, Protocol};
+use super::eval::{Endpoint, Engine, rules_for};
+use super::model::{ContainerPort, Labels, Peer, Pod, Policy, PortRef, Protocol};
+use super::verdict::Direction;
 
 /// Pods no policy can tell apart.
 #[derive(Debug, Clone)]
@@ -29,6 +30,7 @@ struct GroupKey<'s> {
     labels: &'s Labels,
     ports: &'s [ContainerPort],
     host_network: bool,
+    /// Only when a host-network pod is in scope (see `group`).
     node: Option<&'s str>,
     /// Which of the snapshot's distinct ipBlocks hold one of the pod's IPs.
     blocks: Vec<u32>,
@@ -49,6 +51,9 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             }
         }
     }
+    // Traffic between a host-network pod and any pod on its node is node-local (always allowed),
+    // so once a host-network pod is in scope, every pod's node tells pods apart.
+    let node_matters = pods.iter().any(|p| p.host_network);
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
@@ -57,7 +62,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             labels: &pod.labels,
             ports: &pod.ports,
             host_network: pod.host_network,
-            node: if pod.host_network { pod.node.as_deref() } else { None },
+            node: if node_matters { pod.node.as_deref() } else { None },
             blocks: blocks
                 .iter()
                 .enumerate()
@@ -126,20 +131,28 @@ impl<'s> Matrix<'s> {
             stride += p.len();
         }
         let mut allowed = vec![false; stride * groups.len()];
-        for (fi, from) in groups.iter().enumerate() {
+        let plan = Plan::new(engine, &groups);
+        let mut values: Vec<(u16, Protocol)> = ports.iter().flat_map(|p| p.iter().copied()).collect();
+        values.sort_unstable();
+        values.dedup();
+        for &(port, protocol) in &values {
+            let egress = plan.allowed_sets(Direction::Egress, port, protocol);
+            let ingress = plan.allowed_sets(Direction::Ingress, port, protocol);
             for (ti, to) in groups.iter().enumerate() {
-                // Two distinct pods: within one group, its first two members.
-                let (a, b) = if fi == ti {
-                    match to.members.get(1) {
-                        Some(second) => (from.members[0], *second),
-                        None => continue,
-                    }
-                } else {
-                    (from.representative(), to.representative())
-                };
-                for (k, &(port, protocol)) in ports[ti].iter().enumerate() {
+                let Some(k) = ports[ti].iter().position(|&x| x == (port, protocol)) else { continue };
+                for (fi, from) in groups.iter().enumerate() {
+                    // Two distinct pods: within one group, its first two members.
+                    let (a, b) = if fi == ti {
+                        match to.members.get(1) {
+                            Some(second) => (from.members[0], *second),
+                            None => continue,
+                        }
+                    } else {
+                        (from.representative(), to.representative())
+                    };
                     allowed[fi * stride + offsets[ti] + k] =
-                        engine.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
+                        engine.override_reason(Endpoint::Pod(a), Endpoint::Pod(b)).is_some()
+                            || (egress.get(fi, ti) && ingress.get(ti, fi));
                 }
             }
         }
@@ -154,6 +167,146 @@ impl<'s> Matrix<'s> {
     /// The verdict between two member pods (a pod can always reach itself).
     pub fn pod_allowed(&self, from: (usize, usize), to: (usize, usize), k: usize) -> bool {
         from == to || self.group_allowed(from.0, to.0, k)
+    }
+}
+
+/// What `Engine::decide` consults, computed once per matrix instead of once per pair: each
+/// group's isolating policies per direction, and for every `from`/`to` entry of those policies the
+/// set of groups it matches (`Engine::peer_matches` on each group's representative). The decision
+/// per pair then reads bits; the semantics stay the engine's.
+struct Plan<'s> {
+    words: usize,
+    /// Per group: `None` when no policy governs it (a host-network pod), else its isolating
+    /// policies for (ingress, egress).
+    isolating: Vec<Option<[Vec<&'s Policy>; 2]>>,
+    /// Per (policy, direction, rule): for each entry, the groups it matches; `None` for a rule
+    /// without entries (every peer).
+    peers: std::collections::HashMap<(*const Policy, Direction, usize), Option<Vec<u64>>>,
+    groups: Vec<&'s Pod>,
+}
+
+/// One row per group: the groups it may reach (egress) or be reached from (ingress).
+struct Rows {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Rows {
+    fn get(&self, row: usize, col: usize) -> bool {
+        self.bits[row * self.words + col / 64] & (1 << (col % 64)) != 0
+    }
+}
+
+fn slot(d: Direction) -> usize {
+    match d {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+impl<'s> Plan<'s> {
+    fn new(engine: &Engine<'s>, groups: &[Group<'s>]) -> Self {
+        let reps: Vec<&'s Pod> = groups.iter().map(|g| g.representative()).collect();
+        let words = reps.len().div_ceil(64);
+        let isolating: Vec<Option<[Vec<&'s Policy>; 2]>> = reps
+            .iter()
+            .map(|p| {
+                (!p.host_network).then(|| {
+                    [
+                        engine.isolating(p, Direction::Ingress).collect(),
+                        engine.isolating(p, Direction::Egress).collect(),
+                    ]
+                })
+            })
+            .collect();
+        // Groups by namespace: a podSelector without namespaceSelector can only match groups of
+        // the policy's own namespace, so only those are asked.
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in reps.iter().enumerate() {
+            by_namespace.entry(p.namespace.as_str()).or_default().push(i);
+        }
+        let everyone: Vec<usize> = (0..reps.len()).collect();
+        let mut peers = HashMap::new();
+        for iso in isolating.iter().flatten() {
+            for d in [Direction::Ingress, Direction::Egress] {
+                for policy in &iso[slot(d)] {
+                    for (r, rule) in rules_for(policy, d).iter().enumerate() {
+                        let key = (*policy as *const Policy, d, r);
+                        if peers.contains_key(&key) {
+                            continue;
+                        }
+                        let set = (!rule.peers.is_empty()).then(|| {
+                            let mut bits = vec![0u64; words];
+                            for peer in &rule.peers {
+                                let candidates: &[usize] = match peer {
+                                    Peer::Selectors { namespace_selector: None, .. } => by_namespace
+                                        .get(policy.namespace.as_str())
+                                        .map(Vec::as_slice)
+                                        .unwrap_or_default(),
+                                    _ => &everyone,
+                                };
+                                for &g in candidates {
+                                    if engine.peer_matches(policy, peer, Endpoint::Pod(reps[g])) {
+                                        bits[g / 64] |= 1 << (g % 64);
+                                    }
+                                }
+                            }
+                            bits
+                        });
+                        peers.insert(key, set);
+                    }
+                }
+            }
+        }
+        Plan { words, isolating, peers, groups: reps }
+    }
+
+    /// For each group as the subject of `direction`: the groups on the other side its policies
+    /// allow at `port`/`protocol`. Named ports resolve on the destination: the other group for
+    /// egress, the subject itself for ingress.
+    fn allowed_sets(&self, direction: Direction, port: u16, protocol: Protocol) -> Rows {
+        let n = self.groups.len();
+        let mut bits = vec![0u64; n * self.words];
+        for (subject, iso) in self.isolating.iter().enumerate() {
+            let row = &mut bits[subject * self.words..(subject + 1) * self.words];
+            let policies = match iso {
+                Some(sets) if !sets[slot(direction)].is_empty() => &sets[slot(direction)],
+                _ => {
+                    row.iter_mut().for_each(|w| *w = !0);
+                    continue;
+                }
+            };
+            for policy in policies {
+                for (r, rule) in rules_for(policy, direction).iter().enumerate() {
+                    let matched = &self.peers[&(*policy as *const Policy, direction, r)];
+                    // The port check depends on the other group only for an egress rule naming a
+                    // port (resolved on each destination); otherwise it is one answer per rule.
+                    let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
+                    if direction == Direction::Egress && named {
+                        for other in 0..n {
+                            let dst = self.groups[other];
+                            let port_ok = rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
+                            let peer_ok = matched.as_ref().is_none_or(|b| b[other / 64] & (1 << (other % 64)) != 0);
+                            if port_ok && peer_ok {
+                                row[other / 64] |= 1 << (other % 64);
+                            }
+                        }
+                        continue;
+                    }
+                    let subject_ports = &self.groups[subject].ports;
+                    let port_ok = rule.ports.is_empty()
+                        || rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(subject_ports)));
+                    if !port_ok {
+                        continue;
+                    }
+                    match matched {
+                        Some(b) => row.iter_mut().zip(b).for_each(|(w, m)| *w |= m),
+                        None => row.iter_mut().for_each(|w| *w = !0),
+                    }
+                }
+            }
+        }
+        Rows { words: self.words, bits }
     }
 }
 
@@ -217,6 +370,149 @@ mod tests {
                                 a.name,
                                 b.name
                             );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// SplitMix64: a deterministic source of random clusters.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len() as u64) as usize]
+        }
+    }
+
+    fn random_selector(rng: &mut Rng) -> super::super::model::Selector {
+        use super::super::model::Operator;
+        match rng.below(5) {
+            0 => sel(&[]),
+            1 => sel(&[(*rng.pick(&["app", "tier"]), *rng.pick(&["a", "b", "c"]))]),
+            2 => expr(
+                *rng.pick(&["app", "tier"]),
+                *rng.pick(&[Operator::In, Operator::NotIn]),
+                &[*rng.pick(&["a", "b"])],
+            ),
+            3 => expr(*rng.pick(&["app", "tier", "team"]), *rng.pick(&[Operator::Exists, Operator::DoesNotExist]), &[]),
+            _ => sel(&[("team", *rng.pick(&["x", "y"]))]),
+        }
+    }
+
+    fn random_snapshot(seed: u64) -> super::super::model::Snapshot {
+        use super::super::model::{Node, Protocol::*};
+        let mut rng = Rng(seed);
+        let namespaces = vec![namespace("a", &[("team", "x")]), namespace("b", &[("team", "y")]), namespace("c", &[])];
+        let nodes = vec![
+            Node { name: "n1".into(), addresses: vec![ip("192.168.0.1")] },
+            Node { name: "n2".into(), addresses: vec![ip("192.168.0.2")] },
+        ];
+        let mut pods = Vec::new();
+        for i in 0..(6 + rng.below(10)) {
+            let ns = *rng.pick(&["a", "b", "c"]);
+            let mut labels = vec![("app", *rng.pick(&["a", "b", "c"]))];
+            if rng.below(2) == 0 {
+                labels.push(("tier", *rng.pick(&["a", "b"])));
+            }
+            let host = rng.below(8) == 0;
+            let node = *rng.pick(&["n1", "n2"]);
+            let ip_text = if host {
+                if node == "n1" { "192.168.0.1".to_string() } else { "192.168.0.2".to_string() }
+            } else {
+                format!("10.0.{}.{}", rng.below(3), i + 1)
+            };
+            let mut p = pod(ns, &format!("p{i}"), &labels, if rng.below(10) == 0 { "" } else { &ip_text });
+            let ports: &[(&str, u16, super::super::model::Protocol)] = match rng.below(4) {
+                0 => &[("http", 80, Tcp)],
+                1 => &[("http", 8080, Tcp), ("dns", 53, Udp)],
+                2 => &[("", 80, Tcp), ("web", 81, Sctp)],
+                _ => &[],
+            };
+            p = with_ports(p, ports);
+            p.host_network = host;
+            p.node = Some(node.into());
+            pods.push(p);
+        }
+        let mut policies = Vec::new();
+        for i in 0..(2 + rng.below(6)) {
+            let ns = *rng.pick(&["a", "b", "c"]);
+            let mut rules = Vec::new();
+            for _ in 0..rng.below(3) {
+                let mut peers = Vec::new();
+                for _ in 0..rng.below(3) {
+                    peers.push(match rng.below(4) {
+                        0 => pods_peer(random_selector(&mut rng)),
+                        1 => ns_peer(random_selector(&mut rng)),
+                        2 => and_peer(random_selector(&mut rng), random_selector(&mut rng)),
+                        _ => ip_peer(
+                            *rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0", "192.168.0.0/24"]),
+                            if rng.below(2) == 0 { &["10.0.2.0/24"] } else { &[] },
+                        ),
+                    });
+                }
+                let mut ports = Vec::new();
+                for _ in 0..rng.below(3) {
+                    ports.push(match rng.below(5) {
+                        0 => port(*rng.pick(&[Tcp, Udp, Sctp]), *rng.pick(&[53, 80, 81, 8080])),
+                        1 => named(*rng.pick(&[Tcp, Udp, Sctp]), *rng.pick(&["http", "dns", "web"])),
+                        2 => range(Tcp, 79, 81),
+                        3 => any_port(*rng.pick(&[Tcp, Udp])),
+                        _ => named(Tcp, "http"),
+                    });
+                }
+                rules.push(rule(peers, ports));
+            }
+            let b = policy(ns, &format!("np{i}"), random_selector(&mut rng));
+            let b = match rng.below(3) {
+                0 => b.ingress(rules),
+                1 => b.egress(rules),
+                _ => b.ingress(rules.clone()).egress(rules),
+            };
+            policies.push(b.build());
+        }
+        let mut s = snapshot(namespaces, pods, policies);
+        s.nodes = nodes;
+        s
+    }
+
+    #[test]
+    fn matrix_cells_equal_decide_on_random_clusters() {
+        use super::super::model::Protocol::*;
+        for seed in 0..300 {
+            let s = random_snapshot(seed);
+            let e = Engine::new(&s);
+            let pods: Vec<&Pod> = s.pods.iter().collect();
+            for choice in [PortChoice::Declared, PortChoice::Given(vec![(80, Tcp), (53, Udp), (81, Sctp), (8080, Tcp)])]
+            {
+                let m = Matrix::compute(&e, &pods, &choice);
+                for (gi, g) in m.groups.iter().enumerate() {
+                    for (mi, a) in g.members.iter().enumerate() {
+                        for (hj, h) in m.groups.iter().enumerate() {
+                            for (mj, b) in h.members.iter().enumerate() {
+                                for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
+                                    let expected = e.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
+                                    assert_eq!(
+                                        m.pod_allowed((gi, mi), (hj, mj), k),
+                                        expected,
+                                        "seed {seed}: {}/{} -> {}/{} {port}/{protocol}",
+                                        a.namespace,
+                                        a.name,
+                                        b.namespace,
+                                        b.name
+                                    );
+                                }
+                            }
                         }
                     }
                 }
