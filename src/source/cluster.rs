@@ -117,10 +117,21 @@ impl std::fmt::Debug for Connection {
 
 /// Loads the kubeconfig kubectl would use: `--kubeconfig`, else `$KUBECONFIG` (merged), else
 /// `~/.kube/config`. `Ok(None)` when none exists.
+///
+/// As in kubectl, a non-empty `$KUBECONFIG` replaces `~/.kube/config` (files of the list that do
+/// not exist are skipped, and when none exists there is no kubeconfig), and an empty
+/// `current-context` (which `kubectl config` writes) counts as unset, so that a later file of the
+/// list can set it.
 pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kubeconfig, String)>, ClusterError> {
     let read = |path: &PathBuf| {
-        Kubeconfig::read_from(path)
-            .map_err(|e| ClusterError::Kubeconfig { source_name: path.display().to_string(), message: error_chain(&e) })
+        let mut config = Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
+            source_name: path.display().to_string(),
+            message: error_chain(&e),
+        })?;
+        if config.current_context.as_deref() == Some("") {
+            config.current_context = None;
+        }
+        Ok(config)
     };
     if let Some(path) = &spec.kubeconfig {
         if !path.exists() {
@@ -131,21 +142,24 @@ pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kube
         }
         return Ok(Some((read(path)?, path.display().to_string())));
     }
-    if let Some(list) = &env.kubeconfig {
-        let paths: Vec<PathBuf> = std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect();
-        // kubectl skips files of the list that do not exist.
-        let existing: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
-        if !existing.is_empty() {
-            let mut merged = Kubeconfig::default();
-            for p in &existing {
-                merged = merged.merge(read(p)?).map_err(|e| ClusterError::Kubeconfig {
-                    source_name: p.display().to_string(),
-                    message: error_chain(&e),
-                })?;
-            }
-            let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
-            return Ok(Some((merged, names.join(":"))));
+    let listed: Vec<PathBuf> = match &env.kubeconfig {
+        Some(list) => std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect(),
+        None => Vec::new(),
+    };
+    if !listed.is_empty() {
+        let existing: Vec<&PathBuf> = listed.iter().filter(|p| p.exists()).collect();
+        if existing.is_empty() {
+            return Ok(None);
         }
+        let mut merged = Kubeconfig::default();
+        for p in &existing {
+            merged = merged.merge(read(p)?).map_err(|e| ClusterError::Kubeconfig {
+                source_name: p.display().to_string(),
+                message: error_chain(&e),
+            })?;
+        }
+        let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+        return Ok(Some((merged, names.join(", "))));
     }
     if let Some(home) = &env.home {
         let path = home.join(".kube").join("config");
@@ -211,22 +225,26 @@ fn spec_namespace(config: &kube::Config) -> String {
     if config.default_namespace.is_empty() { "default".into() } else { config.default_namespace.clone() }
 }
 
-/// Names the missing context, cluster or user, with the ones that exist.
+/// Names the missing context, cluster or user, with the ones that exist. kube needs a context
+/// even when `--cluster` and `--user` are given (it takes the namespace from it), so a missing
+/// one is always an error.
 fn check_selection(kubeconfig: &Kubeconfig, spec: &ClusterSpec, source_name: &str) -> Result<(), ClusterError> {
-    let missing = |what: &str, name: &str, available: Vec<&str>| ClusterError::Kubeconfig {
+    let missing = |what: &str, name: &str, flag: &str, available: Vec<&str>| ClusterError::Kubeconfig {
         source_name: source_name.to_string(),
         message: format!(
-            "{what} {name:?} not found; available: {}",
+            "{what} {name:?} {flag}not found; available: {}",
             if available.is_empty() { "none".to_string() } else { available.join(", ") }
         ),
     };
     let contexts: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
-    let context = spec.context.as_deref().or(kubeconfig.current_context.as_deref());
-    match context {
-        Some(c) if !contexts.contains(&c) && (spec.cluster.is_none() || spec.user.is_none()) => {
-            return Err(missing("context", c, contexts));
+    match (&spec.context, kubeconfig.current_context.as_deref()) {
+        (Some(c), _) if !contexts.contains(&c.as_str()) => {
+            return Err(missing("context", c, "(given with --context) ", contexts));
         }
-        None if spec.cluster.is_none() => {
+        (None, Some(c)) if !contexts.contains(&c) => {
+            return Err(missing("current context", c, "", contexts));
+        }
+        (None, None) => {
             return Err(ClusterError::Kubeconfig {
                 source_name: source_name.to_string(),
                 message: format!(
@@ -237,16 +255,24 @@ fn check_selection(kubeconfig: &Kubeconfig, spec: &ClusterSpec, source_name: &st
         }
         _ => {}
     }
+    let clusters: Vec<&str> = kubeconfig.clusters.iter().map(|c| c.name.as_str()).collect();
     if let Some(c) = &spec.cluster {
-        let clusters: Vec<&str> = kubeconfig.clusters.iter().map(|c| c.name.as_str()).collect();
         if !clusters.contains(&c.as_str()) {
-            return Err(missing("cluster", c, clusters));
+            return Err(missing("cluster", c, "(given with --cluster) ", clusters));
+        }
+    } else {
+        let name = spec.context.as_deref().or(kubeconfig.current_context.as_deref()).unwrap_or_default();
+        let of_context = kubeconfig.contexts.iter().find(|c| c.name == name).and_then(|c| c.context.as_ref());
+        if let Some(cluster) = of_context.map(|c| c.cluster.as_str())
+            && !clusters.contains(&cluster)
+        {
+            return Err(missing("cluster", cluster, &format!("(of context {name}) "), clusters));
         }
     }
     if let Some(u) = &spec.user {
         let users: Vec<&str> = kubeconfig.auth_infos.iter().map(|u| u.name.as_str()).collect();
         if !users.contains(&u.as_str()) {
-            return Err(missing("user", u, users));
+            return Err(missing("user", u, "(given with --user) ", users));
         }
     }
     Ok(())
@@ -348,22 +374,26 @@ impl Connection {
                         code,
                         what: call.describe(),
                         message,
-                        retry: if matches!(code, 429 | 503 | 504) {
-                            "; the server is busy or unavailable, try again shortly".into()
-                        } else {
-                            String::new()
+                        retry: match (code, status.details.as_ref().map(|d| d.retry_after_seconds)) {
+                            (429 | 503 | 504, Some(secs @ 1..)) => {
+                                format!("; the server is busy or unavailable and asks to retry in {secs}s")
+                            }
+                            (429 | 503 | 504, _) => "; the server is busy or unavailable, try again shortly".into(),
+                            _ => String::new(),
                         },
                     },
                 }
             }
             other => {
                 let detail = error_chain(&other);
-                if is_timeout(&detail) {
+                // Without --request-timeout, only kube's own connect timeout can fire: the server
+                // never accepted the connection, which is being unreachable.
+                if let (true, Some(after)) = (is_timeout(&detail), self.timeout) {
                     ClusterError::Timeout {
                         server: self.server.clone(),
                         context: self.context_suffix(),
                         what: call.describe(),
-                        after: self.timeout.unwrap_or_default(),
+                        after,
                     }
                 } else if is_connection_failure(&other, &detail) {
                     ClusterError::Unreachable { server: self.server.clone(), context: self.context_suffix(), detail }
