@@ -396,6 +396,9 @@ impl Connection {
                         after,
                     }
                 } else if is_connection_failure(&other, &detail) {
+                    // The innermost cause is what the user can act on ("Connection refused",
+                    // "failed to lookup address"); the layers above it are the client's plumbing.
+                    let detail = root_cause(&other).unwrap_or(detail);
                     ClusterError::Unreachable { server: self.server.clone(), context: self.context_suffix(), detail }
                 } else {
                     ClusterError::Other { what: call.describe(), message: detail }
@@ -415,6 +418,15 @@ fn is_connection_failure(e: &kube::Error, detail: &str) -> bool {
         let d = detail.to_ascii_lowercase();
         d.contains("connection refused") || d.contains("dns error") || d.contains("connect")
     }
+}
+
+/// The message of the innermost cause of `e`, when it has causes.
+fn root_cause(e: &dyn std::error::Error) -> Option<String> {
+    let mut cause = e.source()?;
+    while let Some(deeper) = cause.source() {
+        cause = deeper;
+    }
+    Some(cause.to_string())
 }
 
 /// An error and its causes on one line: `a: b: c`.
