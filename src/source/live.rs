@@ -90,16 +90,14 @@ impl Live {
     /// (`None`: all), and the DaemonSets that tell the network plugin.
     pub fn scope(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        let responses = runtime.block_on(read_scope(conn, namespaces, Pods::Whole, notes))?;
-        build(&responses)
+        runtime.block_on(read_scope(conn, namespaces, Pods::Whole, notes))
     }
 
     /// The snapshot `list` evaluates: like `scope`, but pods are read metadata-only (names and
     /// labels), page by page.
     pub fn coverage(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        let responses = runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))?;
-        build(&responses)
+        runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))
     }
 }
 
@@ -140,23 +138,33 @@ impl Responses {
 /// the reads were made in. An object read both metadata-only and whole keeps its whole version.
 fn build(responses: &Responses) -> Result<Snapshot, SourceError> {
     let mut builder = SnapshotBuilder::new("default");
-    let at = Location::default();
     let metadata_first =
         responses.0.iter().filter(|r| r.metadata_only).chain(responses.0.iter().filter(|r| !r.metadata_only));
     for r in metadata_first {
-        match r.resource.plural {
-            "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at))?,
-            "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at))?,
-            "networkpolicies" => each::<wire::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at))?,
-            "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at))?,
-            "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at))?,
-            "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at))?,
-            plural => {
-                let kind = workload_kind(plural).expect("only the resources named in this module are read");
-                each::<wire::Workload>(r, |o| builder.add_workload(kind, o, &at))?
-            }
+        add(&mut builder, r)?;
+    }
+    Ok(finish(builder))
+}
+
+/// Adds the objects of one response.
+fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
+    let at = Location::default();
+    match r.resource.plural {
+        "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at)),
+        "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at)),
+        "networkpolicies" => each::<wire::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
+        "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at)),
+        "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at)),
+        "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at)),
+        plural => {
+            let kind = workload_kind(plural).expect("only the resources named in this module are read");
+            each::<wire::Workload>(r, |o| builder.add_workload(kind, o, &at))
         }
     }
+}
+
+/// The snapshot, every list in the API's order.
+fn finish(builder: SnapshotBuilder) -> Snapshot {
     let mut snapshot = builder.finish();
     snapshot.pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     snapshot.policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
@@ -164,7 +172,7 @@ fn build(responses: &Responses) -> Result<Snapshot, SourceError> {
     snapshot.workloads.sort_by(|a, b| (&a.namespace, &a.name, a.kind).cmp(&(&b.namespace, &b.name, b.kind)));
     snapshot.nodes.sort_by(|a, b| a.name.cmp(&b.name));
     snapshot.daemonsets.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    Ok(snapshot)
+    snapshot
 }
 
 /// Decodes a response into objects of type `T` and hands each to `add`.
@@ -256,7 +264,7 @@ fn named(field_selector: &str) -> ListOptions<'_> {
     ListOptions { field_selector: Some(field_selector), metadata_only: true, ..ListOptions::default() }
 }
 
-fn metadata_only() -> ListOptions<'static> {
+fn metadata_only_options() -> ListOptions<'static> {
     ListOptions { metadata_only: true, ..ListOptions::default() }
 }
 
@@ -319,7 +327,7 @@ const NO_NAMESPACE_LABELS: &str =
 async fn namespace_not_found(conn: &Connection, name: &str) -> SourceError {
     let mut message = format!("namespace {name:?} not found");
     let mut responses = Responses::default();
-    if let Ok(Some(pages)) = quiet(list(conn, fetch::NAMESPACES, None, metadata_only()).await) {
+    if let Ok(Some(pages)) = quiet(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await) {
         responses.metadata_pages(fetch::NAMESPACES, pages);
     }
     if let Ok(snapshot) = build(&responses) {
@@ -658,7 +666,7 @@ async fn read_suggestions(conn: &Connection, target: &ObjectRef) -> Read<Respons
     let others: Vec<Resource> =
         WORKLOAD_KINDS.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
     let (here, elsewhere, workloads) = tokio::join!(
-        list(conn, resource, Some(namespace), metadata_only()),
+        list(conn, resource, Some(namespace), metadata_only_options()),
         list(conn, resource, None, named(&by_name)),
         join_all(others.iter().map(|r| get(conn, *r, Some(namespace), name)).collect()),
     );
@@ -687,29 +695,50 @@ enum Pods {
     MetadataOnly,
 }
 
+/// Lists pods page by page into `builder`.
+async fn read_pods_into(
+    conn: &Connection,
+    namespace: Option<&str>,
+    options: &ListOptions<'_>,
+    builder: &std::cell::RefCell<SnapshotBuilder>,
+) -> Read<()> {
+    fetch::list_pages(conn, &fetch::PODS, namespace, options, |text| {
+        let page = Response { resource: fetch::PODS, list: true, metadata_only: options.metadata_only, text };
+        add(&mut builder.borrow_mut(), &page)
+    })
+    .await
+}
+
+/// Reads the scope into a snapshot. Pods are added page by page as they arrive: `list` in a
+/// cluster of 100,000 pods holds one page of text at a time, never the whole list.
 async fn read_scope(
     conn: &Connection,
     namespaces: Option<&[String]>,
     pods: Pods,
     notes: &mut Vec<String>,
-) -> Read<Responses> {
-    let pod_options = ListOptions { metadata_only: pods == Pods::MetadataOnly, ..all() };
+) -> Read<Snapshot> {
+    let metadata_only = pods == Pods::MetadataOnly;
+    let pod_options = ListOptions { metadata_only, ..all() };
     let names: Vec<&str> = namespaces.unwrap_or_default().iter().map(String::as_str).collect();
     let query = namespaces_query(&names);
     let namespace_options = match namespaces {
-        None => metadata_only(),
+        None => metadata_only_options(),
         Some(_) => ListOptions { metadata_only: true, ..labelled(&query) },
     };
     let scopes: Vec<Option<&str>> = match namespaces {
         None => vec![None],
         Some(_) => names.iter().map(|n| Some(*n)).collect(),
     };
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
     let (namespace_pages, pod_pages, policy_pages, daemonsets) = tokio::join!(
         list(conn, fetch::NAMESPACES, None, namespace_options),
-        join_all(scopes.iter().map(|ns| list(conn, fetch::PODS, *ns, pod_options.clone())).collect()),
+        join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
         join_all(scopes.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, *ns, all())).collect()),
         list(conn, fetch::DAEMONSETS, None, all()),
     );
+    for read in pod_pages {
+        read?;
+    }
     let mut responses = Responses::default();
     if let Some(pages) = optional(namespace_pages, notes, NO_NAMESPACE_LABELS)? {
         responses.metadata_pages(fetch::NAMESPACES, pages);
@@ -718,19 +747,17 @@ async fn read_scope(
             return Err(namespace_not_found(conn, missing).await);
         }
     }
-    for pages in pod_pages {
-        match pods {
-            Pods::Whole => responses.pages(fetch::PODS, pages?),
-            Pods::MetadataOnly => responses.metadata_pages(fetch::PODS, pages?),
-        }
-    }
     for pages in policy_pages {
         responses.pages(fetch::NETWORK_POLICIES, pages?);
     }
     if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
         responses.pages(fetch::DAEMONSETS, pages);
     }
-    Ok(responses)
+    let mut builder = builder.into_inner();
+    for r in &responses.0 {
+        add(&mut builder, r)?;
+    }
+    Ok(finish(builder))
 }
 
 #[cfg(test)]
