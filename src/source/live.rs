@@ -10,9 +10,12 @@
 //! - `list` (`Live::coverage`): namespaces, policies, and pods metadata-only, paginated.
 //!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
-//! what was skipped and why (`Live::take_notes`). The async reads only collect response texts;
-//! `build` turns them into a snapshot without I/O. Commands stay synchronous: the source owns a
-//! current-thread runtime. This module must not evaluate policy, print, or read the environment.
+//! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
+//! that someone allowed to read only their own namespaces still gets answers. The async reads
+//! collect response texts (pods of `list` and `matrix` go into the snapshot page by page as they
+//! arrive); `build` turns them into a snapshot without I/O. Commands stay synchronous: the source
+//! owns a current-thread runtime. This module must not evaluate policy, print, or read the
+//! environment.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -740,12 +743,22 @@ async fn read_scope(
         read?;
     }
     let mut responses = Responses::default();
-    if let Some(pages) = optional(namespace_pages, notes, NO_NAMESPACE_LABELS)? {
-        responses.metadata_pages(fetch::NAMESPACES, pages);
-        let read = build(&responses)?;
-        if let Some(missing) = names.iter().find(|n| read.namespace(n).is_none()) {
-            return Err(namespace_not_found(conn, missing).await);
+    match optional(namespace_pages, notes, NO_NAMESPACE_LABELS)? {
+        Some(pages) => {
+            responses.metadata_pages(fetch::NAMESPACES, pages);
+            let read = build(&responses)?;
+            if let Some(missing) = names.iter().find(|n| read.namespace(n).is_none()) {
+                return Err(namespace_not_found(conn, missing).await);
+            }
         }
+        // Someone who may read only their own namespaces still gets a row for each one named,
+        // pods or not: that it exists is taken on trust, as its pods and policies could be read.
+        None if pods == Pods::MetadataOnly => {
+            for name in &names {
+                responses.object(fetch::NAMESPACES, serde_json::json!({ "metadata": { "name": name } }).to_string());
+            }
+        }
+        None => {}
     }
     for pages in policy_pages {
         responses.pages(fetch::NETWORK_POLICIES, pages?);

@@ -377,3 +377,37 @@ fn matrix_reads_the_pods_and_policies_of_its_scope() {
         ]
     );
 }
+
+/// What someone allowed to read only their own namespace is refused: everything cluster-wide.
+fn namespace_scoped(server: &ApiServer) {
+    for path in
+        ["/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods", "/apis/apps/v1/daemonsets", "/api/v1/namespaces/empty"]
+    {
+        server.inject(Fault::new("GET", path).status(403));
+    }
+    server.inject(Fault::new("GET", "/apis/networking.k8s.io/v1/networkpolicies").status(403));
+    server.inject(Fault::new("GET", "/api/v1/namespaces/kube-system/*").status(403));
+}
+
+#[test]
+fn someone_who_may_read_only_their_namespaces_gets_answers_with_warnings() {
+    let server = ApiServer::start(states());
+    namespace_scoped(&server);
+    let out = run(&server, &["list", "-n", "partial", "-n", "empty", "-o", "json"]);
+    expect_code(&out, 0);
+    let names: Vec<String> = rows(&json_of(&out)).into_iter().map(|r| r.0).collect();
+    assert_eq!(names, ["empty", "partial"], "a namespace without pods still has its row");
+    let warnings: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(warnings.len(), 2, "{}", out.stderr);
+    assert!(warnings[0].starts_with("Warning: not allowed to list namespaces, so namespace labels were not read"));
+    assert!(warnings[1].starts_with("Warning: not allowed to list daemonsets.apps"));
+    let out = run(&server, &["why", "-n", "partial", "web-1", "db-1:80"]);
+    expect_code(&out, 1);
+    // No policy here has a namespaceSelector: namespace labels were not even needed.
+    assert!(!out.stdout.contains("not allowed to list namespaces"), "{}", out.stdout);
+    assert!(out.stdout.contains("not allowed to list daemonsets.apps"), "{}", out.stdout);
+    // Cluster-wide questions are refused, saying which permission is missing.
+    let out = run(&server, &["list"]);
+    expect_code(&out, 2);
+    assert!(out.stderr.contains("kubectl auth can-i list pods --all-namespaces"), "{}", out.stderr);
+}
