@@ -84,5 +84,8 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
     {
         let _ = writeln!(err, "Warning: {msg}");
     }
+    for note in source.take_notes() {
+        let _ = writeln!(err, "Warning: {note}");
+    }
     Ok(if args.exit_code && failing > 0 { Exit::Negative } else { Exit::Success })
 }

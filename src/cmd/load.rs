@@ -1,10 +1,13 @@
 //! Opening the source a command reads: manifests (`-f`) or the live cluster. Commands say what
-//! they need (one flow, some namespaces); the source reads as little as that needs.
+//! they need (one flow, some namespaces); the source reads as little as that needs, and keeps
+//! notes on what it had to skip, which commands print with their output.
 
 use crate::context::{Context, SourceSpec};
 use crate::engine::Snapshot;
 use crate::error::Error;
-use crate::source::refs::ObjectRef;
+use crate::source::live::{Flow, Live};
+
+use super::endpoint::EndpointArg;
 
 /// The namespaces a command works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,9 +16,20 @@ pub enum Scope {
     Namespaces(Vec<String>),
 }
 
+impl Scope {
+    fn names(&self) -> Option<&[String]> {
+        match self {
+            Scope::All => None,
+            Scope::Namespaces(names) => Some(names),
+        }
+    }
+}
+
 pub enum Source {
     /// Manifests are read whole once; every question is answered from the same snapshot.
     Files { snapshot: Option<Snapshot>, default_namespace: String },
+    /// The live cluster, read per question.
+    Cluster(Box<Live>),
 }
 
 pub fn open(ctx: &Context) -> Result<Source, Error> {
@@ -25,9 +39,10 @@ pub fn open(ctx: &Context) -> Result<Source, Error> {
             let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
             Ok(Source::Files { snapshot: Some(snapshot), default_namespace })
         }
-        SourceSpec::Cluster(_) => Err(Error::Usage(
-            "reading a live cluster is not available in this build yet; pass manifests with -f".into(),
-        )),
+        SourceSpec::Cluster(spec) => {
+            let live = Live::connect(spec, &ctx.kube_env, ctx.namespaces.first().map(String::as_str))?;
+            Ok(Source::Cluster(Box::new(live)))
+        }
     }
 }
 
@@ -37,27 +52,44 @@ impl Source {
     pub fn default_namespace(&self) -> String {
         match self {
             Source::Files { default_namespace, .. } => default_namespace.clone(),
+            Source::Cluster(live) => live.default_namespace().to_string(),
         }
     }
 
     /// What `why` needs: both endpoints, their namespaces, the policies there, and the namespaces
-    /// those policies' selectors must be matched against.
-    pub fn snapshot_for_flow(&mut self, _from: &ObjectRef, _to: &ObjectRef) -> Result<Snapshot, Error> {
+    /// those policies' selectors must be matched against (plus what the hints need).
+    pub fn snapshot_for_flow(&mut self, from: &EndpointArg, to: &EndpointArg) -> Result<Snapshot, Error> {
         match self {
             Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Cluster(live) => {
+                Ok(live.flow(Flow { from: &from.target, to: &to.target, port: to.port.is_some() })?)
+            }
         }
     }
 
     /// What `list` needs: namespaces, policies, and pod names and labels (metadata only) of the
     /// scope, plus the network plugin's DaemonSets.
     pub fn snapshot_for_list(&mut self, scope: &Scope) -> Result<Snapshot, Error> {
-        self.snapshot_for_scope(scope)
+        match self {
+            Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Cluster(live) => Ok(live.coverage(scope.names())?),
+        }
     }
 
     /// What `matrix` needs: the pods, namespaces and policies of the scope.
-    pub fn snapshot_for_scope(&mut self, _scope: &Scope) -> Result<Snapshot, Error> {
+    pub fn snapshot_for_scope(&mut self, scope: &Scope) -> Result<Snapshot, Error> {
         match self {
             Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Cluster(live) => Ok(live.scope(scope.names())?),
+        }
+    }
+
+    /// What the source skipped and why (a read RBAC forbids that only fed a caveat or a hint),
+    /// since the last call. Commands print these with their output.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        match self {
+            Source::Files { .. } => Vec::new(),
+            Source::Cluster(live) => live.take_notes(),
         }
     }
 }

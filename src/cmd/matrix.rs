@@ -5,13 +5,13 @@ use std::io::Write;
 use crate::cli::{MatrixArgs, OutputFormat};
 use crate::context::Context;
 use crate::engine::matrix::{Matrix, PortChoice};
-use crate::engine::{Engine, Pod, Protocol};
+use crate::engine::{Engine, Pod, Protocol, cni};
 use crate::error::Error;
 use crate::exit::Exit;
 
 use super::load::Scope;
 
-pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let format = ctx.output_format("matrix", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json])?;
     let choice = if args.ports.is_empty() {
         PortChoice::Declared
@@ -44,6 +44,12 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write) -> Result<Exit
         _ => crate::render::matrix::write_text(out, &matrix, false, ctx.palette),
     }
     .map_err(super::output_error)?;
+    if let Some(msg) = cni::detect(&snapshot.daemonsets).not_enforced_message() {
+        let _ = writeln!(err, "Warning: {msg}");
+    }
+    for note in source.take_notes() {
+        let _ = writeln!(err, "Warning: {note}");
+    }
     Ok(Exit::Success)
 }
 

@@ -63,7 +63,7 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Wri
     match &cli.command {
         Command::Version(args) => version::run(&ctx, args, out),
         Command::Why(args) => why::run(&ctx, args, out),
-        Command::Matrix(args) => matrix::run(&ctx, args, out),
+        Command::Matrix(args) => matrix::run(&ctx, args, out, err),
         Command::List(args) => list::run(&ctx, args, out, err),
         Command::Completion(args) => completion::run(&ctx, args, out),
         Command::Init(_) => {

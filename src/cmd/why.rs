@@ -38,8 +38,10 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, E
     let default_namespace = source.default_namespace();
     let from = endpoint::parse(&args.from, Role::From, &default_namespace)?;
     let to = endpoint::parse(&args.to, Role::To, &default_namespace)?;
-    let snapshot = source.snapshot_for_flow(&from.target, &to.target)?;
-    let report = explain(&Engine::new(&snapshot), &from, &to)?;
+    let snapshot = source.snapshot_for_flow(&from, &to)?;
+    let mut report = explain(&Engine::new(&snapshot), &from, &to)?;
+    // What the live source had to skip (a forbidden read), with the notes on resolution.
+    report.notes.extend(source.take_notes());
     crate::render::why::write(out, &report, format, ctx.palette).map_err(super::output_error)?;
     Ok(if report.allowed { Exit::Success } else { Exit::Negative })
 }

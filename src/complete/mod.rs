@@ -8,8 +8,9 @@
 //! passes it straight to the terminal in the middle of the user's command line.
 //!
 //! `line` maps the words onto the clap definition; `source` holds the provider interface and
-//! deadline for dynamic candidates; `kubeconfig` is the provider for kubeconfig names. This module
-//! owns the process entry point and the output format; it never touches a cluster itself.
+//! deadline for dynamic candidates; `kubeconfig` is the provider for kubeconfig names, `cluster` the
+//! one for names read from the cluster. This module owns the process entry point and the output
+//! format; it never touches a cluster itself.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -20,6 +21,7 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 
+pub mod cluster;
 pub mod kubeconfig;
 pub mod line;
 pub mod source;

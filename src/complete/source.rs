@@ -5,9 +5,9 @@
 //! once, each on its own thread, and keeps what arrived before the deadline: a slow or failing
 //! source costs at most the deadline and contributes nothing, never an error on the terminal.
 //!
-//! Extension point: a live-cluster source implements `CandidateSource` (answering
-//! `Namespaces`, `Pods`, `Workloads`, `Services`, `NamedPorts`) and is registered in
-//! `Sources::standard`. It must not print, and may block: the deadline bounds it.
+//! Sources must not print, and may block: the deadline bounds them. The live-cluster source
+//! (`cluster::ClusterSource`, answering `Namespaces`, `Pods`, `Workloads`, `Services` and
+//! `NamedPorts`) is registered in `Sources::standard` after the kubeconfig one.
 //! This module knows nothing of the command line; `line` decides what to ask.
 
 use std::path::PathBuf;
@@ -144,9 +144,10 @@ impl Sources {
         Sources { sources: Vec::new(), deadline: Sources::DEFAULT_DEADLINE }
     }
 
-    /// The sources the `kubectl_complete-deny` helper uses. Register the live-cluster source here.
+    /// The sources the `kubectl_complete-deny` helper uses: names from kubeconfig, and from the
+    /// cluster it selects.
     pub fn standard() -> Self {
-        Sources::none().with(super::kubeconfig::KubeconfigSource)
+        Sources::none().with(super::kubeconfig::KubeconfigSource).with(super::cluster::ClusterSource::default())
     }
 
     pub fn with(mut self, source: impl CandidateSource + 'static) -> Self {

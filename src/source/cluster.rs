@@ -117,10 +117,21 @@ impl std::fmt::Debug for Connection {
 
 /// Loads the kubeconfig kubectl would use: `--kubeconfig`, else `$KUBECONFIG` (merged), else
 /// `~/.kube/config`. `Ok(None)` when none exists.
+///
+/// As in kubectl, a non-empty `$KUBECONFIG` replaces `~/.kube/config` (files of the list that do
+/// not exist are skipped, and when none exists there is no kubeconfig), and an empty
+/// `current-context` (which `kubectl config` writes) counts as unset, so that a later file of the
+/// list can set it.
 pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kubeconfig, String)>, ClusterError> {
     let read = |path: &PathBuf| {
-        Kubeconfig::read_from(path)
-            .map_err(|e| ClusterError::Kubeconfig { source_name: path.display().to_string(), message: error_chain(&e) })
+        let mut config = Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
+            source_name: path.display().to_string(),
+            message: error_chain(&e),
+        })?;
+        if config.current_context.as_deref() == Some("") {
+            config.current_context = None;
+        }
+        Ok(config)
     };
     if let Some(path) = &spec.kubeconfig {
         if !path.exists() {
@@ -131,21 +142,24 @@ pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kube
         }
         return Ok(Some((read(path)?, path.display().to_string())));
     }
-    if let Some(list) = &env.kubeconfig {
-        let paths: Vec<PathBuf> = std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect();
-        // kubectl skips files of the list that do not exist.
-        let existing: Vec<&PathBuf> = paths.iter().filter(|p| p.exists()).collect();
-        if !existing.is_empty() {
-            let mut merged = Kubeconfig::default();
-            for p in &existing {
-                merged = merged.merge(read(p)?).map_err(|e| ClusterError::Kubeconfig {
-                    source_name: p.display().to_string(),
-                    message: error_chain(&e),
-                })?;
-            }
-            let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
-            return Ok(Some((merged, names.join(":"))));
+    let listed: Vec<PathBuf> = match &env.kubeconfig {
+        Some(list) => std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()).collect(),
+        None => Vec::new(),
+    };
+    if !listed.is_empty() {
+        let existing: Vec<&PathBuf> = listed.iter().filter(|p| p.exists()).collect();
+        if existing.is_empty() {
+            return Ok(None);
         }
+        let mut merged = Kubeconfig::default();
+        for p in &existing {
+            merged = merged.merge(read(p)?).map_err(|e| ClusterError::Kubeconfig {
+                source_name: p.display().to_string(),
+                message: error_chain(&e),
+            })?;
+        }
+        let names: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
+        return Ok(Some((merged, names.join(", "))));
     }
     if let Some(home) = &env.home {
         let path = home.join(".kube").join("config");
@@ -211,22 +225,26 @@ fn spec_namespace(config: &kube::Config) -> String {
     if config.default_namespace.is_empty() { "default".into() } else { config.default_namespace.clone() }
 }
 
-/// Names the missing context, cluster or user, with the ones that exist.
+/// Names the missing context, cluster or user, with the ones that exist. kube needs a context
+/// even when `--cluster` and `--user` are given (it takes the namespace from it), so a missing
+/// one is always an error.
 fn check_selection(kubeconfig: &Kubeconfig, spec: &ClusterSpec, source_name: &str) -> Result<(), ClusterError> {
-    let missing = |what: &str, name: &str, available: Vec<&str>| ClusterError::Kubeconfig {
+    let missing = |what: &str, name: &str, flag: &str, available: Vec<&str>| ClusterError::Kubeconfig {
         source_name: source_name.to_string(),
         message: format!(
-            "{what} {name:?} not found; available: {}",
+            "{what} {name:?} {flag}not found; available: {}",
             if available.is_empty() { "none".to_string() } else { available.join(", ") }
         ),
     };
     let contexts: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
-    let context = spec.context.as_deref().or(kubeconfig.current_context.as_deref());
-    match context {
-        Some(c) if !contexts.contains(&c) && (spec.cluster.is_none() || spec.user.is_none()) => {
-            return Err(missing("context", c, contexts));
+    match (&spec.context, kubeconfig.current_context.as_deref()) {
+        (Some(c), _) if !contexts.contains(&c.as_str()) => {
+            return Err(missing("context", c, "(given with --context) ", contexts));
         }
-        None if spec.cluster.is_none() => {
+        (None, Some(c)) if !contexts.contains(&c) => {
+            return Err(missing("current context", c, "", contexts));
+        }
+        (None, None) => {
             return Err(ClusterError::Kubeconfig {
                 source_name: source_name.to_string(),
                 message: format!(
@@ -237,16 +255,24 @@ fn check_selection(kubeconfig: &Kubeconfig, spec: &ClusterSpec, source_name: &st
         }
         _ => {}
     }
+    let clusters: Vec<&str> = kubeconfig.clusters.iter().map(|c| c.name.as_str()).collect();
     if let Some(c) = &spec.cluster {
-        let clusters: Vec<&str> = kubeconfig.clusters.iter().map(|c| c.name.as_str()).collect();
         if !clusters.contains(&c.as_str()) {
-            return Err(missing("cluster", c, clusters));
+            return Err(missing("cluster", c, "(given with --cluster) ", clusters));
+        }
+    } else {
+        let name = spec.context.as_deref().or(kubeconfig.current_context.as_deref()).unwrap_or_default();
+        let of_context = kubeconfig.contexts.iter().find(|c| c.name == name).and_then(|c| c.context.as_ref());
+        if let Some(cluster) = of_context.map(|c| c.cluster.as_str())
+            && !clusters.contains(&cluster)
+        {
+            return Err(missing("cluster", cluster, &format!("(of context {name}) "), clusters));
         }
     }
     if let Some(u) = &spec.user {
         let users: Vec<&str> = kubeconfig.auth_infos.iter().map(|u| u.name.as_str()).collect();
         if !users.contains(&u.as_str()) {
-            return Err(missing("user", u, users));
+            return Err(missing("user", u, "(given with --user) ", users));
         }
     }
     Ok(())
@@ -348,24 +374,31 @@ impl Connection {
                         code,
                         what: call.describe(),
                         message,
-                        retry: if matches!(code, 429 | 503 | 504) {
-                            "; the server is busy or unavailable, try again shortly".into()
-                        } else {
-                            String::new()
+                        retry: match (code, status.details.as_ref().map(|d| d.retry_after_seconds)) {
+                            (429 | 503 | 504, Some(secs @ 1..)) => {
+                                format!("; the server is busy or unavailable and asks to retry in {secs}s")
+                            }
+                            (429 | 503 | 504, _) => "; the server is busy or unavailable, try again shortly".into(),
+                            _ => String::new(),
                         },
                     },
                 }
             }
             other => {
                 let detail = error_chain(&other);
-                if is_timeout(&detail) {
+                // Without --request-timeout, only kube's own connect timeout can fire: the server
+                // never accepted the connection, which is being unreachable.
+                if let (true, Some(after)) = (is_timeout(&detail), self.timeout) {
                     ClusterError::Timeout {
                         server: self.server.clone(),
                         context: self.context_suffix(),
                         what: call.describe(),
-                        after: self.timeout.unwrap_or_default(),
+                        after,
                     }
                 } else if is_connection_failure(&other, &detail) {
+                    // The innermost cause is what the user can act on ("Connection refused",
+                    // "failed to lookup address"); the layers above it are the client's plumbing.
+                    let detail = root_cause(&other).unwrap_or(detail);
                     ClusterError::Unreachable { server: self.server.clone(), context: self.context_suffix(), detail }
                 } else {
                     ClusterError::Other { what: call.describe(), message: detail }
@@ -387,6 +420,15 @@ fn is_connection_failure(e: &kube::Error, detail: &str) -> bool {
     }
 }
 
+/// The message of the innermost cause of `e`, when it has causes.
+fn root_cause(e: &dyn std::error::Error) -> Option<String> {
+    let mut cause = e.source()?;
+    while let Some(deeper) = cause.source() {
+        cause = deeper;
+    }
+    Some(cause.to_string())
+}
+
 /// An error and its causes on one line: `a: b: c`.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
@@ -400,4 +442,195 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubeconfig(current: &str, contexts: &[(&str, &str, Option<&str>)], clusters: &[&str]) -> String {
+        let mut text = format!("apiVersion: v1\nkind: Config\ncurrent-context: \"{current}\"\nclusters:\n");
+        for c in clusters {
+            text.push_str(&format!("- name: {c}\n  cluster: {{server: \"https://{c}.example:6443\"}}\n"));
+        }
+        text.push_str("users:\n- name: u\n  user: {token: t}\ncontexts:\n");
+        for (name, cluster, namespace) in contexts {
+            let ns = namespace.map(|n| format!(", namespace: {n}")).unwrap_or_default();
+            text.push_str(&format!("- name: {name}\n  context: {{cluster: {cluster}, user: u{ns}}}\n"));
+        }
+        text
+    }
+
+    struct Files {
+        dir: tempfile::TempDir,
+    }
+
+    impl Files {
+        fn new() -> Files {
+            Files { dir: tempfile::tempdir().unwrap() }
+        }
+
+        fn write(&self, name: &str, text: &str) -> PathBuf {
+            let path = self.dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            path
+        }
+
+        fn env(&self, list: &[&PathBuf]) -> KubeEnv {
+            KubeEnv {
+                kubeconfig: (!list.is_empty()).then(|| std::env::join_paths(list).unwrap()),
+                home: Some(self.dir.path().join("home")),
+                in_cluster: false,
+            }
+        }
+    }
+
+    fn current(loaded: Option<(Kubeconfig, String)>) -> Option<String> {
+        loaded.unwrap().0.current_context
+    }
+
+    #[test]
+    fn the_kubeconfig_flag_wins_over_the_env_list_and_home() {
+        let files = Files::new();
+        let flag = files.write("flag", &kubeconfig("flag", &[("flag", "a", None)], &["a"]));
+        let listed = files.write("listed", &kubeconfig("listed", &[("listed", "a", None)], &["a"]));
+        files.write("home/.kube/config", &kubeconfig("home", &[("home", "a", None)], &["a"]));
+        let env = files.env(&[&listed]);
+        let spec = ClusterSpec { kubeconfig: Some(flag), ..ClusterSpec::default() };
+        assert_eq!(current(load_kubeconfig(&spec, &env).unwrap()).as_deref(), Some("flag"));
+        assert_eq!(current(load_kubeconfig(&ClusterSpec::default(), &env).unwrap()).as_deref(), Some("listed"));
+        let no_list = files.env(&[]);
+        assert_eq!(current(load_kubeconfig(&ClusterSpec::default(), &no_list).unwrap()).as_deref(), Some("home"));
+    }
+
+    #[test]
+    fn a_kubeconfig_list_replaces_home_even_when_none_of_its_files_exist() {
+        let files = Files::new();
+        files.write("home/.kube/config", &kubeconfig("home", &[("home", "a", None)], &["a"]));
+        let missing = files.dir.path().join("missing");
+        let env = files.env(&[&missing]);
+        assert!(load_kubeconfig(&ClusterSpec::default(), &env).unwrap().is_none());
+    }
+
+    #[test]
+    fn kubeconfig_lists_merge_first_wins_and_an_empty_current_context_is_unset() {
+        let files = Files::new();
+        let first = files.write("first", &kubeconfig("", &[("one", "a", Some("ns-one"))], &["a"]));
+        let second = files.write("second", &kubeconfig("two", &[("two", "b", None), ("one", "b", None)], &["b"]));
+        let missing = files.dir.path().join("missing");
+        let (merged, source) =
+            load_kubeconfig(&ClusterSpec::default(), &files.env(&[&first, &missing, &second])).unwrap().unwrap();
+        assert_eq!(merged.current_context.as_deref(), Some("two"), "the first file sets none");
+        let one = merged.contexts.iter().find(|c| c.name == "one").unwrap();
+        assert_eq!(one.context.as_ref().unwrap().cluster, "a", "the first file's context wins");
+        assert_eq!(merged.contexts.len(), 2);
+        assert_eq!(source, format!("{}, {}", first.display(), second.display()), "missing files are skipped");
+    }
+
+    #[test]
+    fn a_missing_kubeconfig_flag_file_is_an_error() {
+        let spec = ClusterSpec { kubeconfig: Some("/nonexistent/kubeconfig".into()), ..ClusterSpec::default() };
+        let err = load_kubeconfig(&spec, &KubeEnv::default()).unwrap_err();
+        assert_eq!(err.to_string(), "kubeconfig /nonexistent/kubeconfig: no such file (given with --kubeconfig)");
+    }
+
+    fn selection(spec: &ClusterSpec) -> Result<(), String> {
+        let text = kubeconfig("prod", &[("prod", "eu", None), ("dev", "gone", None)], &["eu", "us"]);
+        let config: Kubeconfig = Kubeconfig::from_yaml(&text).unwrap();
+        check_selection(&config, spec, "config").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_context_cluster_or_user_that_does_not_exist_is_named_with_the_ones_that_do() {
+        let spec = |context: Option<&str>, cluster: Option<&str>, user: Option<&str>| ClusterSpec {
+            context: context.map(str::to_string),
+            cluster: cluster.map(str::to_string),
+            user: user.map(str::to_string),
+            ..ClusterSpec::default()
+        };
+        assert_eq!(selection(&spec(None, None, None)), Ok(()));
+        assert_eq!(selection(&spec(None, Some("us"), Some("u"))), Ok(()));
+        assert_eq!(
+            selection(&spec(Some("stage"), Some("us"), Some("u"))),
+            Err("kubeconfig config: context \"stage\" (given with --context) not found; available: prod, dev".into()),
+            "kube takes the namespace from the context, so it must exist even with --cluster and --user"
+        );
+        assert_eq!(
+            selection(&spec(None, Some("ap"), None)),
+            Err("kubeconfig config: cluster \"ap\" (given with --cluster) not found; available: eu, us".into())
+        );
+        assert_eq!(
+            selection(&spec(None, None, Some("admin"))),
+            Err("kubeconfig config: user \"admin\" (given with --user) not found; available: u".into())
+        );
+        assert_eq!(
+            selection(&spec(Some("dev"), None, None)),
+            Err("kubeconfig config: cluster \"gone\" (of context dev) not found; available: eu, us".into())
+        );
+        assert_eq!(selection(&spec(Some("dev"), Some("eu"), None)), Ok(()), "--cluster replaces the context's");
+    }
+
+    #[test]
+    fn can_i_commands_match_the_call() {
+        let call = |verb, resource, namespace| Call { verb, resource, namespace, name: None };
+        assert_eq!(call("get", "pods", Some("prod")).can_i(), "kubectl auth can-i get pods -n prod");
+        assert_eq!(
+            call("list", "daemonsets.apps", None).can_i(),
+            "kubectl auth can-i list daemonsets.apps --all-namespaces"
+        );
+        assert_eq!(call("get", "namespaces", None).can_i(), "kubectl auth can-i get namespaces");
+        let named = Call { verb: "get", resource: "pods", namespace: Some("prod"), name: Some("web") };
+        assert_eq!(named.describe(), "get pods web in namespace prod");
+    }
+
+    fn api_error(code: u16, retry_after: u32) -> kube::Error {
+        let mut status = kube::core::Status::failure("the message", "Reason").with_code(code);
+        if retry_after > 0 {
+            status.details = Some(kube::core::response::StatusDetails {
+                name: String::new(),
+                group: String::new(),
+                kind: String::new(),
+                uid: String::new(),
+                causes: Vec::new(),
+                retry_after_seconds: retry_after,
+            });
+        }
+        kube::Error::Api(status.boxed())
+    }
+
+    #[tokio::test]
+    async fn api_statuses_map_to_errors_a_user_can_act_on() {
+        let config = kube::Config::new("https://cluster.example:6443".parse().unwrap());
+        let conn = Connection {
+            client: kube::Client::try_from(config).unwrap(),
+            namespace: "default".into(),
+            context: Some("prod".into()),
+            server: "https://cluster.example:6443".into(),
+            timeout: Some(Duration::from_secs(5)),
+        };
+        let call =
+            Call { verb: "list", resource: "networkpolicies.networking.k8s.io", namespace: Some("shop"), name: None };
+        let message = |code, retry| conn.map_error(call, api_error(code, retry)).to_string();
+        assert_eq!(
+            message(401, 0),
+            "the API server https://cluster.example:6443 (context prod) rejected the credentials (401 Unauthorized): \
+             the message\n  refresh them (e.g. log in again to the cloud provider) and check with: kubectl auth whoami"
+        );
+        assert_eq!(
+            message(403, 0),
+            "forbidden: the message\n  kubectl-deny needs to list networkpolicies.networking.k8s.io in namespace shop; \
+             check with: kubectl auth can-i list networkpolicies.networking.k8s.io -n shop"
+        );
+        assert_eq!(message(404, 0), "not found: the message");
+        assert_eq!(
+            message(503, 20),
+            "the API server https://cluster.example:6443 answered 503 while trying to list \
+             networkpolicies.networking.k8s.io in namespace shop: the message; the server is busy or unavailable and \
+             asks to retry in 20s"
+        );
+        assert!(message(429, 0).ends_with("the message; the server is busy or unavailable, try again shortly"));
+        assert!(message(500, 0).ends_with("in namespace shop: the message"));
+        assert_eq!(conn.map_error(call, api_error(409, 0)).status(), Some(409));
+    }
 }

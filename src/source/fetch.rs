@@ -86,9 +86,26 @@ pub async fn list(
     namespace: Option<&str>,
     options: &ListOptions<'_>,
 ) -> Result<Vec<String>, SourceError> {
+    let mut pages = Vec::new();
+    list_pages(conn, resource, namespace, options, |page| {
+        pages.push(page);
+        Ok(())
+    })
+    .await?;
+    Ok(pages)
+}
+
+/// Like `list`, but hands each page's response text to `on_page` as it arrives, so that a list
+/// of 100,000 objects never sits in memory whole.
+pub async fn list_pages(
+    conn: &Connection,
+    resource: &Resource,
+    namespace: Option<&str>,
+    options: &ListOptions<'_>,
+    mut on_page: impl FnMut(String) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
     let call = Call { verb: "list", resource: resource.rbac, namespace, name: None };
     let request = Request::new(resource.collection(namespace));
-    let mut pages = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let mut params = ListParams::default().limit(PAGE_SIZE);
@@ -105,9 +122,9 @@ pub async fn list(
             .map_err(|e| ClusterError::Other { what: "building a list request".into(), message: e.to_string() })?;
         let text = conn.run(call, conn.client.request_text(http)).await?;
         token = continue_token(&text).map_err(|message| unexpected(resource, &message))?;
-        pages.push(text);
+        on_page(text)?;
         if token.is_none() {
-            return Ok(pages);
+            return Ok(());
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - `wire`: the objects as the API serializes them (the subset of fields the tool reads).
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
 //! - `file`: manifests from files, directories and stdin.
+//! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 
 use std::fmt;
 use std::io;
@@ -15,6 +16,7 @@ pub mod cluster;
 pub mod convert;
 pub mod fetch;
 pub mod file;
+pub mod live;
 pub mod refs;
 pub mod wire;
 
@@ -26,6 +28,11 @@ pub enum SourceError {
     /// Reading the live cluster failed.
     #[error(transparent)]
     Cluster(Box<cluster::ClusterError>),
+
+    /// Something the question names does not exist in the cluster (a namespace); the message
+    /// says what, with close names that do exist.
+    #[error("{0}")]
+    NotFound(String),
 
     /// A path could not be read (missing, unreadable, not a file or directory).
     #[error("cannot read {path}: {}", describe_io(source))]

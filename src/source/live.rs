@@ -1,0 +1,838 @@
+//! The live-cluster source: reads from the API server what one question needs, and builds the same
+//! `Snapshot` the manifest source builds (through `convert::SnapshotBuilder`).
+//!
+//! - `why` (`Live::flow`): the two endpoints, the NetworkPolicies of their namespaces, the labels
+//!   of the namespaces those policies' namespaceSelectors are matched against, and what the hints
+//!   and caveats need (the Services of the destination's namespace, the cluster DNS, the network
+//!   plugin's DaemonSets). The number of requests depends on the question, never on the size of
+//!   the cluster; when an endpoint does not exist, the names the resolver suggests are read instead.
+//! - `matrix` (`Live::scope`): the pods, policies and namespaces of the scope.
+//! - `list` (`Live::coverage`): namespaces, policies, and pods metadata-only, paginated.
+//!
+//! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
+//! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
+//! that someone allowed to read only their own namespaces still gets answers. The async reads
+//! collect response texts (pods of `list` and `matrix` go into the snapshot page by page as they
+//! arrive); `build` turns them into a snapshot without I/O. Commands stay synchronous: the source
+//! owns a current-thread runtime. This module must not evaluate policy, print, or read the
+//! environment.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::task::Poll;
+
+use serde::Deserialize;
+
+use super::cluster::{ClusterError, Connection, KubeEnv};
+use super::convert::{SERVICE_NAME_LABEL, SnapshotBuilder};
+use super::fetch::{self, ListOptions, Resource};
+use super::refs::ObjectRef;
+use super::wire::{self, ObjectList};
+use super::{Location, SourceError};
+use crate::context::ClusterSpec;
+use crate::engine::service::DNS_SERVICES;
+use crate::engine::{NAMESPACE_NAME_LABEL, Operator, Peer, Pod, Selector, Snapshot, WorkloadKind};
+
+/// A connection to the cluster the kubeconfig selects, and the runtime its calls run on.
+pub struct Live {
+    runtime: tokio::runtime::Runtime,
+    conn: Connection,
+    default_namespace: String,
+    notes: Vec<String>,
+}
+
+/// What `why` asks about.
+#[derive(Debug, Clone, Copy)]
+pub struct Flow<'a> {
+    pub from: &'a ObjectRef,
+    pub to: &'a ObjectRef,
+    /// A destination port was named. The Services of the destination's namespace are then read
+    /// too, so that a Service port asked where the target port was meant can be pointed out.
+    pub port: bool,
+}
+
+impl Live {
+    /// Connects as kubectl would. `namespace` is `-n`; without it the kubeconfig context's
+    /// namespace is the default, then `default`.
+    pub fn connect(spec: &ClusterSpec, env: &KubeEnv, namespace: Option<&str>) -> Result<Live, SourceError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ClusterError::Other { what: "starting the I/O runtime".into(), message: e.to_string() })?;
+        let conn = runtime.block_on(super::cluster::connect(spec, env))?;
+        let default_namespace = namespace.map(str::to_string).unwrap_or_else(|| conn.namespace.clone());
+        Ok(Live { runtime, conn, default_namespace, notes: Vec::new() })
+    }
+
+    /// `-n`, else the kubeconfig context's namespace, else `default`.
+    pub fn default_namespace(&self) -> &str {
+        &self.default_namespace
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// What was skipped since the last call, and why (a forbidden read that only fed a caveat or
+    /// a hint). Sentences without a trailing period.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The snapshot `why` evaluates `flow` on. When an endpoint does not exist, the snapshot holds
+    /// what the resolver needs to say so and suggest close names; a namespace that does not exist
+    /// is an error here.
+    pub fn flow(&mut self, flow: Flow<'_>) -> Result<Snapshot, SourceError> {
+        let Live { runtime, conn, notes, .. } = self;
+        let responses = runtime.block_on(read_flow(conn, flow, notes))?;
+        build(&responses)
+    }
+
+    /// The snapshot `matrix` evaluates: pods (whole), policies and namespaces of `namespaces`
+    /// (`None`: all), and the DaemonSets that tell the network plugin.
+    pub fn scope(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
+        let Live { runtime, conn, notes, .. } = self;
+        runtime.block_on(read_scope(conn, namespaces, Pods::Whole, notes))
+    }
+
+    /// The snapshot `list` evaluates: like `scope`, but pods are read metadata-only (names and
+    /// labels), page by page.
+    pub fn coverage(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
+        let Live { runtime, conn, notes, .. } = self;
+        runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses and the snapshot they make
+// ---------------------------------------------------------------------------------------------
+
+/// One response text: a single object, or one page of a list.
+struct Response {
+    resource: Resource,
+    list: bool,
+    metadata_only: bool,
+    text: String,
+}
+
+#[derive(Default)]
+struct Responses(Vec<Response>);
+
+impl Responses {
+    fn object(&mut self, resource: Resource, text: String) {
+        self.0.push(Response { resource, list: false, metadata_only: false, text });
+    }
+
+    fn pages(&mut self, resource: Resource, pages: Vec<String>) {
+        self.0.extend(pages.into_iter().map(|text| Response { resource, list: true, metadata_only: false, text }));
+    }
+
+    fn metadata_pages(&mut self, resource: Resource, pages: Vec<String>) {
+        self.0.extend(pages.into_iter().map(|text| Response { resource, list: true, metadata_only: true, text }));
+    }
+
+    fn extend(&mut self, other: Responses) {
+        self.0.extend(other.0);
+    }
+}
+
+/// The snapshot of what was read, in the API's order (by namespace, then name) whatever order
+/// the reads were made in. An object read both metadata-only and whole keeps its whole version.
+fn build(responses: &Responses) -> Result<Snapshot, SourceError> {
+    let mut builder = SnapshotBuilder::new("default");
+    let metadata_first =
+        responses.0.iter().filter(|r| r.metadata_only).chain(responses.0.iter().filter(|r| !r.metadata_only));
+    for r in metadata_first {
+        add(&mut builder, r)?;
+    }
+    Ok(finish(builder))
+}
+
+/// Adds the objects of one response.
+fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
+    let at = Location::default();
+    match r.resource.plural {
+        "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at)),
+        "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at)),
+        "networkpolicies" => each::<wire::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
+        "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at)),
+        "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at)),
+        "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at)),
+        plural => {
+            let kind = workload_kind(plural).expect("only the resources named in this module are read");
+            each::<wire::Workload>(r, |o| builder.add_workload(kind, o, &at))
+        }
+    }
+}
+
+/// The snapshot, every list in the API's order.
+fn finish(builder: SnapshotBuilder) -> Snapshot {
+    let mut snapshot = builder.finish();
+    snapshot.pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    snapshot.policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    snapshot.services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    snapshot.workloads.sort_by(|a, b| (&a.namespace, &a.name, a.kind).cmp(&(&b.namespace, &b.name, b.kind)));
+    snapshot.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    snapshot.daemonsets.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    snapshot
+}
+
+/// Decodes a response into objects of type `T` and hands each to `add`.
+fn each<'t, T: Deserialize<'t>>(
+    r: &'t Response,
+    add: impl FnMut(T) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    let objects = if r.list {
+        serde_json::from_str::<ObjectList<'t, T>>(&r.text).map(|list| list.items.unwrap_or_default())
+    } else {
+        serde_json::from_str::<T>(&r.text).map(|object| vec![object])
+    }
+    .map_err(|e| fetch::unexpected(&r.resource, &wire::without_position(&e)))?;
+    objects.into_iter().try_for_each(add)
+}
+
+const WORKLOAD_KINDS: [WorkloadKind; 6] = [
+    WorkloadKind::Deployment,
+    WorkloadKind::StatefulSet,
+    WorkloadKind::DaemonSet,
+    WorkloadKind::ReplicaSet,
+    WorkloadKind::Job,
+    WorkloadKind::CronJob,
+];
+
+fn workload_resource(kind: WorkloadKind) -> Resource {
+    match kind {
+        WorkloadKind::Deployment => fetch::DEPLOYMENTS,
+        WorkloadKind::StatefulSet => fetch::STATEFULSETS,
+        WorkloadKind::DaemonSet => fetch::DAEMONSETS,
+        WorkloadKind::ReplicaSet => fetch::REPLICASETS,
+        WorkloadKind::Job => fetch::JOBS,
+        WorkloadKind::CronJob => fetch::CRONJOBS,
+    }
+}
+
+fn workload_kind(plural: &str) -> Option<WorkloadKind> {
+    WORKLOAD_KINDS.into_iter().find(|k| workload_resource(*k).plural == plural)
+}
+
+/// A selector in the API's `labelSelector` syntax: `app=web,tier in (a,b),!legacy`.
+pub fn selector_query(selector: &Selector) -> String {
+    let mut parts: Vec<String> = selector.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    for r in &selector.match_expressions {
+        parts.push(match r.operator {
+            Operator::In => format!("{} in ({})", r.key, r.values.join(",")),
+            Operator::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
+            Operator::Exists => r.key.clone(),
+            Operator::DoesNotExist => format!("!{}", r.key),
+        });
+    }
+    parts.join(",")
+}
+
+/// The `labelSelector` matching exactly these namespaces, through the name label the API server
+/// puts on every namespace: one request for any number of them.
+fn namespaces_query(names: &[&str]) -> String {
+    format!("{NAMESPACE_NAME_LABEL} in ({})", names.join(","))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+// ---------------------------------------------------------------------------------------------
+
+type Read<T> = Result<T, SourceError>;
+
+async fn get(conn: &Connection, resource: Resource, namespace: Option<&str>, name: &str) -> Read<Option<String>> {
+    fetch::get(conn, &resource, namespace, name).await
+}
+
+async fn list(
+    conn: &Connection,
+    resource: Resource,
+    namespace: Option<&str>,
+    options: ListOptions<'_>,
+) -> Read<Vec<String>> {
+    fetch::list(conn, &resource, namespace, &options).await
+}
+
+fn all() -> ListOptions<'static> {
+    ListOptions::default()
+}
+
+fn labelled(selector: &str) -> ListOptions<'_> {
+    ListOptions { label_selector: Some(selector), ..ListOptions::default() }
+}
+
+fn named(field_selector: &str) -> ListOptions<'_> {
+    ListOptions { field_selector: Some(field_selector), metadata_only: true, ..ListOptions::default() }
+}
+
+fn metadata_only_options() -> ListOptions<'static> {
+    ListOptions { metadata_only: true, ..ListOptions::default() }
+}
+
+fn is_forbidden(e: &SourceError) -> bool {
+    matches!(e, SourceError::Cluster(c) if matches!(**c, ClusterError::Forbidden { .. }))
+}
+
+/// A read that only feeds a caveat or a hint: when forbidden, it is skipped with a note saying
+/// what is missing because of it and how to check the permission.
+fn optional<T>(result: Read<T>, notes: &mut Vec<String>, consequence: &str) -> Read<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::Forbidden { .. }) => {
+            if let ClusterError::Forbidden { verb, resource, scope, check, .. } = *e {
+                let note = format!("not allowed to {verb} {resource}{scope}, so {consequence} (check with: {check})");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A read that only makes an answer better (the DNS hint, names to suggest): skipped without a
+/// word when forbidden.
+fn quiet<T>(result: Read<T>) -> Read<Option<T>> {
+    match result {
+        Err(e) if is_forbidden(&e) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// Runs futures of one type concurrently on this thread; outputs in input order.
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { Poll::Pending } else { Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("every future has finished")).collect()
+}
+
+const NO_PLUGIN: &str = "the network plugin was not identified (whether it enforces NetworkPolicy is unknown)";
+const NO_NAMESPACE_LABELS: &str =
+    "namespace labels were not read (namespaceSelectors are matched on kubernetes.io/metadata.name only)";
+
+/// `namespace "x" not found`, with the close names of the namespaces that exist.
+async fn namespace_not_found(conn: &Connection, name: &str) -> SourceError {
+    let mut message = format!("namespace {name:?} not found");
+    let mut responses = Responses::default();
+    if let Ok(Some(pages)) = quiet(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await) {
+        responses.metadata_pages(fetch::NAMESPACES, pages);
+    }
+    if let Ok(snapshot) = build(&responses) {
+        let names: Vec<&str> = snapshot.namespaces.iter().map(|n| n.name.as_str()).collect();
+        let close = close_names(name, &names);
+        if !close.is_empty() {
+            message.push_str(&format!("\n  did you mean: {}?", close.join(", ")));
+        }
+    }
+    SourceError::NotFound(message)
+}
+
+/// Up to five names close to `name`, closest first.
+fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    let mut scored: Vec<(f64, &str)> = candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(name, c), *c))
+        .filter(|(score, c)| *score >= 0.8 || c.contains(name) || name.contains(*c))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().take(5).map(|(_, c)| c).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// why
+// ---------------------------------------------------------------------------------------------
+
+async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -> Read<Responses> {
+    // 1. The endpoints.
+    let (from, to) = tokio::join!(read_end(conn, flow.from), read_end(conn, flow.to));
+    let ((from, from_found), (to, to_found)) = (from?, to?);
+    let mut responses = Responses::default();
+    responses.extend(from);
+    responses.extend(to);
+    // Resolved in this order, so the first missing one is the one to explain.
+    if !from_found {
+        responses.extend(read_suggestions(conn, flow.from).await?);
+        return Ok(responses);
+    }
+    if !to_found {
+        responses.extend(read_suggestions(conn, flow.to).await?);
+        return Ok(responses);
+    }
+
+    // 2. The policies of the endpoints' namespaces; the network plugin; the Services of the
+    //    destination's namespace when a port is asked; nodes when an address is not a pod's.
+    let endpoints = build(&responses)?;
+    let policy_namespaces = endpoint_namespaces(&endpoints, flow);
+    let services_namespace = match flow.to {
+        ObjectRef::Pod { namespace, .. } | ObjectRef::Workload { namespace, .. } if flow.port => Some(namespace),
+        _ => None,
+    };
+    let unresolved_ip = [flow.from, flow.to].into_iter().any(|target| match target {
+        ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
+        _ => false,
+    });
+    let (policies, daemonsets, services, nodes) = tokio::join!(
+        join_all(
+            policy_namespaces.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns.as_str()), all())).collect()
+        ),
+        list(conn, fetch::DAEMONSETS, None, all()),
+        async {
+            match services_namespace {
+                Some(ns) => Some(list(conn, fetch::SERVICES, Some(ns), all()).await),
+                None => None,
+            }
+        },
+        async {
+            match unresolved_ip {
+                true => Some(list(conn, fetch::NODES, None, all()).await),
+                false => None,
+            }
+        },
+    );
+    for pages in policies {
+        responses.pages(fetch::NETWORK_POLICIES, pages?);
+    }
+    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
+        responses.pages(fetch::DAEMONSETS, pages);
+    }
+    if let (Some(result), Some(ns)) = (services, services_namespace) {
+        let consequence = format!(
+            "the Services of namespace {ns} were not read (a Service port asked instead of its target port is not pointed out)"
+        );
+        if let Some(pages) = optional(result, notes, &consequence)? {
+            responses.pages(fetch::SERVICES, pages);
+        }
+    }
+    if let Some(result) = nodes {
+        let consequence = "node addresses were not read (an address is not recognised as a node's)";
+        if let Some(pages) = optional(result, notes, consequence)? {
+            responses.pages(fetch::NODES, pages);
+        }
+    }
+
+    // 3. The labels of the namespaces the policies' namespaceSelectors are matched against: the
+    //    endpoints' (a namespaceSelector is only ever matched against the peer's namespace), and
+    //    the DNS namespace's when the DNS hint applies. The cluster DNS, for that hint, when the
+    //    source's egress is isolated.
+    let known = build(&responses)?;
+    let dns = source_egress_isolated(&known, flow.from);
+    let mut label_namespaces: Vec<&str> = policy_namespaces.iter().map(String::as_str).collect();
+    if dns {
+        label_namespaces.extend(DNS_SERVICES.iter().map(|(ns, _)| *ns));
+    }
+    label_namespaces.sort_unstable();
+    label_namespaces.dedup();
+    let needs_labels = known.policies.iter().any(consults_namespace_labels);
+    let query = namespaces_query(&label_namespaces);
+    let (namespaces, dns_responses) = tokio::join!(
+        async {
+            match needs_labels {
+                true => Some(
+                    list(conn, fetch::NAMESPACES, None, ListOptions { metadata_only: true, ..labelled(&query) }).await,
+                ),
+                false => None,
+            }
+        },
+        async {
+            match dns {
+                true => read_dns(conn, &known).await,
+                false => Ok(Responses::default()),
+            }
+        },
+    );
+    if let Some(result) = namespaces
+        && let Some(pages) = optional(result, notes, NO_NAMESPACE_LABELS)?
+    {
+        responses.metadata_pages(fetch::NAMESPACES, pages);
+    }
+    responses.extend(dns_responses?);
+    Ok(responses)
+}
+
+/// Reads one endpoint; the flag says whether it exists.
+async fn read_end(conn: &Connection, target: &ObjectRef) -> Read<(Responses, bool)> {
+    let mut responses = Responses::default();
+    let found = match target {
+        ObjectRef::Pod { namespace, name } => match get(conn, fetch::PODS, Some(namespace), name).await? {
+            Some(text) => {
+                responses.object(fetch::PODS, text);
+                true
+            }
+            None => false,
+        },
+        ObjectRef::Workload { kind, namespace, name } => {
+            let resource = workload_resource(*kind);
+            match get(conn, resource, Some(namespace), name).await? {
+                Some(text) => {
+                    responses.object(resource, text);
+                    // Its pods, through its selector (validated by the conversion first).
+                    let workload = build(&responses)?;
+                    let selector = workload.workloads.first().map(|w| selector_query(&w.selector)).unwrap_or_default();
+                    responses.pages(fetch::PODS, list(conn, fetch::PODS, Some(namespace), labelled(&selector)).await?);
+                    true
+                }
+                None => false,
+            }
+        }
+        ObjectRef::Service { namespace, name } => {
+            // All of the namespace's Services: the one asked about, the names to suggest when it
+            // does not exist, and the Services selecting the backends for the Service-port hint.
+            responses.pages(fetch::SERVICES, list(conn, fetch::SERVICES, Some(namespace), all()).await?);
+            let services = build(&responses)?;
+            match services.services.iter().find(|s| s.name == *name) {
+                None => false,
+                Some(service) => {
+                    match &service.selector {
+                        Some(selector) => {
+                            let query: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                            let pods = list(conn, fetch::PODS, Some(namespace), labelled(&query.join(","))).await?;
+                            responses.pages(fetch::PODS, pods);
+                        }
+                        // Without a selector, its EndpointSlices name the backends.
+                        None => {
+                            let by_service = format!("{SERVICE_NAME_LABEL}={name}");
+                            let slices =
+                                list(conn, fetch::ENDPOINT_SLICES, Some(namespace), labelled(&by_service)).await?;
+                            responses.pages(fetch::ENDPOINT_SLICES, slices);
+                            let joined = build(&responses)?;
+                            let mut pods: Vec<&str> = joined
+                                .services
+                                .iter()
+                                .filter(|s| s.name == *name)
+                                .flat_map(|s| s.endpoints.iter().filter_map(|e| e.pod.as_deref()))
+                                .collect();
+                            pods.sort_unstable();
+                            pods.dedup();
+                            let read =
+                                join_all(pods.iter().map(|pod| get(conn, fetch::PODS, Some(namespace), pod)).collect())
+                                    .await;
+                            for pod in read {
+                                if let Some(text) = pod? {
+                                    responses.object(fetch::PODS, text);
+                                }
+                            }
+                        }
+                    }
+                    true
+                }
+            }
+        }
+        ObjectRef::Ip(ip) => {
+            let by_ip = format!("status.podIP={ip}");
+            let options = ListOptions { field_selector: Some(&by_ip), ..all() };
+            responses.pages(fetch::PODS, list(conn, fetch::PODS, None, options).await?);
+            true
+        }
+    };
+    Ok((responses, found))
+}
+
+/// Pods that own `ip` (host-network pods share their node's address and do not).
+fn pods_with_ip(snapshot: &Snapshot, ip: IpAddr) -> impl Iterator<Item = &Pod> {
+    snapshot.pods.iter().filter(move |p| p.ips.contains(&ip) && !p.host_network)
+}
+
+/// The namespaces whose policies decide the flow: those of the endpoints' pods.
+fn endpoint_namespaces(snapshot: &Snapshot, flow: Flow<'_>) -> Vec<String> {
+    let mut namespaces = Vec::new();
+    for target in [flow.from, flow.to] {
+        match target {
+            ObjectRef::Ip(ip) => namespaces.extend(pods_with_ip(snapshot, *ip).map(|p| p.namespace.clone())),
+            other => namespaces.extend(other.namespace().map(str::to_string)),
+        }
+    }
+    namespaces.sort();
+    namespaces.dedup();
+    namespaces
+}
+
+/// Whether some policy isolates the egress of a pod the source may resolve to (a pod, a
+/// workload's pods or template, the pod owning an address), which is when the DNS hint applies.
+fn source_egress_isolated(snapshot: &Snapshot, from: &ObjectRef) -> bool {
+    let mut candidates: Vec<(&str, &crate::engine::Labels, bool)> = Vec::new();
+    match from {
+        ObjectRef::Pod { namespace, name } => candidates.extend(
+            snapshot
+                .pods
+                .iter()
+                .filter(|p| p.namespace == *namespace && p.name == *name)
+                .map(|p| (p.namespace.as_str(), &*p.labels, p.host_network)),
+        ),
+        ObjectRef::Workload { kind, namespace, name } => {
+            for w in
+                snapshot.workloads.iter().filter(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
+            {
+                candidates.push((w.namespace.as_str(), &w.template_labels, w.host_network));
+                candidates.extend(
+                    snapshot
+                        .pods
+                        .iter()
+                        .filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels))
+                        .map(|p| (p.namespace.as_str(), &*p.labels, p.host_network)),
+                );
+            }
+        }
+        ObjectRef::Ip(ip) => {
+            candidates.extend(pods_with_ip(snapshot, *ip).map(|p| (p.namespace.as_str(), &*p.labels, p.host_network)))
+        }
+        ObjectRef::Service { .. } => {}
+    }
+    candidates.iter().any(|(namespace, labels, host_network)| {
+        !host_network
+            && snapshot
+                .policies
+                .iter()
+                .any(|p| p.namespace == *namespace && p.types.egress && p.pod_selector.matches(labels))
+    })
+}
+
+/// Whether a policy has a namespaceSelector that looks at labels (`{}` selects every namespace
+/// whatever its labels).
+fn consults_namespace_labels(policy: &crate::engine::Policy) -> bool {
+    policy
+        .ingress
+        .iter()
+        .chain(&policy.egress)
+        .flat_map(|rule| &rule.peers)
+        .any(|peer| matches!(peer, Peer::Selectors { namespace_selector: Some(selector), .. } if !selector.is_empty()))
+}
+
+/// The cluster DNS as the engine looks for it: the first of the well-known DNS Services that
+/// exists and has a selector, and its pods. Skipped without a word when forbidden.
+async fn read_dns(conn: &Connection, known: &Snapshot) -> Read<Responses> {
+    let mut responses = Responses::default();
+    for (namespace, name) in DNS_SERVICES {
+        let service = match known.services.iter().find(|s| s.namespace == *namespace && s.name == *name) {
+            Some(service) => service.clone(),
+            None => {
+                let Some(Some(text)) = quiet(get(conn, fetch::SERVICES, Some(namespace), name).await)? else {
+                    continue;
+                };
+                let mut own = Responses::default();
+                own.object(fetch::SERVICES, text);
+                let Some(service) = build(&own)?.services.pop() else { continue };
+                responses.extend(own);
+                service
+            }
+        };
+        let Some(selector) = &service.selector else { continue };
+        let query: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if let Some(pages) = quiet(list(conn, fetch::PODS, Some(namespace), labelled(&query.join(","))).await)? {
+            responses.pages(fetch::PODS, pages);
+        }
+        break;
+    }
+    Ok(responses)
+}
+
+/// When an endpoint does not exist: its namespace must (else that is the error), and the names
+/// the resolver suggests are read: the namespace's pods (or objects of the kind asked), where
+/// else that name exists, and the workloads of that name. Metadata only, except for workloads
+/// read by name.
+async fn read_suggestions(conn: &Connection, target: &ObjectRef) -> Read<Responses> {
+    let mut responses = Responses::default();
+    let (Some(namespace), name, kind) = (match target {
+        ObjectRef::Pod { namespace, name } => (Some(namespace), name, None),
+        ObjectRef::Workload { kind, namespace, name } => (Some(namespace), name, Some(*kind)),
+        ObjectRef::Service { namespace, name } => (Some(namespace), name, None),
+        ObjectRef::Ip(_) => return Ok(responses),
+    }) else {
+        return Ok(responses);
+    };
+    match get(conn, fetch::NAMESPACES, None, namespace).await {
+        Ok(Some(text)) => responses.object(fetch::NAMESPACES, text),
+        Ok(None) => return Err(namespace_not_found(conn, namespace).await),
+        Err(e) if is_forbidden(&e) => {}
+        Err(e) => return Err(e),
+    }
+    if matches!(target, ObjectRef::Service { .. }) {
+        return Ok(responses);
+    }
+    let resource = kind.map(workload_resource).unwrap_or(fetch::PODS);
+    let by_name = format!("metadata.name={name}");
+    let others: Vec<Resource> =
+        WORKLOAD_KINDS.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
+    let (here, elsewhere, workloads) = tokio::join!(
+        list(conn, resource, Some(namespace), metadata_only_options()),
+        list(conn, resource, None, named(&by_name)),
+        join_all(others.iter().map(|r| get(conn, *r, Some(namespace), name)).collect()),
+    );
+    for pages in [here, elsewhere] {
+        if let Some(pages) = quiet(pages)? {
+            responses.metadata_pages(resource, pages);
+        }
+    }
+    for (resource, text) in others.into_iter().zip(workloads) {
+        if let Some(Some(text)) = quiet(text)? {
+            responses.object(resource, text);
+        }
+    }
+    Ok(responses)
+}
+
+// ---------------------------------------------------------------------------------------------
+// matrix and list
+// ---------------------------------------------------------------------------------------------
+
+/// How pods are read: whole (`matrix` needs their ports and addresses) or metadata-only (`list`
+/// needs names and labels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pods {
+    Whole,
+    MetadataOnly,
+}
+
+/// Lists pods page by page into `builder`.
+async fn read_pods_into(
+    conn: &Connection,
+    namespace: Option<&str>,
+    options: &ListOptions<'_>,
+    builder: &std::cell::RefCell<SnapshotBuilder>,
+) -> Read<()> {
+    fetch::list_pages(conn, &fetch::PODS, namespace, options, |text| {
+        let page = Response { resource: fetch::PODS, list: true, metadata_only: options.metadata_only, text };
+        add(&mut builder.borrow_mut(), &page)
+    })
+    .await
+}
+
+/// Reads the scope into a snapshot. Pods are added page by page as they arrive: `list` in a
+/// cluster of 100,000 pods holds one page of text at a time, never the whole list.
+async fn read_scope(
+    conn: &Connection,
+    namespaces: Option<&[String]>,
+    pods: Pods,
+    notes: &mut Vec<String>,
+) -> Read<Snapshot> {
+    let metadata_only = pods == Pods::MetadataOnly;
+    let pod_options = ListOptions { metadata_only, ..all() };
+    let names: Vec<&str> = namespaces.unwrap_or_default().iter().map(String::as_str).collect();
+    let query = namespaces_query(&names);
+    let namespace_options = match namespaces {
+        None => metadata_only_options(),
+        Some(_) => ListOptions { metadata_only: true, ..labelled(&query) },
+    };
+    let scopes: Vec<Option<&str>> = match namespaces {
+        None => vec![None],
+        Some(_) => names.iter().map(|n| Some(*n)).collect(),
+    };
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
+    let (namespace_pages, pod_pages, policy_pages, daemonsets) = tokio::join!(
+        list(conn, fetch::NAMESPACES, None, namespace_options),
+        join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
+        join_all(scopes.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, *ns, all())).collect()),
+        list(conn, fetch::DAEMONSETS, None, all()),
+    );
+    for read in pod_pages {
+        read?;
+    }
+    let mut responses = Responses::default();
+    match optional(namespace_pages, notes, NO_NAMESPACE_LABELS)? {
+        Some(pages) => {
+            responses.metadata_pages(fetch::NAMESPACES, pages);
+            let read = build(&responses)?;
+            if let Some(missing) = names.iter().find(|n| read.namespace(n).is_none()) {
+                return Err(namespace_not_found(conn, missing).await);
+            }
+        }
+        // Someone who may read only their own namespaces still gets a row for each one named,
+        // pods or not: that it exists is taken on trust, as its pods and policies could be read.
+        None if pods == Pods::MetadataOnly => {
+            for name in &names {
+                responses.object(fetch::NAMESPACES, serde_json::json!({ "metadata": { "name": name } }).to_string());
+            }
+        }
+        None => {}
+    }
+    for pages in policy_pages {
+        responses.pages(fetch::NETWORK_POLICIES, pages?);
+    }
+    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
+        responses.pages(fetch::DAEMONSETS, pages);
+    }
+    let mut builder = builder.into_inner();
+    for r in &responses.0 {
+        add(&mut builder, r)?;
+    }
+    Ok(finish(builder))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Requirement;
+
+    #[test]
+    fn selectors_render_in_the_api_label_selector_syntax() {
+        let selector = Selector {
+            match_labels: vec![("app".into(), "web".into())],
+            match_expressions: vec![
+                Requirement { key: "tier".into(), operator: Operator::In, values: vec!["a".into(), "b".into()] },
+                Requirement { key: "env".into(), operator: Operator::NotIn, values: vec!["dev".into()] },
+                Requirement { key: "team".into(), operator: Operator::Exists, values: vec![] },
+                Requirement { key: "legacy".into(), operator: Operator::DoesNotExist, values: vec![] },
+            ],
+        };
+        assert_eq!(selector_query(&selector), "app=web,tier in (a,b),env notin (dev),team,!legacy");
+        assert_eq!(selector_query(&Selector::default()), "");
+    }
+
+    #[test]
+    fn namespaces_are_read_in_one_request_through_their_name_label() {
+        assert_eq!(namespaces_query(&["a", "kube-system"]), "kubernetes.io/metadata.name in (a,kube-system)");
+    }
+
+    #[test]
+    fn metadata_only_and_whole_reads_of_one_pod_keep_the_whole_one() {
+        let whole = r#"{"metadata":{"name":"web","namespace":"prod","labels":{"app":"web"}},
+            "spec":{"hostNetwork":true,"nodeName":"n1"},"status":{"phase":"Running","podIP":"10.0.0.5"}}"#;
+        let metadata = r#"{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{},
+            "items":[{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1",
+                      "metadata":{"name":"web","namespace":"prod","labels":{"app":"web"}}},
+                     {"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1",
+                      "metadata":{"name":"api","namespace":"prod"}}]}"#;
+        let mut responses = Responses::default();
+        responses.object(fetch::PODS, whole.into());
+        responses.metadata_pages(fetch::PODS, vec![metadata.into()]);
+        let snapshot = build(&responses).unwrap();
+        let names: Vec<&str> = snapshot.pods.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["api", "web"], "in the API's order");
+        let web = &snapshot.pods[1];
+        assert!(web.host_network);
+        assert_eq!(web.phase.as_deref(), Some("Running"));
+        assert_eq!(web.node.as_deref(), Some("n1"));
+        assert_eq!(web.ips, ["10.0.0.5".parse::<IpAddr>().unwrap()]);
+        let api = &snapshot.pods[0];
+        assert_eq!((api.phase.as_deref(), api.ips.len(), api.ports.len()), (None, 0, 0));
+    }
+
+    #[test]
+    fn a_response_that_is_not_kubernetes_json_names_the_resource() {
+        let mut responses = Responses::default();
+        responses.pages(fetch::PODS, vec!["<html>proxy error</html>".into()]);
+        let err = build(&responses).unwrap_err().to_string();
+        assert!(err.contains("reading the list of pods") && err.contains("unexpected response"), "{err}");
+    }
+
+    #[test]
+    fn close_names_rank_the_closest_first() {
+        assert_eq!(close_names("prod", &["production", "dev", "prd", "staging"]), ["prd", "production"]);
+        assert!(close_names("zzz", &["prod"]).is_empty());
+    }
+}
