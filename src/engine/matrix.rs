@@ -399,13 +399,11 @@ mod tests {
         use super::super::model::Operator;
         match rng.below(5) {
             0 => sel(&[]),
-            1 => sel(&[(*rng.pick(&["app", "tier"]), *rng.pick(&["a", "b", "c"]))]),
-            2 => expr(
-                *rng.pick(&["app", "tier"]),
-                *rng.pick(&[Operator::In, Operator::NotIn]),
-                &[*rng.pick(&["a", "b"])],
-            ),
-            3 => expr(*rng.pick(&["app", "tier", "team"]), *rng.pick(&[Operator::Exists, Operator::DoesNotExist]), &[]),
+            1 => sel(&[(rng.pick(&["app", "tier"]), *rng.pick(&["a", "b", "c"]))]),
+            2 => {
+                expr(rng.pick(&["app", "tier"]), *rng.pick(&[Operator::In, Operator::NotIn]), &[*rng.pick(&["a", "b"])])
+            }
+            3 => expr(rng.pick(&["app", "tier", "team"]), *rng.pick(&[Operator::Exists, Operator::DoesNotExist]), &[]),
             _ => sel(&[("team", *rng.pick(&["x", "y"]))]),
         }
     }
@@ -456,7 +454,7 @@ mod tests {
                         1 => ns_peer(random_selector(&mut rng)),
                         2 => and_peer(random_selector(&mut rng), random_selector(&mut rng)),
                         _ => ip_peer(
-                            *rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0", "192.168.0.0/24"]),
+                            rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0", "192.168.0.0/24"]),
                             if rng.below(2) == 0 { &["10.0.2.0/24"] } else { &[] },
                         ),
                     });
@@ -465,7 +463,7 @@ mod tests {
                 for _ in 0..rng.below(3) {
                     ports.push(match rng.below(5) {
                         0 => port(*rng.pick(&[Tcp, Udp, Sctp]), *rng.pick(&[53, 80, 81, 8080])),
-                        1 => named(*rng.pick(&[Tcp, Udp, Sctp]), *rng.pick(&["http", "dns", "web"])),
+                        1 => named(*rng.pick(&[Tcp, Udp, Sctp]), rng.pick(&["http", "dns", "web"])),
                         2 => range(Tcp, 79, 81),
                         3 => any_port(*rng.pick(&[Tcp, Udp])),
                         _ => named(Tcp, "http"),
