@@ -27,6 +27,8 @@ pub enum Outcome {
         message: String,
     },
     Failed {
+        /// In a word: `forbidden`, `not found`, `timeout`, `error`.
+        reason: String,
         message: String,
     },
     /// Not attempted; `message` says why.
@@ -52,6 +54,47 @@ impl Outcome {
     pub fn is_done(&self) -> bool {
         matches!(self, Outcome::Created | Outcome::Configured | Outcome::Unchanged)
     }
+}
+
+/// One policy's outcome in one namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyResult {
+    pub name: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// What happened in one namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamespaceResult {
+    pub namespace: String,
+    /// Every policy of the kit is in place (or would be, in a dry run).
+    pub done: bool,
+    /// Why nothing was attempted, when the namespace's policies could not even be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub policies: Vec<PolicyResult>,
+}
+
+impl NamespaceResult {
+    pub fn new(namespace: String, error: Option<String>, policies: Vec<PolicyResult>) -> Self {
+        let done = error.is_none() && policies.iter().all(|p| p.outcome.is_done());
+        NamespaceResult { namespace, done, error, policies }
+    }
+}
+
+/// The deny goes in only after every allow of its namespace: when one is not in place, the deny
+/// is skipped, so that no namespace is ever isolated without its DNS and ingress.
+pub fn deny_gate(allows: &[PolicyResult]) -> Option<Outcome> {
+    let missing: Vec<&str> = allows.iter().filter(|a| !a.outcome.is_done()).map(|a| a.name.as_str()).collect();
+    let (last, rest) = missing.split_last()?;
+    let names = if rest.is_empty() { last.to_string() } else { format!("{} and {last}", rest.join(", ")) };
+    Some(Outcome::Skipped {
+        message: format!(
+            "not applied because {names} {} not in place, and a deny without its allows would cut the namespace off",
+            if rest.is_empty() { "is" } else { "are" }
+        ),
+    })
 }
 
 /// The managers of `existing` when kubectl-deny does not manage it through apply: then it belongs
@@ -265,6 +308,27 @@ mod tests {
         assert_eq!(applied(Some(&before), &policy("7", &[])), Outcome::Unchanged);
         assert_eq!(applied(Some(&before), &policy("8", &[])), Outcome::Configured);
         assert_eq!(applied(None, &policy("1", &[])), Outcome::Created);
+    }
+
+    #[test]
+    fn the_deny_waits_for_every_allow_of_its_namespace() {
+        let result = |name: &str, outcome: Outcome| PolicyResult { name: name.into(), outcome };
+        let fine = [result("allow-dns", Outcome::Created), result("allow-ingress-controller", Outcome::Unchanged)];
+        assert_eq!(deny_gate(&fine), None);
+        let failed = Outcome::Failed { reason: "forbidden".into(), message: "403".into() };
+        let broken = [
+            result("allow-dns", failed),
+            result("allow-ingress-controller", conflict("x", vec!["helm".into()])),
+            result("allow-monitoring", Outcome::Skipped { message: "not attempted".into() }),
+        ];
+        let Some(Outcome::Skipped { message }) = deny_gate(&broken) else { panic!() };
+        assert_eq!(
+            message,
+            "not applied because allow-dns, allow-ingress-controller and allow-monitoring are not in place, and a \
+             deny without its allows would cut the namespace off"
+        );
+        let Some(Outcome::Skipped { message }) = deny_gate(&broken[..1]) else { panic!() };
+        assert!(message.starts_with("not applied because allow-dns is not in place"), "{message}");
     }
 
     #[test]
