@@ -51,9 +51,16 @@ pub struct Dns {
     pub selector: Labels,
     /// The DNS pods' real ports (after the Service's translation), UDP and TCP.
     pub ports: Vec<DnsPort>,
-    /// How many DNS pods (or, in manifests, workloads) the ports were resolved on.
+    /// How many DNS pods the ports were resolved on.
     pub pods: usize,
+    /// In manifests without DNS pods: how many workload templates the ports were resolved on.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub workloads: usize,
     pub fallback: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One port the DNS pods listen on. `port` is a name only when it could not be resolved on a DNS
@@ -241,21 +248,22 @@ pub fn detect(snapshot: &Snapshot, extra: Extra<'_>) -> Detection {
 
 // --- DNS -------------------------------------------------------------------------------------
 
-/// The pods (or, in manifests without pods, the workload templates) a selector selects in a
-/// namespace, as (labels, ports).
-fn selected<'a>(snapshot: &'a Snapshot, namespace: &str, selector: &Labels) -> Vec<&'a [ContainerPort]> {
+/// The ports of the pods a selector selects in a namespace, and whether they are pods: in
+/// manifests without pods, those of the workload templates whose pods it would select.
+fn selected<'a>(snapshot: &'a Snapshot, namespace: &str, selector: &Labels) -> (Vec<&'a [ContainerPort]>, bool) {
     let matches = |labels: &Labels| selector.iter().all(|(k, v)| labels.get(k) == Some(v));
     let pods: Vec<&[ContainerPort]> =
         snapshot.pods.iter().filter(|p| p.namespace == namespace && matches(&p.labels)).map(|p| &*p.ports).collect();
     if !pods.is_empty() {
-        return pods;
+        return (pods, true);
     }
-    snapshot
+    let templates = snapshot
         .workloads
         .iter()
         .filter(|w| w.namespace == namespace && matches(&w.template_labels))
         .map(|w| &*w.template_ports)
-        .collect()
+        .collect();
+    (templates, false)
 }
 
 fn detect_dns(snapshot: &Snapshot, notes: &mut Vec<String>) -> Dns {
@@ -280,18 +288,21 @@ fn detect_dns(snapshot: &Snapshot, notes: &mut Vec<String>) -> Dns {
                 DnsPort { protocol: Protocol::Tcp, port: PortValue::Number(53) },
             ],
             pods: 0,
+            workloads: 0,
             fallback: true,
         };
     };
     let selector = svc.selector.clone().unwrap_or_default();
-    let backends = selected(snapshot, &svc.namespace, &selector);
+    let (backends, are_pods) = selected(snapshot, &svc.namespace, &selector);
     let ports = dns_ports(svc, &backends, notes);
+    let (pods, workloads) = if are_pods { (backends.len(), 0) } else { (0, backends.len()) };
     Dns {
         source: format!("Service {}/{}", svc.namespace, svc.name),
         namespace: svc.namespace.clone(),
         selector,
         ports,
-        pods: backends.len(),
+        pods,
+        workloads,
         fallback: false,
     }
 }
@@ -775,6 +786,7 @@ spec:
 ",
         );
         assert_eq!(numbers(&d.dns), ["1053/UDP", "1053/TCP"]);
+        assert_eq!((d.dns.pods, d.dns.workloads), (0, 1));
     }
 
     #[test]

@@ -58,10 +58,13 @@ impl Inputs<'_> {
             let dns = &d.dns;
             let ports: Vec<String> =
                 dns.ports.iter().map(|p| format!("{}/{}", port_text(&p.port), p.protocol)).collect();
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
             let evidence = if dns.fallback {
                 "assumed: no DNS Service found".to_string()
+            } else if dns.workloads > 0 {
+                format!("{}, ports read from {} workload template{}", dns.source, dns.workloads, plural(dns.workloads))
             } else {
-                format!("{}, {} pod{}", dns.source, dns.pods, if dns.pods == 1 { "" } else { "s" })
+                format!("{}, {} pod{}", dns.source, dns.pods, plural(dns.pods))
             };
             lines.push((
                 "Cluster DNS",
