@@ -65,20 +65,8 @@ fn init(server: &ApiServer, args: &[&str]) -> Output {
     support::run(&all, &server.env())
 }
 
-/// A stored policy. The test server's defaulting leaves `null` where a field is absent (a real
-/// API server omits it); those are dropped so that comparisons see what a client would.
 fn stored(server: &ApiServer, ns: &str, name: &str) -> Option<Value> {
-    server.object("NetworkPolicy", Some(ns), name).map(without_nulls)
-}
-
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
-        other => other,
-    }
+    server.object("NetworkPolicy", Some(ns), name)
 }
 
 fn patches(server: &ApiServer) -> Vec<RecordedRequest> {
@@ -151,6 +139,9 @@ fn first_run_creates_the_kit_and_a_second_run_changes_nothing() {
         && r.param("force").is_none()));
 
     server.clear_log();
+    // A real server keeps an identical apply a no-op whenever it comes; crossing a second makes
+    // sure nothing time-stamped sneaks into the comparison.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = init(&server, &["-n", "prod", "-n", "staging"]);
     assert_eq!(again.code, Some(0), "{}", again.describe());
     assert!(rows(&again).iter().all(|(_, _, result)| result == "unchanged"), "{}", again.describe());
@@ -530,6 +521,46 @@ fn yaml_output_prints_the_manifests_and_writes_nothing() {
     assert!(server.requests().iter().all(|r| r.method == "GET"), "{}", server.request_lines());
     let out = init(&server, &["-n", "nope", "-o", "yaml"]);
     assert_eq!(out.code, Some(2), "a live cluster still refuses a missing namespace\n{}", out.describe());
+}
+
+#[test]
+fn kyverno_policy_is_printed_from_the_live_cluster_without_writing() {
+    let server = ApiServer::start(cluster());
+    let out = init(&server, &["--kyverno", "--exclude", "legacy"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stdout.contains("\nkind: ClusterPolicy\n"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("# Never generated in: ingress-nginx, kube-node-lease, kube-public, kube-system, legacy.")
+    );
+    assert!(server.requests().iter().all(|r| r.method == "GET"), "{}", server.request_lines());
+}
+
+#[test]
+fn colour_is_used_only_when_asked_for() {
+    let server = ApiServer::start(cluster());
+    let plain = init(&server, &["-n", "prod", "--dry-run"]);
+    assert!(!plain.stdout.contains('\u{1b}'), "{}", plain.describe());
+    let coloured = init(&server, &["-n", "prod", "--dry-run", "--color", "always"]);
+    assert!(coloured.stdout.contains("\u{1b}["), "{}", coloured.describe());
+    let stripped = strip_ansi(&coloured.stdout);
+    assert_eq!(stripped, plain.stdout, "colour changes nothing but the colour");
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 // --- what detection reads ----------------------------------------------------------------------------

@@ -294,7 +294,15 @@ fn detect_dns(snapshot: &Snapshot, notes: &mut Vec<String>) -> Dns {
     };
     let selector = svc.selector.clone().unwrap_or_default();
     let (backends, are_pods) = selected(snapshot, &svc.namespace, &selector);
-    let ports = dns_ports(svc, &backends, notes);
+    let mut ports = dns_ports(svc, &backends, notes);
+    if ports.is_empty() {
+        // An empty port list would allow every port: fall back to the well-known one instead.
+        notes.push(format!("Service {}/{} has no UDP or TCP port; assuming DNS on port 53", svc.namespace, svc.name));
+        ports = vec![
+            DnsPort { protocol: Protocol::Udp, port: PortValue::Number(53) },
+            DnsPort { protocol: Protocol::Tcp, port: PortValue::Number(53) },
+        ];
+    }
     let (pods, workloads) = if are_pods { (backends.len(), 0) } else { (0, backends.len()) };
     Dns {
         source: format!("Service {}/{}", svc.namespace, svc.name),
@@ -310,20 +318,16 @@ fn detect_dns(snapshot: &Snapshot, notes: &mut Vec<String>) -> Dns {
 /// The DNS pods' ports behind the Service's port 53, UDP and TCP: numbered target ports as they
 /// are, named ones resolved on each DNS pod.
 fn dns_ports(svc: &Service, backends: &[&[ContainerPort]], notes: &mut Vec<String>) -> Vec<DnsPort> {
-    let service_ports: Vec<_> = svc
-        .ports
-        .iter()
-        .filter(|sp| matches!(sp.protocol, Protocol::Udp | Protocol::Tcp))
-        .filter(|sp| sp.port == 53)
-        .collect();
-    let service_ports = if service_ports.is_empty() {
+    let udp_tcp: Vec<_> = svc.ports.iter().filter(|sp| matches!(sp.protocol, Protocol::Udp | Protocol::Tcp)).collect();
+    let at_53: Vec<_> = udp_tcp.iter().copied().filter(|sp| sp.port == 53).collect();
+    let service_ports = if at_53.is_empty() && !udp_tcp.is_empty() {
         notes.push(format!(
             "Service {}/{} has no port 53; allowing all of its UDP and TCP ports",
             svc.namespace, svc.name
         ));
-        svc.ports.iter().filter(|sp| matches!(sp.protocol, Protocol::Udp | Protocol::Tcp)).collect()
+        udp_tcp
     } else {
-        service_ports
+        at_53
     };
     let mut ports = BTreeSet::new();
     for sp in service_ports {
@@ -804,6 +808,16 @@ spec:
         );
         assert_eq!(numbers(&d.dns), ["10053/UDP", "10053/TCP"]);
         assert!(d.notes.iter().any(|n| n.contains("over UDP only")));
+    }
+
+    #[test]
+    fn dns_service_without_ports_is_assumed_on_53_never_on_every_port() {
+        let d = detect_yaml(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, namespace: kube-system}\nspec:\n  selector: {k8s-app: kube-dns}\n",
+        );
+        assert_eq!(numbers(&d.dns), ["53/UDP", "53/TCP"]);
+        assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+        assert!(d.notes[0].contains("has no UDP or TCP port"), "{:?}", d.notes);
     }
 
     #[test]
