@@ -55,12 +55,12 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn W
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let kit = kit(&detection, &options, true)?;
             let names: Vec<String> = snapshot.namespaces.iter().map(|n| n.name.clone()).collect();
-            let inputs = Inputs { detection: &detection, kit: &kit, options: &options, read_notes: &[] };
+            let inputs = render::Inputs { detection: &detection, kit: &kit, options: &options, read_notes: &[] };
             match mode {
                 Mode::Kyverno { format } => print_kyverno(&inputs, args, format, out),
                 Mode::Manifests => {
                     let targets = manifest_targets(ctx, args, &detection, &options, Some(&names))?;
-                    render::manifests(out, &inputs.view(), &targets).map_err(Error::Output)?;
+                    render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
                     Ok(Exit::Success)
                 }
                 Mode::Apply { .. } => unreachable!("refused above"),
@@ -75,20 +75,6 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn W
             })?;
             runtime.block_on(run_live(ctx, args, spec, &mode, &options, out))
         }
-    }
-}
-
-/// Everything a renderer needs besides the results.
-struct Inputs<'a> {
-    detection: &'a Detection,
-    kit: &'a Kit,
-    options: &'a build::Options,
-    read_notes: &'a [String],
-}
-
-impl Inputs<'_> {
-    fn view(&self) -> render::Inputs<'_> {
-        render::Inputs { detection: self.detection, kit: self.kit, options: self.options, read_notes: self.read_notes }
     }
 }
 
@@ -124,7 +110,7 @@ async fn run_live(
     let extra = detect::Extra { node_local_corefile: facts.node_local_corefile.as_deref() };
     let detection = detect::detect(&facts.snapshot, extra);
     let kit = kit(&detection, options, false)?;
-    let inputs = Inputs { detection: &detection, kit: &kit, options, read_notes: &facts.notes };
+    let inputs = render::Inputs { detection: &detection, kit: &kit, options, read_notes: &facts.notes };
     match mode {
         Mode::Kyverno { format } => print_kyverno(&inputs, args, *format, out),
         Mode::Manifests => {
@@ -133,7 +119,7 @@ async fn run_live(
             if !ctx.all_namespaces {
                 require_existing(&conn, &targets.namespaces).await?;
             }
-            render::manifests(out, &inputs.view(), &targets).map_err(Error::Output)?;
+            render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
             Ok(Exit::Success)
         }
         Mode::Apply { dry_run, format } => {
@@ -148,12 +134,7 @@ async fn run_live(
             };
             let settings = Settings { dry_run: *dry_run, force: args.force_conflicts };
             let results = install(&conn, &kit, &targets.namespaces, settings).await;
-            let report = render::Report {
-                inputs: inputs.view(),
-                dry_run: *dry_run,
-                results: &results,
-                skipped: &targets.skipped,
-            };
+            let report = render::Report { inputs, dry_run: *dry_run, results: &results, skipped: &targets.skipped };
             match format {
                 OutputFormat::Json => render::json(out, &report),
                 _ => render::table(out, &report, ctx.palette),
@@ -262,7 +243,7 @@ fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) ->
 }
 
 fn print_kyverno(
-    inputs: &Inputs<'_>,
+    inputs: &render::Inputs<'_>,
     args: &InitArgs,
     format: OutputFormat,
     out: &mut dyn Write,
@@ -271,7 +252,7 @@ fn print_kyverno(
     excluded.extend(protected(inputs.detection, inputs.options).into_iter().map(|(ns, _)| ns));
     excluded.extend(args.exclude.iter().cloned());
     let policy = kyverno::cluster_policy(inputs.kit, &excluded);
-    render::kyverno(out, &inputs.view(), &policy, format).map_err(Error::Output)?;
+    render::kyverno(out, inputs, &policy, format).map_err(Error::Output)?;
     Ok(Exit::Success)
 }
 

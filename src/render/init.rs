@@ -13,7 +13,7 @@ use super::table::{self, Role};
 use crate::cli::{DryRun, OutputFormat};
 use crate::kit::Kit;
 use crate::kit::build::{IngressChoice, Options};
-use crate::kit::detect::{Detection, PortValue};
+use crate::kit::detect::Detection;
 use crate::kit::kyverno::ClusterPolicy;
 use crate::kit::plan::{NamespaceResult, Outcome, Skip, Targets};
 
@@ -56,8 +56,7 @@ impl Inputs<'_> {
         let mut lines = Vec::new();
         if o.dns {
             let dns = &d.dns;
-            let ports: Vec<String> =
-                dns.ports.iter().map(|p| format!("{}/{}", port_text(&p.port), p.protocol)).collect();
+            let ports: Vec<String> = dns.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect();
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             let evidence = if dns.fallback {
                 "assumed: no DNS Service found".to_string()
@@ -132,10 +131,6 @@ impl Inputs<'_> {
 
 fn labels(map: &std::collections::BTreeMap<String, String>) -> String {
     map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
-}
-
-fn port_text(port: &PortValue) -> String {
-    port.to_string()
 }
 
 fn findings_block(out: &mut dyn Write, inputs: &Inputs<'_>, prefix: &str, palette: Palette) -> io::Result<()> {
