@@ -115,7 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             break
         }
         'kubectl-deny;init' {
-            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With -A: a namespace to leave out (repeatable)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With -A or --kyverno: a namespace to leave out (repeatable)')
             [CompletionResult]::new('--ingress-namespace', '--ingress-namespace', [CompletionResultType]::ParameterName, 'The ingress controller''s namespace, instead of detecting it')
             [CompletionResult]::new('--allow-monitoring', '--allow-monitoring', [CompletionResultType]::ParameterName, 'Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only print (client) or only validate on the server (server); bare --dry-run means client')
@@ -131,7 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
-            [CompletionResult]::new('--include-system', '--include-system', [CompletionResultType]::ParameterName, 'Allow kube-system, kube-public and kube-node-lease when named with -n')
+            [CompletionResult]::new('--include-system', '--include-system', [CompletionResultType]::ParameterName, 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A otherwise)')
             [CompletionResult]::new('--no-ingress', '--no-ingress', [CompletionResultType]::ParameterName, 'Leave out allow-ingress-controller')
             [CompletionResult]::new('--no-dns', '--no-dns', [CompletionResultType]::ParameterName, 'Leave out allow-dns')
             [CompletionResult]::new('--allow-same-namespace', '--allow-same-namespace', [CompletionResultType]::ParameterName, 'Add allow-same-namespace: pods may talk to each other within the namespace')

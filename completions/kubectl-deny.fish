@@ -102,7 +102,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l exit-
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s V -l version -d 'Print version'
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l exclude -d 'With -A: a namespace to leave out (repeatable)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l exclude -d 'With -A or --kyverno: a namespace to leave out (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l ingress-namespace -d 'The ingress controller\'s namespace, instead of detecting it' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-monitoring -d 'Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l dry-run -d 'Only print (client) or only validate on the server (server); bare --dry-run means client' -r -f -a "client\t'Print what would be applied; send nothing'
@@ -122,7 +122,7 @@ yaml\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Allow kube-system, kube-public and kube-node-lease when named with -n'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A otherwise)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-ingress -d 'Leave out allow-ingress-controller'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-dns -d 'Leave out allow-dns'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-same-namespace -d 'Add allow-same-namespace: pods may talk to each other within the namespace'

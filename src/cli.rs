@@ -242,11 +242,13 @@ Examples:
   kubectl deny init --kyverno > kyverno-default-deny.yaml"
 )]
 pub struct InitArgs {
-    /// With -A: a namespace to leave out (repeatable)
+    /// With -A or --kyverno: a namespace to leave out (repeatable)
     #[arg(long, value_name = "NS", action = ArgAction::Append)]
     pub exclude: Vec<String>,
 
-    /// Allow kube-system, kube-public and kube-node-lease when named with -n
+    /// Also install into kube-system, kube-public, kube-node-lease and the namespaces running the
+    /// cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring
+    /// namespace (refused with -n, skipped by -A otherwise)
     #[arg(long)]
     pub include_system: bool,
 

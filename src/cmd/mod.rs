@@ -14,6 +14,7 @@ use crate::exit::Exit;
 
 pub mod completion;
 pub mod endpoint;
+pub mod init;
 pub mod list;
 pub mod load;
 pub mod matrix;
@@ -66,9 +67,7 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Wri
         Command::Matrix(args) => matrix::run(&ctx, args, out, err),
         Command::List(args) => list::run(&ctx, args, out, err),
         Command::Completion(args) => completion::run(&ctx, args, out),
-        Command::Init(_) => {
-            todo!("command not built yet")
-        }
+        Command::Init(args) => init::run(&ctx, args, out, err),
     }
 }
 

@@ -158,6 +158,7 @@ mod tests {
             namespace: ns.into(),
             name: name.into(),
             images: images.iter().map(|s| s.to_string()).collect(),
+            args: Vec::new(),
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Snapshot {
     /// DaemonSets seen in the cluster or the manifests, by namespace/name, with their images:
     /// the evidence for which network plugin runs (see `engine::cni`).
     pub daemonsets: Vec<DaemonSetInfo>,
+    /// IngressClasses, naming the ingress controllers in use (for `init`'s detection).
+    pub ingress_classes: Vec<IngressClass>,
 }
 
 impl Snapshot {
@@ -351,6 +353,18 @@ pub struct DaemonSetInfo {
     pub namespace: String,
     pub name: String,
     pub images: Vec<String>,
+    /// The command line words of its containers (`command`, then `args`, container by
+    /// container): where a node agent takes its configuration, e.g. NodeLocal DNSCache's
+    /// `-localip`.
+    pub args: Vec<String>,
+}
+
+/// A networking.k8s.io/v1 IngressClass: which controller implements the class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngressClass {
+    pub name: String,
+    /// `spec.controller`, e.g. `k8s.io/ingress-nginx`.
+    pub controller: String,
 }
 
 /// `podSelector app=web`, `namespaceSelector team=a AND podSelector app=web`,

@@ -20,9 +20,9 @@ use ipnet::IpNet;
 use super::wire::{self, IntOrString, LabelMap, Object, Str};
 use super::{InvalidObject, Location, SourceError};
 use crate::engine::{
-    ContainerPort, DaemonSetInfo, EndpointPort, IpBlock, Labels, NAMESPACE_NAME_LABEL, Namespace, Node, Operator,
-    OwnerRef, Peer, Pod, Policy, PolicyPort, PolicyTypes, PortRef, Protocol, Requirement, Rule, Selector, Service,
-    ServiceEndpoint, ServicePort, Snapshot, Workload, WorkloadKind,
+    ContainerPort, DaemonSetInfo, EndpointPort, IngressClass, IpBlock, Labels, NAMESPACE_NAME_LABEL, Namespace, Node,
+    Operator, OwnerRef, Peer, Pod, Policy, PolicyPort, PolicyTypes, PortRef, Protocol, Requirement, Rule, Selector,
+    Service, ServiceEndpoint, ServicePort, Snapshot, Workload, WorkloadKind,
 };
 
 /// The label naming an EndpointSlice's Service.
@@ -39,6 +39,7 @@ pub struct SnapshotBuilder {
     workloads: Keyed<Workload>,
     nodes: Keyed<Node>,
     daemonsets: Keyed<DaemonSetInfo>,
+    ingress_classes: Keyed<IngressClass>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
 }
@@ -65,6 +66,7 @@ impl SnapshotBuilder {
             workloads: Keyed::default(),
             nodes: Keyed::default(),
             daemonsets: Keyed::default(),
+            ingress_classes: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
         }
@@ -79,6 +81,7 @@ impl SnapshotBuilder {
             Object::Service(svc) => self.add_service(svc, at),
             Object::EndpointSlice(slice) => self.add_endpoint_slice(slice, at),
             Object::Node(node) => self.add_node(node, at),
+            Object::IngressClass(class) => self.add_ingress_class(class, at),
             Object::Workload(kind, workload) => self.add_workload(kind, workload, at),
         }
     }
@@ -275,6 +278,17 @@ impl SnapshotBuilder {
         Ok(())
     }
 
+    /// Adds an IngressClass. The API server requires `spec.controller`; a class without one names
+    /// no controller and is kept with an empty one.
+    pub fn add_ingress_class(&mut self, class: wire::IngressClass<'_>, at: &Location) -> Result<(), SourceError> {
+        let meta = class.metadata.unwrap_or_default();
+        let name = required_name(&meta, "IngressClass", None, at)?;
+        let controller =
+            class.spec.and_then(|spec| spec.controller).map(|controller| controller.to_string()).unwrap_or_default();
+        self.ingress_classes.insert(IngressClass { name, controller });
+        Ok(())
+    }
+
     /// Adds a workload. A DaemonSet is also recorded in `Snapshot::daemonsets` with its images,
     /// init containers' included: CNI plugins install themselves from init containers.
     pub fn add_workload(
@@ -314,13 +328,18 @@ impl SnapshotBuilder {
 
         if kind == WorkloadKind::DaemonSet {
             let mut images: Vec<String> = Vec::new();
+            let mut args: Vec<String> = Vec::new();
             let containers = pod_spec.containers.iter().flatten().chain(pod_spec.init_containers.iter().flatten());
-            for image in containers.filter_map(|c| c.image.as_deref()) {
-                if !images.iter().any(|known| known == image) {
+            for container in containers {
+                if let Some(image) = container.image.as_deref()
+                    && !images.iter().any(|known| known == image)
+                {
                     images.push(image.to_string());
                 }
+                let words = container.command.iter().flatten().chain(container.args.iter().flatten());
+                args.extend(words.map(|word| word.to_string()));
             }
-            let info = DaemonSetInfo { namespace: namespace.clone(), name: name.clone(), images };
+            let info = DaemonSetInfo { namespace: namespace.clone(), name: name.clone(), images, args };
             self.daemonsets.insert(info);
         }
 
@@ -341,7 +360,18 @@ impl SnapshotBuilder {
     /// lives in but that was not read; Services with the endpoints of their EndpointSlices; every
     /// other list in the order read.
     pub fn finish(self) -> Snapshot {
-        let SnapshotBuilder { namespaces, pods, policies, services, slices, workloads, nodes, daemonsets, .. } = self;
+        let SnapshotBuilder {
+            namespaces,
+            pods,
+            policies,
+            services,
+            slices,
+            workloads,
+            nodes,
+            daemonsets,
+            ingress_classes,
+            ..
+        } = self;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
@@ -372,6 +402,7 @@ impl SnapshotBuilder {
             workloads: workloads.items,
             nodes: nodes.items,
             daemonsets: daemonsets.items,
+            ingress_classes: ingress_classes.items,
         }
     }
 
@@ -519,6 +550,12 @@ impl Identity for Workload {
 }
 
 impl Identity for Node {
+    fn identity(&self) -> (&str, &str, &str) {
+        ("", "", &self.name)
+    }
+}
+
+impl Identity for IngressClass {
     fn identity(&self) -> (&str, &str, &str) {
         ("", "", &self.name)
     }
@@ -1333,10 +1370,33 @@ mod tests {
                 namespace: "kube-system".into(),
                 name: "calico-node".into(),
                 images: vec!["calico/node:v3".into(), "calico/cni:v3".into()],
+                args: Vec::new(),
             }
         );
         assert_eq!(s.workloads[0].kind, WorkloadKind::DaemonSet);
         assert!(s.workloads[0].host_network);
+    }
+
+    #[test]
+    fn daemonset_command_lines_are_recorded_container_by_container() {
+        let s = snapshot(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: node-local-dns, namespace: kube-system}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: node-cache, image: dns/k8s-dns-node-cache:1.23, command: [/node-cache], args: [-localip, '169.254.20.10,10.96.0.10', -conf, /etc/Corefile]}\n",
+        );
+        assert_eq!(
+            s.daemonsets[0].args,
+            ["/node-cache", "-localip", "169.254.20.10,10.96.0.10", "-conf", "/etc/Corefile"]
+        );
+    }
+
+    #[test]
+    fn ingress_classes_are_read_with_their_controller() {
+        let s = snapshot(
+            "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n---\napiVersion: example.com/v1\nkind: IngressClass\nmetadata: {name: other}\n",
+        );
+        assert_eq!(
+            s.ingress_classes,
+            [IngressClass { name: "nginx".into(), controller: "k8s.io/ingress-nginx".into() }]
+        );
     }
 
     #[test]

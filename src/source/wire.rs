@@ -238,6 +238,10 @@ pub struct Container<'a> {
     #[serde(borrow)]
     pub image: Option<Str<'a>>,
     #[serde(borrow)]
+    pub command: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
+    pub args: Option<Vec<Str<'a>>>,
+    #[serde(borrow)]
     pub ports: Option<Vec<ContainerPort<'a>>>,
     #[serde(borrow)]
     pub restart_policy: Option<Str<'a>>,
@@ -440,6 +444,21 @@ pub struct NodeAddress<'a> {
     pub address: Str<'a>,
 }
 
+/// networking.k8s.io/v1 IngressClass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct IngressClass<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+    #[serde(borrow)]
+    pub spec: Option<IngressClassSpec<'a>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct IngressClassSpec<'a> {
+    #[serde(borrow)]
+    pub controller: Option<Str<'a>>,
+}
+
 /// Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob share this shape: a selector
 /// and a pod template, or for a CronJob both inside `jobTemplate.spec`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -501,6 +520,7 @@ pub enum Kind {
     Service,
     EndpointSlice,
     Node,
+    IngressClass,
     Workload(WorkloadKind),
     /// `kind: List`, or `PodList` and the like, holding `items`.
     List,
@@ -522,6 +542,7 @@ impl Kind {
             "Node" if in_group(&[""]) => Kind::Node,
             "NetworkPolicy" if in_group(&["networking.k8s.io", "extensions"]) => Kind::NetworkPolicy,
             "EndpointSlice" if in_group(&["discovery.k8s.io"]) => Kind::EndpointSlice,
+            "IngressClass" if in_group(&["networking.k8s.io"]) => Kind::IngressClass,
             "Deployment" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::Deployment),
             "DaemonSet" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::DaemonSet),
             "ReplicaSet" if in_group(&["apps", "extensions"]) => Kind::Workload(WorkloadKind::ReplicaSet),
@@ -552,6 +573,7 @@ pub enum Object<'a> {
     Service(Service<'a>),
     EndpointSlice(EndpointSlice<'a>),
     Node(Node<'a>),
+    IngressClass(IngressClass<'a>),
     Workload(WorkloadKind, Workload<'a>),
 }
 
@@ -865,6 +887,7 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::Service => Object::Service(typed(deferred, map)?),
         Kind::EndpointSlice => Object::EndpointSlice(typed(deferred, map)?),
         Kind::Node => Object::Node(typed(deferred, map)?),
+        Kind::IngressClass => Object::IngressClass(typed(deferred, map)?),
         Kind::Workload(kind) => Object::Workload(kind, typed(deferred, map)?),
         Kind::List => {
             let mut items = items;

@@ -615,9 +615,13 @@ fn default_object(t: &ResourceType, object: &mut Value) {
                 }
                 spec["policyTypes"] = Value::Array(types);
             }
+            // `get_mut`, not indexing: indexing a JSON object inserts `null` for a missing key,
+            // which a real server never stores (and which made a re-apply look like a change).
             for direction in ["ingress", "egress"] {
-                for rule in spec[direction].as_array_mut().into_iter().flatten() {
-                    default_protocols(&mut rule["ports"]);
+                for rule in spec.get_mut(direction).and_then(Value::as_array_mut).into_iter().flatten() {
+                    if let Some(ports) = rule.get_mut("ports") {
+                        default_protocols(ports);
+                    }
                 }
             }
         }

@@ -1,0 +1,495 @@
+//! `kubectl deny init`: install the default-deny starter kit into namespaces, the way a careful
+//! platform engineer would by hand.
+//!
+//! Three modes: apply (server-side apply, field manager `kubectl-deny`, allows before the deny in
+//! every namespace, conflicts reported and never overwritten unless `--force-conflicts`, nothing
+//! ever deleted), `-o yaml` (print the manifests, from the cluster or fully offline from `-f`),
+//! and `--kyverno` (print a ClusterPolicy that generates the kit in new namespaces). Every check
+//! that can refuse the command (flags, protected and missing namespaces, an invalid kit) runs
+//! before the first write. Detection, building and the apply decisions are `kit`'s; this file
+//! reads, writes and hands the results to `render::init`.
+
+use std::io::Write;
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use kube::api::{Patch, PatchParams};
+use kube::core::Request;
+
+use crate::cli::{DryRun, InitArgs, OutputFormat};
+use crate::context::{ClusterSpec, Context, SourceSpec, validate_namespace_name};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::kit::build::{self, IngressChoice, Role};
+use crate::kit::detect::{self, Detection};
+use crate::kit::plan::{self, FIELD_MANAGER, NamespaceResult, Outcome, PolicyResult, Targets};
+use crate::kit::{Kit, kyverno, read, validate};
+use crate::render::init as render;
+use crate::source::SourceError;
+use crate::source::cluster::{self, Call, ClusterError, Connection};
+use crate::source::fetch::NETWORK_POLICIES;
+
+/// Namespaces installed at once. Within a namespace the policies go one after the other, allows
+/// first; across namespaces there is no order to keep.
+const CONCURRENCY: usize = 4;
+
+enum Mode {
+    Apply { dry_run: Option<DryRun>, format: OutputFormat },
+    Manifests,
+    Kyverno { format: OutputFormat },
+}
+
+pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
+    let mode = mode(ctx, args)?;
+    let options = options(args)?;
+    match &ctx.source {
+        SourceSpec::Files(paths) => {
+            if let Mode::Apply { .. } = mode {
+                return Err(Error::Usage(
+                    "init with -f reads the manifests to render the kit, and cannot apply it: add -o yaml to print \
+                     the manifests (or --kyverno), or drop -f to install the kit into the cluster"
+                        .into(),
+                ));
+            }
+            let default_namespace = ctx.namespaces.first().map(String::as_str).unwrap_or("default");
+            let snapshot = crate::source::file::load(paths, default_namespace, &mut std::io::stdin().lock())?;
+            let detection = detect::detect(&snapshot, detect::Extra::default());
+            let kit = kit(&detection, &options, true)?;
+            let names: Vec<String> = snapshot.namespaces.iter().map(|n| n.name.clone()).collect();
+            let inputs = render::Inputs { detection: &detection, kit: &kit, options: &options, read_notes: &[] };
+            match mode {
+                Mode::Kyverno { format } => print_kyverno(&inputs, args, format, out),
+                Mode::Manifests => {
+                    let targets = manifest_targets(ctx, args, &detection, &options, Some(&names))?;
+                    render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
+                    Ok(Exit::Success)
+                }
+                Mode::Apply { .. } => unreachable!("refused above"),
+            }
+        }
+        SourceSpec::Cluster(spec) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+                SourceError::from(ClusterError::Other {
+                    what: "starting the I/O runtime".into(),
+                    message: e.to_string(),
+                })
+            })?;
+            runtime.block_on(run_live(ctx, args, spec, &mode, &options, out))
+        }
+    }
+}
+
+async fn run_live(
+    ctx: &Context,
+    args: &InitArgs,
+    spec: &ClusterSpec,
+    mode: &Mode,
+    options: &build::Options,
+    out: &mut dyn Write,
+) -> Result<Exit, Error> {
+    let conn = cluster::connect(spec, &ctx.kube_env).await.map_err(SourceError::from)?;
+    let mut facts = read::facts(&conn, options.api_server).await?;
+    let named_peers = [
+        (
+            "--ingress-namespace",
+            match &options.ingress {
+                IngressChoice::Namespace(ns) => Some(ns),
+                _ => None,
+            },
+        ),
+        ("--allow-monitoring", options.monitoring.as_ref()),
+    ];
+    for (flag, ns) in named_peers {
+        if let Some(ns) = ns
+            && read::namespace_exists(&conn, ns).await? == Some(false)
+        {
+            facts.notes.push(format!(
+                "namespace {ns} given with {flag} does not exist (yet); the policy admits it once it does"
+            ));
+        }
+    }
+    let extra = detect::Extra { node_local_corefile: facts.node_local_corefile.as_deref() };
+    let detection = detect::detect(&facts.snapshot, extra);
+    let kit = kit(&detection, options, false)?;
+    let inputs = render::Inputs { detection: &detection, kit: &kit, options, read_notes: &facts.notes };
+    match mode {
+        Mode::Kyverno { format } => print_kyverno(&inputs, args, *format, out),
+        Mode::Manifests => {
+            let all = if ctx.all_namespaces { Some(read::namespace_names(&conn).await?) } else { None };
+            let targets = manifest_targets(ctx, args, &detection, options, all.as_deref())?;
+            if !ctx.all_namespaces {
+                require_existing(&conn, &targets.namespaces).await?;
+            }
+            render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
+            Ok(Exit::Success)
+        }
+        Mode::Apply { dry_run, format } => {
+            let infrastructure = protected(&detection, options);
+            let targets = if ctx.all_namespaces {
+                plan::all(&read::namespace_names(&conn).await?, &args.exclude, args.include_system, &infrastructure)
+            } else {
+                let targets =
+                    plan::named(&ctx.namespaces, args.include_system, &infrastructure).map_err(Error::Usage)?;
+                require_existing(&conn, &targets.namespaces).await?;
+                targets
+            };
+            let settings = Settings { dry_run: *dry_run, force: args.force_conflicts };
+            let results = install(&conn, &kit, &targets.namespaces, settings).await;
+            let report = render::Report { inputs, dry_run: *dry_run, results: &results, skipped: &targets.skipped };
+            match format {
+                OutputFormat::Json => render::json(out, &report),
+                _ => render::table(out, &report, ctx.palette),
+            }
+            .map_err(Error::Output)?;
+            Ok(if results.iter().all(|r| r.done) { Exit::Success } else { Exit::Error })
+        }
+    }
+}
+
+/// Decides what the invocation asks for and refuses combinations that make no sense.
+fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
+    let dry_run = match args.dry_run {
+        DryRun::None => None,
+        other => Some(other),
+    };
+    for ns in &args.exclude {
+        validate_namespace_name(ns)
+            .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with --exclude: {why}")))?;
+    }
+    if args.kyverno {
+        let format = match ctx.output {
+            None => OutputFormat::Yaml,
+            Some(_) => ctx.output_format("init --kyverno", &[OutputFormat::Yaml, OutputFormat::Json])?,
+        };
+        if !ctx.namespaces.is_empty() || ctx.all_namespaces {
+            return Err(Error::Usage(
+                "--kyverno generates the kit in every new namespace, so -n and -A do not apply; leave namespaces \
+                 out with --exclude, and install the kit into existing ones with kubectl deny init -n NS"
+                    .into(),
+            ));
+        }
+        if dry_run == Some(DryRun::Server) {
+            return Err(Error::Usage(
+                "--kyverno only prints the ClusterPolicy; --dry-run=server does not apply".into(),
+            ));
+        }
+        return Ok(Mode::Kyverno { format });
+    }
+    if !args.exclude.is_empty() && !ctx.all_namespaces {
+        return Err(Error::Usage(
+            "--exclude leaves namespaces out of -A (or --kyverno); with -n, name only the namespaces you want".into(),
+        ));
+    }
+    let format = ctx.output_format("init", &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml])?;
+    if format == OutputFormat::Yaml {
+        if dry_run == Some(DryRun::Server) {
+            return Err(Error::Usage(
+                "-o yaml prints the manifests without sending them, and --dry-run=server sends them for validation: \
+                 use one or the other"
+                    .into(),
+            ));
+        }
+        return Ok(Mode::Manifests);
+    }
+    if ctx.namespaces.is_empty() && !ctx.all_namespaces && matches!(ctx.source, SourceSpec::Cluster(_)) {
+        return Err(Error::Usage(
+            "name the namespaces to install the kit into with -n NS (repeatable), or all of them with -A".into(),
+        ));
+    }
+    Ok(Mode::Apply { dry_run, format })
+}
+
+/// The kit choices the flags make.
+fn options(args: &InitArgs) -> Result<build::Options, Error> {
+    let check = |flag: &str, ns: &str| {
+        validate_namespace_name(ns)
+            .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with {flag}: {why}")))
+    };
+    let ingress = match (&args.ingress_namespace, args.no_ingress) {
+        (_, true) => IngressChoice::Off,
+        (Some(ns), false) => {
+            check("--ingress-namespace", ns)?;
+            IngressChoice::Namespace(ns.clone())
+        }
+        (None, false) => IngressChoice::Detected,
+    };
+    if let Some(ns) = &args.allow_monitoring {
+        check("--allow-monitoring", ns)?;
+    }
+    Ok(build::Options {
+        dns: !args.no_dns,
+        ingress,
+        same_namespace: args.allow_same_namespace,
+        api_server: args.allow_apiserver,
+        monitoring: args.allow_monitoring.clone(),
+    })
+}
+
+/// Builds the kit and checks every object against the API's validation before anything is used.
+fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) -> Result<Kit, Error> {
+    let kit = build::build(detection, options, from_manifests).map_err(|e| Error::NotFound(e.to_string()))?;
+    for policy in &kit.policies {
+        let violations = validate::network_policy(&policy.manifest(Some("default")));
+        if !violations.is_empty() {
+            let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+            return Err(Error::Usage(format!(
+                "the {} policy built from what was detected would be rejected by the API server ({}); this is a \
+                 bug in kubectl-deny, please report it with the output of -o yaml",
+                policy.name,
+                list.join("; ")
+            )));
+        }
+    }
+    Ok(kit)
+}
+
+fn print_kyverno(
+    inputs: &render::Inputs<'_>,
+    args: &InitArgs,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<Exit, Error> {
+    let mut excluded: Vec<String> = crate::engine::coverage::SYSTEM_NAMESPACES.iter().map(|s| s.to_string()).collect();
+    excluded.extend(protected(inputs.detection, inputs.options).into_iter().map(|(ns, _)| ns));
+    excluded.extend(args.exclude.iter().cloned());
+    let policy = kyverno::cluster_policy(inputs.kit, &excluded);
+    render::kyverno(out, inputs, &policy, format).map_err(Error::Output)?;
+    Ok(Exit::Success)
+}
+
+/// The namespaces `-o yaml` renders for: `-A`, `-n`, or none (namespace-free manifests, for
+/// kustomize and `kubectl apply -n`).
+fn manifest_targets(
+    ctx: &Context,
+    args: &InitArgs,
+    detection: &Detection,
+    options: &build::Options,
+    all: Option<&[String]>,
+) -> Result<Targets, Error> {
+    let infrastructure = protected(detection, options);
+    if ctx.all_namespaces {
+        let names = all.unwrap_or_default();
+        return Ok(plan::all(names, &args.exclude, args.include_system, &infrastructure));
+    }
+    plan::named(&ctx.namespaces, args.include_system, &infrastructure).map_err(Error::Usage)
+}
+
+/// The namespaces a default deny would break the cluster's networking from, with the reason:
+/// where DNS, ingress and a mesh control plane run, and the monitoring namespace the kit admits
+/// (its scrapers need egress to every namespace).
+fn protected(detection: &Detection, options: &build::Options) -> Vec<(String, String)> {
+    let mut out = detection.infrastructure_namespaces();
+    if let Some(ns) = &options.monitoring
+        && !out.iter().any(|(known, _)| known == ns)
+    {
+        out.push((
+            ns.clone(),
+            "it runs the monitoring that --allow-monitoring admits: a default deny there blocks its scrapes of \
+             every namespace"
+                .to_string(),
+        ));
+    }
+    out
+}
+
+/// Refuses the command, before anything is applied, when a named namespace does not exist.
+async fn require_existing(conn: &Connection, namespaces: &[String]) -> Result<(), Error> {
+    let mut missing = Vec::new();
+    for ns in namespaces {
+        if read::namespace_exists(conn, ns).await? == Some(false) {
+            missing.push(ns.as_str());
+        }
+    }
+    match missing.as_slice() {
+        [] => Ok(()),
+        [one] => Err(Error::NotFound(format!(
+            "namespace {one:?} not found; nothing was applied (check the name with: kubectl get namespaces)"
+        ))),
+        several => Err(Error::NotFound(format!(
+            "namespaces {} not found; nothing was applied (check the names with: kubectl get namespaces)",
+            several.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    dry_run: Option<DryRun>,
+    force: bool,
+}
+
+/// Installs the kit into every namespace, a few at a time, each namespace in order.
+async fn install(conn: &Connection, kit: &Kit, namespaces: &[String], settings: Settings) -> Vec<NamespaceResult> {
+    let mut results: Vec<Option<NamespaceResult>> = vec![None; namespaces.len()];
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut queue = namespaces.iter().enumerate();
+    let spawn = |tasks: &mut tokio::task::JoinSet<(usize, NamespaceResult)>, i: usize, ns: &String| {
+        let conn = conn.clone();
+        let policies: Vec<(Role, NetworkPolicy)> =
+            kit.policies.iter().map(|p| (p.role, p.manifest(Some(ns)))).collect();
+        let ns = ns.clone();
+        tasks.spawn(async move { (i, install_namespace(&conn, ns, policies, settings).await) });
+    };
+    for (i, ns) in queue.by_ref().take(CONCURRENCY) {
+        spawn(&mut tasks, i, ns);
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (i, result) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        results[i] = Some(result);
+        if let Some((i, ns)) = queue.next() {
+            spawn(&mut tasks, i, ns);
+        }
+    }
+    results.into_iter().map(|r| r.expect("every namespace was installed")).collect()
+}
+
+/// One namespace: read what is there, apply each allow, then the deny only if every allow is in
+/// place.
+async fn install_namespace(
+    conn: &Connection,
+    namespace: String,
+    policies: Vec<(Role, NetworkPolicy)>,
+    settings: Settings,
+) -> NamespaceResult {
+    let name_of = |np: &NetworkPolicy| np.metadata.name.clone().unwrap_or_default();
+    let existing = match read::policies_in(conn, &namespace).await {
+        Ok(existing) => existing,
+        Err(e) => {
+            let skipped = policies
+                .iter()
+                .map(|(_, np)| PolicyResult {
+                    name: name_of(np),
+                    outcome: Outcome::Skipped {
+                        message: "not attempted: the namespace's NetworkPolicies could not be read".into(),
+                    },
+                })
+                .collect();
+            return NamespaceResult::new(namespace, Some(e.to_string()), skipped);
+        }
+    };
+    let mut results: Vec<PolicyResult> = Vec::new();
+    // After a failure (not a conflict, which concerns one object) the next calls would most likely
+    // fail the same way: the namespace's remaining allows are not attempted.
+    let mut failed: Option<String> = None;
+    for (role, desired) in &policies {
+        let name = name_of(desired);
+        let outcome = match (role, plan::deny_gate(&results), &failed) {
+            (Role::Deny, Some(skipped), _) => skipped,
+            (Role::Allow, _, Some(first)) => {
+                Outcome::Skipped { message: format!("not attempted after {first} failed") }
+            }
+            _ => apply_policy(conn, &namespace, existing.get(&name), desired, settings).await,
+        };
+        if matches!(outcome, Outcome::Failed { .. }) && failed.is_none() {
+            failed = Some(name.clone());
+        }
+        results.push(PolicyResult { name, outcome });
+    }
+    NamespaceResult::new(namespace, None, results)
+}
+
+async fn apply_policy(
+    conn: &Connection,
+    namespace: &str,
+    existing: Option<&NetworkPolicy>,
+    desired: &NetworkPolicy,
+    settings: Settings,
+) -> Outcome {
+    let name = desired.metadata.name.as_deref().unwrap_or_default();
+    if let Some(before) = existing
+        && !settings.force
+        && let Some(managers) = plan::foreign_managers(before)
+    {
+        return plan::conflict(name, managers);
+    }
+    match settings.dry_run {
+        Some(DryRun::Client) => return plan::predict(existing, desired, settings.force),
+        Some(DryRun::Server) | Some(DryRun::None) | None => {}
+    }
+    let server_dry_run = settings.dry_run == Some(DryRun::Server);
+    match patch(conn, namespace, desired, settings.force, server_dry_run).await {
+        Ok(_) if server_dry_run => plan::predict(existing, desired, settings.force),
+        Ok(answer) => plan::applied(existing, &answer),
+        Err(ClusterError::Conflict { message, .. }) => {
+            let managers = conflicting_managers(&message);
+            Outcome::Conflict {
+                message: format!(
+                    "{message}; nothing was changed (to take the fields over, re-run with --force-conflicts)"
+                ),
+                managers,
+            }
+        }
+        Err(e) => Outcome::Failed { reason: reason(&e).into(), message: e.to_string() },
+    }
+}
+
+/// Server-side apply of one policy.
+async fn patch(
+    conn: &Connection,
+    namespace: &str,
+    policy: &NetworkPolicy,
+    force: bool,
+    dry_run: bool,
+) -> Result<NetworkPolicy, ClusterError> {
+    let name = policy.metadata.name.as_deref().unwrap_or_default();
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    if force {
+        params = params.force();
+    }
+    if dry_run {
+        params = params.dry_run();
+    }
+    let request = Request::new(NETWORK_POLICIES.collection(Some(namespace)))
+        .patch(name, &params, &Patch::Apply(policy))
+        .map_err(|e| ClusterError::Other { what: "building an apply request".into(), message: e.to_string() })?;
+    let call = Call { verb: "patch", resource: NETWORK_POLICIES.rbac, namespace: Some(namespace), name: Some(name) };
+    conn.run(call, conn.client.request::<NetworkPolicy>(request)).await
+}
+
+/// The managers a 409 names: `conflict with "helm" using networking.k8s.io/v1: ...`.
+fn conflicting_managers(message: &str) -> Vec<String> {
+    let mut managers: Vec<String> = Vec::new();
+    for part in message.split("conflict").skip(1) {
+        let part = part.trim_start_matches('s');
+        if let Some(rest) = part.trim_start().strip_prefix("with \"")
+            && let Some((manager, _)) = rest.split_once('"')
+            && !managers.iter().any(|m| m == manager)
+        {
+            managers.push(manager.to_string());
+        }
+    }
+    managers
+}
+
+/// A failure in a word, for the table.
+fn reason(e: &ClusterError) -> &'static str {
+    match e {
+        ClusterError::Forbidden { .. } => "forbidden",
+        ClusterError::NotFound { .. } => "not found",
+        ClusterError::Timeout { .. } => "timeout",
+        ClusterError::Unreachable { .. } => "unreachable",
+        ClusterError::Unauthorized { .. } => "unauthorized",
+        ClusterError::Server { code, .. } if *code == 422 => "invalid",
+        _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_messages_name_their_managers() {
+        assert_eq!(
+            conflicting_managers(
+                r#"Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using networking.k8s.io/v1: .spec.podSelector"#
+            ),
+            ["kubectl-client-side-apply"]
+        );
+        assert_eq!(
+            conflicting_managers(
+                "Apply failed with 2 conflicts: conflicts with \"helm\":\n- .spec.podSelector\n- .spec.policyTypes"
+            ),
+            ["helm"]
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The default-deny starter kit: what it must let through (`detect`), the NetworkPolicies
+//! (`build`), their validity (`validate`), the Kyverno policy that generates them (`kyverno`), and
+//! the decisions of installing them (`plan`). All pure; `read` is the one part that talks to the
+//! cluster, gathering what `detect` looks at.
+//!
+//! It never prints and never applies: `cmd::init` does, through `render::init`.
+
+pub mod build;
+pub mod detect;
+pub mod kyverno;
+pub mod plan;
+pub mod read;
+pub mod validate;
+
+pub use build::{Kit, KitPolicy, Options};
+pub use detect::{Detection, detect};

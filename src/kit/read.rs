@@ -1,0 +1,239 @@
+//! What `init` reads from a live cluster: the objects `kit::detect` looks at, the namespaces to
+//! install into, and the NetworkPolicies already there. Reads only; writing is `cmd::init`'s.
+//!
+//! Detection reads little and by name or label: the known DNS Services and their pods, the
+//! NodeLocal DNSCache DaemonSet and ConfigMap, IngressClasses, pods carrying the labels of the
+//! well-known ingress controllers and mesh control planes (one set-based selector per label key),
+//! and with `--allow-apiserver` the `default/kubernetes` Service and EndpointSlices. A read the
+//! user may not do (403) or of an API the cluster does not serve (404) becomes a note, and
+//! detection falls back; an unreachable or refusing cluster is an error.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use serde::Deserialize;
+
+use super::detect::{MESH_SIGNATURES, NODE_LOCAL_DNS_NAME, SIGNATURES};
+use crate::engine::Snapshot;
+use crate::engine::service::DNS_SERVICES;
+use crate::source::cluster::{ClusterError, Connection};
+use crate::source::convert::SnapshotBuilder;
+use crate::source::fetch::{self, ListOptions, Resource};
+use crate::source::{Location, SourceError, wire};
+
+pub const CONFIG_MAPS: Resource =
+    Resource { prefix: "/api/v1", plural: "configmaps", rbac: "configmaps", namespaced: true };
+
+/// The cluster state detection works on.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub snapshot: Snapshot,
+    /// The `Corefile` of the ConfigMap `kube-system/node-local-dns`.
+    pub node_local_corefile: Option<String>,
+    /// Reads that were refused or not served, and what detection does instead.
+    pub notes: Vec<String>,
+}
+
+/// Reads what detection needs; `api_server` adds the `default/kubernetes` endpoints.
+pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceError> {
+    let mut builder = SnapshotBuilder::new(&conn.namespace);
+    let mut notes = Vec::new();
+    let at = Location::default();
+
+    // The cluster DNS: the first known Service that exists, and its pods (for named ports).
+    for (ns, name) in DNS_SERVICES {
+        let what = format!("read the Service {ns}/{name}");
+        let Some(text) =
+            tolerate(fetch::get(conn, &fetch::SERVICES, Some(ns), name).await, &what, &mut notes)?.flatten()
+        else {
+            continue;
+        };
+        let svc: wire::Service<'_> = decode(&text, &fetch::SERVICES)?;
+        let selector: Vec<String> = svc
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .map(|labels| labels.0.iter().map(|(k, v)| format!("{}={}", k.as_str(), v.as_str())).collect())
+            .unwrap_or_default();
+        builder.add_service(svc, &at)?;
+        if selector.is_empty() {
+            continue;
+        }
+        let selector = selector.join(",");
+        let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
+        let what = format!("list the DNS pods in {ns}");
+        if let Some(pages) = tolerate(fetch::list(conn, &fetch::PODS, Some(ns), &options).await, &what, &mut notes)? {
+            add_pods(&mut builder, &pages)?;
+        }
+        break;
+    }
+
+    // NodeLocal DNSCache: its DaemonSet, and its Corefile for the bind addresses.
+    let what = format!("read the DaemonSet kube-system/{NODE_LOCAL_DNS_NAME}");
+    let daemonset = fetch::get(conn, &fetch::DAEMONSETS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
+    let mut node_local_corefile = None;
+    if let Some(text) = tolerate(daemonset, &what, &mut notes)?.flatten() {
+        let ds: wire::Workload<'_> = decode(&text, &fetch::DAEMONSETS)?;
+        builder.add_workload(crate::engine::WorkloadKind::DaemonSet, ds, &at)?;
+        let what = format!("read the ConfigMap kube-system/{NODE_LOCAL_DNS_NAME}");
+        let config = fetch::get(conn, &CONFIG_MAPS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
+        if let Some(text) = tolerate(config, &what, &mut notes)?.flatten() {
+            #[derive(Deserialize)]
+            struct ConfigMap {
+                data: Option<BTreeMap<String, String>>,
+            }
+            let map: ConfigMap =
+                serde_json::from_str(&text).map_err(|e| fetch::unexpected(&CONFIG_MAPS, &e.to_string()))?;
+            node_local_corefile = map.data.and_then(|mut d| d.remove("Corefile"));
+        }
+    }
+
+    // Ingress controllers: their classes, and pods by the labels of the well-known ones.
+    let what = "list IngressClasses";
+    let classes = fetch::list(conn, &fetch::INGRESS_CLASSES, None, &ListOptions::default()).await;
+    for page in tolerate(classes, what, &mut notes)?.unwrap_or_default() {
+        let list: wire::ObjectList<'_, wire::IngressClass<'_>> = decode(&page, &fetch::INGRESS_CLASSES)?;
+        for class in list.items.unwrap_or_default() {
+            builder.add_ingress_class(class, &at)?;
+        }
+    }
+    for selector in signature_selectors() {
+        let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
+        let what = format!("list pods labelled {selector} in all namespaces");
+        let pages = fetch::list(conn, &fetch::PODS, None, &options).await;
+        if let Some(pages) = tolerate(pages, &what, &mut notes)? {
+            add_pods(&mut builder, &pages)?;
+        }
+    }
+
+    if api_server {
+        let what = "read the Service default/kubernetes";
+        let service = fetch::get(conn, &fetch::SERVICES, Some("default"), "kubernetes").await;
+        if let Some(text) = tolerate(service, what, &mut notes)?.flatten() {
+            builder.add_service(decode(&text, &fetch::SERVICES)?, &at)?;
+            let selector = "kubernetes.io/service-name=kubernetes";
+            let options = ListOptions { label_selector: Some(selector), ..Default::default() };
+            let what = "list the EndpointSlices of default/kubernetes";
+            let slices = fetch::list(conn, &fetch::ENDPOINT_SLICES, Some("default"), &options).await;
+            for page in tolerate(slices, what, &mut notes)?.unwrap_or_default() {
+                let list: wire::ObjectList<'_, wire::EndpointSlice<'_>> = decode(&page, &fetch::ENDPOINT_SLICES)?;
+                for slice in list.items.unwrap_or_default() {
+                    builder.add_endpoint_slice(slice, &at)?;
+                }
+            }
+        }
+    }
+
+    Ok(Facts { snapshot: builder.finish(), node_local_corefile, notes })
+}
+
+/// One set-based selector per label key of the controller and mesh signatures, so that a handful
+/// of lists find every candidate pod: `app in (contour,envoy,istiod,...)`.
+pub fn signature_selectors() -> Vec<String> {
+    let mut by_key: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for s in SIGNATURES {
+        let (key, value) = s.labels[0];
+        by_key.entry(key).or_default().insert(value);
+        if let Some((key, value)) = s.companion {
+            by_key.entry(key).or_default().insert(value);
+        }
+    }
+    for (_, key, value) in MESH_SIGNATURES {
+        by_key.entry(key).or_default().insert(value);
+    }
+    by_key
+        .into_iter()
+        .map(|(key, values)| format!("{key} in ({})", values.into_iter().collect::<Vec<_>>().join(",")))
+        .collect()
+}
+
+fn add_pods(builder: &mut SnapshotBuilder, pages: &[String]) -> Result<(), SourceError> {
+    for page in pages {
+        let list: wire::ObjectList<'_, wire::Pod<'_>> = decode(page, &fetch::PODS)?;
+        for pod in list.items.unwrap_or_default() {
+            builder.add_pod(pod, &Location::default())?;
+        }
+    }
+    Ok(())
+}
+
+fn decode<'a, T: Deserialize<'a>>(text: &'a str, resource: &Resource) -> Result<T, SourceError> {
+    serde_json::from_str(text).map_err(|e| fetch::unexpected(resource, &e.to_string()))
+}
+
+/// A read detection can do without: refused (403) or not served (404) becomes a note and `None`.
+fn tolerate<T>(result: Result<T, SourceError>, what: &str, notes: &mut Vec<String>) -> Result<Option<T>, SourceError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::Forbidden { .. }) => {
+            notes.push(format!("not allowed to {what} (403 Forbidden); detection goes on without it"));
+            Ok(None)
+        }
+        Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The names of every namespace (metadata only), for `-A`.
+pub async fn namespace_names(conn: &Connection) -> Result<Vec<String>, SourceError> {
+    let options = ListOptions { metadata_only: true, ..Default::default() };
+    let mut names = Vec::new();
+    for page in fetch::list(conn, &fetch::NAMESPACES, None, &options).await? {
+        let list: wire::ObjectList<'_, wire::Namespace<'_>> = decode(&page, &fetch::NAMESPACES)?;
+        names.extend(
+            list.items
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|ns| ns.metadata.and_then(|m| m.name).map(|n| n.to_string())),
+        );
+    }
+    Ok(names)
+}
+
+/// Whether a namespace exists: `None` when the user may not read namespaces (the apply itself
+/// will then say whether it exists).
+pub async fn namespace_exists(conn: &Connection, name: &str) -> Result<Option<bool>, SourceError> {
+    match fetch::get(conn, &fetch::NAMESPACES, None, name).await {
+        Ok(found) => Ok(Some(found.is_some())),
+        Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::Forbidden { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The NetworkPolicies of a namespace, by name.
+pub async fn policies_in(conn: &Connection, namespace: &str) -> Result<BTreeMap<String, NetworkPolicy>, SourceError> {
+    #[derive(Deserialize)]
+    struct Page {
+        items: Option<Vec<NetworkPolicy>>,
+    }
+    let mut out = BTreeMap::new();
+    for page in fetch::list(conn, &fetch::NETWORK_POLICIES, Some(namespace), &ListOptions::default()).await? {
+        let page: Page =
+            serde_json::from_str(&page).map_err(|e| fetch::unexpected(&fetch::NETWORK_POLICIES, &e.to_string()))?;
+        for np in page.items.unwrap_or_default() {
+            if let Some(name) = np.metadata.name.clone() {
+                out.insert(name, np);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_set_based_selector_per_signature_label_key() {
+        assert_eq!(
+            signature_selectors(),
+            [
+                "app in (contour,envoy,ingress-kong,istio-ingressgateway,istiod,nginx-ingress,proxy-kong,traefik)",
+                "app.kubernetes.io/name in (contour,haproxy-ingress,ingress-nginx,kong,kubernetes-ingress,nginx-ingress,traefik)",
+                "istio in (ingressgateway)",
+                "linkerd.io/control-plane-component in (destination)",
+                "run in (haproxy-ingress)",
+            ]
+        );
+    }
+}
