@@ -27,7 +27,7 @@ impl Scope {
 
 pub enum Source {
     /// Manifests are read whole once; every question is answered from the same snapshot.
-    Files { snapshot: Option<Snapshot>, default_namespace: String },
+    Files { snapshot: Option<Box<Snapshot>>, default_namespace: String },
     /// The live cluster, read per question.
     Cluster(Box<Live>),
 }
@@ -37,7 +37,7 @@ pub fn open(ctx: &Context) -> Result<Source, Error> {
         SourceSpec::Files(paths) => {
             let default_namespace = ctx.namespaces.first().cloned().unwrap_or_else(|| "default".to_string());
             let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
-            Ok(Source::Files { snapshot: Some(snapshot), default_namespace })
+            Ok(Source::Files { snapshot: Some(Box::new(snapshot)), default_namespace })
         }
         SourceSpec::Cluster(spec) => {
             let live = Live::connect(spec, &ctx.kube_env, ctx.namespaces.first().map(String::as_str))?;
@@ -60,7 +60,7 @@ impl Source {
     /// those policies' selectors must be matched against (plus what the hints need).
     pub fn snapshot_for_flow(&mut self, from: &EndpointArg, to: &EndpointArg) -> Result<Snapshot, Error> {
         match self {
-            Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Files { snapshot, .. } => Ok(snapshot.take().map(|s| *s).unwrap_or_default()),
             Source::Cluster(live) => {
                 Ok(live.flow(Flow { from: &from.target, to: &to.target, port: to.port.is_some() })?)
             }
@@ -71,7 +71,7 @@ impl Source {
     /// scope, plus the network plugin's DaemonSets.
     pub fn snapshot_for_list(&mut self, scope: &Scope) -> Result<Snapshot, Error> {
         match self {
-            Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Files { snapshot, .. } => Ok(snapshot.take().map(|s| *s).unwrap_or_default()),
             Source::Cluster(live) => Ok(live.coverage(scope.names())?),
         }
     }
@@ -79,7 +79,7 @@ impl Source {
     /// What `matrix` needs: the pods, namespaces and policies of the scope.
     pub fn snapshot_for_scope(&mut self, scope: &Scope) -> Result<Snapshot, Error> {
         match self {
-            Source::Files { snapshot, .. } => Ok(snapshot.take().unwrap_or_default()),
+            Source::Files { snapshot, .. } => Ok(snapshot.take().map(|s| *s).unwrap_or_default()),
             Source::Cluster(live) => Ok(live.scope(scope.names())?),
         }
     }

@@ -390,8 +390,8 @@ mod tests {
         fn below(&mut self, n: u64) -> u64 {
             self.next() % n
         }
-        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-            &items[self.below(items.len() as u64) as usize]
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len() as u64) as usize]
         }
     }
 
@@ -399,12 +399,10 @@ mod tests {
         use super::super::model::Operator;
         match rng.below(5) {
             0 => sel(&[]),
-            1 => sel(&[(rng.pick(&["app", "tier"]), *rng.pick(&["a", "b", "c"]))]),
-            2 => {
-                expr(rng.pick(&["app", "tier"]), *rng.pick(&[Operator::In, Operator::NotIn]), &[*rng.pick(&["a", "b"])])
-            }
-            3 => expr(rng.pick(&["app", "tier", "team"]), *rng.pick(&[Operator::Exists, Operator::DoesNotExist]), &[]),
-            _ => sel(&[("team", *rng.pick(&["x", "y"]))]),
+            1 => sel(&[(rng.pick(&["app", "tier"]), rng.pick(&["a", "b", "c"]))]),
+            2 => expr(rng.pick(&["app", "tier"]), rng.pick(&[Operator::In, Operator::NotIn]), &[rng.pick(&["a", "b"])]),
+            3 => expr(rng.pick(&["app", "tier", "team"]), rng.pick(&[Operator::Exists, Operator::DoesNotExist]), &[]),
+            _ => sel(&[("team", rng.pick(&["x", "y"]))]),
         }
     }
 
@@ -418,13 +416,13 @@ mod tests {
         ];
         let mut pods = Vec::new();
         for i in 0..(6 + rng.below(10)) {
-            let ns = *rng.pick(&["a", "b", "c"]);
-            let mut labels = vec![("app", *rng.pick(&["a", "b", "c"]))];
+            let ns = rng.pick(&["a", "b", "c"]);
+            let mut labels = vec![("app", rng.pick(&["a", "b", "c"]))];
             if rng.below(2) == 0 {
-                labels.push(("tier", *rng.pick(&["a", "b"])));
+                labels.push(("tier", rng.pick(&["a", "b"])));
             }
             let host = rng.below(8) == 0;
-            let node = *rng.pick(&["n1", "n2"]);
+            let node = rng.pick(&["n1", "n2"]);
             let ip_text = if host {
                 if node == "n1" { "192.168.0.1".to_string() } else { "192.168.0.2".to_string() }
             } else {
@@ -444,7 +442,7 @@ mod tests {
         }
         let mut policies = Vec::new();
         for i in 0..(2 + rng.below(6)) {
-            let ns = *rng.pick(&["a", "b", "c"]);
+            let ns = rng.pick(&["a", "b", "c"]);
             let mut rules = Vec::new();
             for _ in 0..rng.below(3) {
                 let mut peers = Vec::new();
@@ -462,10 +460,10 @@ mod tests {
                 let mut ports = Vec::new();
                 for _ in 0..rng.below(3) {
                     ports.push(match rng.below(5) {
-                        0 => port(*rng.pick(&[Tcp, Udp, Sctp]), *rng.pick(&[53, 80, 81, 8080])),
-                        1 => named(*rng.pick(&[Tcp, Udp, Sctp]), rng.pick(&["http", "dns", "web"])),
+                        0 => port(rng.pick(&[Tcp, Udp, Sctp]), rng.pick(&[53, 80, 81, 8080])),
+                        1 => named(rng.pick(&[Tcp, Udp, Sctp]), rng.pick(&["http", "dns", "web"])),
                         2 => range(Tcp, 79, 81),
-                        3 => any_port(*rng.pick(&[Tcp, Udp])),
+                        3 => any_port(rng.pick(&[Tcp, Udp])),
                         _ => named(Tcp, "http"),
                     });
                 }
