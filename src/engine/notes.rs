@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::eval::{Endpoint, Engine, has_type, rules_for};
-use super::model::{Labels, Peer, Pod, PortRef, Protocol};
+use super::model::{Peer, Pod, PortRef, Protocol};
 use super::service;
 use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
 
@@ -360,11 +360,10 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         }
         if !blocked.is_empty() {
             let mut msg = format!(
-                "{}/{} has isolated egress and may not reach the cluster DNS ({}, {}) on {}: name lookups will fail",
+                "{}/{} has isolated egress and may not reach the cluster DNS ({}) on {}: name lookups will fail",
                 src.namespace,
                 src.name,
                 t.description,
-                describe_labels(&t.pod.labels),
                 blocked.join(" and ")
             );
             let _ = write!(
@@ -376,10 +375,6 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
             return;
         }
     }
-}
-
-fn describe_labels(labels: &Labels) -> String {
-    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 fn capitalized(d: Direction) -> &'static str {

@@ -98,14 +98,16 @@ pub struct DnsTarget {
 pub const DNS_SERVICES: &[(&str, &str)] =
     &[("kube-system", "kube-dns"), ("kube-system", "coredns"), ("openshift-dns", "dns-default")];
 
-/// The cluster DNS: the first known DNS Service present, at its target ports for port 53, with
-/// the well-known `kube-system` / `k8s-app: kube-dns` / 53 as the fallback.
+/// The cluster DNS: the first known DNS Service present, at its target ports for port 53; else
+/// the `k8s-app: kube-dns` pods of kube-system at their `dns`/`dns-tcp` ports; else the
+/// well-known `kube-system` / `k8s-app: kube-dns` / 53 as the fallback.
 pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
     for (ns, name) in DNS_SERVICES {
         let Some(svc) = snapshot.services.iter().find(|s| s.namespace == *ns && s.name == *name) else { continue };
         let Some(selector) = &svc.selector else { continue };
-        let description = format!("Service {}/{}", svc.namespace, svc.name);
-        let dns_port = |protocol| svc.ports.iter().find(|sp| sp.protocol == protocol && sp.port == 53);
+        let dns_port = |protocol| {
+            svc.ports.iter().find(|sp| sp.protocol == protocol && (sp.port == 53 || sp.name.as_deref() == Some("dns")))
+        };
         let pods: Vec<&Pod> = backends(snapshot, svc)
             .into_iter()
             .filter_map(|b| match b {
@@ -116,7 +118,29 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
         let representative = pods.first().map(|p| (*p).clone()).unwrap_or_else(|| stand_in(ns, selector, svc));
         let udp_port = dns_port(Protocol::Udp).and_then(|sp| target_port_on(sp, &representative));
         let tcp_port = dns_port(Protocol::Tcp).and_then(|sp| target_port_on(sp, &representative));
+        let description = describe_dns(&representative);
         return vec![DnsTarget { pod: representative, description, udp_port, tcp_port, fallback: false }];
+    }
+    // No DNS Service read: the CoreDNS/kube-dns pods themselves declare the ports they serve on.
+    if let Some(pod) = snapshot
+        .pods
+        .iter()
+        .find(|p| p.namespace == "kube-system" && p.labels.get("k8s-app").map(String::as_str) == Some("kube-dns"))
+    {
+        let port = |name: &str, protocol: Protocol| {
+            resolve_named_port(&pod.ports, name, Some(protocol))
+                .map(|cp| cp.port)
+                .or_else(|| pod.ports.iter().find(|cp| cp.protocol == protocol && cp.port == 53).map(|cp| cp.port))
+        };
+        let udp_port = port("dns", Protocol::Udp).or(Some(53));
+        let tcp_port = port("dns-tcp", Protocol::Tcp).or(udp_port);
+        return vec![DnsTarget {
+            pod: pod.clone(),
+            description: describe_dns(pod),
+            udp_port,
+            tcp_port,
+            fallback: false,
+        }];
     }
     let mut labels = Labels::new();
     labels.insert("k8s-app".into(), "kube-dns".into());
@@ -137,11 +161,18 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
     };
     vec![DnsTarget {
         pod,
-        description: "the well-known kube-system/k8s-app=kube-dns".into(),
+        description: "the well-known kube-system pods k8s-app=kube-dns".into(),
         udp_port: Some(53),
         tcp_port: Some(53),
         fallback: true,
     }]
+}
+
+/// `kube-system pods k8s-app=kube-dns`: how a DNS target is named, whichever way it was found.
+fn describe_dns(pod: &Pod) -> String {
+    let labels: Vec<String> =
+        pod.labels.iter().filter(|(k, _)| *k != "pod-template-hash").map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{} pods {}", pod.namespace, labels.join(","))
 }
 
 /// A pod standing in for a Service's backends when none is known: the selector as labels and the
@@ -166,5 +197,65 @@ fn stand_in(namespace: &str, selector: &Labels, svc: &Service) -> Pod {
         phase: None,
         node: None,
         owner: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{Protocol::*, ServicePort};
+    use super::super::testkit::*;
+    use super::*;
+
+    fn dns_pod(ns: &str, port: u16) -> Pod {
+        with_ports(
+            pod(ns, "dns-1", &[("k8s-app", "kube-dns")], "10.0.9.9"),
+            &[("dns", port, Udp), ("dns-tcp", port, Tcp)],
+        )
+    }
+
+    #[test]
+    fn dns_service_named_target_port_resolves_on_the_dns_pods() {
+        // OpenShift: port 53 forwards to the named port "dns", which the pods serve on 5353.
+        let mut s = snapshot(vec![], vec![dns_pod("openshift-dns", 5353)], vec![]);
+        s.services.push(Service {
+            namespace: "openshift-dns".into(),
+            name: "dns-default".into(),
+            selector: Some(labels(&[("k8s-app", "kube-dns")])),
+            ports: vec![
+                ServicePort {
+                    name: Some("dns".into()),
+                    port: 53,
+                    target_port: PortRef::Name("dns".into()),
+                    protocol: Udp,
+                },
+                ServicePort {
+                    name: Some("dns-tcp".into()),
+                    port: 53,
+                    target_port: PortRef::Name("dns-tcp".into()),
+                    protocol: Tcp,
+                },
+            ],
+            cluster_ips: vec![],
+            endpoints: vec![],
+        });
+        let t = &dns_targets(&s)[0];
+        assert_eq!((t.udp_port, t.tcp_port), (Some(5353), Some(5353)));
+        assert!(!t.fallback);
+    }
+
+    #[test]
+    fn dns_pods_without_their_service_give_their_own_ports() {
+        let s = snapshot(vec![], vec![dns_pod("kube-system", 1053)], vec![]);
+        let t = &dns_targets(&s)[0];
+        assert_eq!(t.pod.name, "dns-1");
+        assert_eq!((t.udp_port, t.tcp_port), (Some(1053), Some(1053)));
+        assert_eq!(t.description, "kube-system pods k8s-app=kube-dns");
+    }
+
+    #[test]
+    fn no_dns_found_falls_back_to_the_well_known_kube_dns() {
+        let t = &dns_targets(&Snapshot::default())[0];
+        assert!(t.fallback);
+        assert_eq!((t.pod.namespace.as_str(), t.udp_port), ("kube-system", Some(53)));
     }
 }

@@ -613,10 +613,19 @@ fn consults_namespace_labels(policy: &crate::engine::Policy) -> bool {
         .any(|peer| matches!(peer, Peer::Selectors { namespace_selector: Some(selector), .. } if !selector.is_empty()))
 }
 
-/// The cluster DNS as the engine looks for it: the first of the well-known DNS Services that
-/// exists and has a selector, and its pods. Skipped without a word when forbidden.
+/// The cluster DNS as the engine looks for it (`engine::service::dns_targets`): the
+/// `k8s-app=kube-dns` pods of kube-system, whose named ports are the real target ports (one
+/// request on nearly every distribution); only when there are none, the first of the other
+/// well-known DNS Services that exists and has a selector, and its pods. Skipped without a word
+/// when forbidden.
 async fn read_dns(conn: &Connection, known: &Snapshot) -> Read<Responses> {
     let mut responses = Responses::default();
+    if let Some(pages) = quiet(list(conn, fetch::PODS, Some("kube-system"), labelled("k8s-app=kube-dns")).await)? {
+        responses.pages(fetch::PODS, pages);
+        if !build(&responses)?.pods.is_empty() {
+            return Ok(responses);
+        }
+    }
     for (namespace, name) in DNS_SERVICES {
         let service = match known.services.iter().find(|s| s.namespace == *namespace && s.name == *name) {
             Some(service) => service.clone(),
