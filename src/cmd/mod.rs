@@ -31,7 +31,7 @@ pub fn main() -> ExitCode {
     }
     let env = Environment::from_process();
     let stdout = std::io::stdout();
-    let mut out = PipeSafe::new(std::io::BufWriter::new(stdout.lock()));
+    let mut out = PipeSafe::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
     let exit = run(args, &env, &mut out, &mut std::io::stderr());
     let _ = out.flush();
     exit.into()

@@ -113,15 +113,7 @@ impl<'s> Engine<'s> {
     /// Flows NetworkPolicy cannot block: a pod to itself, and a pod to or from its own node.
     pub fn override_reason(&self, from: Endpoint, to: Endpoint) -> Option<Override> {
         match (from, to) {
-            (Endpoint::Pod(a), Endpoint::Pod(b)) => {
-                if a.namespace == b.namespace && a.name == b.name {
-                    return Some(Override::SelfTraffic);
-                }
-                // A host-network pod's traffic leaves from its node; to a pod on that node it is
-                // node-local.
-                let same_node = a.node.is_some() && a.node == b.node;
-                (same_node && (a.host_network || b.host_network)).then_some(Override::NodeLocal)
-            }
+            (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b),
             (Endpoint::Ip(ip), Endpoint::Pod(p)) | (Endpoint::Pod(p), Endpoint::Ip(ip)) => {
                 self.node_of(p).is_some_and(|n| n.addresses.contains(&ip)).then_some(Override::NodeLocal)
             }
@@ -452,6 +444,16 @@ fn peer_distance(miss: &PeerMiss) -> usize {
         PeerMiss::NoIp => 2,
         PeerMiss::NotAPod { .. } | PeerMiss::HostNetwork => 3,
     }
+}
+
+/// Between two pods: a pod to itself, and a host-network pod (whose traffic leaves from its
+/// node) to or from a pod on that node.
+pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
+    if a.namespace == b.namespace && a.name == b.name {
+        return Some(Override::SelfTraffic);
+    }
+    let same_node = a.node.is_some() && a.node == b.node;
+    (same_node && (a.host_network || b.host_network)).then_some(Override::NodeLocal)
 }
 
 pub(crate) fn has_type(policy: &Policy, direction: Direction) -> bool {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::eval::{Endpoint, Engine, rules_for};
+use super::eval::{Endpoint, Engine, pod_pair_override, rules_for};
 use super::model::{ContainerPort, Labels, Peer, Pod, Policy, PortRef, Protocol};
 use super::verdict::Direction;
 
@@ -30,7 +30,7 @@ struct GroupKey<'s> {
     labels: &'s Labels,
     ports: &'s [ContainerPort],
     host_network: bool,
-    /// Only when a host-network pod is in scope (see `group`).
+    /// For host-network pods only: their traffic is node-local to pods of that node.
     node: Option<&'s str>,
     /// Which of the snapshot's distinct ipBlocks hold one of the pod's IPs.
     blocks: Vec<u32>,
@@ -51,9 +51,6 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             }
         }
     }
-    // Traffic between a host-network pod and any pod on its node is node-local (always allowed),
-    // so once a host-network pod is in scope, every pod's node tells pods apart.
-    let node_matters = pods.iter().any(|p| p.host_network);
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
@@ -62,7 +59,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             labels: &pod.labels,
             ports: &pod.ports,
             host_network: pod.host_network,
-            node: if node_matters { pod.node.as_deref() } else { None },
+            node: if pod.host_network { pod.node.as_deref() } else { None },
             blocks: blocks
                 .iter()
                 .enumerate()
@@ -140,33 +137,48 @@ impl<'s> Matrix<'s> {
             let ingress = plan.allowed_sets(Direction::Ingress, port, protocol);
             for (ti, to) in groups.iter().enumerate() {
                 let Some(k) = ports[ti].iter().position(|&x| x == (port, protocol)) else { continue };
-                for (fi, from) in groups.iter().enumerate() {
-                    // Two distinct pods: within one group, its first two members.
-                    let (a, b) = if fi == ti {
-                        match to.members.get(1) {
-                            Some(second) => (from.members[0], *second),
-                            None => continue,
-                        }
-                    } else {
-                        (from.representative(), to.representative())
-                    };
-                    allowed[fi * stride + offsets[ti] + k] =
-                        engine.override_reason(Endpoint::Pod(a), Endpoint::Pod(b)).is_some()
-                            || (egress.get(fi, ti) && ingress.get(ti, fi));
+                for fi in 0..groups.len() {
+                    // What policy says between distinct pods (a group of one has no such pair);
+                    // node-local pairs are allowed whatever it says, per pod pair in `pod_allowed`.
+                    if fi == ti && to.members.len() < 2 {
+                        continue;
+                    }
+                    allowed[fi * stride + offsets[ti] + k] = egress.get(fi, ti) && ingress.get(ti, fi);
                 }
             }
         }
         Matrix { groups, ports, offsets, stride, allowed }
     }
 
-    /// Between distinct pods of group `from` and group `to`, at `ports[to][k]`.
+    /// What policy says between distinct pods of group `from` and group `to`, at `ports[to][k]`.
+    /// Pod pairs that NetworkPolicy cannot block (a host-network pod and a pod on its node) are
+    /// allowed whatever this says: see `pod_allowed`.
     pub fn group_allowed(&self, from: usize, to: usize, k: usize) -> bool {
         self.allowed[from * self.stride + self.offsets[to] + k]
     }
 
-    /// The verdict between two member pods (a pod can always reach itself).
+    /// The verdict between two member pods, `(group, member)`: `Engine::decide`'s, cell for cell.
     pub fn pod_allowed(&self, from: (usize, usize), to: (usize, usize), k: usize) -> bool {
-        from == to || self.group_allowed(from.0, to.0, k)
+        let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
+        pod_pair_override(a, b).is_some() || self.group_allowed(from.0, to.0, k)
+    }
+
+    /// Pod pairs between the two groups that NetworkPolicy cannot block (node-local traffic of
+    /// host-network pods), not counting a pod with itself.
+    pub fn overridden_pairs(&self, from: usize, to: usize) -> usize {
+        let (f, t) = (&self.groups[from], &self.groups[to]);
+        if !f.representative().host_network && !t.representative().host_network {
+            return 0;
+        }
+        f.members
+            .iter()
+            .map(|a| t.members.iter().filter(|b| !std::ptr::eq(*a, **b) && pod_pair_override(a, b).is_some()).count())
+            .sum()
+    }
+
+    /// Whether a host-network pod is in scope (its node-local traffic is always allowed).
+    pub fn has_host_network(&self) -> bool {
+        self.groups.iter().any(|g| g.representative().host_network)
     }
 }
 

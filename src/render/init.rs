@@ -154,7 +154,7 @@ fn dry_run_suffix(dry_run: Option<DryRun>) -> &'static str {
     }
 }
 
-fn result_cell(outcome: &Outcome, dry_run: Option<DryRun>) -> comfy_table::Cell {
+fn result_cell(outcome: &Outcome, dry_run: Option<DryRun>) -> table::Cell {
     let suffix = dry_run_suffix(dry_run);
     match outcome {
         Outcome::Created | Outcome::Configured => table::cell(format!("{}{suffix}", outcome.word()), Role::Good),

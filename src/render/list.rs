@@ -58,7 +58,7 @@ impl From<&NamespaceCoverage> for NamespaceRow {
     }
 }
 
-fn state_cell(s: State) -> comfy_table::Cell {
+fn state_cell(s: State) -> table::Cell {
     let role = match s {
         State::Deny => Role::Good,
         State::Pods | State::Partial => Role::Warn,

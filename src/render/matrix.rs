@@ -14,34 +14,48 @@ use super::table::{self, Role};
 pub const GRID_LIMIT: usize = 16;
 
 pub fn write_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
-    // Names are escaped once per pod, not once per cell.
-    let names: Vec<Vec<String>> = m
+    // Each cell is assembled from pieces rendered once: `{"from":NAME,"to":` per source pod and
+    // `NAME,"port":P,"protocol":"TCP","verdict":"` per destination pod and port.
+    let quoted =
+        |p: &crate::engine::Pod| serde_json::to_string(&format!("{}/{}", p.namespace, p.name)).unwrap_or_default();
+    let heads: Vec<Vec<String>> = m
         .groups
         .iter()
-        .map(|g| {
-            g.members
+        .map(|g| g.members.iter().map(|p| format!("{{\"from\":{},\"to\":", quoted(p))).collect())
+        .collect();
+    let tails: Vec<Vec<Vec<String>>> = m
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(hj, h)| {
+            h.members
                 .iter()
-                .map(|p| serde_json::to_string(&format!("{}/{}", p.namespace, p.name)).unwrap_or_default())
+                .map(|p| {
+                    let name = quoted(p);
+                    m.ports[hj]
+                        .iter()
+                        .map(|(port, protocol)| {
+                            format!("{name},\"port\":{port},\"protocol\":\"{protocol}\",\"verdict\":\"")
+                        })
+                        .collect()
+                })
                 .collect()
         })
         .collect();
     out.write_all(b"{\"cells\":[")?;
-    let mut first = true;
+    let mut separator: &[u8] = b"\n";
     for (gi, g) in m.groups.iter().enumerate() {
         for mi in 0..g.members.len() {
             for (hj, h) in m.groups.iter().enumerate() {
                 for mj in 0..h.members.len() {
-                    for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                        let verdict = if m.pod_allowed((gi, mi), (hj, mj), k) { "allowed" } else { "blocked" };
-                        if !first {
-                            out.write_all(b",")?;
-                        }
-                        first = false;
-                        write!(
-                            out,
-                            "\n{{\"from\":{},\"to\":{},\"port\":{port},\"protocol\":\"{protocol}\",\"verdict\":\"{verdict}\"}}",
-                            names[gi][mi], names[hj][mj]
-                        )?;
+                    for k in 0..m.ports[hj].len() {
+                        out.write_all(separator)?;
+                        separator = b",\n";
+                        out.write_all(heads[gi][mi].as_bytes())?;
+                        out.write_all(tails[hj][mj][k].as_bytes())?;
+                        let verdict: &[u8] =
+                            if m.pod_allowed((gi, mi), (hj, mj), k) { b"allowed\"}" } else { b"blocked\"}" };
+                        out.write_all(verdict)?;
                     }
                 }
             }
@@ -71,6 +85,9 @@ fn group_label(m: &Matrix, g: usize) -> String {
 pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette) -> io::Result<()> {
     if m.groups.is_empty() {
         return writeln!(out, "No pods in scope.");
+    }
+    if !wide && m.groups.len() > GRID_LIMIT {
+        return write_allowed_list(out, m, palette);
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
     let mut t = table::new(palette, &["GROUP", "PODS", "NAMESPACE", "LABELS", "PORTS"]);
@@ -110,7 +127,7 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
     let mut total = 0usize;
     for &(port, protocol) in &ports {
         writeln!(out)?;
-        if wide || m.groups.len() > GRID_LIMIT {
+        if wide {
             let mut t = table::new(palette, &["FROM", "TO", "PORT", "VERDICT"]);
             for (fi, _) in m.groups.iter().enumerate() {
                 for (ti, to) in m.groups.iter().enumerate() {
@@ -165,13 +182,81 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
     writeln!(out)?;
     writeln!(
         out,
-        "{} pods in {} groups: {allowed} of {total} flows between distinct pods allowed{}",
-        pods,
-        m.groups.len(),
-        if m.groups.len() > GRID_LIMIT && !wide { " (a list instead of a grid: more than 16 groups)" } else { "" }
+        "{pods} pods in {} groups: {allowed} of {total} flows between distinct pods allowed",
+        m.groups.len()
     )?;
-    if !wide && m.groups.len() <= GRID_LIMIT {
+    if m.has_host_network() {
+        writeln!(out, "{}", palette.dim(NODE_LOCAL_NOTE))?;
+    }
+    if !wide {
         writeln!(out, "{}", palette.dim("✓ allowed  ✗ blocked  · port not declared by the destination; explain a cell with kubectl deny why FROM TO:PORT"))?;
     }
     Ok(())
 }
+
+/// Flows between distinct pods: (allowed, total), over every port evaluated.
+fn flow_counts(m: &Matrix) -> (usize, usize) {
+    let (mut allowed, mut total) = (0, 0);
+    for (gi, g) in m.groups.iter().enumerate() {
+        for (hj, h) in m.groups.iter().enumerate() {
+            let pairs =
+                if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
+            let node_local = m.overridden_pairs(gi, hj);
+            for k in 0..m.ports[hj].len() {
+                total += pairs;
+                allowed += if m.group_allowed(gi, hj, k) { pairs } else { node_local };
+            }
+        }
+    }
+    (allowed, total)
+}
+
+/// Too many groups for a grid: the allowed flows, which are the exceptions in a default-deny
+/// cluster, one line per group pair and port.
+fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::Result<()> {
+    let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
+    let mut rows = 0usize;
+    for (fi, from) in m.groups.iter().enumerate() {
+        for (ti, to) in m.groups.iter().enumerate() {
+            let pairs = if fi == ti {
+                from.members.len() * (from.members.len() - 1)
+            } else {
+                from.members.len() * to.members.len()
+            };
+            if pairs == 0 {
+                continue;
+            }
+            for (k, &(port, protocol)) in m.ports[ti].iter().enumerate() {
+                if m.group_allowed(fi, ti, k) {
+                    rows += 1;
+                    t.add_row(vec![
+                        table::cell(group_label(m, fi), Role::Name),
+                        table::cell(group_label(m, ti), Role::Name),
+                        table::cell(format!("{port}/{protocol}"), Role::Plain),
+                        table::cell(pairs, Role::Plain),
+                    ]);
+                }
+            }
+        }
+    }
+    if rows > 0 {
+        write!(out, "{}", table::render(&t))?;
+        writeln!(out)?;
+    }
+    let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
+    let (allowed, total) = flow_counts(m);
+    writeln!(
+        out,
+        "{pods} pods in {} groups: {allowed} of {total} flows between distinct pods allowed{}",
+        m.groups.len(),
+        if rows > 0 { ", listed above by group (PODS: pod pairs per line)" } else { "" }
+    )?;
+    if m.has_host_network() {
+        writeln!(out, "{}", palette.dim(NODE_LOCAL_NOTE))?;
+    }
+    writeln!(out, "{}", palette.dim("Every other flow is blocked. -o wide lists every pair; -o json every cell."))
+}
+
+/// Printed when host-network pods are in scope: their cells show what policy says.
+const NODE_LOCAL_NOTE: &str = "Host-network pods reach, and are reached by, pods on their own node whatever policy says; \
+     the lines above show what policy says (counts include node-local flows).";
