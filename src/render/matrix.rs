@@ -44,15 +44,15 @@ pub fn write_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
         .collect();
     out.write_all(b"{\"cells\":[")?;
     let mut separator: &[u8] = b"\n";
-    for (gi, g) in m.groups.iter().enumerate() {
-        for mi in 0..g.members.len() {
-            for (hj, h) in m.groups.iter().enumerate() {
-                for mj in 0..h.members.len() {
-                    for k in 0..m.ports[hj].len() {
+    for (gi, group_heads) in heads.iter().enumerate() {
+        for (mi, head) in group_heads.iter().enumerate() {
+            for (hj, group_tails) in tails.iter().enumerate() {
+                for (mj, pod_tails) in group_tails.iter().enumerate() {
+                    for (k, tail) in pod_tails.iter().enumerate() {
                         out.write_all(separator)?;
                         separator = b",\n";
-                        out.write_all(heads[gi][mi].as_bytes())?;
-                        out.write_all(tails[hj][mj][k].as_bytes())?;
+                        out.write_all(head.as_bytes())?;
+                        out.write_all(tail.as_bytes())?;
                         let verdict: &[u8] =
                             if m.pod_allowed((gi, mi), (hj, mj), k) { b"allowed\"}" } else { b"blocked\"}" };
                         out.write_all(verdict)?;
