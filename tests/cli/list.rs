@@ -85,3 +85,36 @@ fn a_namespace_with_default_deny_everywhere_says_so() {
 fn an_unknown_namespace_is_an_error() {
     list(&["-n", "nowhere"]).error().stderr_has("error: namespace \"nowhere\" not found in the manifests read");
 }
+
+#[test]
+#[ignore = "bug: a namespace-wide egress rule to every pod and 0.0.0.0/0 is reported as `deny` in an IPv4-only cluster"]
+fn egress_open_to_every_ipv4_address_is_not_deny() {
+    let manifests = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-all, namespace: team}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-all-egress, namespace: team}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to: [{namespaceSelector: {}}, {ipBlock: {cidr: 0.0.0.0/0}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: team}
+status: {podIP: 10.244.0.5}
+";
+    // Every pod and every address the cluster uses (all IPv4) is admitted on every port: `why`
+    // agrees, the egress of `a` is open to anything.
+    Deny::new(&["why", "-f", "-", "-n", "team", "a", "203.0.113.10:25"]).stdin(manifests.as_bytes()).run().allowed();
+    let run = Deny::new(&["list", "-f", "-", "--all", "-o", "json"]).stdin(manifests.as_bytes()).run();
+    run.success();
+    assert_ne!(run.json()["namespaces"][0]["egress"]["state"], "deny", "{run}");
+}
