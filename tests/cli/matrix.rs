@@ -125,3 +125,23 @@ fn matrix_does_not_take_yaml() {
         .error()
         .stderr_has("error: matrix does not support -o yaml; supported: table, wide, json");
 }
+
+#[test]
+#[ignore = "bug: matrix ignores workload pod templates, so on manifests without pods (a GitOps repository) it shows `No pods in scope.`"]
+fn workloads_without_pods_appear_through_their_templates() {
+    // `why` evaluates these workloads from their templates; matrix should show the same flows.
+    Deny::new(&["why", "-f", "workload_template_no_pods", "-n", "shop", "cronjob/report", "deploy/api:http"])
+        .run()
+        .allowed();
+    let run =
+        Deny::new(&["matrix", "-f", "workload_template_no_pods", "-n", "shop", "--port", "8080", "-o", "json"]).run();
+    run.success();
+    let v = run.json();
+    let cells = v["cells"].as_array().cloned().unwrap_or_default();
+    assert!(
+        cells.iter().any(|c| c["from"].as_str().is_some_and(|f| f.contains("report"))
+            && c["to"].as_str().is_some_and(|t| t.contains("api"))
+            && c["verdict"] == "allowed"),
+        "{run}"
+    );
+}

@@ -954,3 +954,24 @@ status: {phase: Running, podIP: 10.244.0.8}
         .allowed()
         .stdout_has("10.244.0.7 is the IP of pod shop/api");
 }
+
+#[test]
+#[ignore = "bug: `why deploy/x deploy/x` evaluates one pod against itself and answers ALLOWED (self-traffic), though replicas are distinct pods"]
+fn a_workload_to_itself_means_replica_to_replica() {
+    // examples/: frontend replicas may not reach each other (default-deny-all; frontend's egress
+    // admits only app=api), as asking about the two pods by name shows.
+    let examples = ["-f", "../../../examples", "-n", "production"];
+    crate::harness::Deny::new(
+        &[&["why"][..], &examples[..], &["frontend-6d8f7c9b5-2lq8x", "frontend-6d8f7c9b5-9wvtd:http"]].concat(),
+    )
+    .run()
+    .blocked();
+    crate::harness::Deny::new(&[&["why"][..], &examples[..], &["deploy/frontend", "deploy/frontend:http"]].concat())
+        .run()
+        .blocked()
+        .stdout_lacks("a pod can always reach itself");
+    // From the pod template alone (three replicas, no pods listed): two future pods, not one.
+    why("workload_template_no_pods", &["-n", "shop", "deploy/api", "deploy/api:http"])
+        .blocked()
+        .stdout_lacks("a pod can always reach itself");
+}
