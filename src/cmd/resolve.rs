@@ -69,16 +69,59 @@ pub fn resolve<'s>(snapshot: &'s Snapshot, target: &ObjectRef) -> Result<Resolut
     }
 }
 
+/// The destination when a workload is asked about against itself (`why deploy/x deploy/x`): a
+/// different replica than the source, since a pod talking to itself is a different matter.
+pub fn other_replica<'s>(snapshot: &'s Snapshot, target: &ObjectRef, source: &Resolved) -> Result<Resolution<'s>, Error> {
+    let first = resolve(snapshot, target)?;
+    let ObjectRef::Workload { kind, namespace, name } = target else { return Ok(first) };
+    let what = format!("{}/{name}", kind.short_name());
+    match (&first.endpoint, source) {
+        (Resolved::Pod(_), Resolved::Pod(src)) => {
+            let Some(w) = snapshot.workloads.iter().find(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
+            else {
+                return Ok(first);
+            };
+            let mut pods = workload_pods(snapshot, w);
+            pods.retain(|p| p.name != src.name);
+            match pods.first() {
+                Some(other) => Ok(Resolution {
+                    endpoint: Resolved::Pod(other),
+                    notes: vec![format!("{what} against itself: from pod {} to another replica, pod {}", src.name, other.name)],
+                }),
+                None => Ok(Resolution {
+                    endpoint: first.endpoint,
+                    notes: vec![format!("{what} has a single pod, so it is both the source and the destination")],
+                }),
+            }
+        }
+        (Resolved::Template(template), _) => {
+            let mut other = template.clone();
+            other.name = format!("{} (another replica)", template.name);
+            Ok(Resolution {
+                endpoint: Resolved::Template(other),
+                notes: vec![format!("{what} against itself: evaluated between two replicas of its pod template")],
+            })
+        }
+        _ => Ok(first),
+    }
+}
+
 fn find_pod<'s>(snapshot: &'s Snapshot, namespace: &str, name: &str) -> Option<&'s Pod> {
     snapshot.pods.iter().find(|p| p.namespace == namespace && p.name == name)
 }
 
 /// A workload is evaluated as one of its pods (a Running one first), or as its pod template when
 /// it has none.
-fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s> {
+/// A workload's pods, Running ones first, then by name.
+fn workload_pods<'s>(snapshot: &'s Snapshot, w: &Workload) -> Vec<&'s Pod> {
     let mut pods: Vec<&Pod> =
         snapshot.pods.iter().filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels)).collect();
     pods.sort_by_key(|p| (p.phase.as_deref() != Some("Running"), p.name.as_str()));
+    pods
+}
+
+fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s> {
+    let pods = workload_pods(snapshot, w);
     let what = format!("{}/{}", w.kind.short_name(), w.name);
     match pods.first() {
         Some(first) => {
@@ -201,28 +244,28 @@ pub fn resolve_service<'s>(
             format!("{}/{}{name} -> {target}", sp.port, sp.protocol)
         };
         for b in &backends {
-            match b {
-                Backend::Pod(p) => match service::target_port_on(sp, p) {
-                    Some(t) => targets.push(ServiceTarget {
-                        endpoint: Resolved::Pod(p),
-                        service_port: label(t),
-                        port: t,
-                        protocol: sp.protocol,
-                    }),
-                    None => notes.push(format!(
+            let endpoint = match b.pod() {
+                Some(p) => Resolved::Pod(p),
+                None => match b {
+                    Backend::Endpoint { ip, .. } => Resolved::Ip(*ip),
+                    Backend::Pod(p) => Resolved::Pod(p),
+                },
+            };
+            match b.target_port(sp) {
+                Some(t) => targets.push(ServiceTarget { endpoint, service_port: label(t), port: t, protocol: sp.protocol }),
+                None => notes.push(match b {
+                    Backend::Pod(p) => format!(
                         "pod {}/{} has no container port named {:?} ({}), so the Service sends it no traffic on port {}",
-                        p.namespace, p.name, sp.target_port.to_string(), sp.protocol, sp.port
-                    )),
-                },
-                Backend::Ip { ip, ports } => match service::target_port_on_ip(sp, ports) {
-                    Some(t) => targets.push(ServiceTarget {
-                        endpoint: Resolved::Ip(*ip),
-                        service_port: label(t),
-                        port: t,
-                        protocol: sp.protocol,
-                    }),
-                    None => notes.push(format!("endpoint {ip} lists no port for {}/{}", sp.port, sp.protocol)),
-                },
+                        p.namespace,
+                        p.name,
+                        sp.target_port.to_string(),
+                        sp.protocol,
+                        sp.port
+                    ),
+                    Backend::Endpoint { ip, .. } => {
+                        format!("endpoint {ip} lists no port for {}/{}", sp.port, sp.protocol)
+                    }
+                }),
             }
         }
     }

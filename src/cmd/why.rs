@@ -54,7 +54,24 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
     let from_name = display_name(&from.target, &source.endpoint);
     let mut evaluations = Vec::new();
     let (port, port_name, protocol);
-    match &to.target {
+    // A Service's ClusterIP stands for the Service: traffic to it reaches the backends at the
+    // target port, and their ingress policies decide.
+    let to_target = match &to.target {
+        ObjectRef::Ip(ip) if !snapshot.pods.iter().any(|p| p.ips.contains(ip) && !p.host_network) => {
+            match snapshot.services.iter().find(|s| s.cluster_ips.contains(ip)) {
+                Some(svc) => {
+                    notes.push(format!(
+                        "{ip} is the ClusterIP of Service {}/{}: evaluated as its backends, at the target port",
+                        svc.namespace, svc.name
+                    ));
+                    ObjectRef::Service { namespace: svc.namespace.clone(), name: svc.name.clone() }
+                }
+                None => to.target.clone(),
+            }
+        }
+        other => other.clone(),
+    };
+    match &to_target {
         ObjectRef::Service { namespace, name } => {
             let (targets, svc_notes) =
                 resolve::resolve_service(snapshot, namespace, name, to.port.as_ref(), to.protocol)?;
@@ -90,7 +107,11 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
             protocol = to.protocol.or_else(|| protos.windows(2).all(|w| w[0] == w[1]).then(|| protos[0]));
         }
         target => {
-            let dest = resolve::resolve(snapshot, target)?;
+            let dest = if *target == from.target {
+                resolve::other_replica(snapshot, target, &source.endpoint)?
+            } else {
+                resolve::resolve(snapshot, target)?
+            };
             notes.extend(dest.notes.clone());
             let query = match (&to.port, dest.endpoint.pod()) {
                 (Some(PortArg::Number(n)), _) => {
@@ -136,8 +157,8 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
     let allowed = evaluations.iter().all(|e| e.verdict.allowed);
     Ok(WhyReport {
         from: from_name,
-        to: match &to.target {
-            ObjectRef::Service { .. } | ObjectRef::Workload { .. } => to.target.to_string(),
+        to: match &to_target {
+            ObjectRef::Service { .. } | ObjectRef::Workload { .. } => to_target.to_string(),
             _ => evaluations[0].to.clone(),
         },
         port,

@@ -47,6 +47,7 @@ impl Plugin {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Detected {
     pub plugin: Plugin,
     /// The DaemonSet it was recognised by, `namespace/name`.
@@ -63,6 +64,7 @@ pub enum Enforcement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     pub detected: Vec<Detected>,
     pub enforcement: Enforcement,

@@ -47,6 +47,7 @@ impl State {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DirectionCoverage {
     pub state: State,
     /// Pods of the namespace that this direction does not isolate (or that a rule opens to
@@ -58,6 +59,7 @@ pub struct DirectionCoverage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NamespaceCoverage {
     pub namespace: String,
     pub system: bool,

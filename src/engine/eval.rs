@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use super::model::{ContainerPort, Labels, Namespace, Node, Peer, Pod, Policy, Protocol, Rule, Snapshot};
 use super::ports::{PortSet, rule_port_set};
 use super::verdict::{
-    Direction, Miss, NotApplied, Override, PeerMiss, PolicyEvidence, PortMiss, PortQuery, RuleMatch, Side, Verdict,
+    Direction, Miss, MissKind, NotApplied, Override, PeerMiss, PolicyEvidence, PortMiss, PortQuery, RuleMatch, Side, Verdict,
 };
 
 /// One end of a flow.
@@ -394,6 +394,7 @@ impl<'s> Engine<'s> {
                 Some(peer_index) => consider(
                     port_cost,
                     Miss {
+                        kind: MissKind::Port,
                         rule: Some(index),
                         peer: peer_index,
                         peer_text: peer_index.map(|i| rule.peers[i].to_string()),
@@ -407,6 +408,7 @@ impl<'s> Engine<'s> {
                         consider(
                             2 * peer_distance(&miss) + port_cost,
                             Miss {
+                                kind: if port_miss.is_some() { MissKind::PeerAndPort } else { MissKind::Peer },
                                 rule: Some(index),
                                 peer: Some(i),
                                 peer_text: Some(p.to_string()),
@@ -419,6 +421,7 @@ impl<'s> Engine<'s> {
             }
         }
         best.map(|(_, m)| m).unwrap_or(Miss {
+            kind: MissKind::NoRules,
             rule: None,
             peer: None,
             peer_text: None,

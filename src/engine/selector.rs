@@ -52,6 +52,7 @@ impl Requirement {
 
 /// One requirement of a selector that the labels do not satisfy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Unmet {
     /// The requirement in kubectl's selector syntax: `app=api`, `tier in (web,api)`, `!canary`.
     pub requirement: String,

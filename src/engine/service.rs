@@ -29,17 +29,33 @@ pub fn target_port_on(sp: &ServicePort, pod: &Pod) -> Option<u16> {
 /// One backend of a Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend<'a> {
+    /// A pod the Service's selector selects: the target port resolves on the pod.
     Pod(&'a Pod),
-    /// An EndpointSlice address with no known pod behind it (a Service without selector, or the
-    /// API server's `default/kubernetes`).
-    Ip {
-        ip: IpAddr,
-        ports: Vec<(Option<String>, u16, Protocol)>,
-    },
+    /// An EndpointSlice address of a Service without a selector (or the API server's
+    /// `default/kubernetes`), with the pod behind it when the slice names one. The slice's ports
+    /// are where traffic goes, whatever `targetPort` says.
+    Endpoint { ip: IpAddr, pod: Option<&'a Pod>, ports: Vec<(Option<String>, u16, Protocol)> },
+}
+
+impl<'a> Backend<'a> {
+    pub fn pod(&self) -> Option<&'a Pod> {
+        match self {
+            Backend::Pod(p) => Some(p),
+            Backend::Endpoint { pod, .. } => *pod,
+        }
+    }
+
+    /// The port a Service port forwards to on this backend.
+    pub fn target_port(&self, sp: &ServicePort) -> Option<u16> {
+        match self {
+            Backend::Pod(p) => target_port_on(sp, p),
+            Backend::Endpoint { ports, .. } => target_port_on_ip(sp, ports),
+        }
+    }
 }
 
 /// The backends of a Service: the pods its selector selects, or for a Service without a selector
-/// the addresses of its EndpointSlices (resolved to pods where the slice names them).
+/// the addresses of its EndpointSlices (with the pods the slices name).
 pub fn backends<'a>(snapshot: &'a Snapshot, svc: &'a Service) -> Vec<Backend<'a>> {
     match &svc.selector {
         Some(sel) => snapshot
@@ -51,18 +67,13 @@ pub fn backends<'a>(snapshot: &'a Snapshot, svc: &'a Service) -> Vec<Backend<'a>
         None => svc
             .endpoints
             .iter()
-            .map(|ep| {
-                let pod = ep
+            .map(|ep| Backend::Endpoint {
+                ip: ep.ip,
+                pod: ep
                     .pod
                     .as_deref()
-                    .and_then(|name| snapshot.pods.iter().find(|p| p.namespace == svc.namespace && p.name == name));
-                match pod {
-                    Some(p) => Backend::Pod(p),
-                    None => Backend::Ip {
-                        ip: ep.ip,
-                        ports: ep.ports.iter().map(|p| (p.name.clone(), p.port, p.protocol)).collect(),
-                    },
-                }
+                    .and_then(|name| snapshot.pods.iter().find(|p| p.namespace == svc.namespace && p.name == name)),
+                ports: ep.ports.iter().map(|p| (p.name.clone(), p.port, p.protocol)).collect(),
             })
             .collect(),
     }
@@ -108,13 +119,7 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
         let dns_port = |protocol| {
             svc.ports.iter().find(|sp| sp.protocol == protocol && (sp.port == 53 || sp.name.as_deref() == Some("dns")))
         };
-        let pods: Vec<&Pod> = backends(snapshot, svc)
-            .into_iter()
-            .filter_map(|b| match b {
-                Backend::Pod(p) => Some(p),
-                Backend::Ip { .. } => None,
-            })
-            .collect();
+        let pods: Vec<&Pod> = backends(snapshot, svc).iter().filter_map(Backend::pod).collect();
         let representative = pods.first().map(|p| (*p).clone()).unwrap_or_else(|| stand_in(ns, selector, svc));
         let udp_port = dns_port(Protocol::Udp).and_then(|sp| target_port_on(sp, &representative));
         let tcp_port = dns_port(Protocol::Tcp).and_then(|sp| target_port_on(sp, &representative));

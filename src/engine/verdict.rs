@@ -35,6 +35,7 @@ pub enum PortQuery {
 
 /// The verdict on one flow.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub allowed: bool,
     /// Why the flow is allowed regardless of policy, when it is.
@@ -61,6 +62,7 @@ pub enum Override {
 
 /// What the policies of one side (the source's egress, or the destination's ingress) say.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Side {
     pub direction: Direction,
     /// The endpoint whose policies apply on this side: `ns/pod`, or an IP address.
@@ -90,6 +92,7 @@ pub enum NotApplied {
 
 /// What one isolating policy says about the flow.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PolicyEvidence {
     pub namespace: String,
     pub name: String,
@@ -112,6 +115,7 @@ pub struct PolicyEvidence {
 
 /// A rule that allows the flow.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RuleMatch {
     /// Index into the policy's `ingress` or `egress` list.
     pub rule: usize,
@@ -131,7 +135,9 @@ pub struct RuleMatch {
 
 /// The closest a non-allowing policy came to allowing the flow.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Miss {
+    pub kind: MissKind,
     /// The nearest rule; absent when the policy has no rules for this direction (it only isolates).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<usize>,
@@ -147,6 +153,20 @@ pub struct Miss {
     pub port_miss: Option<PortMiss>,
 }
 
+/// What kept a policy from allowing the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissKind {
+    /// The policy has no rules for this direction: it only isolates.
+    NoRules,
+    /// The nearest rule's peer matches; its ports do not include the flow's.
+    Port,
+    /// The nearest rule's ports fit; its peer does not match.
+    Peer,
+    /// Neither the peer nor the port of the nearest rule matches.
+    PeerAndPort,
+}
+
 impl Miss {
     /// The peer matched; only the port differs.
     pub fn is_port_only(&self) -> bool {
@@ -156,7 +176,7 @@ impl Miss {
 
 /// Why a `from`/`to` entry does not match the other end of the flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "kebab-case")]
+#[serde(tag = "reason", rename_all = "kebab-case", rename_all_fields = "camelCase")]
 pub enum PeerMiss {
     /// Selector entry: the pod's or its namespace's labels differ.
     Labels {
@@ -192,6 +212,7 @@ pub enum PeerMiss {
 
 /// The flow's port is not among a rule's ports.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PortMiss {
     /// The rule's `ports` entries: `TCP/8080`, `UDP/dns`, ...
     pub rule_ports: Vec<String>,
@@ -201,6 +222,7 @@ pub struct PortMiss {
 
 /// A caveat or a hint: a stable `kind` for scripts and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Note {
     pub kind: &'static str,
     pub message: String,

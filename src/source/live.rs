@@ -302,6 +302,15 @@ fn quiet<T>(result: Read<T>) -> Read<Option<T>> {
     }
 }
 
+/// Like `quiet`, and also skipped when the API server does not support the request (400: a field
+/// selector older servers do not know).
+fn quiet_unsupported<T>(result: Read<T>) -> Read<Option<T>> {
+    match result {
+        Err(SourceError::Cluster(e)) if e.status() == Some(400) => Ok(None),
+        other => quiet(other),
+    }
+}
+
 /// Runs futures of one type concurrently on this thread; outputs in input order.
 async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
@@ -537,6 +546,25 @@ async fn read_end(conn: &Connection, target: &ObjectRef) -> Read<(Responses, boo
             let by_ip = format!("status.podIP={ip}");
             let options = ListOptions { field_selector: Some(&by_ip), ..all() };
             responses.pages(fetch::PODS, list(conn, fetch::PODS, None, options).await?);
+            // Not a pod's: perhaps a Service's ClusterIP, which stands for the Service's backends
+            // (API servers before 1.31 cannot select Services by ClusterIP; then it stays an
+            // address).
+            if pods_with_ip(&build(&responses)?, *ip).next().is_none() {
+                let by_cluster_ip = format!("spec.clusterIP={ip}");
+                let options = ListOptions { field_selector: Some(&by_cluster_ip), ..all() };
+                if let Some(pages) = quiet_unsupported(list(conn, fetch::SERVICES, None, options).await)? {
+                    responses.pages(fetch::SERVICES, pages);
+                    let found = build(&responses)?;
+                    if let Some(selector) = found.services.iter().find(|s| s.cluster_ips.contains(ip)).and_then(|s| {
+                        s.selector.as_ref().map(|sel| (s.namespace.clone(), sel.clone()))
+                    }) {
+                        let (namespace, selector) = selector;
+                        let query: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        let pods = list(conn, fetch::PODS, Some(&namespace), labelled(&query.join(","))).await?;
+                        responses.pages(fetch::PODS, pods);
+                    }
+                }
+            }
             true
         }
     };

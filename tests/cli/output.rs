@@ -119,7 +119,6 @@ fn list_and_matrix_json_are_single_documents() {
 }
 
 #[test]
-#[ignore = "bug: -o json mixes camelCase (portName, allowedPorts, overrideReason) and snake_case (rule_count, nearest_miss, peer_text, not_applied, allowed_ports)"]
 fn json_keys_are_camel_case_throughout() {
     let v = why_json("udp_never_tcp", &["-n", "games", "player", "server:7777"]);
     let mut snake = Vec::new();

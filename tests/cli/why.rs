@@ -27,7 +27,7 @@ fn default_deny_ingress_blocks_ingress_and_leaves_egress_open() {
     assert_eq!((v["ingress"]["isolated"].as_bool(), v["ingress"]["allowed"].as_bool()), (Some(true), Some(false)));
     let deny = policy(&v["ingress"], "default-deny-ingress");
     assert_eq!(deny["allows"], false);
-    assert_eq!(deny["rule_count"], 0);
+    assert_eq!(deny["ruleCount"], 0);
     assert_eq!(v["egress"]["policies"], json!([]));
 }
 
@@ -71,8 +71,8 @@ fn egress_deny_without_dns_allows_the_flow_but_hints_that_lookups_fail() {
     assert_eq!(kinds(&v["hints"]), ["dns-blocked"]);
     let m = &policy(&v["egress"], "web-to-api")["matches"][0];
     assert_eq!((m["rule"].as_u64(), m["peer"].as_u64(), m["port"].as_u64()), (Some(0), Some(0), Some(0)));
-    assert_eq!(m["peer_text"], "podSelector app=api");
-    assert_eq!(m["port_text"], "TCP/8080");
+    assert_eq!(m["peerText"], "podSelector app=api");
+    assert_eq!(m["portText"], "TCP/8080");
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn empty_rule_admits_every_peer_on_every_port_and_protocol() {
     let m = &policy(&v["ingress"], "open-door")["matches"][0];
     assert_eq!(m["rule"], 0);
     assert!(m.get("peer").is_none() && m.get("port").is_none(), "no entry index for a rule without entries: {m}");
-    assert_eq!((m["peer_text"].as_str(), m["port_text"].as_str()), (Some("every peer"), Some("every port")));
+    assert_eq!((m["peerText"].as_str(), m["portText"].as_str()), (Some("every peer"), Some("every port")));
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn empty_rule_list_admits_nothing() {
         .stdout_has("  - closed-door: has no ingress rules: denies all ingress");
     why("empty_rule_allows_all", &["shop/open", "shop/closed"]).blocked().stdout_has("blocked (no ports)");
     let v = why_json("empty_rule_allows_all", &["elsewhere/client", "shop/closed:8080"]);
-    assert_eq!(policy(&v["ingress"], "closed-door")["rule_count"], 0);
+    assert_eq!(policy(&v["ingress"], "closed-door")["ruleCount"], 0);
 }
 
 #[test]
@@ -173,12 +173,12 @@ fn and_entry_with_only_the_namespace_matching_blocks_and_hints_at_or() {
         .stdout_lacks("namespace tools:");
     let v = why_json("and_vs_or_peers", &["tools/debug", "shop/db:5432"]);
     assert_eq!(kinds(&v["hints"]), ["and-not-or"]);
-    let miss = &policy(&v["ingress"], "db-and")["nearest_miss"];
+    let miss = &policy(&v["ingress"], "db-and")["nearestMiss"];
     assert_eq!((miss["rule"].as_u64(), miss["peer"].as_u64()), (Some(0), Some(0)));
-    assert_eq!(miss["peer_miss"]["reason"], "labels");
-    assert_eq!(miss["peer_miss"]["both_selectors"], true);
-    assert_eq!(miss["peer_miss"]["pod"][0]["requirement"], "app=client");
-    assert_eq!(miss["peer_miss"]["pod"][0]["actual"], "debug");
+    assert_eq!(miss["peerMiss"]["reason"], "labels");
+    assert_eq!(miss["peerMiss"]["bothSelectors"], true);
+    assert_eq!(miss["peerMiss"]["pod"][0]["requirement"], "app=client");
+    assert_eq!(miss["peerMiss"]["pod"][0]["actual"], "debug");
 }
 
 #[test]
@@ -229,9 +229,9 @@ fn pod_selector_without_namespace_selector_selects_the_policy_namespace_only() {
         ])
         .stdout_lacks("pod: needs");
     let v = why_json("pod_selector_own_namespace_only", &["preview/frontend", "shop/api:8080"]);
-    let miss = &policy(&v["ingress"], "api-from-frontend")["nearest_miss"]["peer_miss"];
+    let miss = &policy(&v["ingress"], "api-from-frontend")["nearestMiss"]["peerMiss"];
     assert_eq!(miss["reason"], "other-namespace");
-    assert_eq!((miss["policy_namespace"].as_str(), miss["peer_namespace"].as_str()), (Some("shop"), Some("preview")));
+    assert_eq!((miss["policyNamespace"].as_str(), miss["peerNamespace"].as_str()), (Some("shop"), Some("preview")));
     assert_eq!(kinds(&v["hints"]), ["pod-selector-namespace"]);
 }
 
@@ -425,7 +425,7 @@ fn ip_block_except_carves_ranges_out_of_the_cidr() {
         .blocked()
         .stdout_has("      172.16.5.4 is in 0.0.0.0/0 but excepted by 172.16.0.0/12");
     let v = why_json("ip_block_except", &["-n", "shop", "api", "10.1.2.3:443"]);
-    let miss = &policy(&v["egress"], "api-egress")["nearest_miss"]["peer_miss"];
+    let miss = &policy(&v["egress"], "api-egress")["nearestMiss"]["peerMiss"];
     assert_eq!(miss, &json!({"reason": "excepted", "ip": "10.1.2.3", "cidr": "0.0.0.0/0", "except": "10.0.0.0/8"}));
 }
 
@@ -447,7 +447,7 @@ fn ip_block_matches_pod_ips_with_a_caveat() {
         .stdout_has("  + db-from-node-b: ingress[0].from[0] ipBlock 10.244.1.0/24 except 10.244.1.66/32, TCP/5432")
         .stdout_has("an ipBlock rule matched a pod's IP: the upstream conformance tests expect this");
     let v = why_json("ip_block_pod_ip", &["-n", "data", "app-on-b", "db-0:5432"]);
-    assert_eq!(policy(&v["ingress"], "db-from-node-b")["matches"][0]["ip_block_on_pod"], true);
+    assert_eq!(policy(&v["ingress"], "db-from-node-b")["matches"][0]["ipBlockOnPod"], true);
     assert_eq!(kinds(&v["caveats"]), ["ip-block-pod-ip"]);
 }
 
@@ -554,8 +554,8 @@ fn host_network_pods_are_not_isolated_and_not_matched_by_pod_selectors() {
     );
     let v = why_json("host_network", &["-n", "monitoring", "node-exporter-b", "web:8080"]);
     assert_eq!(v["egress"]["applies"], false);
-    assert_eq!(v["egress"]["not_applied"], "host-network");
-    assert_eq!(policy(&v["ingress"], "web-from-exporters")["nearest_miss"]["peer_miss"]["reason"], "host-network");
+    assert_eq!(v["egress"]["notApplied"], "host-network");
+    assert_eq!(policy(&v["ingress"], "web-from-exporters")["nearestMiss"]["peerMiss"]["reason"], "host-network");
     assert!(kinds(&v["caveats"]).contains(&"host-network"));
 }
 
@@ -579,7 +579,7 @@ fn absent_policy_types_with_ingress_rules_only_isolate_ingress() {
         .allowed()
         .stdout_has("  + ingress-rules-only: ingress[0].from[0] podSelector app=c, every port");
     let v = why_json("policy_types_defaulting", &["-n", "lab", "c", "a:80"]);
-    assert_eq!(policy(&v["ingress"], "ingress-rules-only")["policy_types_defaulted"], true);
+    assert_eq!(policy(&v["ingress"], "ingress-rules-only")["policyTypesDefaulted"], true);
 }
 
 #[test]
@@ -667,7 +667,6 @@ fn a_policy_allowing_the_service_port_instead_of_the_target_port_gets_a_hint() {
 }
 
 #[test]
-#[ignore = "bug: a Service's ClusterIP as TO is treated as an address outside the cluster, skipping the backends' ingress policies"]
 fn a_cluster_ip_destination_is_evaluated_as_its_service() {
     // admin-ingress admits web on 80, but traffic to the ClusterIP reaches admin-0 on 3000: the
     // same flow as `svc/admin:80`, which is blocked.
@@ -703,7 +702,6 @@ fn a_service_without_selector_is_evaluated_at_its_endpoint_slice_backends() {
 }
 
 #[test]
-#[ignore = "bug: a selector-less Service's pod backend is evaluated at spec.targetPort instead of its EndpointSlice port"]
 fn a_selectorless_service_backend_pod_is_evaluated_at_the_endpoint_slice_port() {
     // Same as the fixture with `targetPort` left out (it defaults to 5432): the EndpointSlice
     // still says pgbouncer-0 receives on 6432, and kube-proxy forwards there.
@@ -796,10 +794,10 @@ fn a_flow_no_policy_admits_shows_the_nearest_miss_of_each() {
         "      pod: needs app=batch but has app=intruder",
     ]);
     let v = why_json("multiple_policies_union", &["-n", "shop", "frontend", "api:9999"]);
-    let frontend = &policy(&v["ingress"], "allow-frontend")["nearest_miss"];
+    let frontend = &policy(&v["ingress"], "allow-frontend")["nearestMiss"];
     assert!(frontend.get("peer_miss").is_none(), "the peer matched: {frontend}");
-    assert_eq!(frontend["port_miss"]["rule_ports"], json!(["TCP/8080"]));
-    assert_eq!(policy(&v["ingress"], "allow-batch")["nearest_miss"]["peer_miss"]["reason"], "labels");
+    assert_eq!(frontend["portMiss"]["rulePorts"], json!(["TCP/8080"]));
+    assert_eq!(policy(&v["ingress"], "allow-batch")["nearestMiss"]["peerMiss"]["reason"], "labels");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -817,7 +815,7 @@ fn a_namespace_not_read_has_only_its_name_label_with_a_caveat() {
     ]);
     let v = why_json("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]);
     assert_eq!(kinds(&v["caveats"]), ["namespace-labels-unknown"]);
-    assert_eq!(policy(&v["ingress"], "api-from-tools")["nearest_miss"]["peer_miss"]["namespace_labels_known"], false);
+    assert_eq!(policy(&v["ingress"], "api-from-tools")["nearestMiss"]["peerMiss"]["namespaceLabelsKnown"], false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -956,7 +954,6 @@ status: {phase: Running, podIP: 10.244.0.8}
 }
 
 #[test]
-#[ignore = "bug: `why deploy/x deploy/x` evaluates one pod against itself and answers ALLOWED (self-traffic), though replicas are distinct pods"]
 fn a_workload_to_itself_means_replica_to_replica() {
     // examples/: frontend replicas may not reach each other (default-deny-all; frontend's egress
     // admits only app=api), as asking about the two pods by name shows.

@@ -420,3 +420,33 @@ fn the_requests_of_why_do_not_grow_with_the_cluster() {
         assert_eq!(in_large, expected, "{args:?} in the large cluster:\n{}", large.request_lines());
     }
 }
+
+#[test]
+fn a_cluster_ip_destination_is_evaluated_as_its_services_backends() {
+    // examples/: Service production/api (port 80 -> http) has no ClusterIP set; give it one.
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: api-internal, namespace: production}\n\
+               spec:\n  selector: {app: api}\n  clusterIP: 10.96.0.80\n  ports: [{name: http, port: 80, targetPort: http}]\n";
+    let server = ApiServer::start(examples().yaml(svc));
+    let out = run(&server, &["why", FRONTEND, "10.96.0.80:80"]);
+    expect_code(&out, 0);
+    assert!(
+        out.stdout.contains("10.96.0.80 is the ClusterIP of Service production/api-internal"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.contains("on Service port 80/TCP (http) -> 8080"), "{}", out.stdout);
+    let by_cluster_ip =
+        server.requests().into_iter().filter(|r| r.path == "/api/v1/services").collect::<Vec<_>>();
+    assert_eq!(by_cluster_ip.len(), 1);
+    assert_eq!(by_cluster_ip[0].param("fieldSelector").as_deref(), Some("spec.clusterIP=10.96.0.80"));
+}
+
+#[test]
+fn an_api_server_without_the_cluster_ip_field_selector_leaves_the_address_as_it_is() {
+    let server = ApiServer::start(examples());
+    // Before Kubernetes 1.31 the field selector is refused with 400.
+    server.inject(Fault::new("GET", "/api/v1/services").status(400).message("field label not supported: spec.clusterIP"));
+    let out = run(&server, &["why", FRONTEND, "10.96.0.80:80"]);
+    assert!(matches!(out.code, Some(0 | 1)), "{}", out.describe());
+    assert!(out.stdout.contains("10.96.0.80 is outside the cluster's pods"), "{}", out.stdout);
+}

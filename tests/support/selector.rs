@@ -176,6 +176,8 @@ fn supported_field(kind: &str, path: &str) -> bool {
         ],
         "Namespace" => &["status.phase"],
         "Node" => &["spec.unschedulable"],
+        // Since Kubernetes 1.31.
+        "Service" => &["spec.clusterIP", "spec.type"],
         "Secret" => &["type"],
         "Event" => &["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "reason", "type"],
         _ => &[],
