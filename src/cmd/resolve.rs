@@ -71,13 +71,18 @@ pub fn resolve<'s>(snapshot: &'s Snapshot, target: &ObjectRef) -> Result<Resolut
 
 /// The destination when a workload is asked about against itself (`why deploy/x deploy/x`): a
 /// different replica than the source, since a pod talking to itself is a different matter.
-pub fn other_replica<'s>(snapshot: &'s Snapshot, target: &ObjectRef, source: &Resolved) -> Result<Resolution<'s>, Error> {
+pub fn other_replica<'s>(
+    snapshot: &'s Snapshot,
+    target: &ObjectRef,
+    source: &Resolved,
+) -> Result<Resolution<'s>, Error> {
     let first = resolve(snapshot, target)?;
     let ObjectRef::Workload { kind, namespace, name } = target else { return Ok(first) };
     let what = format!("{}/{name}", kind.short_name());
     match (&first.endpoint, source) {
         (Resolved::Pod(_), Resolved::Pod(src)) => {
-            let Some(w) = snapshot.workloads.iter().find(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
+            let Some(w) =
+                snapshot.workloads.iter().find(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
             else {
                 return Ok(first);
             };
@@ -86,7 +91,10 @@ pub fn other_replica<'s>(snapshot: &'s Snapshot, target: &ObjectRef, source: &Re
             match pods.first() {
                 Some(other) => Ok(Resolution {
                     endpoint: Resolved::Pod(other),
-                    notes: vec![format!("{what} against itself: from pod {} to another replica, pod {}", src.name, other.name)],
+                    notes: vec![format!(
+                        "{what} against itself: from pod {} to another replica, pod {}",
+                        src.name, other.name
+                    )],
                 }),
                 None => Ok(Resolution {
                     endpoint: first.endpoint,

@@ -126,20 +126,17 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
                         "named port {name:?} needs a pod to resolve it on, but TO is an address outside the cluster's pods; give a number"
                     )));
                 }
-                (None, _) => PortQuery::Any,
+                (None, _) => PortQuery::Any { protocol: to.protocol },
             };
             (port, protocol) = match query {
                 PortQuery::Port { port, protocol } => (Some(port), Some(protocol)),
-                PortQuery::Any => (None, to.protocol),
+                PortQuery::Any { protocol } => (None, protocol),
             };
             port_name = match &to.port {
                 Some(PortArg::Name(n)) => Some(n.clone()),
                 _ => None,
             };
-            let mut verdict = engine.evaluate(endpoint_of(&source.endpoint), endpoint_of(&dest.endpoint), query);
-            if let (PortQuery::Any, Some(p)) = (query, to.protocol) {
-                restrict_to_protocol(&mut verdict, p);
-            }
+            let verdict = engine.evaluate(endpoint_of(&source.endpoint), endpoint_of(&dest.endpoint), query);
             evaluations.push(Evaluation {
                 from: from_name.clone(),
                 to: display_name(target, &dest.endpoint),
@@ -169,18 +166,6 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
         notes,
         caveats,
     })
-}
-
-/// With `/PROTOCOL` but no port: only that protocol's ports count.
-fn restrict_to_protocol(verdict: &mut crate::engine::Verdict, protocol: Protocol) {
-    if let Some(ports) = &verdict.allowed_ports {
-        let mut only = crate::engine::PortSet::empty();
-        for &(lo, hi) in ports.ranges(protocol) {
-            only.insert(protocol, lo, hi);
-        }
-        verdict.allowed = !only.is_empty() || verdict.override_reason.is_some();
-        verdict.allowed_ports = Some(only);
-    }
 }
 
 fn endpoint_of<'a>(r: &'a Resolved<'a>) -> Endpoint<'a> {

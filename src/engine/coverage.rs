@@ -95,6 +95,9 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
     for p in &snapshot.pods {
         pods.entry(&p.namespace).or_default().push(p);
     }
+    // Only a cluster with IPv6 pods needs `::/0` as well for a rule to admit every address.
+    let ipv6 = snapshot.pods.iter().any(|p| p.ips.iter().any(|ip| ip.is_ipv6()))
+        || snapshot.nodes.iter().any(|n| n.addresses.iter().any(|ip| ip.is_ipv6()));
     names
         .keys()
         .map(|ns| {
@@ -104,14 +107,15 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
                 namespace: ns.to_string(),
                 system: is_system_namespace(ns),
                 pods: pds.len(),
-                ingress: direction(pol, pds, Direction::Ingress),
-                egress: direction(pol, pds, Direction::Egress),
+                ingress: direction(pol, pds, Direction::Ingress, ipv6),
+                egress: direction(pol, pds, Direction::Egress, ipv6),
             }
         })
         .collect()
 }
 
-fn direction(policies: &[&Policy], pods: &[&super::model::Pod], dir: Direction) -> DirectionCoverage {
+fn direction(policies: &[&Policy], pods: &[&super::model::Pod], dir: Direction, ipv6: bool) -> DirectionCoverage {
+    let allows_everything = |r: &Rule| allows_everything(r, ipv6);
     let isolating: Vec<&Policy> = policies.iter().copied().filter(|p| has_type(p, dir)).collect();
     let names = |ps: &[&Policy]| ps.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
     let wide: Vec<&Policy> = isolating.iter().copied().filter(|p| p.pod_selector.is_empty()).collect();
@@ -148,8 +152,9 @@ fn direction(policies: &[&Policy], pods: &[&super::model::Pod], dir: Direction) 
 }
 
 /// A rule that admits every peer on every port: no ports, and either no peers or peers covering
-/// every pod (`namespaceSelector: {}`) and every address (`ipBlock 0.0.0.0/0`, and `::/0` too).
-pub fn allows_everything(rule: &Rule) -> bool {
+/// every pod (`namespaceSelector: {}`) and every address (`ipBlock 0.0.0.0/0`, and `::/0` too
+/// when the cluster has IPv6).
+pub fn allows_everything(rule: &Rule, ipv6: bool) -> bool {
     if !rule.ports.is_empty() {
         return false;
     }
@@ -166,7 +171,7 @@ pub fn allows_everything(rule: &Rule) -> bool {
     let all_v6 = rule.peers.iter().any(
         |p| matches!(p, Peer::IpBlock(b) if b.except.is_empty() && b.cidr.prefix_len() == 0 && b.cidr.addr().is_ipv6()),
     );
-    all_pods && all_v4 && all_v6
+    all_pods && all_v4 && (all_v6 || !ipv6)
 }
 
 #[cfg(test)]

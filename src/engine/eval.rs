@@ -13,7 +13,8 @@ use std::net::IpAddr;
 use super::model::{ContainerPort, Labels, Namespace, Node, Peer, Pod, Policy, Protocol, Rule, Snapshot};
 use super::ports::{PortSet, rule_port_set};
 use super::verdict::{
-    Direction, Miss, MissKind, NotApplied, Override, PeerMiss, PolicyEvidence, PortMiss, PortQuery, RuleMatch, Side, Verdict,
+    Direction, Miss, MissKind, NotApplied, Override, PeerMiss, PolicyEvidence, PortMiss, PortQuery, RuleMatch, Side,
+    Verdict,
 };
 
 /// One end of a flow.
@@ -137,8 +138,8 @@ impl<'s> Engine<'s> {
         let ingress = self.side(Direction::Ingress, to, from, to, query, true);
         let override_reason = self.override_reason(from, to);
         let allowed_ports = match query {
-            PortQuery::Any if override_reason.is_some() => Some(PortSet::all()),
-            PortQuery::Any => {
+            PortQuery::Any { .. } if override_reason.is_some() => query.scope(),
+            PortQuery::Any { .. } => {
                 let e = egress.allowed_ports.clone().unwrap_or_else(PortSet::all);
                 let i = ingress.allowed_ports.clone().unwrap_or_else(PortSet::all);
                 Some(e.intersection(&i))
@@ -183,7 +184,7 @@ impl<'s> Engine<'s> {
             not_applied: Some(reason),
             isolated: false,
             allowed: true,
-            allowed_ports: matches!(query, PortQuery::Any).then(PortSet::all),
+            allowed_ports: query.scope(),
             policies: Vec::new(),
         };
         let pod = match subject {
@@ -199,7 +200,7 @@ impl<'s> Engine<'s> {
             not_applied: None,
             isolated: false,
             allowed: false,
-            allowed_ports: matches!(query, PortQuery::Any).then(PortSet::empty),
+            allowed_ports: matches!(query, PortQuery::Any { .. }).then(PortSet::empty),
             policies: Vec::new(),
         };
         for policy in self.isolating(pod, direction) {
@@ -213,7 +214,7 @@ impl<'s> Engine<'s> {
                 rule_count: rules.len(),
                 matches: Vec::new(),
                 nearest_miss: None,
-                allowed_ports: matches!(query, PortQuery::Any).then(PortSet::empty),
+                allowed_ports: matches!(query, PortQuery::Any { .. }).then(PortSet::empty),
             };
             for (index, rule) in rules.iter().enumerate() {
                 let Some(peer_index) = self.rule_peer(policy, rule, peer) else { continue };
@@ -225,8 +226,8 @@ impl<'s> Engine<'s> {
                             rule.ports.iter().position(|pp| pp.allows(protocol, port, dst_ports)).map(Some)
                         }
                     }
-                    PortQuery::Any => {
-                        let ports = rule_port_set(&rule.ports, dst_ports);
+                    PortQuery::Any { .. } => {
+                        let ports = in_scope(query, rule_port_set(&rule.ports, dst_ports));
                         if ports.is_empty() {
                             None
                         } else {
@@ -252,7 +253,9 @@ impl<'s> Engine<'s> {
                     peer_text: peer_index.map_or_else(|| "every peer".to_string(), |i| rule.peers[i].to_string()),
                     port: port_index,
                     port_text: match (query, port_index) {
-                        (PortQuery::Any, _) => rule_port_set(&rule.ports, dst_ports).to_string(),
+                        (PortQuery::Any { .. }, _) => {
+                            in_scope(query, rule_port_set(&rule.ports, dst_ports)).to_string()
+                        }
                         (_, Some(i)) => rule.ports[i].to_string(),
                         (_, None) => "every port".to_string(),
                     },
@@ -274,7 +277,7 @@ impl<'s> Engine<'s> {
         }
         if !side.isolated {
             side.allowed = true;
-            side.allowed_ports = matches!(query, PortQuery::Any).then(PortSet::all);
+            side.allowed_ports = query.scope();
         } else if let Some(ports) = &side.allowed_ports {
             side.allowed = !ports.is_empty();
         }
@@ -382,7 +385,9 @@ impl<'s> Engine<'s> {
                     let ok = rule.ports.is_empty() || rule.ports.iter().any(|pp| pp.allows(protocol, port, dst_ports));
                     (!ok).then(|| port_miss(rule, dst_ports))
                 }
-                PortQuery::Any => rule_port_set(&rule.ports, dst_ports).is_empty().then(|| port_miss(rule, dst_ports)),
+                PortQuery::Any { .. } => in_scope(query, rule_port_set(&rule.ports, dst_ports))
+                    .is_empty()
+                    .then(|| port_miss(rule, dst_ports)),
             };
             let port_cost = usize::from(port_miss.is_some());
             let mut consider = |cost: usize, miss: Miss| {
@@ -428,6 +433,14 @@ impl<'s> Engine<'s> {
             peer_miss: None,
             port_miss: None,
         })
+    }
+}
+
+/// The part of `ports` the query asks about (all of it, or one protocol's).
+fn in_scope(query: PortQuery, ports: PortSet) -> PortSet {
+    match query.scope() {
+        Some(scope) if !scope.is_all() => ports.intersection(&scope),
+        _ => ports,
     }
 }
 

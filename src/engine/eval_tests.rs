@@ -78,7 +78,7 @@ fn empty_rule_allows_every_peer_on_every_port() {
     let s = base(vec![policy("prod", "all", sel(&[])).ingress(vec![rule(vec![], vec![])]).build()]);
     assert!(allowed(&s, "other/client", "prod/db", tcp(5432)));
     assert!(allowed(&s, "other/client", "prod/db", PortQuery::Port { port: 9, protocol: Sctp }));
-    let v = check(&s, find(&s, "other/client"), find(&s, "prod/db"), PortQuery::Any);
+    let v = check(&s, find(&s, "other/client"), find(&s, "prod/db"), PortQuery::ANY);
     assert!(v.allowed_ports.unwrap().is_all());
 }
 
@@ -440,10 +440,10 @@ fn any_port_query_intersects_both_sides() {
             .ingress(vec![rule(vec![], vec![named(Tcp, "postgres"), port(Udp, 5432)])])
             .build(),
     ]);
-    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), PortQuery::Any);
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), PortQuery::ANY);
     assert!(v.allowed);
     assert_eq!(v.allowed_ports.unwrap(), PortSet::single(Tcp, 5432));
-    let none = check(&s, find(&s, "prod/api"), find(&s, "prod/web"), PortQuery::Any);
+    let none = check(&s, find(&s, "prod/api"), find(&s, "prod/web"), PortQuery::ANY);
     assert!(none.allowed, "web is not isolated; egress allows 5000-6000");
     assert_eq!(none.allowed_ports.unwrap().to_string(), "TCP 5000-6000");
 }
@@ -576,4 +576,19 @@ fn namespace_labels_not_read_are_a_caveat() {
     let v = check(&s, find(&s, "unread/x"), find(&s, "prod/db"), tcp(5432));
     assert!(!v.allowed);
     assert!(v.caveats.iter().any(|c| c.kind == "namespace-labels-unknown"));
+}
+
+#[test]
+fn any_port_of_one_protocol_filters_both_sides() {
+    let s = base(vec![
+        policy("prod", "p", sel(&[("app", "api")])).ingress(vec![rule(vec![], vec![any_port(Udp)])]).build(),
+    ]);
+    let v = check(&s, find(&s, "prod/web"), find(&s, "prod/api"), PortQuery::Any { protocol: Some(Tcp) });
+    assert!(!v.allowed, "only UDP is allowed in; TCP was asked");
+    assert!(v.ingress.allowed_ports.as_ref().unwrap().is_empty());
+    assert!(!v.ingress.allowed);
+    assert_eq!(v.egress.allowed_ports.as_ref().unwrap().to_string(), "all TCP ports");
+    let udp = check(&s, find(&s, "prod/web"), find(&s, "prod/api"), PortQuery::Any { protocol: Some(Udp) });
+    assert!(udp.allowed);
+    assert_eq!(udp.allowed_ports.unwrap().to_string(), "all UDP ports");
 }

@@ -120,7 +120,7 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
     let mut out = Vec::new();
     if verdict.override_reason.is_none() {
         for side in [&verdict.egress, &verdict.ingress] {
-            miss_hints(side, &mut out);
+            miss_hints(engine, side, &mut out);
         }
         if let (Endpoint::Pod(dst), PortQuery::Port { port, protocol }) = (to, query) {
             service_port_hints(engine, dst, port, protocol, verdict, &mut out);
@@ -136,14 +136,29 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
 }
 
 /// Hints read off the nearest misses: AND/OR confusion and namespace labels that would match.
-fn miss_hints(side: &Side, out: &mut Vec<Note>) {
+fn miss_hints(engine: &Engine, side: &Side, out: &mut Vec<Note>) {
     for p in &side.policies {
         let Some(miss) = &p.nearest_miss else { continue };
         let (Some(rule), Some(peer)) = (miss.rule, miss.peer) else { continue };
         let field = if side.direction == Direction::Ingress { "from" } else { "to" };
         match &miss.peer_miss {
             Some(PeerMiss::Labels { pod, namespace, peer_namespace, both_selectors, .. }) => {
-                if *both_selectors && (pod.is_empty() != namespace.is_empty()) {
+                // Splitting is only advice when the selector that matched narrows something: a
+                // `{}` on its own would admit every pod of the policy's namespace, or of the cluster.
+                let matched_is_empty =
+                    engine
+                        .policies_in(&p.namespace)
+                        .iter()
+                        .find(|x| x.name == p.name)
+                        .and_then(|x| rules_for(x, side.direction).get(rule))
+                        .and_then(|r| r.peers.get(peer))
+                        .is_some_and(|entry| match entry {
+                            Peer::Selectors { pod_selector: Some(ps), namespace_selector: Some(ns) } => {
+                                if pod.is_empty() { ps.is_empty() } else { ns.is_empty() }
+                            }
+                            _ => false,
+                        });
+                if *both_selectors && (pod.is_empty() != namespace.is_empty()) && !matched_is_empty {
                     let (ok, bad) = if pod.is_empty() {
                         ("podSelector", "namespaceSelector")
                     } else {

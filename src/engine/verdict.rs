@@ -29,8 +29,31 @@ impl Direction {
 /// The port a flow is evaluated at, or every port ("which ports, if any?").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortQuery {
-    Port { port: u16, protocol: Protocol },
-    Any,
+    Port {
+        port: u16,
+        protocol: Protocol,
+    },
+    /// Every port, or every port of one protocol (`why a b/udp`).
+    Any {
+        protocol: Option<Protocol>,
+    },
+}
+
+impl PortQuery {
+    pub const ANY: PortQuery = PortQuery::Any { protocol: None };
+
+    /// For `Any`: the ports in question (all, or all of one protocol); `None` for one port.
+    pub fn scope(self) -> Option<PortSet> {
+        match self {
+            PortQuery::Port { .. } => None,
+            PortQuery::Any { protocol: None } => Some(PortSet::all()),
+            PortQuery::Any { protocol: Some(p) } => {
+                let mut s = PortSet::empty();
+                s.insert(p, super::ports::MIN_PORT, super::ports::MAX_PORT);
+                Some(s)
+            }
+        }
+    }
 }
 
 /// The verdict on one flow.

@@ -193,7 +193,7 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
         _ if !service_ports.is_empty() => {
             format!("on Service port{} {}", if service_ports.len() > 1 { "s" } else { "" }, service_ports.join(", "))
         }
-        (Some(ports), None) if r.allowed => format!("on {}", only_protocol(ports, r.protocol)),
+        (Some(ports), None) if r.allowed => format!("on {ports}"),
         (Some(_), None) => format!("on {}", port_phrase(None, r.protocol, None)),
         _ => format!("on {}", port_phrase(r.port, r.protocol, r.port_name.as_deref())),
     };
@@ -249,19 +249,6 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
         }
     }
     Ok(())
-}
-
-fn only_protocol(ports: &PortSet, protocol: Option<Protocol>) -> String {
-    match protocol {
-        None => ports.to_string(),
-        Some(p) => {
-            let mut only = PortSet::empty();
-            for &(lo, hi) in ports.ranges(p) {
-                only.insert(p, lo, hi);
-            }
-            only.to_string()
-        }
-    }
 }
 
 fn summarize(names: &[&str]) -> String {

@@ -555,9 +555,12 @@ async fn read_end(conn: &Connection, target: &ObjectRef) -> Read<(Responses, boo
                 if let Some(pages) = quiet_unsupported(list(conn, fetch::SERVICES, None, options).await)? {
                     responses.pages(fetch::SERVICES, pages);
                     let found = build(&responses)?;
-                    if let Some(selector) = found.services.iter().find(|s| s.cluster_ips.contains(ip)).and_then(|s| {
-                        s.selector.as_ref().map(|sel| (s.namespace.clone(), sel.clone()))
-                    }) {
+                    if let Some(selector) = found
+                        .services
+                        .iter()
+                        .find(|s| s.cluster_ips.contains(ip))
+                        .and_then(|s| s.selector.as_ref().map(|sel| (s.namespace.clone(), sel.clone())))
+                    {
                         let (namespace, selector) = selector;
                         let query: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
                         let pods = list(conn, fetch::PODS, Some(&namespace), labelled(&query.join(","))).await?;

@@ -87,7 +87,6 @@ fn an_unknown_namespace_is_an_error() {
 }
 
 #[test]
-#[ignore = "bug: a namespace-wide egress rule to every pod and 0.0.0.0/0 is reported as `deny` in an IPv4-only cluster"]
 fn egress_open_to_every_ipv4_address_is_not_deny() {
     let manifests = "\
 apiVersion: networking.k8s.io/v1

@@ -373,7 +373,6 @@ fn a_udp_rule_never_admits_tcp() {
 }
 
 #[test]
-#[ignore = "bug: with /PROTOCOL and no port, both sides still report the other protocols' ports as allowed"]
 fn protocol_without_port_restricts_the_sides_too() {
     // Only UDP is admitted; asked about TCP, the verdict is blocked, and so must be the ingress
     // side that blocks it (its evidence said "allowed (all UDP ports)").
@@ -903,7 +902,6 @@ spec: {podSelector: {}}
 // Hints that mislead
 
 #[test]
-#[ignore = "bug: the AND/OR hint fires for `namespaceSelector: {}` AND podSelector, advising a split that admits every pod of the cluster"]
 fn no_and_or_hint_when_the_matching_selector_is_empty() {
     // dns-by-name-wrong admits `namespaceSelector: {}` AND `podSelector: k8s-app=kube-dns`: any DNS
     // pod in any namespace. web -> worker misses only on the pod label; splitting the entry (OR)

@@ -435,8 +435,7 @@ fn a_cluster_ip_destination_is_evaluated_as_its_services_backends() {
         out.describe()
     );
     assert!(out.stdout.contains("on Service port 80/TCP (http) -> 8080"), "{}", out.stdout);
-    let by_cluster_ip =
-        server.requests().into_iter().filter(|r| r.path == "/api/v1/services").collect::<Vec<_>>();
+    let by_cluster_ip = server.requests().into_iter().filter(|r| r.path == "/api/v1/services").collect::<Vec<_>>();
     assert_eq!(by_cluster_ip.len(), 1);
     assert_eq!(by_cluster_ip[0].param("fieldSelector").as_deref(), Some("spec.clusterIP=10.96.0.80"));
 }
@@ -445,7 +444,8 @@ fn a_cluster_ip_destination_is_evaluated_as_its_services_backends() {
 fn an_api_server_without_the_cluster_ip_field_selector_leaves_the_address_as_it_is() {
     let server = ApiServer::start(examples());
     // Before Kubernetes 1.31 the field selector is refused with 400.
-    server.inject(Fault::new("GET", "/api/v1/services").status(400).message("field label not supported: spec.clusterIP"));
+    server
+        .inject(Fault::new("GET", "/api/v1/services").status(400).message("field label not supported: spec.clusterIP"));
     let out = run(&server, &["why", FRONTEND, "10.96.0.80:80"]);
     assert!(matches!(out.code, Some(0 | 1)), "{}", out.describe());
     assert!(out.stdout.contains("10.96.0.80 is outside the cluster's pods"), "{}", out.stdout);
