@@ -265,12 +265,12 @@ mod tests {
     #[test]
     fn all_pods_and_all_addresses_is_allow_everything() {
         let r = rule(vec![ns_peer(sel(&[])), ip_peer("0.0.0.0/0", &[]), ip_peer("::/0", &[])], vec![]);
-        assert!(allows_everything(&r));
+        assert!(allows_everything(&r, true));
         let only_v4 = rule(vec![ns_peer(sel(&[])), ip_peer("0.0.0.0/0", &[])], vec![]);
-        assert!(!allows_everything(&only_v4));
+        assert!(!allows_everything(&only_v4, true));
         let with_except =
             rule(vec![ns_peer(sel(&[])), ip_peer("0.0.0.0/0", &["10.0.0.0/8"]), ip_peer("::/0", &[])], vec![]);
-        assert!(!allows_everything(&with_except));
+        assert!(!allows_everything(&with_except, true));
     }
 
     #[test]

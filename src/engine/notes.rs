@@ -357,6 +357,24 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
     if src.host_network || engine.isolating(src, Direction::Egress).next().is_none() {
         return;
     }
+    // NodeLocal DNSCache: pods ask a link-local address on their node before the DNS pods.
+    if let Some(addresses) = service::node_local_dns_addresses(engine.snapshot()) {
+        for ip in addresses.into_iter().filter(|ip| matches!(ip, std::net::IpAddr::V4(v4) if v4.is_link_local())) {
+            let dst = Endpoint::Ip(ip);
+            let query = PortQuery::Port { port: 53, protocol: Protocol::Udp };
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+                out.push(Note::new(
+                    "dns-blocked",
+                    format!(
+                        "{}/{} has isolated egress and may not reach NodeLocal DNSCache at {ip} on UDP 53: name lookups will fail. Allow egress to {ip}/32 on UDP and TCP 53 (kubectl deny init adds it to \
+                         allow-dns)",
+                        src.namespace, src.name
+                    ),
+                ));
+                return;
+            }
+        }
+    }
     let targets = service::dns_targets(engine.snapshot());
     if let Endpoint::Pod(dst) = to
         && targets.iter().any(|t| t.pod.namespace == dst.namespace && t.pod.name == dst.name)

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::model::{ContainerPort, Labels, Pod, PortRef, Protocol, Service, ServicePort, Snapshot};
+use super::model::{ContainerPort, DaemonSetInfo, Labels, Pod, PortRef, Protocol, Service, ServicePort, Snapshot};
 use super::ports::resolve_named_port;
 
 /// The Services of the pod's namespace whose selector selects it.
@@ -90,6 +90,59 @@ pub fn target_port_on_ip(sp: &ServicePort, ports: &[(Option<String>, u16, Protoc
             PortRef::Number(n) => Some(n),
             PortRef::Name(_) => None,
         })
+}
+
+/// The address NodeLocal DNSCache listens on unless configured otherwise.
+pub const NODE_LOCAL_DNS_DEFAULT: &str = "169.254.20.10";
+
+/// The DaemonSet NodeLocal DNSCache runs as (in `kube-system`, from the upstream manifest).
+pub const NODE_LOCAL_DNS_NAME: &str = "node-local-dns";
+
+/// NodeLocal DNSCache's DaemonSet, preferring kube-system's.
+pub fn node_local_dns_daemonset(snapshot: &Snapshot) -> Option<&DaemonSetInfo> {
+    snapshot.daemonsets.iter().filter(|d| d.name == NODE_LOCAL_DNS_NAME).min_by_key(|d| d.namespace != "kube-system")
+}
+
+/// The addresses NodeLocal DNSCache answers on, as far as its DaemonSet tells: its `-localip`
+/// addresses, else the default link-local address. `None` without the DaemonSet.
+pub fn node_local_dns_addresses(snapshot: &Snapshot) -> Option<Vec<IpAddr>> {
+    let ds = node_local_dns_daemonset(snapshot)?;
+    let (ips, _) = local_ips_from_args(&ds.args);
+    Some(if ips.is_empty() { vec![NODE_LOCAL_DNS_DEFAULT.parse().expect("a valid address")] } else { ips })
+}
+
+/// The addresses of `-localip A,B` (or `-localip=A,B`, or with two dashes), and the raw value
+/// when it is there but not addresses (an unfilled template such as `__PILLAR__LOCAL__DNS__`).
+pub fn local_ips_from_args(args: &[String]) -> (Vec<IpAddr>, Option<String>) {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        let flag = word.trim_start_matches('-');
+        if !word.starts_with('-') {
+            continue;
+        }
+        let value = match flag.split_once('=') {
+            Some(("localip", value)) => Some(value.to_string()),
+            None if flag == "localip" => words.next().cloned(),
+            _ => None,
+        };
+        if let Some(value) = value {
+            let parsed: Option<Vec<IpAddr>> =
+                value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect();
+            return match parsed {
+                Some(ips) if !ips.is_empty() => {
+                    let mut unique: Vec<IpAddr> = Vec::new();
+                    for ip in ips {
+                        if !unique.contains(&ip) {
+                            unique.push(ip);
+                        }
+                    }
+                    (unique, None)
+                }
+                _ => (Vec::new(), Some(value)),
+            };
+        }
+    }
+    (Vec::new(), None)
 }
 
 /// Where the cluster DNS answers: a representative DNS pod and its real ports.

@@ -15,11 +15,7 @@ use crate::engine::model::{ContainerPort, Labels, Pod, PortRef, Protocol, Servic
 use crate::engine::ports::resolve_named_port;
 use crate::engine::service::DNS_SERVICES;
 
-/// The address NodeLocal DNSCache listens on unless configured otherwise.
-pub const NODE_LOCAL_DNS_DEFAULT: &str = "169.254.20.10";
-
-/// The DaemonSet NodeLocal DNSCache runs as (in `kube-system`, from the upstream manifest).
-pub const NODE_LOCAL_DNS_NAME: &str = "node-local-dns";
+pub use crate::engine::service::{NODE_LOCAL_DNS_DEFAULT, NODE_LOCAL_DNS_NAME};
 
 /// What detection found, with the evidence for each finding and notes for what it had to assume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -386,13 +382,9 @@ fn dns_ports(svc: &Service, backends: &[&[ContainerPort]], notes: &mut Vec<Strin
 // --- NodeLocal DNSCache ----------------------------------------------------------------------
 
 fn detect_node_local_dns(snapshot: &Snapshot, corefile: Option<&str>, notes: &mut Vec<String>) -> Option<NodeLocalDns> {
-    let ds = snapshot
-        .daemonsets
-        .iter()
-        .filter(|d| d.name == NODE_LOCAL_DNS_NAME)
-        .min_by_key(|d| d.namespace != "kube-system")?;
+    let ds = crate::engine::service::node_local_dns_daemonset(snapshot)?;
     let daemonset = format!("DaemonSet {}/{}", ds.namespace, ds.name);
-    let (from_args, unparsed) = local_ips_from_args(&ds.args);
+    let (from_args, unparsed) = crate::engine::service::local_ips_from_args(&ds.args);
     if !from_args.is_empty() {
         return Some(NodeLocalDns { daemonset, addresses: from_args, from: "its -localip argument".into() });
     }
@@ -418,32 +410,6 @@ fn detect_node_local_dns(snapshot: &Snapshot, corefile: Option<&str>, notes: &mu
         ),
     });
     Some(NodeLocalDns { daemonset, addresses: vec![default], from: "the default".into() })
-}
-
-/// The addresses of `-localip A,B` (or `-localip=A,B`, or with two dashes), and the raw value
-/// when it is there but not addresses (an unfilled template such as `__PILLAR__LOCAL__DNS__`).
-fn local_ips_from_args(args: &[String]) -> (Vec<IpAddr>, Option<String>) {
-    let mut words = args.iter();
-    while let Some(word) = words.next() {
-        let flag = word.trim_start_matches('-');
-        if !word.starts_with('-') {
-            continue;
-        }
-        let value = match flag.split_once('=') {
-            Some(("localip", value)) => Some(value.to_string()),
-            None if flag == "localip" => words.next().cloned(),
-            _ => None,
-        };
-        if let Some(value) = value {
-            let parsed: Option<Vec<IpAddr>> =
-                value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect();
-            return match parsed {
-                Some(ips) if !ips.is_empty() => (dedup(ips), None),
-                _ => (Vec::new(), Some(value)),
-            };
-        }
-    }
-    (Vec::new(), None)
 }
 
 /// The addresses of every `bind` directive of a Corefile.

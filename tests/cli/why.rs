@@ -913,7 +913,6 @@ fn no_and_or_hint_when_the_matching_selector_is_empty() {
 }
 
 #[test]
-#[ignore = "bug: the DNS hint ignores NodeLocal DNSCache, which `init` detects and allows with an ipBlock"]
 fn dns_hint_knows_node_local_dns_cache() {
     // With NodeLocal DNSCache, queries go to 169.254.20.10 on the node; batch admits only the
     // CoreDNS pods, so lookups fail, and `why` itself says 169.254.20.10:53 is blocked.

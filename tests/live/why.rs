@@ -437,7 +437,7 @@ fn a_cluster_ip_destination_is_evaluated_as_its_services_backends() {
     assert!(out.stdout.contains("on Service port 80/TCP (http) -> 8080"), "{}", out.stdout);
     let by_cluster_ip = server.requests().into_iter().filter(|r| r.path == "/api/v1/services").collect::<Vec<_>>();
     assert_eq!(by_cluster_ip.len(), 1);
-    assert_eq!(by_cluster_ip[0].param("fieldSelector").as_deref(), Some("spec.clusterIP=10.96.0.80"));
+    assert_eq!(by_cluster_ip[0].param("fieldSelector"), Some("spec.clusterIP=10.96.0.80"));
 }
 
 #[test]
