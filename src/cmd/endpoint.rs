@@ -58,6 +58,11 @@ fn kind_word(word: &str) -> Option<Kind> {
     })
 }
 
+/// Whether `word` is read as a kind (`deploy`, `svc`, `jobs`, ...) in an endpoint argument.
+pub fn is_kind_word(word: &str) -> bool {
+    kind_word(word).is_some()
+}
+
 /// Parses one endpoint argument; `default_namespace` applies when none is written.
 pub fn parse(text: &str, role: Role, default_namespace: &str) -> Result<EndpointArg, Error> {
     let arg = role.arg();

@@ -31,20 +31,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
         })
         .map(NamespaceRow::from)
         .collect();
-    if let Scope::Namespaces(names) = &scope {
-        for name in names {
-            if !rows.iter().any(|r| &r.namespace == name) {
-                return Err(Error::NotFound(format!(
-                    "namespace {name:?} not found{}",
-                    if matches!(ctx.source, crate::context::SourceSpec::Files(_)) {
-                        " in the manifests read"
-                    } else {
-                        ""
-                    }
-                )));
-            }
-        }
-    }
+    super::load::check_namespaces(&snapshot, &scope, ctx)?;
     rows.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     let plugin = cni::detect(&snapshot.daemonsets);
     let named_explicitly = matches!(scope, Scope::Namespaces(_));

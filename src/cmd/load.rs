@@ -93,3 +93,34 @@ impl Source {
         }
     }
 }
+
+/// Every namespace named with `-n` must exist in what was read: otherwise the answer would be an
+/// empty table that looks like good news.
+pub fn check_namespaces(snapshot: &Snapshot, scope: &Scope, ctx: &Context) -> Result<(), Error> {
+    let Scope::Namespaces(names) = scope else { return Ok(()) };
+    for name in names {
+        // `default` exists in every cluster, objects or not.
+        let known = name == "default"
+            || snapshot.namespaces.iter().any(|n| &n.name == name)
+            || snapshot.pods.iter().any(|p| &p.namespace == name)
+            || snapshot.policies.iter().any(|p| &p.namespace == name);
+        if !known {
+            let mut msg = format!(
+                "namespace {name:?} not found{}",
+                if matches!(ctx.source, SourceSpec::Files(_)) { " in the manifests read" } else { "" }
+            );
+            let mut close: Vec<&str> = snapshot
+                .namespaces
+                .iter()
+                .map(|n| n.name.as_str())
+                .filter(|n| strsim::jaro_winkler(n, name) >= 0.8)
+                .collect();
+            close.truncate(5);
+            if !close.is_empty() {
+                msg.push_str(&format!("\n  did you mean: {}?", close.join(", ")));
+            }
+            return Err(Error::NotFound(msg));
+        }
+    }
+    Ok(())
+}

@@ -27,6 +27,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
         Scope::Namespaces(ctx.namespaces.clone())
     };
     let snapshot = source.snapshot_for_scope(&scope)?;
+    super::load::check_namespaces(&snapshot, &scope, ctx)?;
     let mut pods: Vec<&Pod> = snapshot
         .pods
         .iter()

@@ -33,7 +33,11 @@ pub fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = PipeSafe::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
     let exit = run(args, &env, &mut out, &mut std::io::stderr());
-    let _ = out.flush();
+    // Output that fit in the buffer is written only now: a failure here (a full disk) is an error.
+    if let Err(e) = out.flush() {
+        let _ = writeln!(std::io::stderr(), "error: cannot write output: {e}");
+        return Exit::Error.into();
+    }
     exit.into()
 }
 

@@ -58,7 +58,9 @@ pub fn resolve<'s>(snapshot: &'s Snapshot, target: &ObjectRef) -> Result<Resolut
             "svc/{name} (namespace {namespace}) cannot be a source: traffic comes from its pods; name the workload instead"
         ))),
         ObjectRef::Ip(ip) => {
-            if let Some(pod) = snapshot.pods.iter().find(|p| p.ips.contains(ip) && !p.host_network) {
+            // An address outlives a finished pod: a Running holder wins over a Succeeded one.
+            let holders = snapshot.pods.iter().filter(|p| p.ips.contains(ip) && !p.host_network);
+            if let Some(pod) = holders.min_by_key(|p| p.phase.as_deref() != Some("Running")) {
                 return Ok(Resolution {
                     endpoint: Resolved::Pod(pod),
                     notes: vec![format!("{ip} is the IP of pod {}/{}", pod.namespace, pod.name)],
@@ -111,6 +113,16 @@ pub fn other_replica<'s>(
             })
         }
         _ => Ok(first),
+    }
+}
+
+/// `NS/NAME`, or `NS/pod/NAME` when the namespace is spelled like a kind (`jobs/worker` would
+/// name the Job `worker`).
+pub fn qualified_pod(namespace: &str, name: &str) -> String {
+    if super::endpoint::is_kind_word(namespace) {
+        format!("{namespace}/pod/{name}")
+    } else {
+        format!("{namespace}/{name}")
     }
 }
 
@@ -214,8 +226,8 @@ pub fn resolve_service<'s>(
     if chosen.is_empty() {
         let asked = match port {
             Some(PortArg::Number(n)) => format!("port {n}"),
-            Some(PortArg::Name(n)) => format!("a port named {n:?}"),
-            None => "any port".to_string(),
+            Some(PortArg::Name(n)) => format!("port named {n:?}"),
+            None => "port".to_string(),
         };
         let proto = protocol.map(|p| format!(" on {p}")).unwrap_or_default();
         let target_hint = match port {
@@ -328,11 +340,11 @@ fn unknown_pod(snapshot: &Snapshot, namespace: &str, name: &str) -> Error {
         .collect();
     if !elsewhere.is_empty() {
         msg.push_str(&format!(
-            "\n  a pod named {name} exists in namespace{} {}: use -n {} or {}/{name}",
+            "\n  a pod named {name} exists in namespace{} {}: use -n {} or {}",
             if elsewhere.len() > 1 { "s" } else { "" },
             elsewhere.join(", "),
             elsewhere[0],
-            elsewhere[0]
+            qualified_pod(elsewhere[0], name)
         ));
     }
     let workloads: Vec<String> = snapshot
@@ -383,6 +395,15 @@ fn unknown_workload(snapshot: &Snapshot, kind: WorkloadKind, namespace: &str, na
         .collect();
     if !elsewhere.is_empty() {
         msg.push_str(&format!("\n  it exists in namespace {}: use -n {}", elsewhere.join(", "), elsewhere[0]));
+    }
+    // `jobs/worker-1` reads as the Job worker-1; a pod of that name in a namespace spelled like a
+    // kind is written `jobs/pod/worker-1`.
+    for pod in snapshot.pods.iter().filter(|p| p.name == name && super::endpoint::is_kind_word(&p.namespace)) {
+        msg.push_str(&format!(
+            "\n  to name the pod {name} of namespace {}, write {}",
+            pod.namespace,
+            qualified_pod(&pod.namespace, name)
+        ));
     }
     let names: Vec<&str> = snapshot
         .workloads

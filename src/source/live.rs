@@ -369,7 +369,7 @@ fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
 
 async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -> Read<Responses> {
     // 1. The endpoints.
-    let (from, to) = tokio::join!(read_end(conn, flow.from), read_end(conn, flow.to));
+    let (from, to) = tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true));
     let ((from, from_found), (to, to_found)) = (from?, to?);
     let mut responses = Responses::default();
     responses.extend(from);
@@ -474,8 +474,9 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
     Ok(responses)
 }
 
-/// Reads one endpoint; the flag says whether it exists.
-async fn read_end(conn: &Connection, target: &ObjectRef) -> Read<(Responses, bool)> {
+/// Reads one endpoint (`destination`: it is TO, which may be a Service's ClusterIP); the flag
+/// returned says whether it exists.
+async fn read_end(conn: &Connection, target: &ObjectRef, destination: bool) -> Read<(Responses, bool)> {
     let mut responses = Responses::default();
     let found = match target {
         ObjectRef::Pod { namespace, name } => match get(conn, fetch::PODS, Some(namespace), name).await? {
@@ -549,7 +550,7 @@ async fn read_end(conn: &Connection, target: &ObjectRef) -> Read<(Responses, boo
             // Not a pod's: perhaps a Service's ClusterIP, which stands for the Service's backends
             // (API servers before 1.31 cannot select Services by ClusterIP; then it stays an
             // address).
-            if pods_with_ip(&build(&responses)?, *ip).next().is_none() {
+            if destination && pods_with_ip(&build(&responses)?, *ip).next().is_none() {
                 let by_cluster_ip = format!("spec.clusterIP={ip}");
                 let options = ListOptions { field_selector: Some(&by_cluster_ip), ..all() };
                 if let Some(pages) = quiet_unsupported(list(conn, fetch::SERVICES, None, options).await)? {

@@ -101,7 +101,6 @@ fn a_service_port_that_does_not_exist_lists_the_service_ports() {
 }
 
 #[test]
-#[ignore = "bug: the message for a missing named Service port reads \"has no a port named\""]
 fn a_missing_named_service_port_reads_well() {
     why("service_port_vs_target_port", &["-n", "shop", "web", "svc/api:grpc"])
         .error()
@@ -132,8 +131,6 @@ fn a_named_port_on_an_address_needs_a_number() {
 }
 
 #[test]
-#[ignore = "bug: a namespace named like a kind word (jobs/, svc/, ds/) is read as the kind, and the \
-            not-found message for the bare name suggests exactly that failing form"]
 fn a_namespace_named_like_a_kind_gets_a_working_suggestion() {
     let manifests = "\
 apiVersion: v1
@@ -527,7 +524,6 @@ fn unknown_flags_and_missing_arguments_show_usage_as_kubectl_deny() {
 }
 
 #[test]
-#[ignore = "bug: version ignores -o yaml/-o json instead of printing that format or refusing it"]
 fn version_honours_or_refuses_the_output_format() {
     let run = Deny::new(&["version", "-o", "yaml"]).run();
     let refused = run.code == Some(2) && run.stderr.contains("version does not support -o yaml");

@@ -113,7 +113,6 @@ fn a_namespace_without_pods_has_nothing_to_show() {
 }
 
 #[test]
-#[ignore = "bug: matrix -n on a namespace that is not in the manifests says `No pods in scope.` and exits 0, where list exits 2"]
 fn an_unknown_namespace_is_an_error_as_in_list() {
     Deny::new(&["list", "-f", "matrix_grouping", "-n", "nowhere"]).run().error().stderr_has("\"nowhere\"");
     matrix(&["-n", "nowhere"]).error().stderr_has("\"nowhere\"");

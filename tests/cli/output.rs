@@ -239,7 +239,6 @@ fn large_output_to_a_full_disk_is_an_error() {
 }
 
 #[test]
-#[ignore = "bug: output that fits in the buffer is flushed after the command and a failed flush is ignored: exit 0/1, no error"]
 fn small_output_to_a_full_disk_is_an_error() {
     let Some(full) = dev_full() else { return };
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-deny"))

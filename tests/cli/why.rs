@@ -924,7 +924,6 @@ fn dns_hint_knows_node_local_dns_cache() {
 }
 
 #[test]
-#[ignore = "bug: an IP address held by a Succeeded pod and by the Running pod that reuses it resolves to the finished pod"]
 fn an_ip_resolves_to_the_running_pod_that_holds_it() {
     let manifests = "\
 apiVersion: v1
