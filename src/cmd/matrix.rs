@@ -28,6 +28,13 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     };
     let snapshot = source.snapshot_for_scope(&scope)?;
     super::load::check_namespaces(&snapshot, &scope, ctx)?;
+    let templates = super::resolve::templates_without_pods(
+        &snapshot,
+        match &scope {
+            Scope::All => None,
+            Scope::Namespaces(ns) => Some(ns),
+        },
+    );
     let mut pods: Vec<&Pod> = snapshot
         .pods
         .iter()
@@ -35,6 +42,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
             Scope::All => true,
             Scope::Namespaces(ns) => ns.contains(&p.namespace),
         })
+        .chain(&templates)
         .collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let engine = Engine::new(&snapshot);

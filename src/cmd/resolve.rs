@@ -132,6 +132,36 @@ fn find_pod<'s>(snapshot: &'s Snapshot, namespace: &str, name: &str) -> Option<&
 
 /// A workload is evaluated as one of its pods (a Running one first), or as its pod template when
 /// it has none.
+/// A stand-in for a workload's pods when none is known: its pod template's labels and ports, no
+/// IP, named like the workload (`deploy/web`) so `why NS/deploy/web` names it.
+pub fn template_pod(w: &Workload) -> Pod {
+    Pod {
+        namespace: w.namespace.clone(),
+        name: format!("{}/{}", w.kind.short_name(), w.name),
+        labels: w.template_labels.clone(),
+        ports: w.template_ports.clone(),
+        ips: Vec::new(),
+        host_network: w.host_network,
+        phase: None,
+        node: None,
+        owner: None,
+    }
+}
+
+/// Stand-ins for the workloads of `namespaces` (`None`: all) that have no pods: what a GitOps
+/// repository of Deployments without a cluster holds. ReplicaSets and Jobs are left out: their
+/// Deployment or CronJob stands for them.
+pub fn templates_without_pods(snapshot: &Snapshot, namespaces: Option<&[String]>) -> Vec<Pod> {
+    snapshot
+        .workloads
+        .iter()
+        .filter(|w| !matches!(w.kind, WorkloadKind::ReplicaSet | WorkloadKind::Job))
+        .filter(|w| namespaces.is_none_or(|ns| ns.contains(&w.namespace)))
+        .filter(|w| workload_pods(snapshot, w).is_empty())
+        .map(template_pod)
+        .collect()
+}
+
 /// A workload's pods, Running ones first, then by name.
 fn workload_pods<'s>(snapshot: &'s Snapshot, w: &Workload) -> Vec<&'s Pod> {
     let mut pods: Vec<&Pod> =
@@ -159,17 +189,7 @@ fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s>
             Resolution { endpoint: Resolved::Pod(first), notes }
         }
         None => Resolution {
-            endpoint: Resolved::Template(Box::new(Pod {
-                namespace: w.namespace.clone(),
-                name: what.clone(),
-                labels: w.template_labels.clone(),
-                ports: w.template_ports.clone(),
-                ips: Vec::new(),
-                host_network: w.host_network,
-                phase: None,
-                node: None,
-                owner: None,
-            })),
+            endpoint: Resolved::Template(Box::new(template_pod(w))),
             notes: vec![format!(
                 "{what} has no pods; evaluated from its pod template (labels and ports), without an IP"
             )],

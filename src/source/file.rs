@@ -256,7 +256,7 @@ fn json_error(
         line: Some(line).filter(|&l| l > 0),
         column: Some(column).filter(|&c| c > 0),
         field: json_field(text),
-        message: super::wire::without_position(error),
+        message: super::plain_message(&super::wire::without_position(error)),
     }))
 }
 
@@ -377,7 +377,7 @@ fn yaml_error(
         line: line.or(Some(document.line)),
         column,
         field: yaml_field(document.text, mode),
-        message,
+        message: super::plain_message(&message),
     }))
 }
 

@@ -183,6 +183,39 @@ impl From<cluster::ClusterError> for SourceError {
     }
 }
 
+/// A parser's message in the words of Kubernetes manifests rather than of Rust types:
+/// `invalid i64` is "expected an integer", `expected mapping start` is "expected a map".
+pub(crate) fn plain_message(raw: &str) -> String {
+    let integer = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"];
+    if let Some(kind) = raw.strip_prefix("invalid ")
+        && integer.contains(&kind.trim())
+    {
+        return "expected an integer".into();
+    }
+    if raw.starts_with("cannot deserialize null into string") {
+        return "expected a string, found nothing (write \"\" for an empty value)".into();
+    }
+    if raw.starts_with("cannot deserialize null") {
+        return "expected a value, found nothing".into();
+    }
+    match raw {
+        "expected mapping start" => return "expected a map (key: value pairs)".into(),
+        "expected sequence start" => return "expected a list".into(),
+        _ => {}
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = raw.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
+            return format!("expected {expected}, found {}", found.replace('`', ""));
+        }
+    }
+    if let Some(field) = raw.strip_prefix("missing field `").and_then(|f| f.strip_suffix('`')) {
+        return format!("missing required field {field}");
+    }
+    raw.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +245,19 @@ mod tests {
             "np.yaml: document 3, line 12, column 7: spec.ingress[0].ports[0].port: \
              invalid type: sequence, expected a port number or name"
         );
+    }
+
+    #[test]
+    fn parser_messages_speak_manifests_not_rust() {
+        assert_eq!(plain_message("invalid i64"), "expected an integer");
+        assert_eq!(
+            plain_message("invalid type: string \"x\", expected an integer"),
+            "expected an integer, found string \"x\""
+        );
+        assert_eq!(plain_message("invalid type: integer `5`, expected a string"), "expected a string, found integer 5");
+        assert_eq!(plain_message("expected mapping start"), "expected a map (key: value pairs)");
+        assert_eq!(plain_message("missing field `name`"), "missing required field name");
+        assert!(plain_message("cannot deserialize null into string; use Option<String>").contains("found nothing"));
     }
 
     #[test]

@@ -87,8 +87,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for LabelMap<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LabelMap<'de>, A::Error> {
                 let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-                while let Some(pair) = map.next_entry::<Str<'de>, Str<'de>>()? {
-                    pairs.push(pair);
+                // `app:` with nothing after it is null, which the API server stores as "".
+                while let Some((key, value)) = map.next_entry::<Str<'de>, Option<Str<'de>>>()? {
+                    pairs.push((key, value.unwrap_or_default()));
                 }
                 Ok(LabelMap(pairs))
             }

@@ -532,7 +532,6 @@ fn version_honours_or_refuses_the_output_format() {
 }
 
 #[test]
-#[ignore = "bug: type errors in manifests speak serde and Rust (`invalid i64`, `use Option<String>`, `expected mapping start`) instead of saying what Kubernetes expects"]
 fn type_errors_speak_kubernetes_not_rust() {
     for (text, field) in [
         (

@@ -126,7 +126,6 @@ fn matrix_does_not_take_yaml() {
 }
 
 #[test]
-#[ignore = "bug: matrix ignores workload pod templates, so on manifests without pods (a GitOps repository) it shows `No pods in scope.`"]
 fn workloads_without_pods_appear_through_their_templates() {
     // `why` evaluates these workloads from their templates; matrix should show the same flows.
     Deny::new(&["why", "-f", "workload_template_no_pods", "-n", "shop", "cronjob/report", "deploy/api:http"])
