@@ -665,8 +665,8 @@ def report(results: list[dict], max_listed: int) -> str:
         c = r["comparison"]
         out.append(
             f"`{r['name']}`: NCA kept {r['nca_endpoints']} of {r['pods']} pods; "
-            f"kubectl-deny on the whole synth file ({r['bytes'] / 1e6:.1f} MB, workloads, Services and EndpointSlices "
-            f"included): {fmt_seconds(r['full_file'].seconds)} at declared ports. Port classes: "
+            f"kubectl-deny on the original file ({r['bytes'] / 1e6:.1f} MB, every kind of object): "
+            f"{fmt_seconds(r['full_file'].seconds)} at declared ports. Port classes: "
             + ", ".join(f"{port}/{proto}" for proto, port in r["probes"])
         )
         for note in c.unmatched_nca[:max_listed]:
