@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use kubectl_deny_synth::{Config, DEFAULT_SEED, Error, Format, Preset, generate};
+use kubectl_deny_synth::{Config, DEFAULT_SEED, Error, Format, Preset, generate, plan};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,6 +65,11 @@ struct Args {
     /// Print object counts, bytes and the time taken to stderr.
     #[arg(long)]
     stats: bool,
+
+    /// Print the cluster's pods instead, NAMESPACE/NAME one a line in the order the generated
+    /// file lists them (scripts pick real endpoints for `kubectl deny why` this way).
+    #[arg(long, conflicts_with_all = ["out", "stats"])]
+    list_pods: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -103,6 +108,15 @@ impl Args {
 
 fn run(args: &Args) -> Result<(), Error> {
     let config = args.config();
+    if args.list_pods {
+        let cluster = plan(&config)?;
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        for (namespace, name) in cluster.pods() {
+            writeln!(out, "{namespace}/{name}")?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
     let format = match args.format {
         FormatArg::Json => Format::Json,
         FormatArg::Yaml => Format::Yaml,

@@ -56,6 +56,13 @@ impl Cluster {
     pub fn policy_count(&self) -> usize {
         self.namespaces.iter().map(|n| n.policies.len()).sum()
     }
+
+    /// Every pod as (namespace, name), in the order the rendered List holds them.
+    pub fn pods(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.namespaces.iter().flat_map(|n| {
+            n.workloads.iter().flat_map(move |w| w.pods.iter().map(move |p| (n.name.as_str(), p.name.as_str())))
+        })
+    }
 }
 
 #[derive(Debug)]

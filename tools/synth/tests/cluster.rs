@@ -8,7 +8,7 @@
 //! - references: `owners_selectors_ports_and_addresses_resolve`
 //! - content: `policies_cover_the_api_corners`, `some_namespaces_lack_default_deny`
 //! - formats: `json_parses_back`, `yaml_parses_back_to_the_same_objects`
-//! - command line: `cli_*`
+//! - command line: `cli_*`, `json_scan_*` (the baseline binary of scripts/bench.sh)
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -708,4 +708,48 @@ fn cli_nca_flag_equals_nca_preset() {
     let b = synth(&["--preset", "nca"]);
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn cli_list_pods_names_the_pods_of_the_file_in_its_order() {
+    let listed = synth(&["--preset", "small", "--seed", "3", "--list-pods"]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let items = items(&Preset::Small.config(3, false));
+    let expected: Vec<String> =
+        of_kind(&items, "Pod").iter().map(|p| format!("{}/{}", namespace(p), name(p))).collect();
+    let lines: Vec<&str> = std::str::from_utf8(&listed.stdout).unwrap().lines().collect();
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn cli_list_pods_refuses_out_because_it_writes_no_cluster() {
+    let out = synth(&["--list-pods", "--out", "x.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'--list-pods' cannot be used with '--out <FILE>'"));
+}
+
+fn json_scan(path: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_json-scan")).arg(path).output().expect("runs")
+}
+
+#[test]
+fn json_scan_accepts_the_generated_json_and_names_what_is_not_json() {
+    let dir = std::env::temp_dir().join(format!("synth-scan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("small.json");
+    std::fs::write(&good, bytes(&small(), Format::Json)).unwrap();
+    let out = json_scan(&good);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2197955 bytes"));
+
+    let bad = dir.join("small.yaml");
+    std::fs::write(&bad, bytes(&small(), Format::Yaml)).unwrap();
+    let out = json_scan(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("small.yaml is not JSON"));
+
+    let out = json_scan(&dir.join("missing.json"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
