@@ -285,12 +285,25 @@ impl<'s> Engine<'s> {
     }
 
     /// Whether a rule's `from`/`to` admits `peer`: `Some(None)` when the rule has no entries (every
-    /// peer), `Some(Some(i))` for the first matching entry, `None` when none matches.
+    /// peer), `Some(Some(i))` for the matching entry, `None` when none matches. A selector entry
+    /// is credited before an ipBlock entry that also matches, so the evidence does not lean on an
+    /// ipBlock matching a pod's IP (which varies by network plugin) when it need not.
     fn rule_peer(&self, policy: &Policy, rule: &Rule, peer: Endpoint) -> Option<Option<usize>> {
         if rule.peers.is_empty() {
             return Some(None);
         }
-        rule.peers.iter().position(|p| self.peer_matches(policy, p, peer)).map(Some)
+        let mut ip_block = None;
+        for (i, p) in rule.peers.iter().enumerate() {
+            if self.peer_matches(policy, p, peer) {
+                match p {
+                    Peer::Selectors { .. } => return Some(Some(i)),
+                    Peer::IpBlock(_) => {
+                        ip_block.get_or_insert(i);
+                    }
+                }
+            }
+        }
+        ip_block.map(Some)
     }
 
     /// Whether one `from`/`to` entry of `policy` matches `other`.

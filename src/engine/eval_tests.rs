@@ -592,3 +592,16 @@ fn any_port_of_one_protocol_filters_both_sides() {
     assert!(udp.allowed);
     assert_eq!(udp.allowed_ports.unwrap().to_string(), "all UDP ports");
 }
+
+#[test]
+fn a_selector_match_is_credited_before_an_ip_block_match() {
+    let s = base(vec![
+        policy("prod", "p", sel(&[("app", "db")]))
+            .ingress(vec![rule(vec![ip_peer("10.0.0.0/8", &[]), pods_peer(sel(&[("app", "web")]))], vec![])])
+            .build(),
+    ]);
+    let v = check(&s, find(&s, "prod/web"), find(&s, "prod/db"), tcp(5432));
+    assert!(v.allowed);
+    assert_eq!(v.ingress.policies[0].matches[0].peer, Some(1));
+    assert!(!v.caveats.iter().any(|c| c.kind == "ip-block-pod-ip"), "{:?}", v.caveats);
+}
