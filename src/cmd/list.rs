@@ -54,17 +54,18 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
         }
         _ => {
             if listed.is_empty() {
-                let _ = writeln!(
-                    err,
-                    "All {} namespace{} have default-deny for ingress and egress.",
-                    rows.len(),
-                    if rows.len() == 1 { "" } else { "s" }
-                );
+                let _ = match rows.len() {
+                    1 => writeln!(err, "Namespace {} has default-deny for ingress and egress.", rows[0].namespace),
+                    n => writeln!(err, "All {n} namespaces have default-deny for ingress and egress."),
+                };
             } else {
                 crate::render::list::write_table(out, &listed, format == OutputFormat::Wide, ctx.palette)
                     .map_err(super::output_error)?;
             }
         }
+    }
+    if let Some(msg) = super::why::foreign_policies_message(&snapshot.foreign_policies) {
+        let _ = writeln!(err, "Warning: {msg}");
     }
     if plugin.enforcement == Enforcement::NotEnforced
         && let Some(msg) = plugin.not_enforced_message()

@@ -233,7 +233,7 @@ pub fn resolve_service<'s>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let chosen: Vec<_> = svc
+    let mut chosen: Vec<_> = svc
         .ports
         .iter()
         .filter(|sp| protocol.is_none_or(|p| p == sp.protocol))
@@ -243,6 +243,19 @@ pub fn resolve_service<'s>(
             Some(PortArg::Name(n)) => sp.name.as_deref() == Some(n.as_str()),
         })
         .collect();
+    // A numbered port without /PROTOCOL means TCP, as everywhere; a port the Service only has on
+    // another protocol is taken on that one, and said.
+    let mut notes = Vec::new();
+    if protocol.is_none() && matches!(port, Some(PortArg::Number(_))) {
+        if chosen.iter().any(|sp| sp.protocol == Protocol::Tcp) {
+            chosen.retain(|sp| sp.protocol == Protocol::Tcp);
+        } else if let Some(sp) = chosen.first() {
+            notes.push(format!(
+                "service {namespace}/{name} has port {} on {} only: evaluated on {}",
+                sp.port, sp.protocol, sp.protocol
+            ));
+        }
+    }
     if chosen.is_empty() {
         let asked = match port {
             Some(PortArg::Number(n)) => format!("port {n}"),
@@ -264,7 +277,6 @@ pub fn resolve_service<'s>(
         )));
     }
     let mut targets = Vec::new();
-    let mut notes = Vec::new();
     let backends = service::backends(snapshot, svc);
     if backends.is_empty() {
         return Err(Error::NotFound(format!(

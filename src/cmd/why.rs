@@ -113,6 +113,12 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
                 resolve::resolve(snapshot, target)?
             };
             notes.extend(dest.notes.clone());
+            if let (Resolved::Ip(a), Resolved::Ip(b)) = (&source.endpoint, &dest.endpoint) {
+                return Err(Error::Usage(format!(
+                    "neither {a} nor {b} is a pod: NetworkPolicy only governs traffic to and from pods; name a pod, a \
+                     workload or a Service at one end at least"
+                )));
+            }
             let query = match (&to.port, dest.endpoint.pod()) {
                 (Some(PortArg::Number(n)), _) => {
                     PortQuery::Port { port: *n, protocol: to.protocol.unwrap_or(Protocol::Tcp) }
@@ -151,6 +157,9 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
     if let Some(msg) = cni::detect(&snapshot.daemonsets).not_enforced_message() {
         caveats.push(Note::new("network-plugin", msg));
     }
+    if let Some(msg) = foreign_policies_message(&snapshot.foreign_policies) {
+        caveats.push(Note::new("other-policy-engines", msg));
+    }
     let allowed = evaluations.iter().all(|e| e.verdict.allowed);
     Ok(WhyReport {
         from: from_name,
@@ -166,6 +175,20 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
         notes,
         caveats,
     })
+}
+
+/// Policies of other engines can allow or deny on top of NetworkPolicy: say which were seen.
+pub fn foreign_policies_message(found: &[String]) -> Option<String> {
+    let (first, rest) = found.split_first()?;
+    let listed = match rest.len() {
+        0 => first.clone(),
+        1 => format!("{first} and {}", rest[0]),
+        n => format!("{first}, {} and {} more", rest[0], n - 1),
+    };
+    Some(format!(
+        "policies of other engines were found ({listed}): kubectl-deny evaluates Kubernetes NetworkPolicy only, and \
+         those may deny or allow more in the cluster"
+    ))
 }
 
 fn endpoint_of<'a>(r: &'a Resolved<'a>) -> Endpoint<'a> {

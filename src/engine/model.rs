@@ -30,6 +30,9 @@ pub struct Snapshot {
     /// DaemonSets seen in the cluster or the manifests, by namespace/name, with their images:
     /// the evidence for which network plugin runs (see `engine::cni`).
     pub daemonsets: Vec<DaemonSetInfo>,
+    /// Policies of other engines found among the objects read (`CiliumNetworkPolicy prod/x`):
+    /// not evaluated, but they change what the network allows.
+    pub foreign_policies: Vec<String>,
     /// IngressClasses, naming the ingress controllers in use (for `init`'s detection).
     pub ingress_classes: Vec<IngressClass>,
 }

@@ -96,10 +96,20 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
     if let Endpoint::Ip(ip) = to
         && verdict.override_reason.is_none()
     {
-        out.push(Note::new(
-            "external-destination",
-            format!("{ip} is outside the cluster's pods: only the source's egress policies apply to it"),
-        ));
+        out.push(match engine.node_with_address(ip) {
+            Some(node) => Note::new(
+                "to-node",
+                format!(
+                    "{ip} is node {}: only the source's egress policies apply (traffic to the node a pod runs on is \
+                     always allowed, to other nodes it needs an egress ipBlock rule)",
+                    node.name
+                ),
+            ),
+            None => Note::new(
+                "external-destination",
+                format!("{ip} is outside the cluster's pods: only the source's egress policies apply to it"),
+            ),
+        });
     }
     if let Endpoint::Ip(ip) = from
         && verdict.override_reason.is_none()

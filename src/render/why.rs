@@ -198,6 +198,9 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
         _ => format!("on {}", port_phrase(r.port, r.protocol, r.port_name.as_deref())),
     };
     writeln!(out, "{word}  {} -> {} {what}", pal.name(&r.from), pal.name(&r.to))?;
+    if r.caveats.iter().any(|c| c.kind == "network-plugin") {
+        writeln!(out, "  {}", pal.warn("but the network plugin does not enforce NetworkPolicy: see Caveats"))?;
+    }
     for n in &r.notes {
         writeln!(out, "  {}", pal.dim(n))?;
     }
@@ -241,10 +244,11 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
             writeln!(out, "  - {}", h.message)?;
         }
     }
-    if !caveats.is_empty() {
+    if caveats.iter().any(|c| !matches!(c.kind, "self-traffic" | "node-local")) {
         writeln!(out)?;
         writeln!(out, "{}", pal.heading("Caveats:"))?;
-        for c in caveats {
+        // Self-traffic and node-local flows are already said under the verdict.
+        for c in caveats.iter().filter(|c| !matches!(c.kind, "self-traffic" | "node-local")) {
             writeln!(out, "  - {}", pal.warn(&c.message))?;
         }
     }
@@ -277,7 +281,9 @@ fn write_verdict(out: &mut dyn Write, e: &Evaluation, wide: bool, pal: Palette, 
     if let Some(reason) = v.override_reason {
         let why = match reason {
             Override::SelfTraffic => "a pod can always reach itself; no NetworkPolicy applies",
-            Override::NodeLocal => "traffic between a pod and its own node is always allowed",
+            Override::NodeLocal => {
+                "traffic between a pod and its own node is always allowed (kubelet probes use this path)"
+            }
         };
         writeln!(out, "{}", pal.good(why))?;
         if !wide {
@@ -290,6 +296,18 @@ fn write_verdict(out: &mut dyn Write, e: &Evaluation, wide: bool, pal: Palette, 
             writeln!(out)?;
         }
         write_side(out, side, v.allowed_ports.is_some(), wide, pal, indent)?;
+    }
+    if let Some(ports) = &v.allowed_ports
+        && ports.is_empty()
+        && v.egress.allowed_ports.as_ref().is_some_and(|p| !p.is_empty())
+        && v.ingress.allowed_ports.as_ref().is_some_and(|p| !p.is_empty())
+    {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{indent}{}",
+            pal.bad("No port is allowed by both sides: each allows only ports the other blocks.")
+        )?;
     }
     Ok(())
 }
@@ -380,7 +398,15 @@ fn write_side(
 
 fn describe_miss(p: &PolicyEvidence, miss: Option<&Miss>, field: (&str, &str)) -> String {
     let Some(m) = miss.filter(|m| m.rule.is_some()) else {
-        return format!("has no {} rules: denies all {}", field.0, field.0);
+        let defaulted = if p.policy_types_defaulted {
+            format!(
+                " (its policyTypes was absent, and the API server defaults it to include {})",
+                if field.0 == "ingress" { "Ingress always" } else { "Egress when egress rules exist" }
+            )
+        } else {
+            String::new()
+        };
+        return format!("has no {} rules: denies all {}{defaulted}", field.0, field.0);
     };
     let rule = m.rule.unwrap_or_default();
     let of = if p.rule_count > 1 { format!(" (nearest of {} rules)", p.rule_count) } else { String::new() };
@@ -427,10 +453,15 @@ fn miss_details(m: &Miss) -> Vec<String> {
         None => {}
     }
     if let Some(pm) = &m.port_miss {
-        let resolved = if pm.rule_ports.iter().any(|p| p.chars().any(|c| c.is_ascii_lowercase())) {
-            format!(" (on this destination: {})", pm.resolves_to)
-        } else {
-            String::new()
+        let named = pm.rule_ports.iter().any(|p| p.chars().any(|c| c.is_ascii_lowercase()));
+        let resolved = match (named, pm.resolves_to.is_empty()) {
+            (false, _) => String::new(),
+            (true, true) => {
+                " (named ports: the destination declares none of these names with that protocol; the protocol \
+                 defaults to TCP)"
+                    .to_string()
+            }
+            (true, false) => format!(" (on this destination: {})", pm.resolves_to),
         };
         lines.push(format!("ports: allows {}{resolved}", pm.rule_ports.join(", ")));
     }

@@ -40,6 +40,7 @@ pub struct SnapshotBuilder {
     nodes: Keyed<Node>,
     daemonsets: Keyed<DaemonSetInfo>,
     ingress_classes: Keyed<IngressClass>,
+    foreign_policies: Vec<String>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
 }
@@ -67,6 +68,7 @@ impl SnapshotBuilder {
             nodes: Keyed::default(),
             daemonsets: Keyed::default(),
             ingress_classes: Keyed::default(),
+            foreign_policies: Vec::new(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
         }
@@ -83,6 +85,15 @@ impl SnapshotBuilder {
             Object::Node(node) => self.add_node(node, at),
             Object::IngressClass(class) => self.add_ingress_class(class, at),
             Object::Workload(kind, workload) => self.add_workload(kind, workload, at),
+            Object::ForeignPolicy(kind, policy) => {
+                let meta = policy.metadata.unwrap_or_default();
+                let name = meta.name.as_deref().unwrap_or("(unnamed)").to_string();
+                self.foreign_policies.push(match meta.namespace.as_deref() {
+                    Some(ns) => format!("{kind} {ns}/{name}"),
+                    None => format!("{kind} {name}"),
+                });
+                Ok(())
+            }
         }
     }
 
@@ -370,6 +381,7 @@ impl SnapshotBuilder {
             nodes,
             daemonsets,
             ingress_classes,
+            foreign_policies,
             ..
         } = self;
         let mut namespaces = namespaces;
@@ -403,6 +415,7 @@ impl SnapshotBuilder {
             nodes: nodes.items,
             daemonsets: daemonsets.items,
             ingress_classes: ingress_classes.items,
+            foreign_policies,
         }
     }
 

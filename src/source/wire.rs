@@ -523,6 +523,9 @@ pub enum Kind {
     Node,
     IngressClass,
     Workload(WorkloadKind),
+    /// A policy of another engine (Cilium, Calico, AdminNetworkPolicy, Antrea), named by its kind:
+    /// not evaluated, but its presence changes real verdicts.
+    ForeignPolicy(&'static str),
     /// `kind: List`, or `PodList` and the like, holding `items`.
     List,
     /// Anything else: ConfigMaps, Ingresses, custom resources. Skipped.
@@ -551,7 +554,10 @@ impl Kind {
             "Job" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::Job),
             "CronJob" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::CronJob),
             _ if kind.ends_with("List") => Kind::List,
-            _ => Kind::Other,
+            _ => match foreign_policy(group, kind) {
+                Some(name) => Kind::ForeignPolicy(name),
+                None => Kind::Other,
+            },
         }
     }
 
@@ -576,6 +582,38 @@ pub enum Object<'a> {
     Node(Node<'a>),
     IngressClass(IngressClass<'a>),
     Workload(WorkloadKind, Workload<'a>),
+    ForeignPolicy(&'static str, ForeignPolicy<'a>),
+}
+
+/// A policy object of another engine: only its name is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ForeignPolicy<'a> {
+    #[serde(borrow)]
+    pub metadata: Option<ObjectMeta<'a>>,
+}
+
+/// Policy kinds of other engines, by API group, as their kind name (`None`: not one).
+fn foreign_policy(group: Option<&str>, kind: &str) -> Option<&'static str> {
+    const KINDS: &[(&[&str], &str)] = &[
+        (&["cilium.io"], "CiliumNetworkPolicy"),
+        (&["cilium.io"], "CiliumClusterwideNetworkPolicy"),
+        (&["crd.projectcalico.org", "projectcalico.org"], "NetworkPolicy"),
+        (&["crd.projectcalico.org", "projectcalico.org"], "GlobalNetworkPolicy"),
+        (&["crd.projectcalico.org", "projectcalico.org"], "StagedNetworkPolicy"),
+        (&["crd.projectcalico.org", "projectcalico.org"], "StagedGlobalNetworkPolicy"),
+        (&["policy.networking.k8s.io"], "AdminNetworkPolicy"),
+        (&["policy.networking.k8s.io"], "BaselineAdminNetworkPolicy"),
+        (&["policy.networking.k8s.io"], "ClusterNetworkPolicy"),
+        (&["crd.antrea.io"], "ClusterNetworkPolicy"),
+        (&["crd.antrea.io"], "NetworkPolicy"),
+    ];
+    let group = group?;
+    KINDS.iter().find(|(groups, k)| *k == kind && groups.contains(&group)).map(|(groups, k)| match (groups[0], *k) {
+        ("crd.projectcalico.org", "NetworkPolicy") => "Calico NetworkPolicy",
+        ("crd.antrea.io", "NetworkPolicy") => "Antrea NetworkPolicy",
+        ("crd.antrea.io", "ClusterNetworkPolicy") => "Antrea ClusterNetworkPolicy",
+        _ => *k,
+    })
 }
 
 /// Returned by a sink to stop the read; the sink keeps the reason.
@@ -890,6 +928,7 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::Node => Object::Node(typed(deferred, map)?),
         Kind::IngressClass => Object::IngressClass(typed(deferred, map)?),
         Kind::Workload(kind) => Object::Workload(kind, typed(deferred, map)?),
+        Kind::ForeignPolicy(name) => Object::ForeignPolicy(name, typed(deferred, map)?),
         Kind::List => {
             let mut items = items;
             while let Some(key) = map.next_key::<Str<'de>>()? {
@@ -1121,7 +1160,18 @@ mod tests {
 
     #[test]
     fn same_kind_in_a_foreign_group_is_other() {
-        assert_eq!(Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"), Kind::Other);
+        assert_eq!(
+            Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"),
+            Kind::ForeignPolicy("Calico NetworkPolicy")
+        );
+        assert_eq!(
+            Kind::classify(Some("cilium.io/v2"), "CiliumNetworkPolicy"),
+            Kind::ForeignPolicy("CiliumNetworkPolicy")
+        );
+        assert_eq!(
+            Kind::classify(Some("policy.networking.k8s.io/v1alpha1"), "AdminNetworkPolicy"),
+            Kind::ForeignPolicy("AdminNetworkPolicy")
+        );
         assert_eq!(Kind::classify(Some("serving.knative.dev/v1"), "Service"), Kind::Other);
         assert_eq!(Kind::classify(Some("networking.k8s.io/v1"), "NetworkPolicy"), Kind::NetworkPolicy);
         assert_eq!(Kind::classify(None, "NetworkPolicy"), Kind::NetworkPolicy);

@@ -549,3 +549,34 @@ fn type_errors_speak_kubernetes_not_rust() {
         }
     }
 }
+
+#[test]
+fn policies_of_other_engines_are_a_caveat_not_silence() {
+    let manifests = "\
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: l7-rules, namespace: default}
+spec: {endpointSelector: {}}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: cluster-guardrails}
+spec: {priority: 10}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db}
+";
+    why_stdin(manifests, &["web", "db:5432"])
+        .allowed()
+        .stdout_has("policies of other engines were found (CiliumNetworkPolicy default/l7-rules and AdminNetworkPolicy cluster-guardrails)");
+    let v = Deny::new(&["why", "-f", "-", "web", "db:5432", "-o", "json"]).stdin(manifests.as_bytes()).run().json();
+    assert!(v["caveats"].as_array().unwrap().iter().any(|c| c["kind"] == "other-policy-engines"), "{v}");
+    let list = Deny::new(&["list", "-f", "-"]).stdin(manifests.as_bytes()).run();
+    assert_eq!(list.code, Some(0), "{list}");
+    list.stderr_has("Warning: policies of other engines were found");
+}

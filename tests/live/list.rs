@@ -219,7 +219,7 @@ spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
     expect_code(&out, 1);
     let out = run(&server, &["list", "--exit-code", "-n", "shop"]);
     expect_code(&out, 0);
-    assert_eq!(out.stderr, "All 1 namespace have default-deny for ingress and egress.\n");
+    assert_eq!(out.stderr, "Namespace shop has default-deny for ingress and egress.\n");
     // Without --exit-code, lacking default-deny is an answer, not a failure.
     let out = run(&server, &["list", "-n", "kube-system"]);
     expect_code(&out, 0);
