@@ -453,15 +453,18 @@ fn miss_details(m: &Miss) -> Vec<String> {
         None => {}
     }
     if let Some(pm) = &m.port_miss {
-        let named = pm.rule_ports.iter().any(|p| p.chars().any(|c| c.is_ascii_lowercase()));
-        let resolved = match (named, pm.resolves_to.is_empty()) {
-            (false, _) => String::new(),
-            (true, true) => {
-                " (named ports: the destination declares none of these names with that protocol; the protocol \
-                 defaults to TCP)"
-                    .to_string()
-            }
-            (true, false) => format!(" (on this destination: {})", pm.resolves_to),
+        // Named entries (`TCP/http`) resolve on the destination: say what it lacks.
+        let named: Vec<String> = pm
+            .rule_ports
+            .iter()
+            .filter_map(|p| p.split_once('/'))
+            .filter(|(_, port)| port.chars().any(|c| c.is_ascii_lowercase()))
+            .map(|(protocol, name)| format!("{protocol} port named {name}"))
+            .collect();
+        let resolved = match (named.is_empty(), pm.resolves_to.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" (the destination declares no {})", named.join(" or ")),
+            (false, false) => format!(" (on this destination: {})", pm.resolves_to),
         };
         lines.push(format!("ports: allows {}{resolved}", pm.rule_ports.join(", ")));
     }

@@ -292,9 +292,9 @@ fn named_port_on_the_command_line_resolves_on_the_destination() {
 
 #[test]
 fn named_port_admits_nothing_on_a_destination_without_that_name() {
-    why("named_port_on_destination", &["-n", "shop", "web", "legacy:8080"]).blocked().stdout_has(
-        "ports: allows TCP/http (named ports: the destination declares none of these names with that protocol",
-    );
+    why("named_port_on_destination", &["-n", "shop", "web", "legacy:8080"])
+        .blocked()
+        .stdout_has("ports: allows TCP/http (the destination declares no TCP port named http)");
 }
 
 #[test]
@@ -316,8 +316,7 @@ fn named_port_without_protocol_is_tcp_and_misses_a_udp_port_of_that_name() {
         why("named_port_protocol_mismatch", &["-n", "shop", "web", to]).blocked().stdout_lines_in_order(&[
             "  - dns-by-name-wrong: egress[0].to[0] namespaceSelector {} AND podSelector k8s-app=kube-dns matches, but \
              not the port",
-            "      ports: allows TCP/dns (named ports: the destination declares none of these names with that protocol; \
-             the protocol defaults to TCP)",
+            "      ports: allows TCP/dns (the destination declares no TCP port named dns)",
         ]);
     }
     why("named_port_protocol_mismatch", &["-n", "shop", "web", "kube-system/coredns-0"])
