@@ -355,6 +355,25 @@ def parse_matrix_cells(lines: Iterable[str]) -> Iterator[tuple[str, str, int, st
         yield src, dst, port, protocol, verdict == "allowed"
 
 
+def flows_to_cells(
+    text: str, pods: list[PodInfo], probes: list[tuple[str, int]]
+) -> Iterator[tuple[str, str, int, str, bool]]:
+    """`kubectl-deny matrix --all-ports -o json` (`{"flows":[{"from","to","ports":[...]}]}`, the
+    pairs that allow some port) as matrix cells at each probe port, for every pair of pods."""
+    allowed: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    for flow in json.loads(text)["flows"]:
+        ranges = [(r["protocol"], r["port"], r.get("endPort", r["port"])) for r in flow["ports"]]
+        allowed[(flow["from"], flow["to"])] = ranges
+    names = [p.full_name for p in pods]
+    for src in names:
+        for dst in names:
+            if src == dst:
+                continue
+            ranges = allowed.get((src, dst), [])
+            for protocol, port in probes:
+                yield src, dst, port, protocol, any(p == protocol and lo <= port <= hi for p, lo, hi in ranges)
+
+
 # ---------------------------------------------------------------------------------------------
 # Comparison
 
@@ -447,7 +466,7 @@ def why_explains_by_ip_block(why: dict, peer_kinds: dict[tuple[str, str, str, in
             continue
         matches = [(p, m) for p in s.get("policies") or [] for m in p.get("matches") or []]
         if matches and all(
-            m.get("ip_block_on_pod") and peer_kinds.get((p["namespace"], p["name"], side, m["rule"])) == {"ipBlock"}
+            m.get("ipBlockOnPod") and peer_kinds.get((p["namespace"], p["name"], side, m["rule"])) == {"ipBlock"}
             for p, m in matches
         ):
             return True
@@ -497,8 +516,8 @@ def _ip_block_detail(why: dict) -> str:
     for side in ("egress", "ingress"):
         for p in (why.get(side) or {}).get("policies") or []:
             for m in p.get("matches") or []:
-                if m.get("ip_block_on_pod"):
-                    return f"{side} {p['namespace']}/{p['name']} rule {m['rule']}: {m.get('peer_text', '')}"
+                if m.get("ipBlockOnPod"):
+                    return f"{side} {p['namespace']}/{p['name']} rule {m['rule']}: {m.get('peerText', '')}"
     return ""
 
 
@@ -588,8 +607,16 @@ def run_one(args, source: Path) -> dict:
     log(f"{name}: NCA {fmt_seconds(nca_time)}, kubectl-deny {fmt_seconds(declared.seconds)} (declared ports), "
         f"{fmt_seconds(classes_run.seconds)} ({len(probes)} port classes)")
 
+    all_ports_argv = [args.deny, "matrix", "-f", str(nca_file), "-A", "--all-ports", "-o", "json"]
+    all_ports = median_run(all_ports_argv, args.runs)
+    log(f"{name}: kubectl-deny {fmt_seconds(all_ports.seconds)} (--all-ports, the full connectivity matrix)")
+
     with open(nca_out, encoding="utf-8") as f:
         nca_map = list(parse_nca_map(f))
+    flows = subprocess.run(all_ports_argv, capture_output=True, text=True)
+    if flows.returncode != 0:
+        raise InputError(f"kubectl-deny matrix --all-ports exited with status {flows.returncode}: {flows.stderr}")
+    all_ports_comparison = compare(pods, nca_map, flows_to_cells(flows.stdout, pods, probes))
     child = subprocess.Popen(deny + port_flags(probes), stdout=subprocess.PIPE, text=True, bufsize=1 << 20)
     assert child.stdout is not None
     comparison = compare(pods, nca_map, parse_matrix_cells(child.stdout))
@@ -617,6 +644,8 @@ def run_one(args, source: Path) -> dict:
         "declared": declared,
         "classes": classes_run,
         "full_file": full_file,
+        "all_ports": all_ports,
+        "all_ports_comparison": all_ports_comparison,
         "comparison": comparison,
     }
 
@@ -643,22 +672,29 @@ def disagreement_lines(disagreements: list[Disagreement]) -> list[str]:
 
 def report(results: list[dict], max_listed: int) -> str:
     out = [
-        "| input | pods | policies | NCA connectivity map | kubectl-deny matrix, declared ports | ratio | "
-        "kubectl-deny matrix, every port class | ratio | cells compared | agree | ipBlock on pod IP | "
-        "hostNetwork | genuine |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| input | pods | policies | NCA connectivity map | kubectl-deny matrix --all-ports | ratio | "
+        "kubectl-deny matrix, declared ports | ratio | kubectl-deny matrix, every port class | ratio | "
+        "cells compared | agree | ipBlock on pod IP | hostNetwork | genuine | --all-ports disagreements |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         c: Comparison = r["comparison"]
         counts = c.counts()
         genuine = counts.get("genuine", 0) + counts.get("unclassified", 0)
         declared, classes = r["declared"], r["classes"]
+        all_ports = r["all_ports"]
+        # The same disagreements (ipBlock on pod IPs, host network) are expected; anything else is not.
+        all_ports_counts = r["all_ports_comparison"].counts()
+        all_ports_total = sum(all_ports_counts.values())
         out.append(
             f"| `{r['name']}` | {r['pods']:,} | {r['policies']:,} | {fmt_seconds(r['nca_time'])}, "
-            f"{fmt_mb(r['nca_rss'])} | {fmt_seconds(declared.seconds)}, {fmt_mb(declared.peak_rss_kb)} | "
+            f"{fmt_mb(r['nca_rss'])} | {fmt_seconds(all_ports.seconds)}, {fmt_mb(all_ports.peak_rss_kb)} | "
+            f"{r['nca_time'] / all_ports.seconds:,.0f}x | "
+            f"{fmt_seconds(declared.seconds)}, {fmt_mb(declared.peak_rss_kb)} | "
             f"{r['nca_time'] / declared.seconds:,.0f}x | {fmt_seconds(classes.seconds)} ({len(r['probes'])} ports), "
             f"{fmt_mb(classes.peak_rss_kb)} | {r['nca_time'] / classes.seconds:,.0f}x | {c.cells:,} | {c.agree:,} | "
-            f"{counts.get('ipblock-on-pod-ip', 0):,} | {counts.get('host-network', 0):,} | {genuine:,} |"
+            f"{counts.get('ipblock-on-pod-ip', 0):,} | {counts.get('host-network', 0):,} | {genuine:,} | "
+            f"{all_ports_total:,} |"
         )
     out.append("")
     for r in results:
@@ -719,7 +755,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(text + "\n", encoding="utf-8")
     genuine = sum(r["comparison"].counts().get("genuine", 0) for r in results)
-    return 1 if genuine else 0
+    # --all-ports must disagree with NCA on exactly the cells the per-port matrix does.
+    inconsistent = [
+        r["name"]
+        for r in results
+        if {(d.src, d.dst, d.protocol, d.port) for d in r["all_ports_comparison"].disagreements}
+        != {(d.src, d.dst, d.protocol, d.port) for d in r["comparison"].disagreements}
+    ]
+    if inconsistent:
+        log(f"matrix --all-ports and matrix --port disagree on: {', '.join(inconsistent)}")
+    return 1 if genuine or inconsistent else 0
 
 
 if __name__ == "__main__":

@@ -36,6 +36,27 @@ def policy(namespace, name, ingress=None, egress=None):
     return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": namespace}, "spec": spec}
 
 
+class AllPortsFlows(unittest.TestCase):
+    def test_flows_become_cells_at_each_probe_port_for_every_pair(self):
+        pods = [
+            c.PodInfo("a", "web", (), (), False, "a/web"),
+            c.PodInfo("a", "db", (), (), False, "a/db"),
+        ]
+        text = '{"flows":[\n{"from":"a/web","to":"a/db","ports":[{"protocol":"TCP","port":5000,"endPort":6000}]}\n]}\n'
+        cells = sorted(c.flows_to_cells(text, pods, [("TCP", 5432), ("TCP", 80), ("UDP", 5432)]))
+        self.assertEqual(
+            cells,
+            sorted([
+                ("a/web", "a/db", 5432, "TCP", True),
+                ("a/web", "a/db", 80, "TCP", False),
+                ("a/web", "a/db", 5432, "UDP", False),
+                ("a/db", "a/web", 5432, "TCP", False),
+                ("a/db", "a/web", 80, "TCP", False),
+                ("a/db", "a/web", 5432, "UDP", False),
+            ]),
+        )
+
+
 class ConnectionText(unittest.TestCase):
     def test_all_connections_allow_every_protocol_and_port(self):
         conns = c.parse_connections("All connections")
@@ -263,21 +284,21 @@ IPBLOCK_ONLY = {("a", "p", "egress", 0): {"ipBlock"}, ("a", "q", "egress", 0): {
 
 class Classification(unittest.TestCase):
     def test_a_side_allowed_only_by_ipblocks_on_pod_ips_is_the_documented_exception(self):
-        answer = why("allowed", egress=[{"namespace": "a", "name": "p", "matches": [{"rule": 0, "ip_block_on_pod": True}]}])
+        answer = why("allowed", egress=[{"namespace": "a", "name": "p", "matches": [{"rule": 0, "ipBlockOnPod": True}]}])
         self.assertTrue(c.why_explains_by_ip_block(answer, IPBLOCK_ONLY))
 
     def test_a_selector_match_beside_it_is_not(self):
         answer = why(
             "allowed",
             egress=[
-                {"namespace": "a", "name": "p", "matches": [{"rule": 0, "ip_block_on_pod": True}]},
+                {"namespace": "a", "name": "p", "matches": [{"rule": 0, "ipBlockOnPod": True}]},
                 {"namespace": "a", "name": "r", "matches": [{"rule": 0}]},
             ],
         )
         self.assertFalse(c.why_explains_by_ip_block(answer, IPBLOCK_ONLY))
 
     def test_a_rule_with_selector_entries_too_is_not(self):
-        answer = why("allowed", egress=[{"namespace": "a", "name": "q", "matches": [{"rule": 0, "ip_block_on_pod": True}]}])
+        answer = why("allowed", egress=[{"namespace": "a", "name": "q", "matches": [{"rule": 0, "ipBlockOnPod": True}]}])
         self.assertFalse(c.why_explains_by_ip_block(answer, IPBLOCK_ONLY))
 
     def test_blocked_flows_are_never_explained(self):
@@ -298,7 +319,7 @@ class Classification(unittest.TestCase):
             ]
         )
         answers = {
-            80: why("allowed", egress=[{"namespace": "a", "name": "p", "matches": [{"rule": 0, "ip_block_on_pod": True}]}]),
+            80: why("allowed", egress=[{"namespace": "a", "name": "p", "matches": [{"rule": 0, "ipBlockOnPod": True}]}]),
             81: why("allowed", ingress=[{"namespace": "a", "name": "r", "matches": [{"rule": 0}]}]),
         }
         asked = []

@@ -178,6 +178,7 @@ pub struct WhyArgs {
     after_help = "\
 Examples:
   kubectl deny matrix -n prod --port 80 --port 53/udp
+  kubectl deny matrix -n prod --all-ports          # which ports each pair may use
   kubectl deny matrix -A -o json
   kubectl deny matrix -f examples/ -n production"
 )]
@@ -186,6 +187,11 @@ pub struct MatrixArgs {
     /// container ports]
     #[arg(long = "port", value_name = "PORT[/PROTOCOL]", action = ArgAction::Append)]
     pub ports: Vec<String>,
+
+    /// Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists
+    /// {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port
+    #[arg(long, conflicts_with = "ports")]
+    pub all_ports: bool,
 }
 
 /// List namespaces lacking default-deny.

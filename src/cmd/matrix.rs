@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::cli::{MatrixArgs, OutputFormat};
 use crate::context::Context;
-use crate::engine::matrix::{Matrix, PortChoice};
+use crate::engine::matrix::{Matrix, PortChoice, PortMatrix};
 use crate::engine::{Engine, Pod, Protocol, cni};
 use crate::error::Error;
 use crate::exit::Exit;
@@ -46,6 +46,15 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
         .collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let engine = Engine::new(&snapshot);
+    if args.all_ports {
+        let matrix = PortMatrix::compute(&engine, &pods);
+        match format {
+            OutputFormat::Json => crate::render::matrix::write_flows_json(out, &matrix),
+            _ => crate::render::matrix::write_flows_text(out, &matrix, ctx.palette),
+        }
+        .map_err(super::output_error)?;
+        return Ok(Exit::Success);
+    }
     let matrix = Matrix::compute(&engine, &pods, &choice);
     match format {
         OutputFormat::Json => crate::render::matrix::write_json(out, &matrix),

@@ -481,8 +481,12 @@ pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
     if a.namespace == b.namespace && a.name == b.name {
         return Some(Override::SelfTraffic);
     }
-    let same_node = a.node.is_some() && a.node == b.node;
-    (same_node && (a.host_network || b.host_network)).then_some(Override::NodeLocal)
+    node_local(a, b).then_some(Override::NodeLocal)
+}
+
+/// Between two distinct pods: one uses the host network and both run on the same node.
+pub fn node_local(a: &Pod, b: &Pod) -> bool {
+    (a.host_network || b.host_network) && a.node.is_some() && a.node == b.node
 }
 
 pub(crate) fn has_type(policy: &Policy, direction: Direction) -> bool {

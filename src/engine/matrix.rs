@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::eval::{Endpoint, Engine, pod_pair_override, rules_for};
+use super::eval::{Endpoint, Engine, node_local, pod_pair_override, rules_for};
 use super::model::{ContainerPort, Labels, Peer, Pod, Policy, PortRef, Protocol};
+use super::ports::{MAX_PORT, MIN_PORT, PortSet};
 use super::verdict::Direction;
 
 /// Pods no policy can tell apart.
@@ -160,7 +161,7 @@ impl<'s> Matrix<'s> {
     /// The verdict between two member pods, `(group, member)`: `Engine::decide`'s, cell for cell.
     pub fn pod_allowed(&self, from: (usize, usize), to: (usize, usize), k: usize) -> bool {
         let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
-        pod_pair_override(a, b).is_some() || self.group_allowed(from.0, to.0, k)
+        from == to || node_local(a, b) || self.group_allowed(from.0, to.0, k)
     }
 
     /// Pod pairs between the two groups that NetworkPolicy cannot block (node-local traffic of
@@ -180,6 +181,103 @@ impl<'s> Matrix<'s> {
     pub fn has_host_network(&self) -> bool {
         self.groups.iter().any(|g| g.representative().host_network)
     }
+}
+
+/// Every port and protocol at once: per ordered pair of groups, the ports policy allows between
+/// distinct pods. Ports no policy entry and no named container port tells apart form a class
+/// that gets one answer, so the matrix is decided once per class, through the same plan as
+/// `Matrix` (and so as `Engine::decide`).
+pub struct PortMatrix<'s> {
+    pub groups: Vec<Group<'s>>,
+    /// `index[from * groups + to]`: the position in `sets` of what policy allows between
+    /// distinct pods of the two groups, or `NONE` when it allows nothing.
+    index: Vec<u32>,
+    sets: Vec<PortSet>,
+    /// How many port classes were decided.
+    pub classes: usize,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl<'s> PortMatrix<'s> {
+    pub fn compute(engine: &Engine<'s>, pods: &[&'s Pod]) -> PortMatrix<'s> {
+        let groups = group(engine, pods);
+        let n = groups.len();
+        let plan = Plan::new(engine, &groups);
+        let classes = port_classes(engine, &groups);
+        let mut index = vec![NONE; n * n];
+        let mut sets: Vec<PortSet> = Vec::new();
+        for &(protocol, lo, hi) in &classes {
+            let egress = plan.allowed_sets(Direction::Egress, lo, protocol);
+            let ingress = plan.allowed_sets(Direction::Ingress, lo, protocol);
+            for (ti, to) in groups.iter().enumerate() {
+                for fi in 0..n {
+                    if fi == ti && to.members.len() < 2 {
+                        continue;
+                    }
+                    if egress.get(fi, ti) && ingress.get(ti, fi) {
+                        let slot = &mut index[fi * n + ti];
+                        if *slot == NONE {
+                            *slot = sets.len() as u32;
+                            sets.push(PortSet::empty());
+                        }
+                        sets[*slot as usize].insert(protocol, lo, hi);
+                    }
+                }
+            }
+        }
+        PortMatrix { groups, index, sets, classes: classes.len() }
+    }
+
+    /// What policy allows between distinct pods of two groups (`None`: nothing).
+    pub fn group_ports(&self, from: usize, to: usize) -> Option<&PortSet> {
+        match self.index[from * self.groups.len() + to] {
+            NONE => None,
+            i => Some(&self.sets[i as usize]),
+        }
+    }
+
+    /// The ports allowed between two member pods, `(group, member)`: every port when
+    /// NetworkPolicy cannot block them (a pod to itself, node-local traffic).
+    pub fn pod_ports(&self, from: (usize, usize), to: (usize, usize)) -> Option<std::borrow::Cow<'_, PortSet>> {
+        let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
+        if from == to || node_local(a, b) {
+            return Some(std::borrow::Cow::Owned(PortSet::all()));
+        }
+        self.group_ports(from.0, to.0).map(std::borrow::Cow::Borrowed)
+    }
+}
+
+/// Ranges of ports that every `ports` entry of every policy, and every named port of every
+/// destination, treats alike: a class boundary wherever a numbered entry or range starts or ends
+/// and around each declared container port (named entries resolve to those).
+fn port_classes(engine: &Engine, groups: &[Group]) -> Vec<(Protocol, u16, u16)> {
+    let mut out = Vec::new();
+    for protocol in Protocol::ALL {
+        let mut cuts: std::collections::BTreeSet<u32> = [u32::from(MIN_PORT), u32::from(MAX_PORT) + 1].into();
+        for policy in &engine.snapshot().policies {
+            for rule in policy.ingress.iter().chain(&policy.egress) {
+                for pp in rule.ports.iter().filter(|pp| pp.protocol == protocol) {
+                    if let Some(PortRef::Number(n)) = pp.port {
+                        cuts.insert(u32::from(n));
+                        cuts.insert(u32::from(pp.end_port.unwrap_or(n)) + 1);
+                    }
+                }
+            }
+        }
+        for g in groups {
+            for cp in g.representative().ports.iter().filter(|cp| cp.protocol == protocol) {
+                cuts.insert(u32::from(cp.port));
+                cuts.insert(u32::from(cp.port) + 1);
+            }
+        }
+        let cuts: Vec<u32> = cuts.into_iter().collect();
+        for w in cuts.windows(2) {
+            // Both ends lie within 1..=65535 by construction.
+            out.push((protocol, w[0] as u16, (w[1] - 1) as u16));
+        }
+    }
+    out
 }
 
 /// What `Engine::decide` consults, computed once per matrix instead of once per pair: each
@@ -521,6 +619,33 @@ mod tests {
                                     );
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn port_matrix_equals_the_any_port_verdict_on_random_clusters() {
+        use super::super::verdict::PortQuery;
+        for seed in 0..150 {
+            let s = random_snapshot(seed);
+            let e = Engine::new(&s);
+            let pods: Vec<&Pod> = s.pods.iter().collect();
+            let m = PortMatrix::compute(&e, &pods);
+            for (gi, g) in m.groups.iter().enumerate() {
+                for (mi, a) in g.members.iter().enumerate() {
+                    for (hj, h) in m.groups.iter().enumerate() {
+                        for (mj, b) in h.members.iter().enumerate() {
+                            let v = e.evaluate(Endpoint::Pod(a), Endpoint::Pod(b), PortQuery::ANY);
+                            let expected = v.allowed_ports.unwrap_or_default();
+                            let actual = m.pod_ports((gi, mi), (hj, mj)).map(|c| c.into_owned()).unwrap_or_default();
+                            assert_eq!(
+                                actual, expected,
+                                "seed {seed}: {}/{} -> {}/{}",
+                                a.namespace, a.name, b.namespace, b.name
+                            );
                         }
                     }
                 }

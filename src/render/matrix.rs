@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::engine::Protocol;
-use crate::engine::matrix::Matrix;
+use crate::engine::matrix::{Matrix, PortMatrix};
 
 use super::Palette;
 use super::table::{self, Role};
@@ -260,3 +260,92 @@ fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::
 /// Printed when host-network pods are in scope: their cells show what policy says.
 const NODE_LOCAL_NOTE: &str = "Host-network pods reach, and are reached by, pods on their own node whatever policy says; \
      the lines above show what policy says (counts include node-local flows).";
+
+/// `--all-ports -o json`: `{"flows":[{"from":..,"to":..,"ports":[..]}]}`, one entry per ordered
+/// pair of distinct pods that allows some port, streamed.
+pub fn write_flows_json(out: &mut dyn Write, m: &PortMatrix) -> io::Result<()> {
+    let names: Vec<Vec<String>> = m
+        .groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|p| serde_json::to_string(&format!("{}/{}", p.namespace, p.name)).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let mut rendered: std::collections::HashMap<(usize, usize, bool), String> = std::collections::HashMap::new();
+    out.write_all(b"{\"flows\":[")?;
+    let mut separator: &[u8] = b"\n";
+    for (gi, from_names) in names.iter().enumerate() {
+        for (mi, from) in from_names.iter().enumerate() {
+            for (hj, to_names) in names.iter().enumerate() {
+                for (mj, to) in to_names.iter().enumerate() {
+                    if (gi, mi) == (hj, mj) {
+                        continue;
+                    }
+                    let Some(ports) = m.pod_ports((gi, mi), (hj, mj)) else { continue };
+                    // Pods of one group pair share their ports: rendered once per pair.
+                    let key = (gi, hj, matches!(ports, std::borrow::Cow::Owned(_)));
+                    let rendered = match rendered.get(&key) {
+                        Some(text) => text,
+                        None => {
+                            let text = serde_json::to_string(ports.as_ref()).map_err(io::Error::other)?;
+                            rendered.entry(key).or_insert(text)
+                        }
+                    };
+                    out.write_all(separator)?;
+                    separator = b",\n";
+                    write!(out, "{{\"from\":{from},\"to\":{to},\"ports\":{rendered}}}")?;
+                }
+            }
+        }
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// `--all-ports`: the group pairs that allow some port, with the ports.
+pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, palette: Palette) -> io::Result<()> {
+    if m.groups.is_empty() {
+        return writeln!(out, "No pods in scope.");
+    }
+    let label = |g: usize| {
+        let p = m.groups[g].representative();
+        match m.groups[g].members.len() {
+            1 => format!("{}/{}", p.namespace, p.name),
+            n => format!("{}/{} (+{} alike)", p.namespace, p.name, n - 1),
+        }
+    };
+    let mut t = table::new(palette, &["FROM", "TO", "PORTS"]);
+    let mut pairs = 0usize;
+    for fi in 0..m.groups.len() {
+        for ti in 0..m.groups.len() {
+            if let Some(ports) = m.group_ports(fi, ti) {
+                pairs += 1;
+                t.add_row(vec![
+                    table::cell(label(fi), Role::Name),
+                    table::cell(label(ti), Role::Name),
+                    table::cell(ports, Role::Good),
+                ]);
+            }
+        }
+    }
+    if pairs > 0 {
+        write!(out, "{}", table::render(&t))?;
+        writeln!(out)?;
+    }
+    let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
+    writeln!(
+        out,
+        "{pods} pods in {} groups: {pairs} group pairs allow some port ({} port classes evaluated); every other pair \
+         allows none",
+        m.groups.len(),
+        m.classes
+    )?;
+    if m.groups.iter().any(|g| g.representative().host_network) {
+        let note = "Host-network pods reach, and are reached by, pods on their own node whatever policy says; the \
+                    lines above show what policy says.";
+        writeln!(out, "{}", palette.dim(note))?;
+    }
+    Ok(())
+}
