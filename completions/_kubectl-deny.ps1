@@ -83,6 +83,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
+            [CompletionResult]::new('--all-ports', '--all-ports', [CompletionResultType]::ParameterName, 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

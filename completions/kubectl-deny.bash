@@ -441,7 +441,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__matrix)
-            opts="-n -A -f -o -h -V --port --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -o -h -V --port --all-ports --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

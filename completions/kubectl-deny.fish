@@ -80,6 +80,7 @@ yaml\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l all-ports -d 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s V -l version -d 'Print version'
