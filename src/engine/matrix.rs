@@ -467,24 +467,7 @@ mod tests {
         let e = Engine::new(&s);
         let pods: Vec<&Pod> = s.pods.iter().collect();
         let m = Matrix::compute(&e, &pods, &PortChoice::Given(vec![(80, Tcp), (5432, Tcp)]));
-        for (gi, g) in m.groups.iter().enumerate() {
-            for (mi, a) in g.members.iter().enumerate() {
-                for (hj, h) in m.groups.iter().enumerate() {
-                    for (mj, b) in h.members.iter().enumerate() {
-                        for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                            let expected = e.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
-                            assert_eq!(
-                                m.pod_allowed((gi, mi), (hj, mj), k),
-                                expected,
-                                "{} -> {} :{port}",
-                                a.name,
-                                b.name
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        assert_cells_equal_decide(&e, &m, "");
     }
 
     /// SplitMix64: a deterministic source of random clusters.
@@ -502,6 +485,30 @@ mod tests {
         }
         fn pick<T: Copy>(&mut self, items: &[T]) -> T {
             items[self.below(items.len() as u64) as usize]
+        }
+    }
+
+    /// Every cell of `m`, pod by pod, equals `Engine::decide` for that flow.
+    fn assert_cells_equal_decide(e: &Engine, m: &Matrix, context: &str) {
+        for (gi, g) in m.groups.iter().enumerate() {
+            for (mi, a) in g.members.iter().enumerate() {
+                for (hj, h) in m.groups.iter().enumerate() {
+                    for (mj, b) in h.members.iter().enumerate() {
+                        for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
+                            let expected = e.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
+                            assert_eq!(
+                                m.pod_allowed((gi, mi), (hj, mj), k),
+                                expected,
+                                "{context}{}/{} -> {}/{} {port}/{protocol}",
+                                a.namespace,
+                                a.name,
+                                b.namespace,
+                                b.name
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -602,26 +609,7 @@ mod tests {
             for choice in [PortChoice::Declared, PortChoice::Given(vec![(80, Tcp), (53, Udp), (81, Sctp), (8080, Tcp)])]
             {
                 let m = Matrix::compute(&e, &pods, &choice);
-                for (gi, g) in m.groups.iter().enumerate() {
-                    for (mi, a) in g.members.iter().enumerate() {
-                        for (hj, h) in m.groups.iter().enumerate() {
-                            for (mj, b) in h.members.iter().enumerate() {
-                                for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                                    let expected = e.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
-                                    assert_eq!(
-                                        m.pod_allowed((gi, mi), (hj, mj), k),
-                                        expected,
-                                        "seed {seed}: {}/{} -> {}/{} {port}/{protocol}",
-                                        a.namespace,
-                                        a.name,
-                                        b.namespace,
-                                        b.name
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
+                assert_cells_equal_decide(&e, &m, &format!("seed {seed}: "));
             }
         }
     }
