@@ -569,7 +569,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__why)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -o -h -V --suggest --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -150,14 +150,20 @@ Port and protocol (on TO):
   /udp, /sctp                              the protocol (tcp when omitted; any case)
   no port                                  which ports, if any, are allowed
 
+Suggested policies (--suggest):
+  For each blocked side, a NetworkPolicy in that side's namespace that selects the pod (a
+  workload's or Service's selector, or the pod's labels less pod-template-hash and the like) and
+  allows the other end on the flow's port only. Names already in use are never reused.
+
 Exit status:
-  0 allowed, 1 blocked, 2 error
+  0 allowed, 1 blocked, 2 error (with --suggest too)
 
 Examples:
   kubectl deny why frontend db:5432
   kubectl deny why -n shop deploy/web svc/api
   kubectl deny why web kube-system/coredns-5d78c9869d-x2x4v:53/udp
-  kubectl deny why -f examples/ -n production deploy/web deploy/api:http -o json"
+  kubectl deny why -f examples/ -n production deploy/web deploy/api:http -o json
+  kubectl deny why -n shop deploy/web svc/api:8080 --suggest > allow-web-to-api.yaml"
 )]
 pub struct WhyArgs {
     /// The source: a pod, a workload or an IP address
@@ -167,6 +173,11 @@ pub struct WhyArgs {
     /// The destination, with an optional :PORT and /PROTOCOL
     #[arg(value_name = "TO[:PORT][/PROTOCOL]")]
     pub to: String,
+
+    /// Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked
+    /// (YAML; a JSON List with -o json), checked with the engine before they are printed
+    #[arg(long)]
+    pub suggest: bool,
 }
 
 /// Show who can reach whom, for many flows at once.

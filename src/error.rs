@@ -16,6 +16,10 @@ pub enum Error {
     #[error(transparent)]
     Source(#[from] crate::source::SourceError),
 
+    /// A check of the tool's own work failed: a bug to report.
+    #[error("internal error: {0}; please report this at https://github.com/kubectl-deny/kubectl-deny/issues")]
+    Internal(String),
+
     /// Writing the output failed (other than a closed pipe, which is not an error).
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),

@@ -67,7 +67,7 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Wri
     let ctx = Context::resolve(&cli.global, env)?;
     match &cli.command {
         Command::Version(args) => version::run(&ctx, args, out),
-        Command::Why(args) => why::run(&ctx, args, out),
+        Command::Why(args) => why::run(&ctx, args, out, err),
         Command::Matrix(args) => matrix::run(&ctx, args, out, err),
         Command::List(args) => list::run(&ctx, args, out, err),
         Command::Completion(args) => completion::run(&ctx, args, out),

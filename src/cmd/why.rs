@@ -4,17 +4,19 @@ use std::io::Write;
 
 use crate::cli::{OutputFormat, WhyArgs};
 use crate::context::Context;
-use crate::engine::verdict::{Note, PortQuery};
+use crate::engine::model::{Policy, Selector, Snapshot};
+use crate::engine::verdict::{Direction, Note, PortQuery};
 use crate::engine::{Endpoint, Engine, Protocol, cni};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::render::why::{Evaluation, Format, WhyReport};
+use crate::kit::suggest::{self, BlockedFlow, Party};
+use crate::render::why::{Evaluation, Format, SuggestedPolicy, WhyReport};
 use crate::source::refs::ObjectRef;
 
 use super::endpoint::{self, EndpointArg, PortArg, Role};
 use super::resolve::{self, Resolved};
 
-pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let format = match ctx
         .output_format("why", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?
     {
@@ -38,7 +40,25 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, E
     let default_namespace = source.default_namespace();
     let from = endpoint::parse(&args.from, Role::From, &default_namespace)?;
     let to = endpoint::parse(&args.to, Role::To, &default_namespace)?;
+    if args.suggest && to.port.is_none() && !matches!(to.target, ObjectRef::Service { .. }) {
+        return Err(Error::Usage(format!(
+            "--suggest needs a port: write {}:PORT[/PROTOCOL]; a suggested policy opens the flow's port, never all of them",
+            args.to
+        )));
+    }
     let snapshot = source.snapshot_for_flow(&from, &to)?;
+    if args.suggest {
+        let (mut report, policies) = suggest(&snapshot, &from, &to, &default_namespace)?;
+        report.notes.extend(source.take_notes());
+        let json = format == Format::Json;
+        if json {
+            for w in policies.iter().flat_map(|p| &p.warnings) {
+                let _ = writeln!(err, "warning: {w}");
+            }
+        }
+        crate::render::why::suggestions(out, &report, &policies, json).map_err(super::output_error)?;
+        return Ok(if report.allowed { Exit::Success } else { Exit::Negative });
+    }
     let mut report = explain(&Engine::new(&snapshot), &from, &to)?;
     // What the live source had to skip (a forbidden read), with the notes on resolution.
     report.notes.extend(source.take_notes());
@@ -48,7 +68,158 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write) -> Result<Exit, E
 
 /// Resolves both endpoints and evaluates the flow (one evaluation per Service backend and port).
 pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<WhyReport, Error> {
+    explain_resolved(engine, from, to).map(|e| e.report)
+}
+
+/// `--suggest`: the flow's report, and the policies that allow each blocked side (none when it is
+/// allowed), checked by evaluating the flow again with them added, with warnings about pods they
+/// would newly isolate.
+pub fn suggest(
+    snapshot: &Snapshot,
+    from: &EndpointArg,
+    to: &EndpointArg,
+    default_namespace: &str,
+) -> Result<(WhyReport, Vec<SuggestedPolicy>), Error> {
+    let explained = explain_resolved(&Engine::new(snapshot), from, to)?;
+    let report = explained.report;
+    let source = party(snapshot, &from.target, &explained.source, &report.from)?;
+    let mut flows = Vec::new();
+    for (e, dest) in report.evaluations.iter().zip(&explained.destinations) {
+        if e.verdict.allowed {
+            continue;
+        }
+        let (Some(port), Some(protocol)) = (e.port, e.protocol) else {
+            return Err(Error::Usage(format!(
+                "--suggest needs a port: write {}:PORT[/PROTOCOL]; a suggested policy opens the flow's port, never all of them",
+                report.to
+            )));
+        };
+        let to_what = match &explained.to_target {
+            ObjectRef::Service { .. } | ObjectRef::Workload { .. } => report.to.clone(),
+            _ => e.to.clone(),
+        };
+        flows.push(BlockedFlow {
+            from: source.clone(),
+            to: party(snapshot, &explained.to_target, dest, &to_what)?,
+            port,
+            protocol,
+            egress_blocked: !e.verdict.egress.allowed,
+            ingress_blocked: !e.verdict.ingress.allowed,
+        });
+    }
+    let taken = |ns: &str, name: &str| snapshot.policies.iter().any(|p| p.namespace == ns && p.name == name);
+    let suggestions = suggest::suggest(&flows, taken).map_err(|e| Error::Usage(e.to_string()))?;
+    if suggestions.is_empty() {
+        return Ok((report, Vec::new()));
+    }
+    // Read the suggestions back as `-f` would, and ask again: they must allow the flow.
+    let mut text = String::new();
+    for s in &suggestions {
+        text.push_str(&serde_json::to_string(&s.policy).map_err(|e| Error::Internal(e.to_string()))?);
+        text.push('\n');
+    }
+    let added = crate::source::file::load_str(&text, "the suggested policies", default_namespace)
+        .map_err(|e| Error::Internal(format!("a suggested policy does not read back: {e}")))?;
+    let mut with = snapshot.clone();
+    with.policies.extend(added.policies.iter().cloned());
+    if !explain(&Engine::new(&with), from, to)?.allowed {
+        return Err(Error::Internal(format!("the suggested policies do not allow {} -> {}", report.from, report.to)));
+    }
+    let engine = Engine::new(snapshot);
+    let policies = suggestions
+        .into_iter()
+        .zip(&added.policies)
+        .map(|(s, model)| {
+            let mut warnings = s.warnings;
+            warnings.extend(newly_isolated(&engine, model, s.direction));
+            SuggestedPolicy { policy: s.policy, warnings }
+        })
+        .collect();
+    Ok((report, policies))
+}
+
+/// The pods a suggested policy selects that no policy isolates in its direction yet: applying it
+/// isolates them, and their other traffic in that direction is then blocked.
+fn newly_isolated(engine: &Engine, policy: &Policy, direction: Direction) -> Option<String> {
+    let pods: Vec<String> = engine
+        .snapshot()
+        .pods
+        .iter()
+        .filter(|p| p.namespace == policy.namespace && !p.host_network && policy.pod_selector.matches(&p.labels))
+        .filter(|p| engine.isolating(p, direction).next().is_none())
+        .map(|p| format!("{}/{}", p.namespace, p.name))
+        .collect();
+    let (first, rest) = pods.split_first()?;
+    let listed = match rest.len() {
+        0 => first.clone(),
+        1 => format!("{first} and {}", rest[0]),
+        n => format!("{first}, {} and {} more", rest[0], n - 1),
+    };
+    Some(format!(
+        "{} also selects {listed}, whose {dir} no policy isolates yet: applying it isolates {}, and {dir} other \
+         than this flow is then blocked",
+        policy.name,
+        if pods.len() == 1 { "it" } else { "them" },
+        dir = direction.as_str()
+    ))
+}
+
+/// One end of the flow as a policy names it: a workload or a Service by its selector, a pod by
+/// its stable labels, an address (or a host-network pod, by its node's IP) by an ipBlock.
+fn party(snapshot: &Snapshot, target: &ObjectRef, resolved: &Resolved, what: &str) -> Result<Party, Error> {
+    let pod = match resolved {
+        Resolved::Ip(ip) => return Ok(Party::Address { ip: *ip, what: what.to_string() }),
+        Resolved::Pod(p) => *p,
+        Resolved::Template(p) => p,
+    };
+    if pod.host_network {
+        return match pod.ips.first() {
+            Some(ip) => Ok(Party::Address { ip: *ip, what: format!("{what} (host network, {ip})") }),
+            None => Err(Error::Usage(format!(
+                "{what} uses the host network and its node's IP is not known, so no policy can name it; ask about \
+                 the node's IP address instead"
+            ))),
+        };
+    }
+    match target {
+        ObjectRef::Workload { kind, namespace, name } => {
+            if let Some(w) =
+                snapshot.workloads.iter().find(|w| w.kind == *kind && w.namespace == *namespace && w.name == *name)
+            {
+                return Ok(Party::selected(namespace, &w.selector, name, what.to_string()));
+            }
+        }
+        ObjectRef::Service { namespace, name } => {
+            let selector = snapshot
+                .services
+                .iter()
+                .find(|s| s.namespace == *namespace && s.name == *name)
+                .and_then(|s| s.selector.as_ref())
+                .filter(|labels| !labels.is_empty());
+            if let Some(labels) = selector {
+                let selector =
+                    Selector { match_labels: labels.clone().into_iter().collect(), match_expressions: vec![] };
+                return Ok(Party::selected(namespace, &selector, name, what.to_string()));
+            }
+        }
+        _ => {}
+    }
+    Ok(Party::pod(&pod.namespace, &pod.name, &pod.labels, format!("{}/{}", pod.namespace, pod.name)))
+}
+
+/// The report, with the endpoints it was evaluated for.
+struct Explained<'s> {
+    report: WhyReport,
+    source: Resolved<'s>,
+    /// What TO named, after a ClusterIP is taken for its Service.
+    to_target: ObjectRef,
+    /// The destination of each of `report.evaluations`.
+    destinations: Vec<Resolved<'s>>,
+}
+
+fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointArg) -> Result<Explained<'s>, Error> {
     let snapshot = engine.snapshot();
+    let mut destinations = Vec::new();
     let source = resolve::resolve(snapshot, &from.target)?;
     let mut notes = source.notes.clone();
     let from_name = display_name(&from.target, &source.endpoint);
@@ -83,6 +254,7 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
             }
             for t in &targets {
                 let query = PortQuery::Port { port: t.port, protocol: t.protocol };
+                destinations.push(t.endpoint.clone());
                 evaluations.push(Evaluation {
                     from: from_name.clone(),
                     to: endpoint_display(&t.endpoint),
@@ -143,6 +315,7 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
                 _ => None,
             };
             let verdict = engine.evaluate(endpoint_of(&source.endpoint), endpoint_of(&dest.endpoint), query);
+            destinations.push(dest.endpoint.clone());
             evaluations.push(Evaluation {
                 from: from_name.clone(),
                 to: display_name(target, &dest.endpoint),
@@ -161,7 +334,7 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
         caveats.push(Note::new("other-policy-engines", msg));
     }
     let allowed = evaluations.iter().all(|e| e.verdict.allowed);
-    Ok(WhyReport {
+    let report = WhyReport {
         from: from_name,
         to: match &to_target {
             ObjectRef::Service { .. } | ObjectRef::Workload { .. } => to_target.to_string(),
@@ -174,7 +347,8 @@ pub fn explain(engine: &Engine, from: &EndpointArg, to: &EndpointArg) -> Result<
         evaluations,
         notes,
         caveats,
-    })
+    };
+    Ok(Explained { report, source: source.endpoint, to_target, destinations })
 }
 
 /// Policies of other engines can allow or deny on top of NetworkPolicy: say which were seen.

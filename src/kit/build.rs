@@ -158,7 +158,7 @@ fn match_labels(labels: &Labels) -> LabelSelector {
     LabelSelector { match_labels: Some(labels.clone()), match_expressions: None }
 }
 
-fn namespace_named(ns: &str) -> LabelSelector {
+pub(crate) fn namespace_named(ns: &str) -> LabelSelector {
     LabelSelector {
         match_labels: Some(BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.to_string())])),
         match_expressions: None,
@@ -186,7 +186,7 @@ pub fn host_cidr(ip: IpAddr) -> String {
     IpNet::new(ip, prefix).expect("a host prefix is valid").to_string()
 }
 
-fn ip_peer(ip: IpAddr) -> NetworkPolicyPeer {
+pub(crate) fn ip_peer(ip: IpAddr) -> NetworkPolicyPeer {
     NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: host_cidr(ip), except: None }), ..Default::default() }
 }
 

@@ -286,12 +286,6 @@ pub fn json(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
     writeln!(out)
 }
 
-fn yaml_document(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    writeln!(out, "---")?;
-    let text = serde_saphyr::to_string(value).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())
-}
-
 /// The manifests as multi-document YAML, namespace by namespace, allows first; namespace-free
 /// when no namespace was named. What was detected heads the stream as comments.
 pub fn manifests(out: &mut dyn Write, inputs: &Inputs<'_>, targets: &Targets) -> io::Result<()> {
@@ -313,7 +307,7 @@ pub fn manifests(out: &mut dyn Write, inputs: &Inputs<'_>, targets: &Targets) ->
     };
     for ns in namespaces {
         for np in inputs.kit.manifests(ns) {
-            yaml_document(out, &np)?;
+            super::yaml_document(out, &np)?;
         }
     }
     Ok(())
@@ -346,5 +340,5 @@ pub fn kyverno(
     writeln!(out, "# Kyverno's background controller needs RBAC to create, update and delete NetworkPolicies.")?;
     writeln!(out, "#")?;
     findings_block(out, inputs, "# ", Palette::PLAIN)?;
-    yaml_document(out, policy)
+    super::yaml_document(out, policy)
 }

@@ -9,3 +9,10 @@ pub mod table;
 pub mod why;
 
 pub use palette::Palette;
+
+/// One YAML document, `---` first, as `kubectl apply -f` reads a stream of them.
+pub(crate) fn yaml_document(out: &mut dyn std::io::Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    writeln!(out, "---")?;
+    let text = serde_saphyr::to_string(value).map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())
+}

@@ -110,6 +110,51 @@ struct JsonEvaluation<'a> {
     hints: &'a [Note],
 }
 
+/// One policy of `why --suggest`, with what to know before applying it.
+pub struct SuggestedPolicy {
+    pub policy: k8s_openapi::api::networking::v1::NetworkPolicy,
+    pub warnings: Vec<String>,
+}
+
+/// `why --suggest`: the NetworkPolicies that allow a blocked flow, as YAML documents headed by
+/// comments (what is blocked, and that the policies were checked), or as a JSON `List`. Nothing
+/// but a comment (an empty `List`) when the flow is allowed already.
+pub fn suggestions(out: &mut dyn Write, r: &WhyReport, policies: &[SuggestedPolicy], json: bool) -> io::Result<()> {
+    let flow = format!("{} -> {} {}", r.from, r.to, ports_asked(r));
+    if json {
+        let items: Vec<_> = policies.iter().map(|p| &p.policy).collect();
+        let list = serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items });
+        serde_json::to_writer_pretty(&mut *out, &list).map_err(io::Error::other)?;
+        return writeln!(out);
+    }
+    if r.allowed {
+        return writeln!(out, "# nothing to suggest: {flow} is allowed already");
+    }
+    let mut blocked = Vec::new();
+    for e in r.evaluations.iter().filter(|e| !e.verdict.allowed) {
+        for (side, dir, who) in [(&e.verdict.egress, "egress of", &e.from), (&e.verdict.ingress, "ingress of", &e.to)] {
+            let phrase = format!("the {dir} {who}");
+            if !side.allowed && !blocked.contains(&phrase) {
+                blocked.push(phrase);
+            }
+        }
+    }
+    writeln!(out, "# kubectl deny why --suggest: {flow}")?;
+    writeln!(out, "# is blocked by {}.", blocked.join(" and "))?;
+    writeln!(out, "# These NetworkPolicies allow it, on that port only; checked: with them, why answers allowed.")?;
+    writeln!(out, "# Review the selectors, then: kubectl apply -f FILE")?;
+    for n in &r.notes {
+        writeln!(out, "# note: {n}")?;
+    }
+    for p in policies {
+        for w in &p.warnings {
+            writeln!(out, "# warning: {w}")?;
+        }
+        super::yaml_document(out, &p.policy)?;
+    }
+    Ok(())
+}
+
 fn verdict_word(allowed: bool) -> &'static str {
     if allowed { "allowed" } else { "blocked" }
 }
@@ -184,19 +229,23 @@ fn port_phrase(port: Option<u16>, protocol: Option<Protocol>, name: Option<&str>
     }
 }
 
-fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> io::Result<()> {
-    let word = if r.allowed { pal.good("ALLOWED") } else { pal.bad("BLOCKED") };
-    let deciding = deciding(r);
+/// The ports of the headline: `on TCP 5432`, `on Service port 80/TCP (http) -> 8080`.
+fn ports_asked(r: &WhyReport) -> String {
     let mut service_ports: Vec<&str> = r.evaluations.iter().filter_map(|e| e.service_port.as_deref()).collect();
     service_ports.dedup();
-    let what = match (&deciding.verdict.allowed_ports, r.port) {
+    match (&deciding(r).verdict.allowed_ports, r.port) {
         _ if !service_ports.is_empty() => {
             format!("on Service port{} {}", if service_ports.len() > 1 { "s" } else { "" }, service_ports.join(", "))
         }
         (Some(ports), None) if r.allowed => format!("on {ports}"),
         (Some(_), None) => format!("on {}", port_phrase(None, r.protocol, None)),
         _ => format!("on {}", port_phrase(r.port, r.protocol, r.port_name.as_deref())),
-    };
+    }
+}
+
+fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> io::Result<()> {
+    let word = if r.allowed { pal.good("ALLOWED") } else { pal.bad("BLOCKED") };
+    let what = ports_asked(r);
     writeln!(out, "{word}  {} -> {} {what}", pal.name(&r.from), pal.name(&r.to))?;
     if r.caveats.iter().any(|c| c.kind == "network-plugin") {
         writeln!(out, "  {}", pal.warn("but the network plugin does not enforce NetworkPolicy: see Caveats"))?;

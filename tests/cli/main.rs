@@ -21,4 +21,5 @@ mod errors;
 mod list;
 mod matrix;
 mod output;
+mod suggest;
 mod why;

@@ -450,3 +450,23 @@ fn an_api_server_without_the_cluster_ip_field_selector_leaves_the_address_as_it_
     assert!(matches!(out.code, Some(0 | 1)), "{}", out.describe());
     assert!(out.stdout.contains("10.96.0.80 is outside the cluster's pods"), "{}", out.stdout);
 }
+
+// --- --suggest ---------------------------------------------------------------------------------
+
+#[test]
+fn suggest_against_the_cluster_reads_as_little_as_why_writes_nothing_and_matches_files() {
+    let server = ApiServer::start(examples());
+    let args = ["why", "-n", "production", "deploy/frontend", "svc/postgres", "--suggest"];
+    let out = run(&server, &args);
+    expect_code(&out, 1);
+    assert!(out.stdout.contains("  name: allow-frontend-to-postgres\n  namespace: production\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("  name: allow-postgres-from-frontend\n  namespace: production\n"), "{}", out.stdout);
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.method == "GET"), "--suggest only reads: {:#?}", gets(&server));
+    assert!(requests.len() <= 8, "{} requests: {:#?}", requests.len(), gets(&server));
+    let files = crate::support::run(
+        &[&["why", "-f", concat!(env!("CARGO_MANIFEST_DIR"), "/examples")][..], &args[1..]].concat(),
+        &[] as &[(&str, &str)],
+    );
+    assert_eq!(out.stdout, files.stdout, "the same suggestion from the cluster and from files");
+}
