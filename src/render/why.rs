@@ -301,6 +301,10 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
             writeln!(out, "  - {}", pal.warn(&c.message))?;
         }
     }
+    if !r.allowed && r.evaluations.iter().all(|e| e.port.is_some()) {
+        writeln!(out)?;
+        writeln!(out, "{}", pal.dim("Add --suggest to print NetworkPolicies that would allow this flow."))?;
+    }
     Ok(())
 }
 
