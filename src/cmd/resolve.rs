@@ -145,6 +145,7 @@ pub fn template_pod(w: &Workload) -> Pod {
         phase: None,
         node: None,
         owner: None,
+        mesh: None,
     }
 }
 

@@ -539,6 +539,59 @@ fn dns_blocked_by_default_deny_egress_is_flagged() {
 }
 
 #[test]
+fn istio_sidecar_with_isolated_egress_that_cannot_reach_istiod_is_flagged() {
+    let mut s = base(vec![
+        policy("prod", "deny", sel(&[])).egress(vec![]).build(),
+        policy("prod", "api-db", sel(&[("app", "api")]))
+            .egress(vec![rule(vec![pods_peer(sel(&[("app", "db")]))], vec![])])
+            .build(),
+    ]);
+    s.namespaces.push(namespace("istio-system", &[]));
+    s.pods.push(pod("istio-system", "istiod-7f9c-abcde", &[("app", "istiod")], "10.0.7.7"));
+    let api = s.pods.iter().position(|p| p.name == "api").unwrap();
+    s.pods[api].mesh = Some(Mesh::Istio);
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
+    assert!(v.allowed, "the flow itself is allowed");
+    let hint = v.hints.iter().find(|h| h.kind == "mesh-control-plane-blocked").expect("a mesh hint");
+    assert!(hint.message.contains("istiod (istio-system/istiod-7f9c-abcde) on TCP 15012"), "{}", hint.message);
+
+    // Egress to istiod on 15012 allowed: nothing to say.
+    s.policies.push(
+        policy("prod", "allow-istiod", sel(&[]))
+            .egress(vec![rule(
+                vec![and_peer(sel(&[(NAMESPACE_NAME_LABEL, "istio-system")]), sel(&[("app", "istiod")]))],
+                vec![port(Tcp, 15012)],
+            )])
+            .build(),
+    );
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
+    assert!(!v.hints.iter().any(|h| h.kind.starts_with("mesh")), "hints: {:?}", v.hints);
+}
+
+#[test]
+fn mesh_sidecar_without_known_control_plane_pods_says_how_to_check() {
+    let mut s = base(vec![policy("prod", "deny", sel(&[])).egress(vec![]).build()]);
+    let api = s.pods.iter().position(|p| p.name == "api").unwrap();
+    s.pods[api].mesh = Some(Mesh::Linkerd);
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
+    let hint = v.hints.iter().find(|h| h.kind == "mesh-sidecar").expect("a mesh hint");
+    assert!(hint.message.contains("runs the Linkerd sidecar (linkerd-proxy)"), "{}", hint.message);
+    assert!(
+        hint.message.contains("check with kubectl deny why prod/api linkerd/deploy/linkerd-destination:8086 (likewise"),
+        "{}",
+        hint.message
+    );
+
+    // Egress not isolated, or no sidecar: no hint.
+    s.policies.clear();
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
+    assert!(!v.hints.iter().any(|h| h.kind.starts_with("mesh")), "hints: {:?}", v.hints);
+    let s = base(vec![policy("prod", "deny", sel(&[])).egress(vec![]).build()]);
+    let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
+    assert!(!v.hints.iter().any(|h| h.kind.starts_with("mesh")), "hints: {:?}", v.hints);
+}
+
+#[test]
 fn service_port_used_instead_of_target_port_is_flagged() {
     let mut s = base(vec![
         policy("prod", "p", sel(&[("app", "api")])).ingress(vec![rule(vec![], vec![port(Tcp, 80)])]).build(),

@@ -121,6 +121,90 @@ pub struct Pod {
     pub node: Option<String>,
     /// The controller that owns the pod (`ReplicaSet/web-7d9f`), when known.
     pub owner: Option<OwnerRef>,
+    /// The service-mesh sidecar proxy the pod runs, if any.
+    pub mesh: Option<Mesh>,
+}
+
+/// A service mesh whose sidecar proxy runs in application pods and must reach its control plane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mesh {
+    Istio,
+    Linkerd,
+}
+
+/// One control-plane endpoint a mesh's sidecar must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeshControlPlane {
+    /// The label that marks its pods.
+    pub label: (&'static str, &'static str),
+    pub port: u16,
+    /// What it is, and where a default install puts it: `istio-system/deploy/istiod`.
+    pub what: &'static str,
+    pub workload: &'static str,
+}
+
+impl Mesh {
+    pub const ALL: [Mesh; 2] = [Mesh::Istio, Mesh::Linkerd];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mesh::Istio => "Istio",
+            Mesh::Linkerd => "Linkerd",
+        }
+    }
+
+    /// `istiod on TCP 15012`, `the Linkerd destination controller on TCP 8086 and ...`.
+    pub fn control_plane_ports(self) -> String {
+        let parts: Vec<String> = self.control_plane().iter().map(|c| format!("{} on TCP {}", c.what, c.port)).collect();
+        parts.join(", ")
+    }
+
+    /// The sidecar container's name, as the mesh's injector adds it.
+    pub fn sidecar_container(self) -> &'static str {
+        match self {
+            Mesh::Istio => "istio-proxy",
+            Mesh::Linkerd => "linkerd-proxy",
+        }
+    }
+
+    pub fn from_container(name: &str) -> Option<Mesh> {
+        Mesh::ALL.into_iter().find(|m| m.sidecar_container() == name)
+    }
+
+    /// What the sidecar connects to: Istio's proxy gets configuration and certificates from istiod
+    /// on 15012; Linkerd's from the destination (8086) and policy (8090) controllers and the
+    /// identity controller (8080).
+    /// The first entry's label marks the mesh's control plane pods for detection.
+    pub fn control_plane(self) -> &'static [MeshControlPlane] {
+        match self {
+            Mesh::Istio => &[MeshControlPlane {
+                label: ("app", "istiod"),
+                port: 15012,
+                what: "istiod",
+                workload: "istio-system/deploy/istiod",
+            }],
+            Mesh::Linkerd => &[
+                MeshControlPlane {
+                    label: ("linkerd.io/control-plane-component", "destination"),
+                    port: 8086,
+                    what: "the Linkerd destination controller",
+                    workload: "linkerd/deploy/linkerd-destination",
+                },
+                MeshControlPlane {
+                    label: ("linkerd.io/control-plane-component", "destination"),
+                    port: 8090,
+                    what: "the Linkerd policy controller",
+                    workload: "linkerd/deploy/linkerd-destination",
+                },
+                MeshControlPlane {
+                    label: ("linkerd.io/control-plane-component", "identity"),
+                    port: 8080,
+                    what: "the Linkerd identity controller",
+                    workload: "linkerd/deploy/linkerd-identity",
+                },
+            ],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

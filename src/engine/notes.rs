@@ -140,6 +140,7 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
     }
     if let Endpoint::Pod(src) = from {
         dns_hint(engine, src, to, &mut out);
+        mesh_hint(engine, src, to, &mut out);
     }
     out.dedup();
     out
@@ -417,6 +418,69 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
             out.push(Note::new("dns-blocked", msg));
             return;
         }
+    }
+}
+
+/// A mesh sidecar in a source with isolated egress must still reach its control plane, or the
+/// proxy gets no configuration or certificates and the pod never becomes ready. Checked against
+/// the control-plane pods when they were read; otherwise said, with the command that checks it.
+fn mesh_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
+    let Some(mesh) = src.mesh else { return };
+    if src.host_network || engine.isolating(src, Direction::Egress).next().is_none() {
+        return;
+    }
+    let pods = &engine.snapshot().pods;
+    let mut unknown = Vec::new();
+    let mut blocked = Vec::new();
+    for cp in mesh.control_plane() {
+        let (key, value) = cp.label;
+        let plane: Vec<&Pod> = pods.iter().filter(|p| p.labels.get(key).is_some_and(|v| v == value)).collect();
+        // Asking about the control plane itself: the verdict says it all.
+        if let Endpoint::Pod(dst) = to
+            && plane.iter().any(|p| p.namespace == dst.namespace && p.name == dst.name)
+        {
+            return;
+        }
+        let Some(first) = plane.first() else {
+            unknown.push(cp);
+            continue;
+        };
+        let dst = Endpoint::Pod(first);
+        let query = PortQuery::Port { port: cp.port, protocol: Protocol::Tcp };
+        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+            blocked.push((cp, format!("{}/{}", first.namespace, first.name)));
+        }
+    }
+    let who = format!("{}/{}", src.namespace, src.name);
+    let sidecar = format!("runs the {} sidecar ({})", mesh.name(), mesh.sidecar_container());
+    if !blocked.is_empty() {
+        let what: Vec<String> =
+            blocked.iter().map(|(cp, pod)| format!("{} ({pod}) on TCP {}", cp.what, cp.port)).collect();
+        let (cp, pod) = &blocked[0];
+        out.push(Note::new(
+            "mesh-control-plane-blocked",
+            format!(
+                "{who} {sidecar} but its egress may not reach {}: the proxy gets no configuration or certificates, \
+                 so the pod does not become ready. kubectl deny why {who} {pod}:{} --suggest prints a policy that \
+                 allows it{}",
+                what.join(" and "),
+                cp.port,
+                if blocked.len() > 1 { " (likewise for the other ports)" } else { "" }
+            ),
+        ));
+    } else if !unknown.is_empty() {
+        let what: Vec<String> = unknown.iter().map(|cp| format!("{} on TCP {}", cp.what, cp.port)).collect();
+        out.push(Note::new(
+            "mesh-sidecar",
+            format!(
+                "{who} {sidecar} and its egress is isolated: the proxy needs egress to {} for its configuration and \
+                 certificates, or the pod does not become ready; check with kubectl deny why {who} {}:{}{}",
+                what.join(", "),
+                unknown[0].workload,
+                unknown[0].port,
+                if unknown.len() > 1 { " (likewise for the other ports)" } else { "" }
+            ),
+        ));
     }
 }
 

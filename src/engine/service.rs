@@ -216,6 +216,7 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
         phase: None,
         node: None,
         owner: None,
+        mesh: None,
     };
     vec![DnsTarget {
         pod,
@@ -255,6 +256,7 @@ fn stand_in(namespace: &str, selector: &Labels, svc: &Service) -> Pod {
         phase: None,
         node: None,
         owner: None,
+        mesh: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub fn pod(ns: &str, name: &str, pairs: &[(&str, &str)], ip: &str) -> Pod {
         phase: Some("Running".into()),
         node: None,
         owner: None,
+        mesh: None,
     }
 }
 

@@ -215,6 +215,8 @@ pub struct ApiEndpoint {
 pub struct Mesh {
     pub name: &'static str,
     pub namespace: String,
+    /// What its proxies must reach: `istiod on TCP 15012`.
+    pub ports: String,
 }
 
 /// What `detect` needs besides the snapshot.
@@ -234,9 +236,9 @@ pub fn detect(snapshot: &Snapshot, extra: Extra<'_>) -> Detection {
     let meshes = detect_meshes(snapshot);
     for mesh in &meshes {
         notes.push(format!(
-            "{} control plane found in {}: its proxies need egress to it, which default-deny-all blocks; allow it \
+            "{} control plane found in {}: its proxies need egress to {}, which default-deny-all blocks; allow it \
              with an egress policy of your own before relying on the mesh",
-            mesh.name, mesh.namespace
+            mesh.name, mesh.namespace, mesh.ports
         ));
     }
     Detection { dns, node_local_dns, ingress_controllers, unmatched_ingress_classes, api_server, meshes, notes }
@@ -586,19 +588,25 @@ fn detect_api_server(snapshot: &Snapshot) -> Option<ApiServer> {
     (!endpoints.is_empty()).then(|| ApiServer { endpoints, service_ips: svc.cluster_ips.clone() })
 }
 
-/// Control planes whose proxies a default deny cuts off, by the labels of their pods.
-pub const MESH_SIGNATURES: &[(&str, &str, &str)] =
-    &[("Istio", "app", "istiod"), ("Linkerd", "linkerd.io/control-plane-component", "destination")];
+/// Control planes whose proxies a default deny cuts off, by the labels of their pods: the mesh,
+/// and the label key and value.
+pub fn mesh_signatures() -> impl Iterator<Item = (crate::engine::Mesh, &'static str, &'static str)> {
+    crate::engine::Mesh::ALL.into_iter().map(|m| {
+        let (key, value) = m.control_plane()[0].label;
+        (m, key, value)
+    })
+}
 
 fn detect_meshes(snapshot: &Snapshot) -> Vec<Mesh> {
     let mut meshes: Vec<Mesh> = Vec::new();
-    for (name, key, value) in MESH_SIGNATURES {
-        let has = |labels: &Labels| labels.get(*key).map(String::as_str) == Some(*value);
+    for (mesh, key, value) in mesh_signatures() {
+        let name = mesh.name();
+        let has = |labels: &Labels| labels.get(key).map(String::as_str) == Some(value);
         let namespaces = (snapshot.pods.iter().filter(|p| has(&p.labels)).map(|p: &Pod| p.namespace.as_str()))
             .chain(snapshot.workloads.iter().filter(|w| has(&w.template_labels)).map(|w| w.namespace.as_str()));
         for namespace in namespaces {
-            if !meshes.iter().any(|m| m.name == *name && m.namespace == namespace) {
-                meshes.push(Mesh { name, namespace: namespace.to_string() });
+            if !meshes.iter().any(|m| m.name == name && m.namespace == namespace) {
+                meshes.push(Mesh { name, namespace: namespace.to_string(), ports: mesh.control_plane_ports() });
             }
         }
     }

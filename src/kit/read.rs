@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use serde::Deserialize;
 
-use super::detect::{MESH_SIGNATURES, NODE_LOCAL_DNS_NAME, SIGNATURES};
+use super::detect::{NODE_LOCAL_DNS_NAME, SIGNATURES, mesh_signatures};
 use crate::engine::Snapshot;
 use crate::engine::service::DNS_SERVICES;
 use crate::source::cluster::{ClusterError, Connection};
@@ -138,7 +138,7 @@ pub fn signature_selectors() -> Vec<String> {
             by_key.entry(key).or_default().insert(value);
         }
     }
-    for (_, key, value) in MESH_SIGNATURES {
+    for (_, key, value) in mesh_signatures() {
         by_key.entry(key).or_default().insert(value);
     }
     by_key

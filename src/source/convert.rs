@@ -9,6 +9,7 @@
 //! Services. An object read twice (same kind, namespace and name) keeps its last version, as
 //! applying the manifests in order would. It must not read files or talk to the cluster.
 
+use crate::engine::Mesh;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -125,6 +126,7 @@ impl SnapshotBuilder {
             .find(|owner| owner.controller == Some(true))
             .map(|owner| OwnerRef { kind: owner.kind.to_string(), name: owner.name.to_string() });
         let labels = self.labels.intern(meta.labels.unwrap_or_default());
+        let mesh = sidecar_mesh(&spec);
         let pod = Pod {
             namespace,
             name,
@@ -135,6 +137,7 @@ impl SnapshotBuilder {
             phase: status.phase.map(|phase| phase.to_string()),
             node: spec.node_name.filter(|node| !node.is_empty()).map(|node| node.to_string()),
             owner,
+            mesh,
         };
         self.pods.insert(pod);
         Ok(())
@@ -1142,6 +1145,14 @@ fn ip_address(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpAddr,
     })
 }
 
+/// The mesh whose sidecar proxy runs in the pod: a container (or an init container kept running,
+/// a native sidecar) with the name the mesh's injector gives it.
+fn sidecar_mesh(spec: &wire::PodSpec<'_>) -> Option<Mesh> {
+    let running = spec.containers.iter().flatten();
+    let native = spec.init_containers.iter().flatten().filter(|c| c.restart_policy.as_deref() == Some("Always"));
+    running.chain(native).find_map(|c| c.name.as_deref().and_then(Mesh::from_container))
+}
+
 fn pod_ips(status: &wire::PodStatus<'_>, ctx: &Ctx<'_>) -> Result<Vec<IpAddr>, SourceError> {
     let status_path = FieldPath::root("status");
     let mut ips = Vec::new();
@@ -1440,6 +1451,19 @@ mod tests {
         );
         let ports: Vec<u16> = s.pods[0].ports.iter().map(|p| p.port).collect();
         assert_eq!(ports, [80, 15001]);
+    }
+
+    #[test]
+    fn mesh_sidecars_are_known_by_their_container_name_native_sidecars_included() {
+        let mesh = |spec: &str| snapshot(&format!("kind: Pod\nmetadata: {{name: p}}\nspec:\n{spec}")).pods[0].mesh;
+        assert_eq!(mesh("  containers: [{name: app}, {name: istio-proxy}]\n"), Some(Mesh::Istio));
+        assert_eq!(
+            mesh("  initContainers: [{name: linkerd-proxy, restartPolicy: Always}]\n  containers: [{name: app}]\n"),
+            Some(Mesh::Linkerd)
+        );
+        // An init container that exits is no proxy; nor is a name that merely resembles one.
+        assert_eq!(mesh("  initContainers: [{name: istio-proxy}]\n  containers: [{name: app}]\n"), None);
+        assert_eq!(mesh("  containers: [{name: app}, {name: istio-proxy-exporter}]\n"), None);
     }
 
     #[test]

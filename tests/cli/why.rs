@@ -968,3 +968,53 @@ fn a_workload_to_itself_means_replica_to_replica() {
         .blocked()
         .stdout_lacks("a pod can always reach itself");
 }
+
+// ---------------------------------------------------------------------------------------------
+// mesh_sidecar
+
+#[test]
+fn a_mesh_sidecar_whose_egress_cannot_reach_its_control_plane_is_hinted() {
+    why("mesh_sidecar", &["shop/web", "shop/api:8080"]).allowed().stdout_has(
+        "  - shop/web runs the Istio sidecar (istio-proxy) but its egress may not reach istiod \
+         (istio-system/istiod-5d8f6c7b9-q2w3e) on TCP 15012: the proxy gets no configuration or certificates, so the \
+         pod does not become ready. kubectl deny why shop/web istio-system/istiod-5d8f6c7b9-q2w3e:15012 --suggest \
+         prints a policy that allows it\n",
+    );
+    let v = why_json("mesh_sidecar", &["shop/web", "shop/api:8080"]);
+    assert!(kinds(&v["hints"]).contains(&"mesh-control-plane-blocked"), "{v}");
+    // The suggested policy does what the hint says: the hint is gone once it is applied.
+    let suggestion = crate::harness::Deny::new(&[
+        "why",
+        "-f",
+        "mesh_sidecar",
+        "shop/web",
+        "istio-system/istiod-5d8f6c7b9-q2w3e:15012",
+        "--suggest",
+    ])
+    .run();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allow-istiod.yaml");
+    std::fs::write(&file, &suggestion.stdout).unwrap();
+    crate::harness::Deny::new(&[
+        "why",
+        "-f",
+        "mesh_sidecar",
+        "-f",
+        file.to_str().unwrap(),
+        "shop/web",
+        "shop/api:8080",
+    ])
+    .run()
+    .allowed()
+    .stdout_lacks("istio-proxy");
+}
+
+#[test]
+fn a_native_sidecar_of_a_mesh_whose_control_plane_was_not_read_gets_the_command_that_checks() {
+    why("mesh_sidecar", &["shop/api", "shop/web:8080"]).blocked().stdout_has(
+        "  - shop/api runs the Linkerd sidecar (linkerd-proxy) and its egress is isolated: the proxy needs egress to \
+         the Linkerd destination controller on TCP 8086, the Linkerd policy controller on TCP 8090, the Linkerd \
+         identity controller on TCP 8080 for its configuration and certificates, or the pod does not become ready; \
+         check with kubectl deny why shop/api linkerd/deploy/linkerd-destination:8086 (likewise for the other ports)\n",
+    );
+}
