@@ -149,12 +149,7 @@ fn newly_isolated(engine: &Engine, policy: &Policy, direction: Direction) -> Opt
         .filter(|p| engine.isolating(p, direction).next().is_none())
         .map(|p| format!("{}/{}", p.namespace, p.name))
         .collect();
-    let (first, rest) = pods.split_first()?;
-    let listed = match rest.len() {
-        0 => first.clone(),
-        1 => format!("{first} and {}", rest[0]),
-        n => format!("{first}, {} and {} more", rest[0], n - 1),
-    };
+    let listed = listing(&pods)?;
     Some(format!(
         "{} also selects {listed}, whose {dir} no policy isolates yet: applying it isolates {}, and {dir} other \
          than this flow is then blocked",
@@ -351,14 +346,19 @@ fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointAr
     Ok(Explained { report, source: source.endpoint, to_target, destinations })
 }
 
-/// Policies of other engines can allow or deny on top of NetworkPolicy: say which were seen.
-pub fn foreign_policies_message(found: &[String]) -> Option<String> {
-    let (first, rest) = found.split_first()?;
-    let listed = match rest.len() {
+/// `a`, `a and b`, `a, b and 3 more`; `None` for nothing.
+fn listing(items: &[String]) -> Option<String> {
+    let (first, rest) = items.split_first()?;
+    Some(match rest.len() {
         0 => first.clone(),
         1 => format!("{first} and {}", rest[0]),
         n => format!("{first}, {} and {} more", rest[0], n - 1),
-    };
+    })
+}
+
+/// Policies of other engines can allow or deny on top of NetworkPolicy: say which were seen.
+pub fn foreign_policies_message(found: &[String]) -> Option<String> {
+    let listed = listing(found)?;
     Some(format!(
         "policies of other engines were found ({listed}): kubectl-deny evaluates Kubernetes NetworkPolicy only, and \
          those may deny or allow more in the cluster"
