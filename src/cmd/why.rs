@@ -80,7 +80,8 @@ pub fn suggest(
     to: &EndpointArg,
     default_namespace: &str,
 ) -> Result<(WhyReport, Vec<SuggestedPolicy>), Error> {
-    let explained = explain_resolved(&Engine::new(snapshot), from, to)?;
+    let engine = Engine::new(snapshot);
+    let explained = explain_resolved(&engine, from, to)?;
     let report = explained.report;
     let source = party(snapshot, &from.target, &explained.source, &report.from)?;
     let mut flows = Vec::new();
@@ -125,7 +126,6 @@ pub fn suggest(
     if !explain(&Engine::new(&with), from, to)?.allowed {
         return Err(Error::Internal(format!("the suggested policies do not allow {} -> {}", report.from, report.to)));
     }
-    let engine = Engine::new(snapshot);
     let policies = suggestions
         .into_iter()
         .zip(&added.policies)

@@ -207,3 +207,32 @@ fn suggest_for_the_readme_flow_is_allowed_once_applied() {
     );
     with_suggestion("../../../examples", &args, &run.stdout).allowed();
 }
+
+#[test]
+fn suggest_refuses_a_host_network_pod_whose_node_ip_is_unknown_and_says_what_to_ask_instead() {
+    let manifests = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-ingress, namespace: shop}
+spec: {podSelector: {}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: shop, labels: {app: agent}}
+spec: {hostNetwork: true}
+status: {phase: Pending}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api, namespace: shop, labels: {app: api}}
+status: {phase: Running, podIP: 10.244.0.7}
+";
+    Deny::new(&["why", "-f", "-", "shop/agent", "shop/api:8080", "--suggest"])
+        .stdin(manifests.as_bytes())
+        .run()
+        .error()
+        .stderr_has(
+            "error: shop/agent uses the host network and its node's IP is not known, so no policy can name it; ask \
+             about the node's IP address instead",
+        );
+}
