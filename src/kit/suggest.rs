@@ -25,6 +25,7 @@ use crate::engine::verdict::Direction;
 pub const VOLATILE_LABELS: &[&str] = &[
     "pod-template-hash",
     "controller-revision-hash",
+    "pod-template-generation",
     "statefulset.kubernetes.io/pod-name",
     "apps.kubernetes.io/pod-index",
     "controller-uid",
@@ -365,6 +366,18 @@ mod tests {
         let Party::Pods { selector, short, .. } = pods("a", "web") else { panic!() };
         assert_eq!(selector.match_labels, Some(Labels::from([("app".to_string(), "web".to_string())])));
         assert_eq!(short, "web");
+    }
+
+    #[test]
+    fn a_daemonset_pod_is_not_selected_by_its_revision_labels() {
+        let labels = Labels::from(
+            [("k8s-app", "agent"), ("controller-revision-hash", "6b8c9d7f5"), ("pod-template-generation", "3")]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let Party::Pods { selector, .. } = Party::pod("a", "agent-x2x4v", &labels, "a/agent-x2x4v".into()) else {
+            panic!()
+        };
+        assert_eq!(selector.match_labels, Some(Labels::from([("k8s-app".to_string(), "agent".to_string())])));
     }
 
     #[test]
