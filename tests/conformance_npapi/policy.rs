@@ -1,14 +1,16 @@
 //! The cluster-wide policies of the conformance tests, held in one version-neutral shape and
 //! written out as the objects upstream's YAML and Go structs serialise to, in either API version:
 //!
-//! | neutral | v1alpha1 (v0.1.7) | v1alpha2 |
-//! |---|---|---|
-//! | `Tier::Admin`, priority | `AdminNetworkPolicy`, `spec.priority` | `ClusterNetworkPolicy`, `tier: Admin`, `priority` |
-//! | `Tier::Baseline` | `BaselineAdminNetworkPolicy`, the singleton `default`, no priority | `ClusterNetworkPolicy`, `tier: Baseline`, `priority` |
-//! | `Action::Allow` | `Allow` | `Accept` |
-//! | `Port::Number(TCP, 80)` | `ports: [{portNumber: {protocol: TCP, port: 80}}]` | `protocols: [{tcp: {destinationPort: {number: 80}}}]` |
-//! | `Port::Range(UDP, 53, 5353)` | `{portRange: {protocol: UDP, start: 53, end: 5353}}` | `{udp: {destinationPort: {range: {start: 53, end: 5353}}}}` |
-//! | `Port::Named("dns")` | `{namedPort: dns}` | `{destinationNamedPort: dns}` |
+//! - `Tier::Admin` with a priority: v1alpha1 `AdminNetworkPolicy` with `spec.priority`; v1alpha2
+//!   `ClusterNetworkPolicy` with `tier: Admin` and `priority`.
+//! - `Tier::Baseline`: v1alpha1 `BaselineAdminNetworkPolicy`, the singleton `default`, no priority;
+//!   v1alpha2 `ClusterNetworkPolicy` with `tier: Baseline` and `priority`.
+//! - `Action::Allow`: `Allow` in v1alpha1, `Accept` in v1alpha2; `Deny` and `Pass` alike.
+//! - `Port::Number(TCP, 80)`: v1alpha1 `ports: [{portNumber: {protocol: TCP, port: 80}}]`; v1alpha2
+//!   `protocols: [{tcp: {destinationPort: {number: 80}}}]`.
+//! - `Port::Range(UDP, 53, 5353)`: v1alpha1 `{portRange: {protocol: UDP, start: 53, end: 5353}}`;
+//!   v1alpha2 `{udp: {destinationPort: {range: {start: 53, end: 5353}}}}`.
+//! - `Port::Named("dns")`: v1alpha1 `{namedPort: dns}`; v1alpha2 `{destinationNamedPort: dns}`.
 //!
 //! Peers (`namespaces`, `pods`, egress `nodes` and `networks`) and subjects
 //! (`namespaces` or `pods`) are spelled alike in both versions. One shape lets one upstream step
@@ -288,7 +290,13 @@ pub fn service(namespace: &str, name: &str, cluster_ip: &str, selector: Value, p
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": { "name": name, "namespace": namespace },
-        "spec": { "type": "ClusterIP", "clusterIP": cluster_ip, "clusterIPs": [cluster_ip], "selector": selector, "ports": [port] },
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": cluster_ip,
+            "clusterIPs": [cluster_ip],
+            "selector": selector,
+            "ports": [port],
+        },
     })
 }
 

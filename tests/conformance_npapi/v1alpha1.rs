@@ -32,8 +32,8 @@ use crate::world::{
     LUNA_0 as L0, LUNA_1 as L1, World, hnp,
 };
 
-/// Upstream's inline-CIDR patch: Allow to luna-lovegood-0 and cedric-diggory-0, each a /32,
-/// inserted before the other egress rules of `name`.
+/// Upstream's inline-CIDR patch: Allow to luna-lovegood-0 and cedric-diggory-0, each a /32, inserted before the other
+/// egress rules of `name`.
 fn insert_allow_to_pod_ips(state: &mut State, name: &str) {
     let world = World::hogwarts();
     let ip = |p| world.pod(p).map(|p| p.ip).expect("a pod of the world");
@@ -44,9 +44,11 @@ fn insert_allow_to_pod_ips(state: &mut State, name: &str) {
 conformance_suites! {
     api: Api::V1alpha1;
 
-    /// `AdminNetworkPolicyEgressTCP`: `egress-tcp` (priority 6) on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass ravenclaw, 3 Deny slytherin TCP 80,
-    /// 4 Pass slytherin TCP 80, 5 Allow hufflepuff TCP 8080, 6 Deny hufflepuff.
-    mod admin_network_policy_egress_tcp = "AdminNetworkPolicyEgressTCP" in "conformance/tests/admin-network-policy-standard-egress-tcp-rules.go" {
+    /// `AdminNetworkPolicyEgressTCP`: `egress-tcp` (priority 6) on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw,
+    /// 2 Pass ravenclaw, 3 Deny slytherin TCP 80, 4 Pass slytherin TCP 80, 5 Allow hufflepuff TCP 8080, 6 Deny
+    /// hufflepuff.
+    mod admin_network_policy_egress_tcp = "AdminNetworkPolicyEgressTCP"
+        in "conformance/tests/admin-network-policy-standard-egress-tcp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_TCP, Tier::Admin);
         should_support_an_allow_egress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for TCP protocol; ensure rule ordering is respected" =>
@@ -56,21 +58,25 @@ conformance_suites! {
             probes(vec![allowed(H0, C1, 8080, Tcp), blocked(H1, C1, 80, Tcp)]);
         should_support_an_deny_egress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-tcp").swap_egress(0, 1), vec![blocked(H0, L1, 80, Tcp), blocked(H1, L1, 8080, Tcp)]);
+            after(|s| s.policy("egress-tcp").swap_egress(0, 1),
+                vec![blocked(H0, L1, 80, Tcp), blocked(H1, L1, 8080, Tcp)]);
         should_support_a_deny_egress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for TCP protocol at the specified port" =>
             probes(vec![blocked(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp)]);
         should_support_an_pass_egress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-egress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-tcp").swap_egress(0, 2), vec![allowed(H0, L0, 80, Tcp), allowed(H1, L0, 8080, Tcp)]);
+            after(|s| s.policy("egress-tcp").swap_egress(0, 2),
+                vec![allowed(H0, L0, 80, Tcp), allowed(H1, L0, 8080, Tcp)]);
         should_support_a_pass_egress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'pass-egress' policy for TCP protocol at the specified port" =>
-            after(|s| s.policy("egress-tcp").swap_egress(3, 4), vec![allowed(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp)]);
+            after(|s| s.policy("egress-tcp").swap_egress(3, 4),
+                vec![allowed(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp)]);
     }
 
-    /// `AdminNetworkPolicyEgressUDP`: `egress-udp` (7) on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass ravenclaw, 3 Deny slytherin UDP 5353,
-    /// 4 Pass slytherin UDP 5353, 5 Allow gryffindor UDP 53, 6 Deny gryffindor.
-    mod admin_network_policy_egress_udp = "AdminNetworkPolicyEgressUDP" in "conformance/tests/admin-network-policy-standard-egress-udp-rules.go" {
+    /// `AdminNetworkPolicyEgressUDP`: `egress-udp` (7) on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass
+    /// ravenclaw, 3 Deny slytherin UDP 5353, 4 Pass slytherin UDP 5353, 5 Allow gryffindor UDP 53, 6 Deny gryffindor.
+    mod admin_network_policy_egress_udp = "AdminNetworkPolicyEgressUDP"
+        in "conformance/tests/admin-network-policy-standard-egress-udp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_UDP, Tier::Admin);
         should_support_an_allow_egress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for UDP protocol; ensure rule ordering is respected" =>
@@ -80,21 +86,26 @@ conformance_suites! {
             probes(vec![allowed(C0, H1, 53, Udp), blocked(C1, H1, 5353, Udp)]);
         should_support_an_deny_egress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-udp").swap_egress(0, 1), vec![blocked(C0, L1, 53, Udp), blocked(C1, L1, 5353, Udp)]);
+            after(|s| s.policy("egress-udp").swap_egress(0, 1),
+                vec![blocked(C0, L1, 53, Udp), blocked(C1, L1, 5353, Udp)]);
         should_support_a_deny_egress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for UDP protocol at the specified port" =>
             probes(vec![blocked(C0, D0, 5353, Udp), allowed(C1, D0, 53, Udp)]);
         should_support_an_pass_egress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-egress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-udp").swap_egress(0, 2), vec![allowed(C0, L1, 5353, Udp), allowed(C1, L1, 53, Udp)]);
+            after(|s| s.policy("egress-udp").swap_egress(0, 2),
+                vec![allowed(C0, L1, 5353, Udp), allowed(C1, L1, 53, Udp)]);
         should_support_a_pass_egress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'pass-egress' policy for UDP protocol at the specified port" =>
-            after(|s| s.policy("egress-udp").swap_egress(3, 4), vec![allowed(C0, D0, 5353, Udp), allowed(C1, D0, 53, Udp)]);
+            after(|s| s.policy("egress-udp").swap_egress(3, 4),
+                vec![allowed(C0, D0, 5353, Udp), allowed(C1, D0, 53, Udp)]);
     }
 
-    /// `AdminNetworkPolicyEgressSCTP`: `egress-sctp` (8) on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Pass gryffindor, 3 Deny slytherin SCTP
-    /// 9003, 4 Pass slytherin SCTP 9003, 5 Allow hufflepuff SCTP 9003, 6 Deny hufflepuff.
-    mod admin_network_policy_egress_sctp = "AdminNetworkPolicyEgressSCTP" in "conformance/tests/admin-network-policy-standard-egress-sctp-rules.go" {
+    /// `AdminNetworkPolicyEgressSCTP`: `egress-sctp` (8) on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Pass
+    /// gryffindor, 3 Deny slytherin SCTP 9003, 4 Pass slytherin SCTP 9003, 5 Allow hufflepuff SCTP 9003, 6 Deny
+    /// hufflepuff.
+    mod admin_network_policy_egress_sctp = "AdminNetworkPolicyEgressSCTP"
+        in "conformance/tests/admin-network-policy-standard-egress-sctp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_SCTP, Tier::Admin);
         should_support_an_allow_egress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for SCTP protocol; ensure rule ordering is respected" =>
@@ -104,21 +115,25 @@ conformance_suites! {
             probes(vec![allowed(L0, C1, 9003, Sctp), blocked(L1, C1, 9005, Sctp)]);
         should_support_an_deny_egress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-sctp").swap_egress(0, 1), vec![blocked(L0, H1, 9003, Sctp), blocked(L1, H1, 9005, Sctp)]);
+            after(|s| s.policy("egress-sctp").swap_egress(0, 1),
+                vec![blocked(L0, H1, 9003, Sctp), blocked(L1, H1, 9005, Sctp)]);
         should_support_a_deny_egress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for SCTP protocol at the specified port" =>
             probes(vec![blocked(L0, D0, 9003, Sctp), allowed(L1, D0, 9005, Sctp)]);
         should_support_an_pass_egress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-egress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("egress-sctp").swap_egress(0, 2), vec![allowed(L0, H1, 9003, Sctp), allowed(L1, H1, 9005, Sctp)]);
+            after(|s| s.policy("egress-sctp").swap_egress(0, 2),
+                vec![allowed(L0, H1, 9003, Sctp), allowed(L1, H1, 9005, Sctp)]);
         should_support_a_pass_egress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'pass-egress' policy for SCTP protocol at the specified port" =>
-            after(|s| s.policy("egress-sctp").swap_egress(3, 4), vec![allowed(L0, D0, 9003, Sctp), allowed(L1, D0, 9005, Sctp)]);
+            after(|s| s.policy("egress-sctp").swap_egress(3, 4),
+                vec![allowed(L0, D0, 9003, Sctp), allowed(L1, D0, 9005, Sctp)]);
     }
 
-    /// `AdminNetworkPolicyIngressTCP`: `ingress-tcp` (3) on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass ravenclaw, 3 Deny slytherin TCP 80,
-    /// 4 Pass slytherin TCP 80, 5 Allow hufflepuff TCP 80, 6 Deny hufflepuff.
-    mod admin_network_policy_ingress_tcp = "AdminNetworkPolicyIngressTCP" in "conformance/tests/admin-network-policy-standard-ingress-tcp-rules.go" {
+    /// `AdminNetworkPolicyIngressTCP`: `ingress-tcp` (3) on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass
+    /// ravenclaw, 3 Deny slytherin TCP 80, 4 Pass slytherin TCP 80, 5 Allow hufflepuff TCP 80, 6 Deny hufflepuff.
+    mod admin_network_policy_ingress_tcp = "AdminNetworkPolicyIngressTCP"
+        in "conformance/tests/admin-network-policy-standard-ingress-tcp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_TCP, Tier::Admin);
         should_support_an_allow_ingress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for TCP protocol; ensure rule ordering is respected" =>
@@ -128,21 +143,26 @@ conformance_suites! {
             probes(vec![allowed(C0, H1, 80, Tcp), blocked(C1, H1, 8080, Tcp)]);
         should_support_an_deny_ingress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-tcp").swap_ingress(0, 1), vec![blocked(L0, H1, 80, Tcp), blocked(L1, H1, 8080, Tcp)]);
+            after(|s| s.policy("ingress-tcp").swap_ingress(0, 1),
+                vec![blocked(L0, H1, 80, Tcp), blocked(L1, H1, 8080, Tcp)]);
         should_support_a_deny_ingress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for TCP protocol at the specified port" =>
             probes(vec![blocked(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp)]);
         should_support_an_pass_ingress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-ingress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-tcp").swap_ingress(0, 2), vec![allowed(L0, H0, 80, Tcp), allowed(L1, H0, 8080, Tcp)]);
+            after(|s| s.policy("ingress-tcp").swap_ingress(0, 2),
+                vec![allowed(L0, H0, 80, Tcp), allowed(L1, H0, 8080, Tcp)]);
         should_support_a_pass_ingress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'pass-ingress' policy for TCP protocol at the specified port" =>
-            after(|s| s.policy("ingress-tcp").swap_ingress(3, 4), vec![allowed(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp)]);
+            after(|s| s.policy("ingress-tcp").swap_ingress(3, 4),
+                vec![allowed(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp)]);
     }
 
-    /// `AdminNetworkPolicyIngressUDP`: `ingress-udp` (4) on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass ravenclaw, 3 Deny slytherin UDP
-    /// 5353, 4 Pass slytherin UDP 5353, 5 Allow gryffindor UDP 53, 6 Deny gryffindor. Read at 2d21d068.
-    mod admin_network_policy_ingress_udp = "AdminNetworkPolicyIngressUDP" in "conformance/tests/admin-network-policy-standard-ingress-udp-rules.go" {
+    /// `AdminNetworkPolicyIngressUDP`: `ingress-udp` (4) on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Pass
+    /// ravenclaw, 3 Deny slytherin UDP 5353, 4 Pass slytherin UDP 5353, 5 Allow gryffindor UDP 53, 6 Deny gryffindor.
+    /// Read at 2d21d068.
+    mod admin_network_policy_ingress_udp = "AdminNetworkPolicyIngressUDP"
+        in "conformance/tests/admin-network-policy-standard-ingress-udp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_UDP, Tier::Admin);
         should_support_an_allow_ingress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for UDP protocol; ensure rule ordering is respected" =>
@@ -152,21 +172,26 @@ conformance_suites! {
             probes(vec![allowed(H0, C1, 53, Udp), blocked(H1, C1, 5353, Udp)]);
         should_support_an_deny_ingress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-udp").swap_ingress(0, 1), vec![blocked(L0, C1, 53, Udp), blocked(L1, C1, 5353, Udp)]);
+            after(|s| s.policy("ingress-udp").swap_ingress(0, 1),
+                vec![blocked(L0, C1, 53, Udp), blocked(L1, C1, 5353, Udp)]);
         should_support_a_deny_ingress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for UDP protocol at the specified port" =>
             probes(vec![blocked(D0, C0, 5353, Udp), allowed(D1, C0, 53, Udp)]);
         should_support_an_pass_ingress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-ingress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-udp").swap_ingress(0, 2), vec![allowed(L0, C1, 5353, Udp), allowed(L1, C1, 53, Udp)]);
+            after(|s| s.policy("ingress-udp").swap_ingress(0, 2),
+                vec![allowed(L0, C1, 5353, Udp), allowed(L1, C1, 53, Udp)]);
         should_support_a_pass_ingress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'pass-ingress' policy for UDP protocol at the specified port" =>
-            after(|s| s.policy("ingress-udp").swap_ingress(3, 4), vec![allowed(D0, C0, 5353, Udp), allowed(D1, C0, 53, Udp)]);
+            after(|s| s.policy("ingress-udp").swap_ingress(3, 4),
+                vec![allowed(D0, C0, 5353, Udp), allowed(D1, C0, 53, Udp)]);
     }
 
-    /// `AdminNetworkPolicyIngressSCTP`: `ingress-sctp` (5) on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Pass gryffindor, 3 Deny slytherin SCTP
-    /// 9003, 4 Pass slytherin SCTP 9003, 5 Allow hufflepuff SCTP 9003, 6 Deny hufflepuff. Read at 4d4a53a6.
-    mod admin_network_policy_ingress_sctp = "AdminNetworkPolicyIngressSCTP" in "conformance/tests/admin-network-policy-standard-ingress-sctp-rules.go" {
+    /// `AdminNetworkPolicyIngressSCTP`: `ingress-sctp` (5) on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Pass
+    /// gryffindor, 3 Deny slytherin SCTP 9003, 4 Pass slytherin SCTP 9003, 5 Allow hufflepuff SCTP 9003, 6 Deny
+    /// hufflepuff. Read at 4d4a53a6.
+    mod admin_network_policy_ingress_sctp = "AdminNetworkPolicyIngressSCTP"
+        in "conformance/tests/admin-network-policy-standard-ingress-sctp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_SCTP, Tier::Admin);
         should_support_an_allow_ingress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for SCTP protocol; ensure rule ordering is respected" =>
@@ -176,20 +201,25 @@ conformance_suites! {
             probes(vec![allowed(C0, L1, 9003, Sctp), blocked(C1, L1, 9005, Sctp)]);
         should_support_an_deny_ingress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-sctp").swap_ingress(0, 1), vec![blocked(H0, L1, 9003, Sctp), blocked(H1, L1, 9005, Sctp)]);
+            after(|s| s.policy("ingress-sctp").swap_ingress(0, 1),
+                vec![blocked(H0, L1, 9003, Sctp), blocked(H1, L1, 9005, Sctp)]);
         should_support_a_deny_ingress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for SCTP protocol at the specified port" =>
             probes(vec![blocked(D0, L0, 9003, Sctp), allowed(D1, L0, 9005, Sctp)]);
         should_support_an_pass_ingress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'pass-ingress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("ingress-sctp").swap_ingress(0, 2), vec![allowed(H0, L1, 9003, Sctp), allowed(H1, L1, 9005, Sctp)]);
+            after(|s| s.policy("ingress-sctp").swap_ingress(0, 2),
+                vec![allowed(H0, L1, 9003, Sctp), allowed(H1, L1, 9005, Sctp)]);
         should_support_a_pass_ingress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'pass-ingress' policy for SCTP protocol at the specified port" =>
-            after(|s| s.policy("ingress-sctp").swap_ingress(3, 4), vec![allowed(D0, L0, 9003, Sctp), allowed(D1, L0, 9005, Sctp)]);
+            after(|s| s.policy("ingress-sctp").swap_ingress(3, 4),
+                vec![allowed(D0, L0, 9003, Sctp), allowed(D1, L0, 9005, Sctp)]);
     }
 
-    /// `AdminNetworkPolicyGress`: `gress-rules` (15) on gryffindor, both directions, each port rule on TCP, UDP and SCTP at once.
-    mod admin_network_policy_gress = "AdminNetworkPolicyGress" in "conformance/tests/admin-network-policy-standard-gress-rules.go" {
+    /// `AdminNetworkPolicyGress`: `gress-rules` (15) on gryffindor, both directions, each port rule on TCP, UDP and
+    /// SCTP at once.
+    mod admin_network_policy_gress = "AdminNetworkPolicyGress"
+        in "conformance/tests/admin-network-policy-standard-gress-rules.go" {
         base: fixtures::gress_rules(Tier::Admin);
         should_support_an_allow_gress_policy_across_different_protocols:
             "Should support an 'allow-gress' policy across different protocols" =>
@@ -235,10 +265,11 @@ conformance_suites! {
             ]);
     }
 
-    /// `AdminNetworkPolicyIntegration`: ANP `pass-example` denies slytherin both ways, a NetworkPolicy in gryffindor allows slytherin
-    /// both ways, the BANP `default` denies slytherin both ways; the steps turn the ANP denies into
+    /// `AdminNetworkPolicyIntegration`: ANP `pass-example` denies slytherin both ways, a NetworkPolicy in gryffindor
+    /// allows slytherin both ways, the BANP `default` denies slytherin both ways; the steps turn the ANP denies into
     /// Pass, then delete the NetworkPolicy. Read at 135bf4bf (`core` file) and the `standard` one.
-    mod admin_network_policy_integration = "AdminNetworkPolicyIntegration" in "conformance/tests/admin-network-policy-standard-integration.go" {
+    mod admin_network_policy_integration = "AdminNetworkPolicyIntegration"
+        in "conformance/tests/admin-network-policy-standard-integration.go" {
         base: fixtures::integration();
         should_deny_traffic_from_slytherin_to_gryffindor_respecting_anp:
             "Should Deny traffic from slytherin to gryffindor respecting ANP" =>
@@ -264,9 +295,10 @@ conformance_suites! {
     }
 
     /// `AdminNetworkPolicyPriorityField`: ANP `priority-50-example` denies slytherin pods both ways, ANP
-    /// `old-priority-60-new-priority-40-example` passes them, the BANP `default` allows them; the last
-    /// step moves the Pass ANP to priority 40.
-    mod admin_network_policy_priority_field = "AdminNetworkPolicyPriorityField" in "conformance/tests/admin-network-policy-standard-priority.go" {
+    /// `old-priority-60-new-priority-40-example` passes them, the BANP `default` allows them; the last step moves the
+    /// Pass ANP to priority 40.
+    mod admin_network_policy_priority_field = "AdminNetworkPolicyPriorityField"
+        in "conformance/tests/admin-network-policy-standard-priority.go" {
         base: fixtures::priority_field();
         should_deny_traffic_from_slytherin_to_gryffindor_respecting_anp:
             "Should Deny traffic from slytherin to gryffindor respecting ANP" =>
@@ -277,13 +309,15 @@ conformance_suites! {
         should_respect_anp_priority_field_thus_passing_both_ingress_and_egress_traffic_over_to_banp:
             "Should respect ANP priority field; thus passing both ingress and egress traffic over to BANP" =>
             after(|s| s.policy("old-priority-60-new-priority-40-example").priority = 40, vec![
-                allowed(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp), allowed(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp),
+                allowed(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp),
+                allowed(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp),
             ]);
     }
 
-    /// `AdminNetworkPolicyEgressInlineCIDRPeers`: `inline-cidr-as-peers-example` (85) on gryffindor pods: 0 Allow slytherin pods, 1 Deny
-    /// `0.0.0.0/0` and `::/0`; the second step inserts an Allow of two pod IPs first.
-    mod admin_network_policy_egress_inline_cidr_peers = "AdminNetworkPolicyEgressInlineCIDRPeers" in "conformance/tests/admin-network-policy-standard-egress-inline-cidr-rules.go" {
+    /// `AdminNetworkPolicyEgressInlineCIDRPeers`: `inline-cidr-as-peers-example` (85) on gryffindor pods: 0 Allow
+    /// slytherin pods, 1 Deny `0.0.0.0/0` and `::/0`; the second step inserts an Allow of two pod IPs first.
+    mod admin_network_policy_egress_inline_cidr_peers = "AdminNetworkPolicyEgressInlineCIDRPeers"
+        in "conformance/tests/admin-network-policy-standard-egress-inline-cidr-rules.go" {
         base: fixtures::inline_cidr(Tier::Admin);
         should_support_a_deny_egress_rule_policy_for_egress_cidr_peer:
             "Should support a 'deny-egress' rule policy for egress-cidr-peer" =>
@@ -302,9 +336,10 @@ conformance_suites! {
             ]);
     }
 
-    /// `AdminNetworkPolicyEgressNamedPort`: `egress-tcp` with rule 5 (Allow hufflepuff at TCP 8080) rewritten to the named port `web`
-    /// (TCP 80 on the hufflepuff pods).
-    mod admin_network_policy_egress_named_port = "AdminNetworkPolicyEgressNamedPort" in "conformance/tests/admin-network-policy-experimental-egress-rules.go" {
+    /// `AdminNetworkPolicyEgressNamedPort`: `egress-tcp` with rule 5 (Allow hufflepuff at TCP 8080) rewritten to the
+    /// named port `web` (TCP 80 on the hufflepuff pods).
+    mod admin_network_policy_egress_named_port = "AdminNetworkPolicyEgressNamedPort"
+        in "conformance/tests/admin-network-policy-experimental-egress-rules.go" {
         base: fixtures::protocol_state(&EGRESS_TCP, Tier::Admin);
         should_support_an_allow_egress_policy_for_named_port:
             "Should support an 'allow-egress' policy for named port" =>
@@ -312,9 +347,10 @@ conformance_suites! {
                 vec![allowed(H0, C1, 80, Tcp), blocked(H1, C1, 8080, Tcp)]);
     }
 
-    /// `AdminNetworkPolicyIngressNamedPort`: `ingress-udp` with rule 5 (Allow gryffindor at UDP 53) rewritten to the named port `dns`
-    /// (UDP 53 on the hufflepuff pods).
-    mod admin_network_policy_ingress_named_port = "AdminNetworkPolicyIngressNamedPort" in "conformance/tests/admin-network-policy-experimental-ingress-rules.go" {
+    /// `AdminNetworkPolicyIngressNamedPort`: `ingress-udp` with rule 5 (Allow gryffindor at UDP 53) rewritten to the
+    /// named port `dns` (UDP 53 on the hufflepuff pods).
+    mod admin_network_policy_ingress_named_port = "AdminNetworkPolicyIngressNamedPort"
+        in "conformance/tests/admin-network-policy-experimental-ingress-rules.go" {
         base: fixtures::protocol_state(&INGRESS_UDP, Tier::Admin);
         should_support_an_allow_ingress_policy_for_named_port:
             "Should support an 'allow-ingress' policy for named port" =>
@@ -322,10 +358,11 @@ conformance_suites! {
                 vec![allowed(H0, C1, 53, Udp), blocked(H1, C1, 5353, Udp)]);
     }
 
-    /// `AdminNetworkPolicyEgressNodePeers`: `node-and-cidr-as-peers-example` (75) on gryffindor pods: 0 Allow nodes at host-network port 0
-    /// TCP, 1 Pass nodes at port 2 UDP, 2 Deny slytherin pods, every node and every address; the
+    /// `AdminNetworkPolicyEgressNodePeers`: `node-and-cidr-as-peers-example` (75) on gryffindor pods: 0 Allow nodes at
+    /// host-network port 0 TCP, 1 Pass nodes at port 2 UDP, 2 Deny slytherin pods, every node and every address; the
     /// server is the host-network pod centaur-1.
-    mod admin_network_policy_egress_node_peers = "AdminNetworkPolicyEgressNodePeers" in "conformance/tests/admin-network-policy-experimental-egress-rules.go" {
+    mod admin_network_policy_egress_node_peers = "AdminNetworkPolicyEgressNodePeers"
+        in "conformance/tests/admin-network-policy-experimental-egress-rules.go" {
         base: fixtures::admin_node_peers();
         should_support_an_allow_egress_rule_policy_for_egress_node_peer:
             "Should support an 'allow-egress' rule policy for egress-node-peer" =>
@@ -335,12 +372,16 @@ conformance_suites! {
             probes(vec![allowed(H1, CENTAUR_1, hnp(2), Udp)]);
         should_support_a_deny_egress_rule_policy_for_egress_node_peer:
             "Should support a 'deny-egress' rule policy for egress-node-peer" =>
-            probes(vec![blocked(H1, CENTAUR_1, hnp(1), Tcp), blocked(H1, CENTAUR_1, hnp(4), Udp), blocked(H1, CENTAUR_1, hnp(6), Sctp)]);
+            probes(vec![
+                blocked(H1, CENTAUR_1, hnp(1), Tcp), blocked(H1, CENTAUR_1, hnp(4), Udp),
+                blocked(H1, CENTAUR_1, hnp(6), Sctp),
+            ]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressTCP`: the BANP `default` on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Deny slytherin TCP 80, 3 Allow
-    /// hufflepuff TCP 8080, 4 Deny hufflepuff.
-    mod baseline_admin_network_policy_egress_tcp = "BaselineAdminNetworkPolicyEgressTCP" in "conformance/tests/baseline-admin-network-policy-standard-egress-tcp-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressTCP`: the BANP `default` on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw,
+    /// 2 Deny slytherin TCP 80, 3 Allow hufflepuff TCP 8080, 4 Deny hufflepuff.
+    mod baseline_admin_network_policy_egress_tcp = "BaselineAdminNetworkPolicyEgressTCP"
+        in "conformance/tests/baseline-admin-network-policy-standard-egress-tcp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_TCP, Tier::Baseline);
         should_support_an_allow_egress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for TCP protocol; ensure rule ordering is respected" =>
@@ -350,15 +391,17 @@ conformance_suites! {
             probes(vec![allowed(H0, C1, 8080, Tcp), blocked(H1, C1, 80, Tcp)]);
         should_support_an_deny_egress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_egress(0, 1), vec![blocked(H0, L1, 80, Tcp), blocked(H1, L1, 8080, Tcp)]);
+            after(|s| s.policy("default").swap_egress(0, 1),
+                vec![blocked(H0, L1, 80, Tcp), blocked(H1, L1, 8080, Tcp)]);
         should_support_a_deny_egress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for TCP protocol at the specified port" =>
             probes(vec![blocked(H0, D0, 80, Tcp), allowed(H1, D0, 8080, Tcp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressUDP`: the BANP `default` on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Deny slytherin UDP 5353, 3 Allow
-    /// gryffindor UDP 53, 4 Deny gryffindor. Read at 2d21d068.
-    mod baseline_admin_network_policy_egress_udp = "BaselineAdminNetworkPolicyEgressUDP" in "conformance/tests/baseline-admin-network-policy-standard-egress-udp-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressUDP`: the BANP `default` on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw,
+    /// 2 Deny slytherin UDP 5353, 3 Allow gryffindor UDP 53, 4 Deny gryffindor. Read at 2d21d068.
+    mod baseline_admin_network_policy_egress_udp = "BaselineAdminNetworkPolicyEgressUDP"
+        in "conformance/tests/baseline-admin-network-policy-standard-egress-udp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_UDP, Tier::Baseline);
         should_support_an_allow_egress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for UDP protocol; ensure rule ordering is respected" =>
@@ -368,15 +411,17 @@ conformance_suites! {
             probes(vec![allowed(C0, H1, 53, Udp), blocked(C1, H1, 5353, Udp)]);
         should_support_an_deny_egress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_egress(0, 1), vec![blocked(C0, L1, 53, Udp), blocked(C1, L1, 5353, Udp)]);
+            after(|s| s.policy("default").swap_egress(0, 1),
+                vec![blocked(C0, L1, 53, Udp), blocked(C1, L1, 5353, Udp)]);
         should_support_a_deny_egress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for UDP protocol at the specified port" =>
             probes(vec![blocked(C0, D0, 5353, Udp), allowed(C1, D0, 53, Udp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressSCTP`: the BANP `default` on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Deny slytherin SCTP 9003, 3 Allow
-    /// hufflepuff SCTP 9003, 4 Deny hufflepuff.
-    mod baseline_admin_network_policy_egress_sctp = "BaselineAdminNetworkPolicyEgressSCTP" in "conformance/tests/baseline-admin-network-policy-standard-egress-sctp-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressSCTP`: the BANP `default` on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor,
+    /// 2 Deny slytherin SCTP 9003, 3 Allow hufflepuff SCTP 9003, 4 Deny hufflepuff.
+    mod baseline_admin_network_policy_egress_sctp = "BaselineAdminNetworkPolicyEgressSCTP"
+        in "conformance/tests/baseline-admin-network-policy-standard-egress-sctp-rules.go" {
         base: fixtures::protocol_state(&EGRESS_SCTP, Tier::Baseline);
         should_support_an_allow_egress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-egress' policy for SCTP protocol; ensure rule ordering is respected" =>
@@ -386,15 +431,17 @@ conformance_suites! {
             probes(vec![allowed(L0, C1, 9003, Sctp), blocked(L1, C1, 9005, Sctp)]);
         should_support_an_deny_egress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-egress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_egress(0, 1), vec![blocked(L0, H1, 9003, Sctp), blocked(L1, H1, 9005, Sctp)]);
+            after(|s| s.policy("default").swap_egress(0, 1),
+                vec![blocked(L0, H1, 9003, Sctp), blocked(L1, H1, 9005, Sctp)]);
         should_support_a_deny_egress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'deny-egress' policy for SCTP protocol at the specified port" =>
             probes(vec![blocked(L0, D0, 9003, Sctp), allowed(L1, D0, 9005, Sctp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyIngressTCP`: the BANP `default` on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Deny slytherin TCP 80, 3 Allow
-    /// hufflepuff TCP 80, 4 Deny hufflepuff.
-    mod baseline_admin_network_policy_ingress_tcp = "BaselineAdminNetworkPolicyIngressTCP" in "conformance/tests/baseline-admin-network-policy-standard-ingress-tcp-rules.go" {
+    /// `BaselineAdminNetworkPolicyIngressTCP`: the BANP `default` on gryffindor: 0 Allow ravenclaw, 1 Deny ravenclaw,
+    /// 2 Deny slytherin TCP 80, 3 Allow hufflepuff TCP 80, 4 Deny hufflepuff.
+    mod baseline_admin_network_policy_ingress_tcp = "BaselineAdminNetworkPolicyIngressTCP"
+        in "conformance/tests/baseline-admin-network-policy-standard-ingress-tcp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_TCP, Tier::Baseline);
         should_support_an_allow_ingress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for TCP protocol; ensure rule ordering is respected" =>
@@ -404,15 +451,17 @@ conformance_suites! {
             probes(vec![allowed(C0, H1, 80, Tcp), blocked(C1, H1, 8080, Tcp)]);
         should_support_an_deny_ingress_policy_for_tcp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for TCP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_ingress(0, 1), vec![blocked(L0, H1, 80, Tcp), blocked(L1, H1, 8080, Tcp)]);
+            after(|s| s.policy("default").swap_ingress(0, 1),
+                vec![blocked(L0, H1, 80, Tcp), blocked(L1, H1, 8080, Tcp)]);
         should_support_a_deny_ingress_policy_for_tcp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for TCP protocol at the specified port" =>
             probes(vec![blocked(D0, H0, 80, Tcp), allowed(D1, H0, 8080, Tcp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyIngressUDP`: the BANP `default` on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw, 2 Deny slytherin UDP 5353, 3 Allow
-    /// gryffindor UDP 53, 4 Deny gryffindor.
-    mod baseline_admin_network_policy_ingress_udp = "BaselineAdminNetworkPolicyIngressUDP" in "conformance/tests/baseline-admin-network-policy-standard-ingress-udp-rules.go" {
+    /// `BaselineAdminNetworkPolicyIngressUDP`: the BANP `default` on hufflepuff: 0 Allow ravenclaw, 1 Deny ravenclaw,
+    /// 2 Deny slytherin UDP 5353, 3 Allow gryffindor UDP 53, 4 Deny gryffindor.
+    mod baseline_admin_network_policy_ingress_udp = "BaselineAdminNetworkPolicyIngressUDP"
+        in "conformance/tests/baseline-admin-network-policy-standard-ingress-udp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_UDP, Tier::Baseline);
         should_support_an_allow_ingress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for UDP protocol; ensure rule ordering is respected" =>
@@ -422,15 +471,17 @@ conformance_suites! {
             probes(vec![allowed(H0, C1, 53, Udp), blocked(H1, C1, 5353, Udp)]);
         should_support_an_deny_ingress_policy_for_udp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for UDP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_ingress(0, 1), vec![blocked(L0, C1, 53, Udp), blocked(L1, C1, 5353, Udp)]);
+            after(|s| s.policy("default").swap_ingress(0, 1),
+                vec![blocked(L0, C1, 53, Udp), blocked(L1, C1, 5353, Udp)]);
         should_support_a_deny_ingress_policy_for_udp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for UDP protocol at the specified port" =>
             probes(vec![blocked(D0, C0, 5353, Udp), allowed(D1, C0, 53, Udp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyIngressSCTP`: the BANP `default` on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor, 2 Deny slytherin SCTP 9003, 3 Allow
-    /// hufflepuff SCTP 9003, 4 Deny hufflepuff. Read at 2d21d068.
-    mod baseline_admin_network_policy_ingress_sctp = "BaselineAdminNetworkPolicyIngressSCTP" in "conformance/tests/baseline-admin-network-policy-standard-ingress-sctp-rules.go" {
+    /// `BaselineAdminNetworkPolicyIngressSCTP`: the BANP `default` on ravenclaw: 0 Allow gryffindor, 1 Deny gryffindor,
+    /// 2 Deny slytherin SCTP 9003, 3 Allow hufflepuff SCTP 9003, 4 Deny hufflepuff. Read at 2d21d068.
+    mod baseline_admin_network_policy_ingress_sctp = "BaselineAdminNetworkPolicyIngressSCTP"
+        in "conformance/tests/baseline-admin-network-policy-standard-ingress-sctp-rules.go" {
         base: fixtures::protocol_state(&INGRESS_SCTP, Tier::Baseline);
         should_support_an_allow_ingress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'allow-ingress' policy for SCTP protocol; ensure rule ordering is respected" =>
@@ -440,14 +491,17 @@ conformance_suites! {
             probes(vec![allowed(C0, L1, 9003, Sctp), blocked(C1, L1, 9005, Sctp)]);
         should_support_an_deny_ingress_policy_for_sctp_protocol_ensure_rule_ordering_is_respected:
             "Should support an 'deny-ingress' policy for SCTP protocol; ensure rule ordering is respected" =>
-            after(|s| s.policy("default").swap_ingress(0, 1), vec![blocked(H0, L1, 9003, Sctp), blocked(H1, L1, 9005, Sctp)]);
+            after(|s| s.policy("default").swap_ingress(0, 1),
+                vec![blocked(H0, L1, 9003, Sctp), blocked(H1, L1, 9005, Sctp)]);
         should_support_a_deny_ingress_policy_for_sctp_protocol_at_the_specified_port:
             "Should support a 'deny-ingress' policy for SCTP protocol at the specified port" =>
             probes(vec![blocked(D0, L0, 9003, Sctp), allowed(D1, L0, 9005, Sctp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyGress`: the BANP `default` on gryffindor, both directions, each port rule on three protocols.
-    mod baseline_admin_network_policy_gress = "BaselineAdminNetworkPolicyGress" in "conformance/tests/baseline-admin-network-policy-standard-gress-rules.go" {
+    /// `BaselineAdminNetworkPolicyGress`: the BANP `default` on gryffindor, both directions, each port rule on three
+    /// protocols.
+    mod baseline_admin_network_policy_gress = "BaselineAdminNetworkPolicyGress"
+        in "conformance/tests/baseline-admin-network-policy-standard-gress-rules.go" {
         base: fixtures::gress_rules(Tier::Baseline);
         should_support_an_allow_gress_policy_across_different_protocols:
             "Should support an 'allow-gress' policy across different protocols" =>
@@ -479,9 +533,10 @@ conformance_suites! {
             ]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressInlineCIDRPeers`: the BANP `default` on gryffindor: 0 Allow slytherin pods, 1 Deny `0.0.0.0/0` and `::/0`; the second
-    /// step inserts an Allow of two pod IPs first. Read at 47a85071.
-    mod baseline_admin_network_policy_egress_inline_cidr_peers = "BaselineAdminNetworkPolicyEgressInlineCIDRPeers" in "conformance/tests/baseline-admin-network-policy-standard-egress-inline-cidr-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressInlineCIDRPeers`: the BANP `default` on gryffindor: 0 Allow slytherin pods,
+    /// 1 Deny `0.0.0.0/0` and `::/0`; the second step inserts an Allow of two pod IPs first. Read at 47a85071.
+    mod baseline_admin_network_policy_egress_inline_cidr_peers = "BaselineAdminNetworkPolicyEgressInlineCIDRPeers"
+        in "conformance/tests/baseline-admin-network-policy-standard-egress-inline-cidr-rules.go" {
         base: fixtures::inline_cidr(Tier::Baseline);
         should_support_a_deny_egress_rule_policy_for_egress_cidr_peer:
             "Should support a 'deny-egress' rule policy for egress-cidr-peer" =>
@@ -500,9 +555,10 @@ conformance_suites! {
             ]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressNamedPort`: the BANP `default` of the egress UDP test with rule 3 (Allow gryffindor at UDP 53) rewritten to
-    /// the named port `dns`.
-    mod baseline_admin_network_policy_egress_named_port = "BaselineAdminNetworkPolicyEgressNamedPort" in "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressNamedPort`: the BANP `default` of the egress UDP test with rule 3 (Allow
+    /// gryffindor at UDP 53) rewritten to the named port `dns`.
+    mod baseline_admin_network_policy_egress_named_port = "BaselineAdminNetworkPolicyEgressNamedPort"
+        in "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go" {
         base: fixtures::protocol_state(&EGRESS_UDP, Tier::Baseline);
         should_support_an_allow_egress_policy_for_named_port:
             "Should support an 'allow-egress' policy for named port" =>
@@ -510,9 +566,10 @@ conformance_suites! {
                 vec![allowed(C0, H1, 53, Udp), blocked(C1, H1, 5353, Udp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyIngressNamedPort`: the BANP `default` of the ingress TCP test with rule 3 (Allow hufflepuff at TCP 80) rewritten to
-    /// the named port `web`. Read at 135bf4bf (`extended` file).
-    mod baseline_admin_network_policy_ingress_named_port = "BaselineAdminNetworkPolicyIngressNamedPort" in "conformance/tests/baseline-admin-network-policy-experimental-ingress-rules.go" {
+    /// `BaselineAdminNetworkPolicyIngressNamedPort`: the BANP `default` of the ingress TCP test with rule 3 (Allow
+    /// hufflepuff at TCP 80) rewritten to the named port `web`. Read at 135bf4bf (`extended` file).
+    mod baseline_admin_network_policy_ingress_named_port = "BaselineAdminNetworkPolicyIngressNamedPort"
+        in "conformance/tests/baseline-admin-network-policy-experimental-ingress-rules.go" {
         base: fixtures::protocol_state(&INGRESS_TCP, Tier::Baseline);
         should_support_an_allow_ingress_policy_for_named_port:
             "Should support an 'allow-ingress' policy for named port" =>
@@ -520,9 +577,10 @@ conformance_suites! {
                 vec![allowed(C0, H1, 80, Tcp), blocked(C1, H1, 8080, Tcp)]);
     }
 
-    /// `BaselineAdminNetworkPolicyEgressNodePeers`: the BANP `default` on gryffindor: 0 Allow nodes on the TCP range host-network port 0 to port 1,
-    /// 1 Deny every node and every address.
-    mod baseline_admin_network_policy_egress_node_peers = "BaselineAdminNetworkPolicyEgressNodePeers" in "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go" {
+    /// `BaselineAdminNetworkPolicyEgressNodePeers`: the BANP `default` on gryffindor: 0 Allow nodes on the TCP range
+    /// host-network port 0 to port 1, 1 Deny every node and every address.
+    mod baseline_admin_network_policy_egress_node_peers = "BaselineAdminNetworkPolicyEgressNodePeers"
+        in "conformance/tests/baseline-admin-network-policy-experimental-egress-rules.go" {
         base: fixtures::baseline_node_peers();
         should_support_an_allow_egress_rule_policy_for_egress_node_peer:
             "Should support an 'allow-egress' rule policy for egress-node-peer" =>
