@@ -60,10 +60,6 @@ impl Cluster {
         self.namespaces.iter().map(|n| n.policies.len()).sum()
     }
 
-    pub fn calico_policy_count(&self) -> usize {
-        self.calico.len()
-    }
-
     /// Every pod as (namespace, name), in the order the rendered List holds them.
     pub fn pods(&self) -> impl Iterator<Item = (&str, &str)> {
         self.namespaces.iter().flat_map(|n| {
