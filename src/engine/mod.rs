@@ -3,6 +3,7 @@
 //! No kube client, no tokio, no printing, no files. Sources build a `Snapshot`; commands ask the
 //! engine about flows and hand its verdicts to renderers.
 
+pub mod calico;
 pub mod cni;
 pub mod coverage;
 pub mod eval;

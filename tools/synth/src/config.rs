@@ -15,6 +15,7 @@ pub const SYSTEM_NAMESPACES: [&str; 6] =
 pub const MAX_PODS: usize = 500_000;
 pub const MAX_NAMESPACES: usize = 100_000;
 pub const MAX_POLICIES: usize = 1_000_000;
+pub const MAX_CALICO_POLICIES: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -28,6 +29,9 @@ pub struct Config {
     pub seed: u64,
     /// Emit `metadata.managedFields` as a live API server would.
     pub managed_fields: bool,
+    /// Calico policies (`projectcalico.org/v3` NetworkPolicy and GlobalNetworkPolicy) to mix in;
+    /// none unless asked for (see `calico`).
+    pub calico_policies: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +78,7 @@ impl Preset {
 
     pub fn config(self, seed: u64, managed_fields: bool) -> Config {
         let (namespaces, pods, policies) = self.shape();
-        Config { namespaces, pods, policies, seed, managed_fields }
+        Config { namespaces, pods, policies, seed, managed_fields, calico_policies: 0 }
     }
 }
 
@@ -128,6 +132,7 @@ impl Config {
             ("--namespaces", self.namespaces, MAX_NAMESPACES),
             ("--pods", self.pods, MAX_PODS),
             ("--policies", self.policies, MAX_POLICIES),
+            ("--calico-policies", self.calico_policies, MAX_CALICO_POLICIES),
         ] {
             if asked > max {
                 return Err(ConfigError::TooMany { flag, asked, max });

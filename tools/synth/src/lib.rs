@@ -4,6 +4,7 @@
 //! `plan` decides what exists, `render` turns it into API objects and streams them; both are
 //! pure functions of the [`Config`], so the same flags always give the same bytes.
 
+pub mod calico;
 pub mod config;
 pub mod plan;
 pub mod render;

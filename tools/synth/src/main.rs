@@ -46,6 +46,11 @@ struct Args {
     #[arg(long, value_name = "Q")]
     policies: Option<usize>,
 
+    /// Also generate Q Calico policies (projectcalico.org/v3 NetworkPolicy and
+    /// GlobalNetworkPolicy, default tier only: what network-config-analyzer reads).
+    #[arg(long, value_name = "Q", default_value_t = 0)]
+    calico_policies: usize,
+
     /// Seed for the generator; the same seed and flags give identical output.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     seed: u64,
@@ -102,6 +107,7 @@ impl Args {
         config.namespaces = self.namespaces.unwrap_or(config.namespaces);
         config.pods = self.pods.unwrap_or(config.pods);
         config.policies = self.policies.unwrap_or(config.policies);
+        config.calico_policies = self.calico_policies;
         config
     }
 }

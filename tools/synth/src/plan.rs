@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
+use crate::calico::{CalicoP, plan_calico};
 use crate::config::{Config, ConfigError, SYSTEM_NAMESPACES};
 use crate::obj;
 use crate::rng::Rng;
@@ -46,6 +47,8 @@ pub struct Cluster {
     pub managed_fields: bool,
     pub nodes: Vec<NodeP>,
     pub namespaces: Vec<NamespaceP>,
+    /// Calico policies, after every Kubernetes object (`--calico-policies`).
+    pub calico: Vec<CalicoP>,
 }
 
 impl Cluster {
@@ -390,7 +393,8 @@ pub fn plan(config: &Config) -> Result<Cluster, ConfigError> {
     let mut planned: Vec<(NamespaceP, AppNs)> = apps;
     assign_policies(seed, config.policies, &mut planned);
     namespaces.extend(planned.into_iter().map(|(ns, _)| ns));
-    Ok(Cluster { seed, managed_fields: config.managed_fields, nodes, namespaces })
+    let calico = plan_calico(seed, config.calico_policies, &namespaces);
+    Ok(Cluster { seed, managed_fields: config.managed_fields, nodes, namespaces, calico })
 }
 
 const ZONES: [&str; 3] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];

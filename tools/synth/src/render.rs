@@ -88,6 +88,7 @@ enum Job {
     Service(usize, usize),
     EndpointSlices(usize, usize),
     Policy(usize, usize),
+    Calico(usize),
 }
 
 /// Every object of the cluster in output order: grouped by kind, as a dump such as
@@ -123,6 +124,13 @@ fn jobs(cluster: &Cluster) -> Vec<Job> {
     }
     for (n, ns) in namespaces() {
         jobs.extend((0..ns.policies.len()).map(|p| Job::Policy(n, p)));
+    }
+    // Calico's kinds after Kubernetes', global policies first: `kubectl get
+    // globalnetworkpolicies.p,networkpolicies.p -A`.
+    for global in [true, false] {
+        jobs.extend(
+            (0..cluster.calico.len()).filter(|&i| cluster.calico[i].namespace.is_none() == global).map(Job::Calico),
+        );
     }
     jobs
 }
@@ -463,6 +471,17 @@ impl Renderer<'_> {
                     None,
                 );
                 ("NetworkPolicy", vec![v])
+            }
+            Job::Calico(i) => {
+                let p = &c.calico[i];
+                let meta = Meta { name: &p.name, namespace: p.namespace.as_deref(), uid: &p.uid, created: p.created };
+                let v = obj! {
+                    "apiVersion" => "projectcalico.org/v3",
+                    "kind" => p.kind(),
+                    "metadata" => self.meta(e, &meta).build(),
+                    "spec" => p.spec.clone(),
+                };
+                (p.stats_kind(), vec![v])
             }
         }
     }
@@ -1515,7 +1534,8 @@ mod tests {
 
     #[test]
     fn output_does_not_depend_on_threads_or_batch_size() {
-        let config = crate::Config { namespaces: 9, pods: 60, policies: 20, seed: 4, managed_fields: false };
+        let config =
+            crate::Config { namespaces: 9, pods: 60, policies: 20, seed: 4, managed_fields: false, calico_policies: 0 };
         let cluster = crate::plan(&config).unwrap();
         for format in [Format::Json, Format::Yaml] {
             let render = |threads, batch| {

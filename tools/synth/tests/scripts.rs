@@ -1,12 +1,13 @@
-//! The scripts in `scripts/` that drive this generator (bench.sh, compare-nca.sh and
-//! compare_nca.py): valid bash, shellcheck-clean where shellcheck is installed, arguments checked
-//! before any work, and compare_nca.py's parsing and mapping tests passing where python3 is
-//! installed (they use the standard library only). Nothing here builds, installs or downloads.
+//! The scripts in `scripts/` that drive this generator (bench.sh, compare-nca.sh,
+//! compare-nca-calico.sh and their Python halves): valid bash, shellcheck-clean where shellcheck is
+//! installed, arguments checked before any work, and the Python scripts' unit tests passing where
+//! python3 is installed (they use the standard library only). Nothing here builds, installs or
+//! downloads.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const SHELL_SCRIPTS: [&str; 2] = ["bench.sh", "compare-nca.sh"];
+const SHELL_SCRIPTS: [&str; 3] = ["bench.sh", "compare-nca.sh", "compare-nca-calico.sh"];
 
 fn scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
@@ -57,5 +58,15 @@ fn compare_nca_parsing_and_mapping_pass_their_tests() {
         return;
     }
     let out = run("python3", &["test_compare_nca.py"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn compare_nca_calico_inputs_and_classification_pass_their_tests() {
+    if !installed("python3") {
+        eprintln!("python3 is not installed: scripts/test_compare_nca_calico.py not run");
+        return;
+    }
+    let out = run("python3", &["test_compare_nca_calico.py"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
