@@ -209,10 +209,13 @@ pub struct MatrixArgs {
 #[derive(Debug, Args)]
 #[command(
     long_about = "List the namespaces that lack default-deny, per direction.\n\n\
-        States: deny (a policy selecting every pod isolates the direction, so pods created \
-        tomorrow are covered too), pods (every current pod is isolated, but nothing covers a new \
-        pod), partial (some pods isolated), none (no pod isolated), allow-all (isolated, but a \
-        rule allows every peer on every port).\n\n\
+        States: deny (a policy selecting every pod isolates the direction, nothing re-opens it \
+        and no pod is allowed everything, so pods created tomorrow are covered too), allow-all \
+        (isolated, but the rules together admit every pod of the cluster on every port: \
+        namespaceSelector {}, ipBlock 0.0.0.0/0, a CIDR covering every pod IP), pods (every \
+        current pod is isolated, but nothing covers a new pod), partial (some pods isolated, or \
+        some allowed everything), none (no pod isolated). NOT ISOLATED marks the pods isolated \
+        but allowed everything with \"allowed all\".\n\n\
         All namespaces are examined unless -n narrows the scope.",
     after_help = "\
 Examples:

@@ -97,10 +97,16 @@ impl Live {
     }
 
     /// The snapshot `list` evaluates: like `scope`, but pods are read metadata-only (names and
-    /// labels), page by page.
+    /// labels), page by page. Only when the policies read make the answer depend on the pods'
+    /// addresses or ports (`coverage::needs_pod_details`) are the pods of the whole cluster read
+    /// again, whole: "every pod IP" means every pod's.
     pub fn coverage(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))
+        let mut snapshot = runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))?;
+        if crate::engine::coverage::needs_pod_details(&snapshot) {
+            snapshot.pods = runtime.block_on(read_whole_pods(conn, namespaces, notes))?;
+        }
+        Ok(snapshot)
     }
 }
 
@@ -751,6 +757,31 @@ async fn read_pods_into(
         add(&mut builder.borrow_mut(), &page)
     })
     .await
+}
+
+/// Every pod of the cluster, whole, page by page; when the cluster-wide list is forbidden, the
+/// pods of `namespaces` with a note.
+async fn read_whole_pods(conn: &Connection, namespaces: Option<&[String]>, notes: &mut Vec<String>) -> Read<Vec<Pod>> {
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
+    let options = all();
+    match read_pods_into(conn, None, &options, &builder).await {
+        Ok(()) => {}
+        Err(e) if is_forbidden(&e) && namespaces.is_some() => {
+            let _ = optional::<()>(
+                Err(e),
+                notes,
+                "only the pods of the namespaces named count as every pod of the cluster for ipBlock rules",
+            )?;
+            let (builder, options) = (&builder, &options);
+            let scope = namespaces.unwrap_or_default();
+            let reads = join_all(scope.iter().map(|ns| read_pods_into(conn, Some(ns), options, builder)).collect()).await;
+            for read in reads {
+                read?;
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(finish(builder.into_inner()).pods)
 }
 
 /// Reads the scope into a snapshot. Pods are added page by page as they arrive: `list` in a
