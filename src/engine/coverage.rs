@@ -462,11 +462,9 @@ fn address_classes(rules: &[(&Policy, &Rule, PortSet)], addresses: &PodAddresses
             let Peer::IpBlock(b) = peer else { continue };
             for net in std::iter::once(&b.cidr).chain(&b.except) {
                 let (lo, hi, cuts) = match net {
-                    ipnet::IpNet::V4(n) => (
-                        u128::from(u32::from(n.network())),
-                        u128::from(u32::from(n.broadcast())),
-                        &mut cuts_v4,
-                    ),
+                    ipnet::IpNet::V4(n) => {
+                        (u128::from(u32::from(n.network())), u128::from(u32::from(n.broadcast())), &mut cuts_v4)
+                    }
                     ipnet::IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast()), &mut cuts_v6),
                 };
                 cuts.push(lo);
@@ -479,17 +477,13 @@ fn address_classes(rules: &[(&Policy, &Rule, PortSet)], addresses: &PodAddresses
     let v4_end = u128::from(u32::MAX) + 1;
     cuts_v4.retain(|c| *c < v4_end);
     let mut out = Vec::new();
-    let families: [(&mut Vec<u128>, &Vec<u128>, bool, bool); 2] = [
-        (&mut cuts_v4, &addresses.known, false, true),
-        (&mut cuts_v6, &addresses.known_v6, true, addresses.ipv6),
-    ];
+    let families: [(&mut Vec<u128>, &Vec<u128>, bool, bool); 2] =
+        [(&mut cuts_v4, &addresses.known, false, true), (&mut cuts_v6, &addresses.known_v6, true, addresses.ipv6)];
     let any_known = !addresses.known.is_empty() || !addresses.known_v6.is_empty();
     for (cuts, known, v6, in_use) in families {
         cuts.sort_unstable();
         cuts.dedup();
-        let to_ip = |n: u128| -> IpAddr {
-            if v6 { IpAddr::V6(n.into()) } else { IpAddr::V4((n as u32).into()) }
-        };
+        let to_ip = |n: u128| -> IpAddr { if v6 { IpAddr::V6(n.into()) } else { IpAddr::V4((n as u32).into()) } };
         for (i, &lo) in cuts.iter().enumerate() {
             if any_known {
                 let hi = cuts.get(i + 1).copied();
@@ -661,7 +655,10 @@ mod tests {
             vec![range(Tcp, 1, 1000), range(Tcp, 1001, 65535), any_port(Udp), range(Sctp, 1, 65535)],
         )];
         assert!(opens(ranges, &[]));
-        let gap = vec![rule(vec![ns_peer(sel(&[]))], vec![range(Tcp, 1, 1000), range(Tcp, 1002, 65535), any_port(Udp), any_port(Sctp)])];
+        let gap = vec![rule(
+            vec![ns_peer(sel(&[]))],
+            vec![range(Tcp, 1, 1000), range(Tcp, 1002, 65535), any_port(Udp), any_port(Sctp)],
+        )];
         assert!(!opens(gap, &[]));
         // Selectors that together match every label set: app exists, or app does not.
         use super::super::model::Operator::{DoesNotExist, Exists};
@@ -822,9 +819,18 @@ mod tests {
         ips.sort();
         ips.dedup();
         if ips.is_empty() {
-            ips = ["0.0.0.1", "10.0.0.5", "10.0.1.5", "10.0.2.5", "10.1.0.1", "10.244.1.1", "192.168.0.5", "255.255.255.255"]
-                .map(String::from)
-                .to_vec();
+            ips = [
+                "0.0.0.1",
+                "10.0.0.5",
+                "10.0.1.5",
+                "10.0.2.5",
+                "10.1.0.1",
+                "10.244.1.1",
+                "192.168.0.5",
+                "255.255.255.255",
+            ]
+            .map(String::from)
+            .to_vec();
         }
         let label_sets: Vec<Vec<(&str, &str)>> = [None, Some("a"), Some("b"), Some("z")]
             .into_iter()
@@ -882,7 +888,8 @@ mod tests {
                         });
                         let open = d.not_isolated.contains(&pod.name) || d.allowed_all.contains(&pod.name);
                         assert_eq!(
-                            open, everything,
+                            open,
+                            everything,
                             "seed {seed}: {}/{} {dir:?}: list says {} but the engine {} every pod on every port",
                             pod.namespace,
                             pod.name,

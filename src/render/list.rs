@@ -94,10 +94,8 @@ fn open_pods(row: &NamespaceRow, limit: Option<usize>) -> String {
             How::Closed
         }
     };
-    let mut all: Vec<&String> = [&row.ingress, &row.egress]
-        .iter()
-        .flat_map(|d| d.not_isolated.iter().chain(&d.allowed_all))
-        .collect();
+    let mut all: Vec<&String> =
+        [&row.ingress, &row.egress].iter().flat_map(|d| d.not_isolated.iter().chain(&d.allowed_all)).collect();
     all.sort();
     all.dedup();
     let mut names: Vec<String> = Vec::new();
@@ -108,7 +106,8 @@ fn open_pods(row: &NamespaceRow, limit: Option<usize>) -> String {
             (How::NotIsolated, How::NotIsolated) => {}
             (How::AllowedAll, How::AllowedAll) => marks.push("allowed all"),
             _ => {
-                for (how, alone, all) in [(&i, "ingress", "ingress: allowed all"), (&e, "egress", "egress: allowed all")]
+                for (how, alone, all) in
+                    [(&i, "ingress", "ingress: allowed all"), (&e, "egress", "egress: allowed all")]
                 {
                     match how {
                         How::NotIsolated => marks.push(alone),

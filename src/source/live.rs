@@ -774,7 +774,8 @@ async fn read_whole_pods(conn: &Connection, namespaces: Option<&[String]>, notes
             )?;
             let (builder, options) = (&builder, &options);
             let scope = namespaces.unwrap_or_default();
-            let reads = join_all(scope.iter().map(|ns| read_pods_into(conn, Some(ns), options, builder)).collect()).await;
+            let reads =
+                join_all(scope.iter().map(|ns| read_pods_into(conn, Some(ns), options, builder)).collect()).await;
             for read in reads {
                 read?;
             }

@@ -1018,3 +1018,81 @@ fn a_native_sidecar_of_a_mesh_whose_control_plane_was_not_read_gets_the_command_
          check with kubectl deny why shop/api linkerd/deploy/linkerd-destination:8086 (likewise for the other ports)\n",
     );
 }
+
+/// A StatefulSet's pods, and the pods of a rollout, for the rollout note (issue 10, item 15).
+const REPLICAS: &str = "
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: postgres:16}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  namespace: shop
+  labels: {app: db, statefulset.kubernetes.io/pod-name: db-0, apps.kubernetes.io/pod-index: '0', controller-revision-hash: db-6f7c}
+status: {phase: Running, podIP: 10.244.0.10}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-1
+  namespace: shop
+  labels: {app: db, statefulset.kubernetes.io/pod-name: db-1, apps.kubernetes.io/pod-index: '1', controller-revision-hash: db-6f7c}
+status: {phase: Running, podIP: 10.244.0.11}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx:1.27}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-7d9f-a, namespace: shop, labels: {app: web, pod-template-hash: 7d9f}}
+status: {phase: Running, podIP: 10.244.0.20}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-5c4b-b, namespace: shop, labels: {app: web, pod-template-hash: 5c4b}}
+status: {phase: Running, podIP: 10.244.0.21}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template: {metadata: {labels: {app: api, track: stable}}, spec: {containers: [{name: api, image: api:2}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, labels: {app: api, track: stable, pod-template-hash: 1a}}
+status: {phase: Running, podIP: 10.244.0.30}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-2, namespace: shop, labels: {app: api, track: canary, pod-template-hash: 2b}}
+status: {phase: Running, podIP: 10.244.0.31}
+";
+
+/// Issue 10, item 15: the labels that name each pod of a StatefulSet (and the revision hash a
+/// rollout changes, which no policy selects on) do not make pods "differ"; a label policies could
+/// select on does, and the note names it.
+#[test]
+fn per_pod_and_revision_labels_are_not_a_rollout_note() {
+    let why = |from: &str| {
+        crate::harness::Deny::new(&["why", "-f", "-", "-n", "shop", from, "10.0.0.1:80"])
+            .stdin(REPLICAS.as_bytes())
+            .run()
+    };
+    let run = why("sts/db");
+    run.allowed().stdout_has("sts/db has 2 pods; evaluated as pod db-0").stdout_lacks("do not all have");
+    why("deploy/web").allowed().stdout_has("deploy/web has 2 pods").stdout_lacks("do not all have");
+    why("deploy/api").allowed().stdout_has(
+        "deploy/api's pods differ in label track (a rollout in progress?); ask about a pod by name to check another",
+    );
+}

@@ -422,7 +422,8 @@ fn someone_who_may_read_only_their_namespaces_gets_answers_with_warnings() {
 /// The namespaces of `tests/fixtures/cli/list_reopened`: denies re-opened by namespace-wide rules
 /// that admit every pod, alone or together.
 fn reopened() -> Fixture {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/list_reopened/namespaces.yaml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/list_reopened/namespaces.yaml");
     Fixture::new().yaml(&std::fs::read_to_string(path).expect("the list_reopened fixture"))
 }
 
@@ -439,7 +440,8 @@ fn reopened_namespaces_are_allow_all_live_as_from_files() {
     let files = crate::support::run(&["list", "--all", "-o", "wide", "-f", &path], crate::support::NO_ENV);
     assert_eq!(live.stdout, files.stdout, "live:\n{}\nfiles:\n{}", live.describe(), files.describe());
     assert!(live.stdout.contains("pod-cidr        allow-all"), "{}", live.stdout);
-    let whole: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/api/v1/pods" && !r.is_metadata_only()).collect();
+    let whole: Vec<_> =
+        server.requests().into_iter().filter(|r| r.path == "/api/v1/pods" && !r.is_metadata_only()).collect();
     assert_eq!(whole.len(), 1, "{}", server.request_lines());
 
     let server = ApiServer::start(reopened());
