@@ -130,6 +130,10 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
     for p in &snapshot.policies {
         policies.entry(&p.namespace).or_default().push(p);
     }
+    // By name, as `why` lists them, whatever order the source read them in.
+    for list in policies.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     let mut pods: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
     for p in &snapshot.pods {
         pods.entry(&p.namespace).or_default().push(p);

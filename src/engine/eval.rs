@@ -67,6 +67,11 @@ impl<'s> Engine<'s> {
         for p in &snapshot.policies {
             policies_by_namespace.entry(p.namespace.as_str()).or_default().push(p);
         }
+        // By name, whatever order the source read them in: the live API lists by name, files in
+        // the order they were written; the evidence must read the same from both.
+        for policies in policies_by_namespace.values_mut() {
+            policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         let nodes = snapshot.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
         Engine { snapshot, namespaces, policies_by_namespace, nodes }
     }
@@ -87,7 +92,7 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// The policies of a namespace, in snapshot order.
+    /// The policies of a namespace, by name.
     pub fn policies_in(&self, namespace: &str) -> &[&'s Policy] {
         self.policies_by_namespace.get(namespace).map(Vec::as_slice).unwrap_or_default()
     }

@@ -33,7 +33,7 @@ fn all_includes_namespaces_with_default_deny_and_wide_names_the_policies() {
         "NAMESPACE              INGRESS     EGRESS    PODS   NOT ISOLATED                   INGRESS POLICIES          EGRESS POLICIES",
         "empty                  deny        none      0      <none>                         default-deny-ingress      <none>",
         "locked                 deny        deny      1      <none>                         default-deny-all          default-deny-all",
-        "per-pod                pods        partial   2      web-1 (egress)                 web-ingress,db-lockdown   db-lockdown",
+        "per-pod                pods        partial   2      web-1 (egress)                 db-lockdown,web-ingress   db-lockdown",
         "reopened               allow-all   deny      1      svc-1 (ingress: allowed all)   allow-everything-in       default-deny-all",
     ]);
 }
@@ -51,7 +51,7 @@ fn json_lists_every_namespace_with_both_states() {
         per_pod,
         &json!({
             "namespace": "per-pod", "system": false, "pods": 2, "defaultDeny": false,
-            "ingress": {"state": "pods", "notIsolated": [], "allowedAll": [], "policies": ["web-ingress", "db-lockdown"]},
+            "ingress": {"state": "pods", "notIsolated": [], "allowedAll": [], "policies": ["db-lockdown", "web-ingress"]},
             "egress": {"state": "partial", "notIsolated": ["web-1"], "allowedAll": [], "policies": ["db-lockdown"]}
         })
     );

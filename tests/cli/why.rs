@@ -773,7 +773,7 @@ fn a_workload_with_pods_is_evaluated_as_one_of_them() {
 fn policies_selecting_a_pod_add_up() {
     why("multiple_policies_union", &["-n", "shop", "frontend", "api:8080"])
         .allowed()
-        .stdout_has("  isolated by allow-frontend, allow-batch (namespace shop)")
+        .stdout_has("  isolated by allow-batch, allow-frontend (namespace shop)")
         .stdout_has("  + allow-frontend: ingress[0].from[0] podSelector app=frontend, TCP/8080")
         .stdout_has("  not allowing: allow-batch (-o wide for details)");
     why("multiple_policies_union", &["-n", "shop", "batch", "api:9999"])
@@ -787,10 +787,10 @@ fn policies_selecting_a_pod_add_up() {
 #[test]
 fn a_flow_no_policy_admits_shows_the_nearest_miss_of_each() {
     why("multiple_policies_union", &["-n", "shop", "intruder", "api:8080"]).blocked().stdout_lines_in_order(&[
-        "  - allow-frontend: ingress[0].from[0] podSelector app=frontend does not match",
-        "      pod: needs app=frontend but has app=intruder",
         "  - allow-batch: ingress[0].from[0] podSelector app=batch does not match",
         "      pod: needs app=batch but has app=intruder",
+        "  - allow-frontend: ingress[0].from[0] podSelector app=frontend does not match",
+        "      pod: needs app=frontend but has app=intruder",
     ]);
     let v = why_json("multiple_policies_union", &["-n", "shop", "frontend", "api:9999"]);
     let frontend = &policy(&v["ingress"], "allow-frontend")["nearestMiss"];
@@ -838,7 +838,7 @@ fn yaml_yml_json_lists_and_multi_document_files_are_read_together() {
     why("kind_list_and_multidoc_and_json", &["-n", "shop", "web", "api:http"])
         .allowed()
         .stdout_has("ALLOWED  shop/web -> shop/api on TCP 9000 (http)")
-        .stdout_has("  isolated by web-egress, default-deny-all (namespace shop)")
+        .stdout_has("  isolated by default-deny-all, web-egress (namespace shop)")
         .stdout_has("  + api-ingress: ingress[0].from[0] podSelector app=web, TCP/http");
     why("kind_list_and_multidoc_and_json", &["-n", "shop", "api", "web:8080"]).blocked();
 }
