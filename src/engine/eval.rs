@@ -361,7 +361,8 @@ impl<'s> Engine<'s> {
                             pod: pod_unmet,
                             namespace: sel.failures(&ns.labels),
                             peer_namespace: pod.namespace.clone(),
-                            namespace_labels_known: ns.known,
+                            // The name label is always there: a selector on it alone is exact.
+                            namespace_labels_known: ns.known || sel.only_names_namespaces(),
                             both_selectors: pod_selector.is_some(),
                         }
                     }
