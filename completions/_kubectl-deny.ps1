@@ -61,7 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
-            [CompletionResult]::new('--suggest', '--suggest', [CompletionResultType]::ParameterName, 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed')
+            [CompletionResult]::new('--suggest', '--suggest', [CompletionResultType]::ParameterName, 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0 when policies were printed, 1 when the flow is allowed already')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -62,7 +62,7 @@ yaml\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l suggest -d 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l suggest -d 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0 when policies were printed, 1 when the flow is allowed already'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s V -l version -d 'Print version'

@@ -12,8 +12,9 @@ pub const DISPLAY_NAME: &str = "kubectl deny";
 
 const AFTER_HELP: &str = "\
 Exit status:
-  0  success (why: the flow is allowed)
-  1  why: the flow is blocked; list --exit-code: a namespace lacks default-deny
+  0  success (why: the flow is allowed; why --suggest: policies were printed)
+  1  why: the flow is blocked; why --suggest: nothing to suggest, the flow is allowed already;
+     list --exit-code: a namespace lacks default-deny
   2  error: bad input, object not found, cluster unreachable or forbidden
 
 Examples:
@@ -156,7 +157,10 @@ Suggested policies (--suggest):
   allows the other end on the flow's port only. Names already in use are never reused.
 
 Exit status:
-  0 allowed, 1 blocked, 2 error (with --suggest too)
+  0 allowed, 1 blocked, 2 error
+  With --suggest: 0 the policies were printed (the flow is blocked), 1 nothing to suggest (the
+  flow is allowed already), 2 error; so `--suggest > allow.yaml && kubectl apply -f allow.yaml`
+  applies only what was suggested
 
 Examples:
   kubectl deny why frontend db:5432
@@ -175,7 +179,8 @@ pub struct WhyArgs {
     pub to: String,
 
     /// Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked
-    /// (YAML; a JSON List with -o json), checked with the engine before they are printed
+    /// (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0
+    /// when policies were printed, 1 when the flow is allowed already
     #[arg(long)]
     pub suggest: bool,
 }

@@ -57,7 +57,9 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
             }
         }
         crate::render::why::suggestions(out, &report, &policies, json).map_err(super::output_error)?;
-        return Ok(if report.allowed { Exit::Success } else { Exit::Negative });
+        // The status speaks of the suggestion, for `--suggest > f && kubectl apply -f f`: 0 when
+        // there are policies to apply, 1 when there is nothing to apply (the flow is allowed).
+        return Ok(if policies.is_empty() { Exit::Negative } else { Exit::Success });
     }
     let mut report = explain(&Engine::new(&snapshot), &from, &to)?;
     // What the live source had to skip (a forbidden read), with the notes on resolution.
