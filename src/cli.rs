@@ -19,7 +19,7 @@ Exit status:
 
 Examples:
   kubectl deny why frontend db:5432            # explain one flow against the live cluster
-  kubectl deny why -f examples/ -n production deploy/web deploy/api:http
+  kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http
   kubectl deny list                            # namespaces lacking default-deny
   kubectl deny matrix -n prod --port 80        # who can reach whom
   kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit";
@@ -166,7 +166,7 @@ Examples:
   kubectl deny why frontend db:5432
   kubectl deny why -n shop deploy/web svc/api
   kubectl deny why web kube-system/coredns-5d78c9869d-x2x4v:53/udp
-  kubectl deny why -f examples/ -n production deploy/web deploy/api:http -o json
+  kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http -o json
   kubectl deny why -n shop deploy/web svc/api:8080 --suggest > allow-web-to-api.yaml"
 )]
 pub struct WhyArgs {
@@ -227,7 +227,8 @@ Examples:
   kubectl deny list
   kubectl deny list --all -o wide
   kubectl deny list --exit-code            # CI gate: exit 1 when a namespace lacks default-deny
-  kubectl deny list -f cluster-dump.yaml -o json"
+  kubectl deny list -f cluster-dump.yaml -o json
+  kubectl deny list -f examples/ --all -o wide   # offline, on the bundled example cluster"
 )]
 pub struct ListArgs {
     /// Also list namespaces that have default-deny in both directions
@@ -264,6 +265,7 @@ Examples:
   kubectl deny init -n prod --dry-run=server
   kubectl deny init -A --exclude legacy --allow-monitoring monitoring
   kubectl deny init -n prod -o yaml > networkpolicies.yaml   # GitOps: print, don't apply
+  kubectl deny init -f examples/ -n staging -o yaml          # offline, from manifests
   kubectl deny init --kyverno > kyverno-default-deny.yaml"
 )]
 pub struct InitArgs {
