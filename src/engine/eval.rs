@@ -191,6 +191,7 @@ impl<'s> Engine<'s> {
             allowed: true,
             allowed_ports: query.scope(),
             policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
         };
         let pod = match subject {
             Endpoint::Ip(_) => return not_governed(NotApplied::External),
@@ -207,9 +208,17 @@ impl<'s> Engine<'s> {
             allowed: false,
             allowed_ports: matches!(query, PortQuery::Any { .. }).then(PortSet::empty),
             policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
         };
+        let peer_namespace_unknown =
+            detail && peer.pod().is_some_and(|p| !p.host_network && !self.namespace_labels(&p.namespace).known);
+        // Whether the answer rests on the peer namespace's unread labels: a blocked side when a
+        // policy consults them, an allowed one when every allowing policy does.
+        let (mut consulting, mut allowing_without) = (false, false);
         for policy in self.isolating(pod, direction) {
             side.isolated = true;
+            let consults = peer_namespace_unknown && consults_namespace_labels(policy, direction);
+            consulting |= consults;
             let rules = rules_for(policy, direction);
             let mut evidence = PolicyEvidence {
                 namespace: policy.namespace.clone(),
@@ -270,6 +279,7 @@ impl<'s> Engine<'s> {
             }
             if evidence.allows {
                 side.allowed = true;
+                allowing_without |= !consults;
             } else if detail {
                 evidence.nearest_miss = Some(self.nearest_miss(policy, rules, peer, dst_ports, query));
             }
@@ -285,6 +295,9 @@ impl<'s> Engine<'s> {
             side.allowed_ports = query.scope();
         } else if let Some(ports) = &side.allowed_ports {
             side.allowed = !ports.is_empty();
+        }
+        if consulting && !(side.allowed && allowing_without) {
+            side.namespace_labels_unknown.extend(peer.pod().map(|p| p.namespace.clone()));
         }
         side
     }
@@ -493,6 +506,14 @@ pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
 /// Between two distinct pods: one uses the host network and both run on the same node.
 pub fn node_local(a: &Pod, b: &Pod) -> bool {
     (a.host_network || b.host_network) && a.node.is_some() && a.node == b.node
+}
+
+/// Whether a rule of `policy` for `direction` has a namespaceSelector that looks at a label
+/// other than the namespace's name (which is always known).
+fn consults_namespace_labels(policy: &Policy, direction: Direction) -> bool {
+    rules_for(policy, direction).iter().flat_map(|r| &r.peers).any(|peer| {
+        matches!(peer, Peer::Selectors { namespace_selector: Some(s), .. } if !s.is_empty() && !s.only_names_namespaces())
+    })
 }
 
 pub(crate) fn has_type(policy: &Policy, direction: Direction) -> bool {

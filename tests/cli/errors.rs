@@ -181,6 +181,32 @@ fn malformed_endpoints_say_what_is_wrong() {
     }
 }
 
+/// Issue 10, item 19: a CIDR is not an endpoint, and the error says what to write instead.
+#[test]
+fn a_cidr_is_not_an_endpoint() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "10.0.0.1/24",
+            "api-0:80",
+            "invalid FROM \"10.0.0.1/24\": 10.0.0.1/24 is a range of addresses (CIDR), not an endpoint",
+        ),
+        (
+            "web-a",
+            "10.0.0.0/8:443",
+            "invalid TO \"10.0.0.0/8:443\": 10.0.0.0/8 is a range of addresses (CIDR), not an endpoint",
+        ),
+        ("web-a", "10.0.0.0/8:443/udp", "10.0.0.0/8 is a range of addresses (CIDR)"),
+        ("web-a", "2001:db8::/32", "2001:db8::/32 is a range of addresses (CIDR)"),
+        ("web-a", "[2001:db8::/32]:443", "2001:db8::/32 is a range of addresses (CIDR)"),
+    ];
+    for (from, to, message) in cases {
+        why("matrix_grouping", &["-n", "shop", from, to])
+            .error()
+            .stderr_has(message)
+            .stderr_has("name one address of it (e.g. ");
+    }
+}
+
 #[test]
 fn port_out_of_range_names_the_range() {
     for to in ["api-0:0", "api-0:65536", "api-0:99999999999"] {

@@ -804,6 +804,13 @@ fn a_flow_no_policy_admits_shows_the_nearest_miss_of_each() {
 
 #[test]
 fn a_namespace_not_read_has_only_its_name_label_with_a_caveat() {
+    // Issue 10, item 19: the verdict and the side it decides say that they rest on labels that
+    // were not read, not only the caveat at the end.
+    why("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]).blocked().stdout_lines_in_order(&[
+        "BLOCKED  tools/debug -> shop/api on TCP 8080",
+        "  as far as the labels of namespace tools are known: they were not read (see Caveats)",
+        "Ingress to shop/api: blocked, as far as the labels of namespace tools are known (they were not read)",
+    ]);
     why("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]).blocked().stdout_lines_in_order(&[
         "      namespace tools: needs team=tools but has no team label",
         "      (namespace tools's labels were not read)",
@@ -814,6 +821,8 @@ fn a_namespace_not_read_has_only_its_name_label_with_a_caveat() {
     ]);
     let v = why_json("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]);
     assert_eq!(kinds(&v["caveats"]), ["namespace-labels-unknown"]);
+    assert_eq!(v["ingress"]["namespaceLabelsUnknown"], json!(["tools"]));
+    assert!(v["egress"].get("namespaceLabelsUnknown").is_none(), "{v}");
     assert_eq!(policy(&v["ingress"], "api-from-tools")["nearestMiss"]["peerMiss"]["namespaceLabelsKnown"], false);
 }
 
