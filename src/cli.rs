@@ -101,6 +101,8 @@ pub enum OutputFormat {
     Wide,
     Json,
     Yaml,
+    /// One `kind/name` line per object, as kubectl prints them (list, init)
+    Name,
 }
 
 impl OutputFormat {
@@ -110,8 +112,18 @@ impl OutputFormat {
             OutputFormat::Wide => "wide",
             OutputFormat::Json => "json",
             OutputFormat::Yaml => "yaml",
+            OutputFormat::Name => "name",
         }
     }
+}
+
+/// `-l/--selector`, as kubectl takes it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectorArg {
+    /// Label query (kubectl's syntax: key=value, key!=value, key in (a,b), key notin (a), key,
+    /// !key; commas join requirements that must all hold)
+    #[arg(short = 'l', long = "selector", value_name = "QUERY")]
+    pub selector: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -178,6 +190,10 @@ pub struct WhyArgs {
     #[arg(value_name = "TO[:PORT][/PROTOCOL]")]
     pub to: String,
 
+    /// Not for why, which explains one flow: refused with what to use instead (matrix -l)
+    #[arg(short = 'l', long = "selector", value_name = "QUERY", hide = true)]
+    pub selector: Option<String>,
+
     /// Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked
     /// (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0
     /// when policies were printed, 1 when the flow is allowed already
@@ -208,6 +224,14 @@ pub struct MatrixArgs {
     /// {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port
     #[arg(long, conflicts_with = "ports")]
     pub all_ports: bool,
+
+    /// Only the pods whose labels match: both ends of every flow are among them
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the tables without their header lines
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 /// List namespaces lacking default-deny.
@@ -238,6 +262,14 @@ pub struct ListArgs {
     /// Exit 1 when any listed namespace lacks default-deny
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Only the namespaces whose labels match
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the table without its header line
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -314,6 +346,24 @@ pub struct InitArgs {
     /// Print a Kyverno ClusterPolicy that generates the kit in every new namespace
     #[arg(long)]
     pub kyverno: bool,
+
+    /// Add allow-dns and allow-ingress-controller (which admit their peer to every pod) even where
+    /// the namespace already admits DNS or the ingress controller to some pods only, through
+    /// policies of its own
+    #[arg(long)]
+    pub widen: bool,
+
+    /// The field manager of the server-side apply
+    #[arg(long, value_name = "NAME", default_value = "kubectl-deny")]
+    pub field_manager: String,
+
+    /// Install into the namespaces whose labels match (instead of -n or -A)
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the result table without its header line
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

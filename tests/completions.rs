@@ -109,7 +109,7 @@ fn bash_script_completes_subcommands_and_their_flags() {
     // Subcommand flags: broken in clap_complete for hyphenated bin names unless patched.
     assert_eq!(bash_complete(&["kubectl-deny", "list", "--exit"]), ["--exit-code"]);
     assert_eq!(bash_complete(&["kubectl-deny", "init", "--kyv"]), ["--kyverno"]);
-    assert_eq!(bash_complete(&["kubectl-deny", "list", "-o", ""]), ["table", "wide", "json", "yaml"]);
+    assert_eq!(bash_complete(&["kubectl-deny", "list", "-o", ""]), ["table", "wide", "json", "yaml", "name"]);
     assert_eq!(bash_complete(&["kubectl-deny", "--color", "n"]), ["never"]);
     let shells = bash_complete(&["kubectl-deny", "completion", ""]);
     for shell in ["bash", "zsh", "fish", "powershell", "kubectl"] {

@@ -105,7 +105,7 @@ fn helper_completes_flags_and_their_values() {
     let (lines, directive) = helper.complete(&["list", "--exit"], None);
     assert_eq!((values(&lines), directive), (vec!["--exit-code"], 4));
     let (lines, _) = helper.complete(&["why", "-o", ""], None);
-    assert_eq!(values(&lines), ["table", "wide", "json", "yaml"]);
+    assert_eq!(values(&lines), ["table", "wide", "json", "yaml", "name"]);
     let (lines, directive) = helper.complete(&["why", "-f", ""], None);
     assert_eq!((values(&lines), directive), (vec!["json", "yaml", "yml"], 8));
 }

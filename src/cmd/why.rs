@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
         OutputFormat::Wide => Format::Text { wide: true },
         OutputFormat::Json => Format::Json,
         OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Name => unreachable!("not among the formats why supports"),
     };
     if ctx.namespaces.len() > 1 {
         return Err(Error::Usage(
@@ -35,6 +36,12 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
         return Err(Error::Usage(
             "-A does not apply to why, which explains one flow; write NS/NAME to name pods of other namespaces".into(),
         ));
+    }
+    if let Some(query) = &args.selector {
+        return Err(Error::Usage(format!(
+            "-l does not apply to why, which explains one flow between two endpoints; for every pod the selector \
+             picks, use kubectl deny matrix -l '{query}', or name one endpoint by its workload (deploy/NAME) or pod"
+        )));
     }
     let mut source = super::load::open(ctx)?;
     let default_namespace = source.default_namespace();

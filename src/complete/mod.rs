@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn value_enums_complete_after_space_equals_and_attached_short() {
-        assert_eq!(values(&["list", "-o", ""]), ["table", "wide", "json", "yaml"]);
+        assert_eq!(values(&["list", "-o", ""]), ["table", "wide", "json", "yaml", "name"]);
         assert_eq!(values(&["list", "--output", "j"]), ["json"]);
         assert_eq!(values(&["--output=y"]), ["yaml"]);
         assert_eq!(values(&["list", "-oj"]), ["-ojson"]);

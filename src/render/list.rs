@@ -128,7 +128,13 @@ fn open_pods(row: &NamespaceRow, limit: Option<usize>) -> String {
     }
 }
 
-pub fn write_table(out: &mut dyn Write, rows: &[&NamespaceRow], wide: bool, palette: Palette) -> io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    rows: &[&NamespaceRow],
+    wide: bool,
+    headers: bool,
+    palette: Palette,
+) -> io::Result<()> {
     let mut header = vec!["NAMESPACE", "INGRESS", "EGRESS", "PODS", "NOT ISOLATED"];
     if wide {
         header.extend(["INGRESS POLICIES", "EGRESS POLICIES"]);
@@ -153,7 +159,7 @@ pub fn write_table(out: &mut dyn Write, rows: &[&NamespaceRow], wide: bool, pale
         }
         t.add_row(cells);
     }
-    write!(out, "{}", table::render(&t))
+    write!(out, "{}", table::render_with(&t, headers))
 }
 
 pub fn write_json(out: &mut dyn Write, report: &ListReport) -> io::Result<()> {

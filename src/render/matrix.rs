@@ -82,12 +82,12 @@ fn group_label(m: &Matrix, g: usize) -> String {
     }
 }
 
-pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette) -> io::Result<()> {
+pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, palette: Palette) -> io::Result<()> {
     if m.groups.is_empty() {
         return writeln!(out, "No pods in scope.");
     }
     if !wide && m.groups.len() > GRID_LIMIT {
-        return write_allowed_list(out, m, palette);
+        return write_allowed_list(out, m, headers, palette);
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
     let mut t = table::new(palette, &["GROUP", "PODS", "NAMESPACE", "LABELS", "PORTS"]);
@@ -116,7 +116,7 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
             table::cell(if ports.is_empty() { "<none>".into() } else { ports.join(",") }, Role::Dim),
         ]);
     }
-    write!(out, "{}", table::render(&t))?;
+    write!(out, "{}", table::render_with(&t, headers))?;
 
     let ports = all_ports(m);
     if ports.is_empty() {
@@ -144,7 +144,7 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
                     ]);
                 }
             }
-            write!(out, "{}", table::render(&t))?;
+            write!(out, "{}", table::render_with(&t, headers))?;
         } else {
             let mut header = vec![format!("{port}/{protocol}  FROM \\ TO")];
             header.extend((1..=m.groups.len()).map(|i| i.to_string()));
@@ -163,7 +163,7 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
                 }
                 t.add_row(row);
             }
-            write!(out, "{}", table::render(&t))?;
+            write!(out, "{}", table::render_with(&t, headers))?;
         }
     }
     // Count pod-level flows between distinct pods.
@@ -213,7 +213,7 @@ fn flow_counts(m: &Matrix) -> (usize, usize) {
 
 /// Too many groups for a grid: the allowed flows, which are the exceptions in a default-deny
 /// cluster, one line per group pair and port.
-fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::Result<()> {
+fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: Palette) -> io::Result<()> {
     let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
     let mut rows = 0usize;
     for (fi, from) in m.groups.iter().enumerate() {
@@ -240,7 +240,7 @@ fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::
         }
     }
     if rows > 0 {
-        write!(out, "{}", table::render(&t))?;
+        write!(out, "{}", table::render_with(&t, headers))?;
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
@@ -305,7 +305,7 @@ pub fn write_flows_json(out: &mut dyn Write, m: &PortMatrix) -> io::Result<()> {
 }
 
 /// `--all-ports`: the group pairs that allow some port, with the ports.
-pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, palette: Palette) -> io::Result<()> {
+pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, headers: bool, palette: Palette) -> io::Result<()> {
     if m.groups.is_empty() {
         return writeln!(out, "No pods in scope.");
     }
@@ -331,7 +331,7 @@ pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, palette: Palette) -
         }
     }
     if pairs > 0 {
-        write!(out, "{}", table::render(&t))?;
+        write!(out, "{}", table::render_with(&t, headers))?;
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();

@@ -531,7 +531,7 @@ fn bad_color_and_output_values_list_the_possible_ones() {
         .stderr_has("[possible values: auto, always, never]");
     why("matrix_grouping", &["-o", "csv", "shop/web-a", "shop/api-0"])
         .error()
-        .stderr_has("[possible values: table, wide, json, yaml]");
+        .stderr_has("[possible values: table, wide, json, yaml, name]");
 }
 
 #[test]

@@ -222,3 +222,44 @@ fn pods_allowed_everything_are_told_apart_from_pods_not_isolated() {
         "per-pod     pods      partial   2      web-1 (egress)",
     ]);
 }
+
+/// Issue 10, item 10: kubectl's `-l`, `--no-headers` and `-o name`.
+#[test]
+fn label_selector_no_headers_and_name_output() {
+    let manifests = "\
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {team: a}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: blog, labels: {team: b}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: wiki}
+";
+    let run = |args: &[&str]| {
+        let mut all = vec!["list", "-f", "-"];
+        all.extend_from_slice(args);
+        Deny::new(&all).stdin(manifests.as_bytes()).run()
+    };
+    let out = run(&["-l", "team in (a,b)", "--no-headers"]);
+    out.success();
+    assert_eq!(out.stdout, "blog   none   none   0   <none>\nshop   none   none   0   <none>\n", "{out}");
+    let out = run(&["-l", "!team", "-o", "name"]);
+    assert_eq!(out.stdout, "namespace/wiki\n", "{out}");
+    let out = run(&["-l", "team!=a", "-o", "json"]);
+    let names: Vec<String> = out.json()["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["namespace"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["blog", "wiki"], "{out}");
+    run(&["-l", "team in (a"]).error().stderr_has("invalid label selector \"team in (a\" given with -l: column 11");
+    Deny::new(&["why", "-f", "list_states", "-l", "app=web", "a", "b"])
+        .run()
+        .error()
+        .stderr_has("-l does not apply to why, which explains one flow");
+}

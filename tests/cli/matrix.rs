@@ -143,3 +143,22 @@ fn workloads_without_pods_appear_through_their_templates() {
         "{run}"
     );
 }
+
+/// Issue 10, item 10: `-l` picks the pods of both ends; `--no-headers` drops the header lines.
+#[test]
+fn label_selector_picks_the_pods_and_no_headers_drops_headers() {
+    let all = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "-o", "json"]).run();
+    let some = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "-l", "app=web", "-o", "json"]).run();
+    let pods = |run: &crate::harness::Run| {
+        let mut names: Vec<String> =
+            run.json()["cells"].as_array().unwrap().iter().map(|c| c["from"].as_str().unwrap().to_string()).collect();
+        names.dedup();
+        names
+    };
+    let (all, some) = (pods(&all), pods(&some));
+    assert!(some.len() < all.len() && !some.is_empty(), "{some:?} of {all:?}");
+    assert!(some.iter().all(|p| p.starts_with("shop/web")), "{some:?}");
+    let text = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "--no-headers"]).run();
+    text.success();
+    assert!(!text.stdout.contains("GROUP") && !text.stdout.contains("FROM \\ TO"), "{text}");
+}
