@@ -288,13 +288,19 @@ pub enum DryRun {
     long_about = "Install the default-deny starter kit into namespaces: default-deny-all, \
         allow-dns (egress to the cluster DNS pods on their real port), and \
         allow-ingress-controller (ingress from the ingress controller's namespace).\n\n\
-        Allows are applied before the deny, so no namespace is left without DNS. Server-side \
-        apply with field manager kubectl-deny: running it twice changes nothing. A policy of the \
-        same name owned by someone else is reported as a conflict and never overwritten unless \
-        --force-conflicts is given. Nothing is ever deleted.",
+        The namespaces are those named with -n, all of them with -A, those whose labels match \
+        -l, or the kubeconfig context's namespace. Allows are applied before the deny, so no \
+        namespace is left without DNS. Server-side apply with field manager kubectl-deny (or \
+        --field-manager): running it twice changes nothing. Nothing is ever deleted, replaced or \
+        widened: a policy with the kit's spec (under any name) is in place already; a policy of a \
+        kit name with another spec, owned by someone else, is a conflict, never overwritten unless \
+        --force-conflicts; where the namespace already admits the ingress controller or DNS to some \
+        pods only, the kit's namespace-wide allow is left out unless --widen (and the deny waits \
+        for DNS). Errors go to stderr, with the refused reads in one note after the result.",
     after_help = "\
 Examples:
   kubectl deny init -n prod --dry-run=server
+  kubectl deny init -l team=shop -o name                     # the namespaces labelled team=shop
   kubectl deny init -A --exclude legacy --allow-monitoring monitoring
   kubectl deny init -n prod -o yaml > networkpolicies.yaml   # GitOps: print, don't apply
   kubectl deny init -f examples/ -n staging -o yaml          # offline, from manifests
