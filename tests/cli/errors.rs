@@ -606,3 +606,20 @@ metadata: {name: db}
     assert_eq!(list.code, Some(0), "{list}");
     list.stderr_has("Warning: policies of other engines were found");
 }
+
+/// Issue 10, item 10: clap's "a similar argument exists" tip named `--namespace` for kubectl flags
+/// such as `--as`; it is kept only for a prefix or a typo of the flag it names.
+#[test]
+fn unknown_flags_get_a_tip_only_when_it_is_close() {
+    for flag in ["--ns", "--me"] {
+        let run = why("matrix_grouping", &["-n", "shop", flag, "x", "web-a", "api-0"]);
+        run.error().stderr_has(&format!("unexpected argument '{flag}' found")).stderr_lacks("--namespace");
+        assert!(run.stderr.contains("Usage: kubectl deny why [OPTIONS] <FROM> <TO[:PORT][/PROTOCOL]>"), "{run}");
+    }
+    why("matrix_grouping", &["-n", "shop", "--nmespace", "x", "web-a", "api-0"])
+        .error()
+        .stderr_has("tip: a similar argument exists: '--namespace'");
+    why("matrix_grouping", &["-n", "shop", "--ou", "json", "web-a", "api-0"])
+        .error()
+        .stderr_has("tip: a similar argument exists: '--output'");
+}
