@@ -385,10 +385,18 @@ pub enum CompletionShell {
 /// Print a shell completion script.
 #[derive(Debug, Args)]
 #[command(after_help = "\
+kubectl:
+  TAB after `kubectl deny` (kubectl 1.26+) needs an executable named kubectl_complete-deny on
+  PATH, a link to kubectl-deny. `kubectl deny completion kubectl` prints the one command that
+  makes it; on Windows (PowerShell; a symbolic link needs Developer Mode or an elevated prompt):
+    $bin = Split-Path (Get-Command kubectl-deny).Source
+    New-Item -ItemType SymbolicLink -Force -Path (Join-Path $bin 'kubectl_complete-deny.exe') \
+-Target (Join-Path $bin 'kubectl-deny.exe')
+
 Examples:
   source <(kubectl-deny completion bash)
   kubectl-deny completion zsh > \"${fpath[1]}/_kubectl-deny\"
-  kubectl deny completion kubectl          # TAB after `kubectl deny` (kubectl 1.26+)")]
+  kubectl deny completion kubectl | sh     # TAB after `kubectl deny` (kubectl 1.26+)")]
 pub struct CompletionArgs {
     #[arg(value_name = "SHELL")]
     pub shell: CompletionShell,

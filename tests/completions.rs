@@ -68,8 +68,11 @@ fn completion_kubectl_prints_how_to_install_the_helper() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text, kubectl_helper_setup());
-    assert!(text.contains(r#"ln -sf kubectl-deny "${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-deny""#));
-    assert!(text.contains("New-Item -ItemType SymbolicLink"));
+    // Issue 10, item 14: one command, for `| sh` (tests/readme.rs runs it that way).
+    let commands: Vec<&str> = text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    assert_eq!(commands, [r#"ln -sf kubectl-deny "$(dirname "$(command -v kubectl-deny)")/kubectl_complete-deny""#]);
+    let help = Command::new(env!("CARGO_BIN_EXE_kubectl-deny")).args(["completion", "--help"]).output().unwrap();
+    assert!(String::from_utf8(help.stdout).unwrap().contains("New-Item -ItemType SymbolicLink"));
 }
 
 #[test]

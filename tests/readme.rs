@@ -217,7 +217,8 @@ exit 3
 }
 
 /// Issue 10, item 7: `why ... --suggest > allow.yaml && kubectl apply -f allow.yaml` applies the
-/// suggestion, as the README says.
+/// suggestion, as the README says; item 14: `kubectl deny completion kubectl | sh` installs the
+/// helper kubectl asks for TAB after `kubectl deny`.
 #[cfg(unix)]
 #[test]
 fn shell_lines_that_hand_output_to_kubectl_run_as_written() {
@@ -226,7 +227,8 @@ fn shell_lines_that_hand_output_to_kubectl_run_as_written() {
         if info != "sh" {
             continue;
         }
-        for line in lines.iter().filter(|l| l.contains("&& kubectl apply")) {
+        let piped_to_sh = |l: &str| l.split(" #").next().unwrap_or(l).trim_end().ends_with("| sh");
+        for line in lines.iter().filter(|l| l.contains("&& kubectl apply") || piped_to_sh(l)) {
             let server = ApiServer::start(example_cluster());
             let dir = support::TempDir::new("readme-line");
             fake_kubectl(dir.path());
@@ -243,12 +245,20 @@ fn shell_lines_that_hand_output_to_kubectl_run_as_written() {
                 out.status,
                 String::from_utf8_lossy(&out.stderr)
             );
-            let applied = std::fs::read_to_string(dir.path().join("applied.log")).unwrap_or_default();
-            assert!(applied.contains("kind: NetworkPolicy"), "`{line}` applied nothing: {applied:?}");
+            if piped_to_sh(line) {
+                // kubectl deny completion kubectl | sh: the helper kubectl asks is in place.
+                let helper = dir.path().join("kubectl_complete-deny");
+                let answer = std::process::Command::new(&helper).arg("").output().expect("run the helper");
+                let text = String::from_utf8_lossy(&answer.stdout);
+                assert!(text.lines().any(|l| l.starts_with("why")), "`{line}` made no working helper: {text}");
+            } else {
+                let applied = std::fs::read_to_string(dir.path().join("applied.log")).unwrap_or_default();
+                assert!(applied.contains("kind: NetworkPolicy"), "`{line}` applied nothing: {applied:?}");
+            }
             checked += 1;
         }
     }
-    assert!(checked >= 1, "no README line hands a suggestion to kubectl apply");
+    assert!(checked >= 2, "README lines to kubectl apply or sh: only {checked}");
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //!
 //! `line` maps the words onto the clap definition; `source` holds the provider interface and
 //! deadline for dynamic candidates; `kubeconfig` is the provider for kubeconfig names, `cluster` the
-//! one for names read from the cluster. This module owns the process entry point and the output
+//! one for names read from the cluster, `files` the one for names read from `-f` manifests. This module owns the process entry point and the output
 //! format; it never touches a cluster itself.
 
 use std::ffi::{OsStr, OsString};
@@ -22,6 +22,7 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 pub mod cluster;
+pub mod files;
 pub mod kubeconfig;
 pub mod line;
 pub mod source;
