@@ -72,6 +72,11 @@ fn all_ports(m: &Matrix) -> Vec<(u16, Protocol)> {
     v
 }
 
+/// Whether the pods of group `g` declare a container port `port`/`protocol`.
+fn declares(m: &Matrix, g: usize, port: u16, protocol: Protocol) -> bool {
+    m.groups[g].representative().ports.iter().any(|cp| cp.port == port && cp.protocol == protocol)
+}
+
 fn group_label(m: &Matrix, g: usize) -> String {
     let p = m.groups[g].representative();
     let n = m.groups[g].members.len();
@@ -125,6 +130,8 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
     }
     let mut allowed = 0usize;
     let mut total = 0usize;
+    // Which marks the grids used, for the legend.
+    let (mut undeclared_dot, mut undeclared_mark, mut itself) = (false, false, false);
     for &(port, protocol) in &ports {
         writeln!(out)?;
         if wide {
@@ -136,11 +143,16 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
                         continue;
                     }
                     let ok = m.group_allowed(fi, ti, k);
+                    let note = if declares(m, ti, port, protocol) { "" } else { " (not declared)" };
                     t.add_row(vec![
                         table::cell(group_label(m, fi), Role::Name),
                         table::cell(group_label(m, ti), Role::Name),
                         table::cell(format!("{port}/{protocol}"), Role::Plain),
-                        if ok { table::cell("allowed", Role::Good) } else { table::cell("blocked", Role::Bad) },
+                        if ok {
+                            table::cell(format!("allowed{note}"), Role::Good)
+                        } else {
+                            table::cell(format!("blocked{note}"), Role::Bad)
+                        },
                     ]);
                 }
             }
@@ -153,11 +165,26 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
             for (fi, _) in m.groups.iter().enumerate() {
                 let mut row = vec![table::cell(format!("{} {}", fi + 1, group_label(m, fi)), Role::Name)];
                 for (ti, to) in m.groups.iter().enumerate() {
+                    // `°`: evaluated at a port given with --port that the destination does not
+                    // declare.
+                    let mark = if declares(m, ti, port, protocol) { "" } else { "°" };
                     let cell = match m.ports[ti].iter().position(|&x| x == (port, protocol)) {
-                        None => table::cell("·", Role::Dim),
-                        Some(_) if fi == ti && to.members.len() < 2 => table::cell("✓", Role::Dim),
-                        Some(k) if m.group_allowed(fi, ti, k) => table::cell("✓", Role::Good),
-                        Some(_) => table::cell("✗", Role::Bad),
+                        None => {
+                            undeclared_dot = true;
+                            table::cell("·", Role::Dim)
+                        }
+                        Some(_) if fi == ti && to.members.len() < 2 => {
+                            itself = true;
+                            table::cell("=", Role::Dim)
+                        }
+                        Some(k) => {
+                            undeclared_mark |= !mark.is_empty();
+                            if m.group_allowed(fi, ti, k) {
+                                table::cell(format!("✓{mark}"), Role::Good)
+                            } else {
+                                table::cell(format!("✗{mark}"), Role::Bad)
+                            }
+                        }
                     };
                     row.push(cell);
                 }
@@ -188,8 +215,29 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
     if m.has_host_network() {
         writeln!(out, "{}", palette.dim(NODE_LOCAL_NOTE))?;
     }
-    if !wide {
-        writeln!(out, "{}", palette.dim("✓ allowed  ✗ blocked  · port not declared by the destination; explain a cell with kubectl deny why FROM TO:PORT"))?;
+    if wide {
+        if m.groups.iter().any(|g| g.members.len() > 1) {
+            writeln!(
+                out,
+                "{}",
+                palette.dim("A group to itself: between its distinct pods (a pod always reaches itself).")
+            )?;
+        }
+    } else {
+        let mut legend = vec!["✓ allowed", "✗ blocked"];
+        if undeclared_dot {
+            legend.push("· port not declared by the destination");
+        }
+        if undeclared_mark {
+            legend.push("° the destination declares no such port (what policy says; nothing may listen there)");
+        }
+        if itself {
+            legend.push("= the pod itself (always allowed); a group's own cell is between its distinct pods");
+        } else if m.groups.iter().any(|g| g.members.len() > 1) {
+            legend.push("a group's own cell is between its distinct pods (a pod always reaches itself)");
+        }
+        writeln!(out, "{}", palette.dim(legend.join("  ")))?;
+        writeln!(out, "{}", palette.dim("Explain a cell with kubectl deny why FROM TO:PORT."))?;
     }
     Ok(())
 }
