@@ -245,3 +245,16 @@ fn manifests_never_replace_or_widen_what_a_namespace_has() {
         documents(&widened.stdout).iter().map(|d| d["metadata"]["name"].as_str().unwrap().to_string()).collect();
     assert_eq!(names, ["allow-ingress-controller"], "{}", widened.stdout);
 }
+
+/// A rule admitting every peer to one pod (staging's debug-open) says nothing of the ingress
+/// controller: the kit's allow is still added.
+#[test]
+fn a_rule_for_every_peer_is_not_an_ingress_allow_of_the_namespace() {
+    let examples = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["init", "-f", &examples, "-n", "staging", "-o", "yaml"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let names: Vec<String> =
+        documents(&out.stdout).iter().map(|d| d["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["allow-dns", "allow-ingress-controller", "default-deny-all"], "{}", out.stdout);
+    assert!(!out.stdout.contains("left out"), "{}", out.stdout);
+}

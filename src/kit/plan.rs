@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::build::{ALLOW_DNS, ALLOW_INGRESS_CONTROLLER, DEFAULT_DENY_ALL, IngressChoice, Kit, Options};
 use super::detect::{Detection, PortValue};
 use crate::engine::coverage::is_system_namespace;
-use crate::engine::model::{ContainerPort, Labels, Pod, Policy, Protocol, Rule};
+use crate::engine::model::{ContainerPort, Labels, Peer, Pod, Policy, Protocol, Rule};
 use crate::engine::verdict::Direction;
 use crate::engine::{Endpoint, Engine};
 
@@ -430,9 +430,19 @@ fn admitted_already<'e>(
                 Direction::Egress => &e.policy.egress,
             };
             rules.iter().any(|r| {
+                // Only an entry that names the peer by a selector counts: a rule admitting every
+                // peer (or every pod, or addresses) says nothing about the DNS or the controller.
+                let names_it = |peer: &Peer| match peer {
+                    Peer::Selectors { pod_selector, namespace_selector } => {
+                        pod_selector.as_ref().is_some_and(|s| !s.is_empty())
+                            || namespace_selector.as_ref().is_some_and(|s| !s.is_empty())
+                    }
+                    Peer::IpBlock(_) => false,
+                };
                 let peer_ok = stand_ins.iter().any(|pod| {
-                    r.peers.is_empty()
-                        || r.peers.iter().any(|peer| engine.peer_matches(&e.policy, peer, Endpoint::Pod(pod)))
+                    r.peers
+                        .iter()
+                        .any(|peer| names_it(peer) && engine.peer_matches(&e.policy, peer, Endpoint::Pod(pod)))
                 });
                 let port_ok = match port {
                     None => true,
