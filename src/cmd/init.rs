@@ -145,16 +145,9 @@ impl Planner {
 
     fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
         let engine = Engine::new(&self.snapshot);
-        plan::against_existing(
-            &self.kit,
-            &self.models,
-            namespace,
-            existing,
-            &engine,
-            &self.detection,
-            &self.options,
-            self.widen,
-        )
+        let against =
+            plan::Against { engine: &engine, detection: &self.detection, options: &self.options, widen: self.widen };
+        plan::against_existing(&self.kit, &self.models, namespace, existing, &against)
     }
 }
 

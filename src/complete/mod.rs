@@ -365,12 +365,15 @@ mod tests {
             got,
             ["pod/", "deploy/", "sts/", "ds/", "frontend-7d4b9", "db-5f6c8", "default/", "prod/", "kube-system/"]
         );
-        assert_eq!(directive, Directive::NO_FILE_COMP);
+        // A `NS/` or `KIND/` continues the word: no space after the completion (issue 10, item 14).
+        assert_eq!(directive, Directive::NO_FILE_COMP | Directive::NO_SPACE);
         assert!(!got.contains(&"svc/".to_string()), "a Service is not a source");
         assert!(with_cluster(&["why", "web", ""]).0.contains(&"svc/".to_string()), "TO may be a Service");
         let (got, directive) = with_cluster(&["why", "d"]);
         assert_eq!(got, ["deploy/", "ds/", "db-5f6c8", "default/"]);
-        assert_eq!(directive, Directive::NO_FILE_COMP);
+        assert_eq!(directive, Directive::NO_FILE_COMP | Directive::NO_SPACE);
+        let (got, directive) = with_cluster(&["why", "db"]);
+        assert_eq!((got, directive), (vec!["db-5f6c8".to_string()], Directive::NO_FILE_COMP));
         let (got, directive) = with_cluster(&["why", "s"]);
         assert_eq!((got, directive), (vec!["sts/".to_string()], Directive::NO_FILE_COMP | Directive::NO_SPACE));
     }
@@ -418,6 +421,7 @@ mod tests {
                 cluster: Some("cl".into()),
                 user: Some("me".into()),
                 namespace: Some("prod".into()),
+                files: Vec::new(),
             }
         );
         assert_eq!(*query, Query::NamedPorts { namespace: None, kind: EndpointKind::Pod, name: "x".into() });

@@ -166,13 +166,17 @@ pub enum PodState {
     Restricted,
 }
 
+/// The policies selecting a pod (by index among the isolating ones), and the ports it declares
+/// when named ports resolve on it.
+type Selection = (Vec<usize>, Option<Arc<[ContainerPort]>>);
+
 /// Pod states in one namespace and direction; pods selected by the same policies (and declaring
 /// the same ports, which named ports resolve on) share one answer.
 struct PodStates<'a> {
     isolating: Vec<&'a Policy>,
     dir: Direction,
     addresses: &'a PodAddresses,
-    known: HashMap<(Vec<usize>, Option<Arc<[ContainerPort]>>), bool>,
+    known: HashMap<Selection, bool>,
 }
 
 impl<'a> PodStates<'a> {
@@ -728,7 +732,7 @@ mod tests {
         use super::super::model::Protocol::*;
         let mut rng = Rng(seed);
         let namespaces = vec![namespace("a", &[("team", "x")]), namespace("b", &[("team", "y")]), namespace("c", &[])];
-        let no_ips = seed % 5 == 0;
+        let no_ips = seed.is_multiple_of(5);
         let mut pods = Vec::new();
         for i in 0..(3 + rng.below(8)) {
             let ns = rng.pick(&["a", "b", "c"]);

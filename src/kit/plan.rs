@@ -228,19 +228,28 @@ pub fn same_spec(a: &Policy, b: &Policy) -> bool {
     a.pod_selector == b.pod_selector && a.types == b.types && a.ingress == b.ingress && a.egress == b.egress
 }
 
-/// What the kit leaves to do in `namespace`, given its `existing` policies. `engine` holds what
-/// detection read (namespaces and their labels, the DNS and ingress controller pods), so that an
-/// existing policy's peers can be matched against the DNS pods and the ingress controller.
+/// What the existing policies of a namespace are weighed against.
+pub struct Against<'a> {
+    /// Holds what detection read (namespaces and their labels, the DNS and ingress controller
+    /// pods), so that existing policies' peers can be matched against them.
+    pub engine: &'a Engine<'a>,
+    pub detection: &'a Detection,
+    pub options: &'a Options,
+    /// `--widen`: add the namespace-wide allows even where the namespace admits their peer to
+    /// some pods only.
+    pub widen: bool,
+}
+
+/// What the kit (`models`: its policies as the engine reads them) leaves to do in `namespace`,
+/// given its `existing` policies.
 pub fn against_existing(
     kit: &Kit,
     models: &[Policy],
     namespace: &str,
     existing: &[Existing],
-    engine: &Engine,
-    detection: &Detection,
-    options: &Options,
-    widen: bool,
+    against: &Against<'_>,
 ) -> Vec<Step> {
+    let Against { engine, detection, options, widen } = *against;
     let mut steps = Vec::new();
     let mut held = None;
     for (kp, model) in kit.policies.iter().zip(models) {
