@@ -156,7 +156,10 @@ Endpoints (FROM and TO):
   NAME, NS/NAME, pod/NAME, NS/pod/NAME     a pod
   deploy/NAME, sts/NAME, ds/NAME, ...      a workload, evaluated for its pods' labels
   svc/NAME                                 (TO only) the Service's backends, at the target port
-  10.0.0.7, 2001:db8::7                    an IP address outside the cluster, or a node
+  10.0.0.7, 2001:db8::7                    an IP address outside the cluster, or a node (not a
+                                           range: name one address of a CIDR)
+  (-n sets the namespace of names without one, else the context's; -A and -l do not apply:
+  why explains one flow, so name each end; matrix -l shows every pod a selector picks)
 
 Port and protocol (on TO):
   :5432, :http                             a number, or a named container port of the destination
