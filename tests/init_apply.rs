@@ -878,3 +878,20 @@ fn label_selector_field_manager_name_output_and_no_headers() {
     assert_eq!(out.code, Some(2), "{}", out.describe());
     assert!(out.stderr.contains("no namespace matches the label selector \"team=nobody\""), "{}", out.describe());
 }
+
+/// The kit printed with `-o yaml` and applied with `kubectl apply` (its label, another manager)
+/// is in place, not a conflict (issue 10, item 3).
+#[test]
+fn the_kit_applied_with_kubectl_apply_is_in_place() {
+    let server = ApiServer::start(cluster());
+    let printed = init(&server, &["-n", "prod", "-o", "yaml"]);
+    assert_eq!(printed.code, Some(0), "{}", printed.describe());
+    for document in printed.stdout.split("\n---\n").skip(1) {
+        let object: Value = serde_saphyr::from_str(document).unwrap();
+        server.insert(managed_by(object, "kubectl-client-side-apply", "Update", "networking.k8s.io/v1", &[".spec"]));
+    }
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(rows(&out).iter().all(|(_, _, result)| result == "in place"), "{}", out.describe());
+    assert!(patches(&server).is_empty(), "{}", server.request_lines());
+}

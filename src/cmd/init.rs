@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
                                 .policies
                                 .iter()
                                 .filter(|p| p.namespace == *ns)
-                                .map(|p| Existing { policy: p.clone(), ours: false })
+                                .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
                                 .collect();
                             (ns.clone(), planner.steps(ns, &existing))
                         })
@@ -151,8 +151,8 @@ impl Planner {
     }
 }
 
-/// The existing policies of a namespace as read from the API server, as the engine reads them;
-/// the kit's own are those applied by `manager` or carrying the kit's label.
+/// The existing policies of a namespace as read from the API server, as the engine reads them,
+/// with whether `manager` applied them and whether they carry the kit's label.
 fn existing_of(
     objects: &BTreeMap<String, NetworkPolicy>,
     namespace: &str,
@@ -169,12 +169,13 @@ fn existing_of(
         .policies
         .into_iter()
         .map(|policy| {
-            let ours = objects.get(&policy.name).is_some_and(|np| {
-                plan::foreign_managers(np, manager).is_none()
-                    || np.metadata.labels.as_ref().and_then(|l| l.get(build::MANAGED_BY_LABEL)).map(String::as_str)
-                        == Some(build::MANAGED_BY)
+            let object = objects.get(&policy.name);
+            let ours = object.is_some_and(|np| plan::foreign_managers(np, manager).is_none());
+            let labelled = object.is_some_and(|np| {
+                np.metadata.labels.as_ref().and_then(|l| l.get(build::MANAGED_BY_LABEL)).map(String::as_str)
+                    == Some(build::MANAGED_BY)
             });
-            Existing { policy, ours }
+            Existing { policy, ours, labelled }
         })
         .collect())
 }

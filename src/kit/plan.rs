@@ -189,9 +189,12 @@ pub fn applied(existing: Option<&NetworkPolicy>, answer: &NetworkPolicy) -> Outc
 #[derive(Debug, Clone)]
 pub struct Existing {
     pub policy: Policy,
-    /// The kit's own (applied by kubectl-deny, or carrying its managed-by label): `init` may
-    /// update it.
+    /// Applied by kubectl-deny (its field manager): `init` applies it again, which changes
+    /// nothing or brings it up to date.
     pub ours: bool,
+    /// Carries the kit's managed-by label (the kit's manifests, applied by another tool): a
+    /// changed kit may replace it.
+    pub labelled: bool,
 }
 
 /// What to do with one policy of the kit in one namespace, given what the namespace holds.
@@ -259,6 +262,10 @@ pub fn against_existing(
                 Step::Apply
             } else if same_spec(&e.policy, model) {
                 Step::InPlace { message: "already there with the kit's spec".into(), same_name: true }
+            } else if e.labelled {
+                // The kit's manifests from an earlier run: the kit's to update (applying reports a
+                // conflict with whoever applied them, unless --force-conflicts).
+                Step::Apply
             } else {
                 Step::Theirs {
                     message: format!(
