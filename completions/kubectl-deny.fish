@@ -34,7 +34,8 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l request-timeo
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -48,6 +49,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "init" -d 
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "version" -d 'Print the version and git commit'
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s l -l selector -d 'Not for why, which explains one flow: refused with what to use instead (matrix -l)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -58,15 +60,17 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l reques
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l suggest -d 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l suggest -d 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0 when policies were printed, 1 when the flow is allowed already'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s V -l version -d 'Print version'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l port -d 'A port to evaluate, PORT[/PROTOCOL] (repeatable) [default: each destination\'s declared container ports]' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s l -l selector -d 'Label query (kubectl\'s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -77,14 +81,17 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l req
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l all-ports -d 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l no-headers -d 'Print the tables without their header lines'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s V -l version -d 'Print version'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s l -l selector -d 'Label query (kubectl\'s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -95,12 +102,14 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l reque
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l all -d 'Also list namespaces that have default-deny in both directions'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l exit-code -d 'Exit 1 when any listed namespace lacks default-deny'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l no-headers -d 'Print the table without its header line'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s V -l version -d 'Print version'
@@ -110,6 +119,8 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l dry-run -d 'Only print (client) or only validate on the server (server); bare --dry-run means client' -r -f -a "client\t'Print what would be applied; send nothing'
 server\t'Ask the API server to validate the change without persisting it'
 none\t'Apply for real (the default)'"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l field-manager -d 'The field manager of the server-side apply' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s l -l selector -d 'Label query (kubectl\'s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -120,7 +131,8 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l reque
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -131,6 +143,8 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-apiserver -d 'Add allow-apiserver: egress to the Kubernetes API server\'s endpoints at their real ports'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l force-conflicts -d 'Take over policies of the same name owned by another field manager'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kyverno -d 'Print a Kyverno ClusterPolicy that generates the kit in every new namespace'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l widen -d 'Add allow-dns and allow-ingress-controller (which admit their peer to every pod) even where the namespace already admits DNS or the ingress controller to some pods only, through policies of its own'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-headers -d 'Print the result table without its header line'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s V -l version -d 'Print version'
@@ -144,7 +158,8 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -161,12 +176,13 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l re
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
-yaml\t''"
+yaml\t''
+name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s V -l version -d 'Print version'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "why" -d 'Explain why one flow is allowed or blocked'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand help; and not __fish_seen_subcommand_from why matrix list init completion version help" -f -a "matrix" -d 'Show who can reach whom, for many flows at once'

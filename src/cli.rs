@@ -12,13 +12,14 @@ pub const DISPLAY_NAME: &str = "kubectl deny";
 
 const AFTER_HELP: &str = "\
 Exit status:
-  0  success (why: the flow is allowed)
-  1  why: the flow is blocked; list --exit-code: a namespace lacks default-deny
+  0  success (why: the flow is allowed; why --suggest: policies were printed)
+  1  why: the flow is blocked; why --suggest: nothing to suggest, the flow is allowed already;
+     list --exit-code: a namespace lacks default-deny
   2  error: bad input, object not found, cluster unreachable or forbidden
 
 Examples:
   kubectl deny why frontend db:5432            # explain one flow against the live cluster
-  kubectl deny why -f examples/ -n production deploy/web deploy/api:http
+  kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http
   kubectl deny list                            # namespaces lacking default-deny
   kubectl deny matrix -n prod --port 80        # who can reach whom
   kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit";
@@ -100,6 +101,8 @@ pub enum OutputFormat {
     Wide,
     Json,
     Yaml,
+    /// One `kind/name` line per object, as kubectl prints them (list, init)
+    Name,
 }
 
 impl OutputFormat {
@@ -109,8 +112,18 @@ impl OutputFormat {
             OutputFormat::Wide => "wide",
             OutputFormat::Json => "json",
             OutputFormat::Yaml => "yaml",
+            OutputFormat::Name => "name",
         }
     }
+}
+
+/// `-l/--selector`, as kubectl takes it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectorArg {
+    /// Label query (kubectl's syntax: key=value, key!=value, key in (a,b), key notin (a), key,
+    /// !key; commas join requirements that must all hold)
+    #[arg(short = 'l', long = "selector", value_name = "QUERY")]
+    pub selector: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -143,7 +156,10 @@ Endpoints (FROM and TO):
   NAME, NS/NAME, pod/NAME, NS/pod/NAME     a pod
   deploy/NAME, sts/NAME, ds/NAME, ...      a workload, evaluated for its pods' labels
   svc/NAME                                 (TO only) the Service's backends, at the target port
-  10.0.0.7, 2001:db8::7                    an IP address outside the cluster, or a node
+  10.0.0.7, 2001:db8::7                    an IP address outside the cluster, or a node (not a
+                                           range: name one address of a CIDR)
+  (-n sets the namespace of names without one, else the context's; -A and -l do not apply:
+  why explains one flow, so name each end; matrix -l shows every pod a selector picks)
 
 Port and protocol (on TO):
   :5432, :http                             a number, or a named container port of the destination
@@ -156,13 +172,16 @@ Suggested policies (--suggest):
   allows the other end on the flow's port only. Names already in use are never reused.
 
 Exit status:
-  0 allowed, 1 blocked, 2 error (with --suggest too)
+  0 allowed, 1 blocked, 2 error
+  With --suggest: 0 the policies were printed (the flow is blocked), 1 nothing to suggest (the
+  flow is allowed already), 2 error; so `--suggest > allow.yaml && kubectl apply -f allow.yaml`
+  applies only what was suggested
 
 Examples:
   kubectl deny why frontend db:5432
   kubectl deny why -n shop deploy/web svc/api
   kubectl deny why web kube-system/coredns-5d78c9869d-x2x4v:53/udp
-  kubectl deny why -f examples/ -n production deploy/web deploy/api:http -o json
+  kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http -o json
   kubectl deny why -n shop deploy/web svc/api:8080 --suggest > allow-web-to-api.yaml"
 )]
 pub struct WhyArgs {
@@ -174,8 +193,13 @@ pub struct WhyArgs {
     #[arg(value_name = "TO[:PORT][/PROTOCOL]")]
     pub to: String,
 
+    /// Not for why, which explains one flow: refused with what to use instead (matrix -l)
+    #[arg(short = 'l', long = "selector", value_name = "QUERY", hide = true)]
+    pub selector: Option<String>,
+
     /// Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked
-    /// (YAML; a JSON List with -o json), checked with the engine before they are printed
+    /// (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0
+    /// when policies were printed, 1 when the flow is allowed already
     #[arg(long)]
     pub suggest: bool,
 }
@@ -203,23 +227,35 @@ pub struct MatrixArgs {
     /// {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port
     #[arg(long, conflicts_with = "ports")]
     pub all_ports: bool,
+
+    /// Only the pods whose labels match: both ends of every flow are among them
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the tables without their header lines
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 /// List namespaces lacking default-deny.
 #[derive(Debug, Args)]
 #[command(
     long_about = "List the namespaces that lack default-deny, per direction.\n\n\
-        States: deny (a policy selecting every pod isolates the direction, so pods created \
-        tomorrow are covered too), pods (every current pod is isolated, but nothing covers a new \
-        pod), partial (some pods isolated), none (no pod isolated), allow-all (isolated, but a \
-        rule allows every peer on every port).\n\n\
+        States: deny (a policy selecting every pod isolates the direction, nothing re-opens it \
+        and no pod is allowed everything, so pods created tomorrow are covered too), allow-all \
+        (isolated, but the rules together admit every pod of the cluster on every port: \
+        namespaceSelector {}, ipBlock 0.0.0.0/0, a CIDR covering every pod IP), pods (every \
+        current pod is isolated, but nothing covers a new pod), partial (some pods isolated, or \
+        some allowed everything), none (no pod isolated). NOT ISOLATED marks the pods isolated \
+        but allowed everything with \"allowed all\".\n\n\
         All namespaces are examined unless -n narrows the scope.",
     after_help = "\
 Examples:
   kubectl deny list
   kubectl deny list --all -o wide
   kubectl deny list --exit-code            # CI gate: exit 1 when a namespace lacks default-deny
-  kubectl deny list -f cluster-dump.yaml -o json"
+  kubectl deny list -f cluster-dump.yaml -o json
+  kubectl deny list -f examples/ --all -o wide   # offline, on the bundled example cluster"
 )]
 pub struct ListArgs {
     /// Also list namespaces that have default-deny in both directions
@@ -229,6 +265,14 @@ pub struct ListArgs {
     /// Exit 1 when any listed namespace lacks default-deny
     #[arg(long)]
     pub exit_code: bool,
+
+    /// Only the namespaces whose labels match
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the table without its header line
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -247,15 +291,22 @@ pub enum DryRun {
     long_about = "Install the default-deny starter kit into namespaces: default-deny-all, \
         allow-dns (egress to the cluster DNS pods on their real port), and \
         allow-ingress-controller (ingress from the ingress controller's namespace).\n\n\
-        Allows are applied before the deny, so no namespace is left without DNS. Server-side \
-        apply with field manager kubectl-deny: running it twice changes nothing. A policy of the \
-        same name owned by someone else is reported as a conflict and never overwritten unless \
-        --force-conflicts is given. Nothing is ever deleted.",
+        The namespaces are those named with -n, all of them with -A, those whose labels match \
+        -l, or the kubeconfig context's namespace. Allows are applied before the deny, so no \
+        namespace is left without DNS. Server-side apply with field manager kubectl-deny (or \
+        --field-manager): running it twice changes nothing. Nothing is ever deleted, replaced or \
+        widened: a policy with the kit's spec (under any name) is in place already; a policy of a \
+        kit name with another spec, owned by someone else, is a conflict, never overwritten unless \
+        --force-conflicts; where the namespace already admits the ingress controller or DNS to some \
+        pods only, the kit's namespace-wide allow is left out unless --widen (and the deny waits \
+        for DNS). Errors go to stderr, with the refused reads in one note after the result.",
     after_help = "\
 Examples:
   kubectl deny init -n prod --dry-run=server
+  kubectl deny init -l team=shop -o name                     # the namespaces labelled team=shop
   kubectl deny init -A --exclude legacy --allow-monitoring monitoring
   kubectl deny init -n prod -o yaml > networkpolicies.yaml   # GitOps: print, don't apply
+  kubectl deny init -f examples/ -n staging -o yaml          # offline, from manifests
   kubectl deny init --kyverno > kyverno-default-deny.yaml"
 )]
 pub struct InitArgs {
@@ -304,6 +355,24 @@ pub struct InitArgs {
     /// Print a Kyverno ClusterPolicy that generates the kit in every new namespace
     #[arg(long)]
     pub kyverno: bool,
+
+    /// Add allow-dns and allow-ingress-controller (which admit their peer to every pod) even where
+    /// the namespace already admits DNS or the ingress controller to some pods only, through
+    /// policies of its own
+    #[arg(long)]
+    pub widen: bool,
+
+    /// The field manager of the server-side apply
+    #[arg(long, value_name = "NAME", default_value = "kubectl-deny")]
+    pub field_manager: String,
+
+    /// Install into the namespaces whose labels match (instead of -n or -A)
+    #[command(flatten)]
+    pub selector: SelectorArg,
+
+    /// Print the result table without its header line
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -319,10 +388,18 @@ pub enum CompletionShell {
 /// Print a shell completion script.
 #[derive(Debug, Args)]
 #[command(after_help = "\
+kubectl:
+  TAB after `kubectl deny` (kubectl 1.26+) needs an executable named kubectl_complete-deny on
+  PATH, a link to kubectl-deny. `kubectl deny completion kubectl` prints the one command that
+  makes it; on Windows (PowerShell; a symbolic link needs Developer Mode or an elevated prompt):
+    $bin = Split-Path (Get-Command kubectl-deny).Source
+    New-Item -ItemType SymbolicLink -Force -Path (Join-Path $bin 'kubectl_complete-deny.exe') \
+-Target (Join-Path $bin 'kubectl-deny.exe')
+
 Examples:
   source <(kubectl-deny completion bash)
   kubectl-deny completion zsh > \"${fpath[1]}/_kubectl-deny\"
-  kubectl deny completion kubectl          # TAB after `kubectl deny` (kubectl 1.26+)")]
+  kubectl deny completion kubectl | sh     # TAB after `kubectl deny` (kubectl 1.26+)")]
 pub struct CompletionArgs {
     #[arg(value_name = "SHELL")]
     pub shell: CompletionShell,

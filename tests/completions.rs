@@ -68,8 +68,11 @@ fn completion_kubectl_prints_how_to_install_the_helper() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(text, kubectl_helper_setup());
-    assert!(text.contains(r#"ln -sf kubectl-deny "${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-deny""#));
-    assert!(text.contains("New-Item -ItemType SymbolicLink"));
+    // Issue 10, item 14: one command, for `| sh` (tests/readme.rs runs it that way).
+    let commands: Vec<&str> = text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    assert_eq!(commands, [r#"ln -sf kubectl-deny "$(dirname "$(command -v kubectl-deny)")/kubectl_complete-deny""#]);
+    let help = Command::new(env!("CARGO_BIN_EXE_kubectl-deny")).args(["completion", "--help"]).output().unwrap();
+    assert!(String::from_utf8(help.stdout).unwrap().contains("New-Item -ItemType SymbolicLink"));
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn bash_script_completes_subcommands_and_their_flags() {
     // Subcommand flags: broken in clap_complete for hyphenated bin names unless patched.
     assert_eq!(bash_complete(&["kubectl-deny", "list", "--exit"]), ["--exit-code"]);
     assert_eq!(bash_complete(&["kubectl-deny", "init", "--kyv"]), ["--kyverno"]);
-    assert_eq!(bash_complete(&["kubectl-deny", "list", "-o", ""]), ["table", "wide", "json", "yaml"]);
+    assert_eq!(bash_complete(&["kubectl-deny", "list", "-o", ""]), ["table", "wide", "json", "yaml", "name"]);
     assert_eq!(bash_complete(&["kubectl-deny", "--color", "n"]), ["never"]);
     let shells = bash_complete(&["kubectl-deny", "completion", ""]);
     for shell in ["bash", "zsh", "fish", "powershell", "kubectl"] {

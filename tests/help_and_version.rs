@@ -80,3 +80,54 @@ fn the_recorded_commit_is_the_checkout_head_when_built_from_git() {
         (None, None) => assert_eq!(commit, "unknown"),
     }
 }
+
+/// The example lines of a help text: `kubectl deny ...` after an `Examples:` heading.
+fn help_examples(help: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_examples = false;
+    for line in help.lines() {
+        if line.trim_end().ends_with(':') && !line.starts_with(' ') {
+            in_examples = line.starts_with("Examples:");
+            continue;
+        }
+        if in_examples && let Some(rest) = line.trim_start().strip_prefix("kubectl deny ") {
+            let command = rest.split(" #").next().unwrap_or(rest).trim();
+            out.push(command.to_string());
+        }
+    }
+    out
+}
+
+/// Issue 10, item 13: every example of `--help` that reads `-f examples/` runs on the bundled
+/// example cluster (from the repository's root, where `examples/` is), without an error.
+#[test]
+fn help_examples_on_the_example_cluster_run() {
+    let mut ran = 0;
+    for sub in [None, Some("why"), Some("matrix"), Some("list"), Some("init"), Some("completion")] {
+        let mut args: Vec<&str> = sub.into_iter().collect();
+        args.push("--help");
+        let help = stdout(&kubectl_deny(&args));
+        for example in help_examples(&help) {
+            if !example.contains("-f examples/") {
+                continue;
+            }
+            // What is before a redirection: the command itself.
+            let words: Vec<&str> = example.split('>').next().unwrap_or_default().split_whitespace().collect();
+            let output = Command::new(env!("CARGO_BIN_EXE_kubectl-deny"))
+                .args(&words)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .env("NO_COLOR", "1")
+                .env("HOME", std::env::temp_dir())
+                .env_remove("KUBECONFIG")
+                .output()
+                .unwrap();
+            assert!(
+                matches!(output.status.code(), Some(0 | 1)),
+                "help example `kubectl deny {example}` fails:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 3, "only {ran} help examples read -f examples/");
+}

@@ -205,37 +205,87 @@ fn a_hand_made_policy_of_the_same_name_is_a_conflict_and_survives_untouched() {
             ("prod", "default-deny-all", "conflict"),
         ],
     );
+    // Issue 10, item 9: errors go to stderr; stdout holds the result.
     assert!(
-        out.stdout.contains(
-            "prod/default-deny-all: conflict: default-deny-all already exists and is managed by \
+        out.stderr.contains(
+            "error: prod/default-deny-all: conflict: default-deny-all already exists and is managed by \
              kubectl-client-side-apply; it was left untouched (to take it over, re-run with --force-conflicts)"
         ),
         "{}",
         out.describe()
     );
+    assert!(!out.stdout.contains("already exists"), "{}", out.describe());
     assert!(out.stdout.contains("The kit is not in place in 1 of 1 namespace."), "{}", out.describe());
     assert_eq!(stored(&server, "prod", "default-deny-all").unwrap(), before, "the conflicting object is untouched");
     assert_eq!(server.count("PATCH", "/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/default-deny-all"), 0);
 }
 
+fn hand_made(yaml: &str) -> Value {
+    let theirs = network_policy(yaml);
+    managed_by(theirs, "kubectl-client-side-apply", "Update", "networking.k8s.io/v1", &[".spec"])
+}
+
+/// Issue 10, item 3: a policy with the kit's spec applied before by someone else (here with
+/// `kubectl apply`) is in place already: nothing is sent for it, it is not taken over, and the
+/// command succeeds.
 #[test]
-fn an_identical_policy_made_by_hand_is_still_someone_elses() {
-    let mut theirs = network_policy(
+fn an_identical_policy_made_by_hand_is_already_in_place() {
+    let theirs = hand_made(
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny-all, namespace: prod}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
-    );
-    theirs = managed_by(
-        theirs,
-        "argocd-controller",
-        "Apply",
-        "networking.k8s.io/v1",
-        &[".spec.podSelector", ".spec.policyTypes"],
     );
     let server = ApiServer::start(cluster().object(theirs));
     let out = init(&server, &["-n", "prod"]);
-    assert_eq!(out.code, Some(2), "{}", out.describe());
-    assert!(out.stdout.contains("managed by argocd-controller"), "{}", out.describe());
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    expect_rows(
+        &out,
+        &[
+            ("prod", "allow-dns", "created"),
+            ("prod", "allow-ingress-controller", "created"),
+            ("prod", "default-deny-all", "in place"),
+        ],
+    );
+    assert!(
+        out.stdout.contains("prod/default-deny-all: in place: already there with the kit's spec (managed by kubectl-client-side-apply); left as it is"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.is_empty(), "{}", out.describe());
+    assert_eq!(server.count("PATCH", "/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/default-deny-all"), 0);
     let after = stored(&server, "prod", "default-deny-all").unwrap();
     assert!(after["metadata"]["labels"].get("app.kubernetes.io/managed-by").is_none(), "not even a label is added");
+}
+
+/// A deny already in force is said to be, even when an allow could not be applied: never "not
+/// applied because allow-dns is not in place", which would suggest the namespace is open.
+#[test]
+fn a_deny_already_in_force_is_reported_in_place_when_an_allow_conflicts() {
+    let deny = hand_made(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-everything, namespace: prod}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+    );
+    let dns = hand_made(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-dns, namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress: [{ports: [{port: 53, protocol: UDP}]}]\n",
+    );
+    let server = ApiServer::start(cluster().object(deny).object(dns));
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    expect_rows(
+        &out,
+        &[
+            ("prod", "allow-dns", "conflict"),
+            ("prod", "allow-ingress-controller", "created"),
+            ("prod", "default-deny-all", "in place"),
+        ],
+    );
+    assert!(
+        out.stdout.contains(
+            "prod/default-deny-all: in place: deny-everything has the kit's spec: the deny is in force already"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains("not applied because"), "{}", out.describe());
+    assert!(out.stderr.contains("error: prod/allow-dns: conflict: allow-dns already exists"), "{}", out.describe());
+    assert_eq!(server.count("PATCH", "/apis/networking.k8s.io/v1/namespaces/prod/networkpolicies/default-deny-all"), 0);
 }
 
 #[test]
@@ -268,8 +318,8 @@ fn a_conflict_the_server_reports_is_a_conflict_too() {
     let out = init(&server, &["-n", "prod"]);
     assert_eq!(out.code, Some(2), "{}", out.describe());
     assert_eq!(rows(&out)[2].2, "conflict", "{}", out.describe());
-    assert!(out.stdout.contains(r#"conflict with "kubectl-edit""#), "{}", out.describe());
-    assert!(out.stdout.contains("--force-conflicts"), "{}", out.describe());
+    assert!(out.stderr.contains(r#"conflict with "kubectl-edit""#), "{}", out.describe());
+    assert!(out.stderr.contains("--force-conflicts"), "{}", out.describe());
 }
 
 // --- dry runs ---------------------------------------------------------------------------------
@@ -334,7 +384,7 @@ fn a_forbidden_namespace_leaves_the_others_done_and_itself_untouched() {
     );
     assert!(out.stdout.contains("staging/allow-ingress-controller: skipped: not attempted after allow-dns failed"));
     assert!(
-        out.stdout.contains("check with: kubectl auth can-i patch networkpolicies.networking.k8s.io -n staging"),
+        out.stderr.contains("check with: kubectl auth can-i patch networkpolicies.networking.k8s.io -n staging"),
         "{}",
         out.describe()
     );
@@ -374,7 +424,8 @@ fn one_failed_allow_keeps_the_deny_out_of_its_namespace() {
             ("prod", "default-deny-all", "skipped"),
         ],
     );
-    assert!(out.stdout.contains("etcdserver: request timed out"), "{}", out.describe());
+    assert!(out.stderr.contains("error: prod/allow-ingress-controller:"), "{}", out.describe());
+    assert!(out.stderr.contains("etcdserver: request timed out"), "{}", out.describe());
     assert!(stored(&server, "prod", "allow-dns").is_some());
     assert!(stored(&server, "prod", "default-deny-all").is_none(), "no deny without all of its allows");
 }
@@ -467,9 +518,15 @@ fn all_namespaces_skips_system_infrastructure_and_excluded_ones_and_says_so() {
 #[test]
 fn namespace_flags_are_checked_before_the_cluster_is_contacted() {
     let server = ApiServer::start(cluster());
-    let out = init(&server, &[]);
+    let out = init(&server, &["-n", "prod", "-l", "team=shop"]);
     assert_eq!(out.code, Some(2), "{}", out.describe());
-    assert!(out.stderr.contains("name the namespaces to install the kit into with -n NS"), "{}", out.describe());
+    assert!(out.stderr.contains("-l chooses the namespaces by their labels, as -n names them"), "{}", out.describe());
+    let out = init(&server, &["-l", "team in (shop"]);
+    assert!(
+        out.stderr.contains("invalid label selector \"team in (shop\" given with -l: column 14"),
+        "{}",
+        out.describe()
+    );
     let out = init(&server, &["-n", "prod", "--exclude", "staging"]);
     assert!(out.stderr.contains("--exclude leaves namespaces out of -A"), "{}", out.describe());
     let out = init(&server, &["-A", "--exclude", "Bad_Name"]);
@@ -581,7 +638,16 @@ fn a_user_who_may_not_list_pods_cluster_wide_gets_a_note_and_names_the_ingress_n
     server.inject(Fault::new("GET", "/api/v1/pods").status(403));
     let out = init(&server, &["-n", "prod", "--ingress-namespace", "ingress-nginx"]);
     assert_eq!(out.code, Some(0), "{}", out.describe());
-    assert!(out.stdout.contains("note: not allowed to list pods labelled"), "{}", out.describe());
+    // Issue 10, item 9: the refused reads are summed up in one note, after the result.
+    let notes: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("note: not allowed")).collect();
+    assert_eq!(
+        notes,
+        ["note: not allowed (403 Forbidden) to list pods (5 reads): detection went on without them (docs/rbac.yaml \
+          lists what init reads)"],
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains("note:"), "{}", out.describe());
     assert!(
         out.stdout.contains("Ingress controller:  namespace ingress-nginx (--ingress-namespace)"),
         "{}",
@@ -688,4 +754,144 @@ ports: [{name: https, port: 6443, protocol: TCP}]
     assert!(stored(&server, "prod", "allow-ingress-controller").is_none());
     let names: Vec<String> = rows(&out).into_iter().map(|(_, name, _)| name).collect();
     assert_eq!(names, ["allow-dns", "allow-apiserver", "default-deny-all"]);
+}
+
+// --- what a namespace has already (issue 10, items 2 and 3) --------------------------------------
+
+/// The ingress controller admitted to the web pods only, on one port, under a name of the
+/// namespace's own.
+fn web_from_ingress() -> Value {
+    hand_made(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-from-ingress, namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  ingress:\n  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}]\n    ports: [{port: 8080}]\n",
+    )
+}
+
+#[test]
+fn an_ingress_controller_admitted_narrowly_is_not_widened_unless_asked() {
+    let server = ApiServer::start(cluster().object(web_from_ingress()));
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    expect_rows(
+        &out,
+        &[
+            ("prod", "allow-dns", "created"),
+            ("prod", "allow-ingress-controller", "left out"),
+            ("prod", "default-deny-all", "created"),
+        ],
+    );
+    assert!(
+        out.stdout.contains(
+            "prod/allow-ingress-controller: left out: prod admits the ingress controller already, to some pods only, \
+             through web-from-ingress; the kit's policy would admit it to every pod on every port (--widen adds it \
+             anyway)"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(stored(&server, "prod", "allow-ingress-controller").is_none());
+
+    let out = init(&server, &["-n", "prod", "--widen"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(rows(&out)[1], ("prod".into(), "allow-ingress-controller".into(), "created".into()));
+}
+
+#[test]
+fn dns_allowed_to_some_pods_only_holds_the_deny_back_unless_widened() {
+    let dns_for_web = hand_made(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-dns, namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}]\n    ports: [{port: 53, protocol: UDP}]\n",
+    );
+    let server = ApiServer::start(cluster().object(dns_for_web));
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    expect_rows(
+        &out,
+        &[
+            ("prod", "allow-dns", "left out"),
+            ("prod", "allow-ingress-controller", "created"),
+            ("prod", "default-deny-all", "skipped"),
+        ],
+    );
+    assert!(
+        out.stdout.contains(
+            "prod/default-deny-all: skipped: not applied: the pods that web-dns does not select would lose DNS; add \
+             allow-dns with --widen"
+        ),
+        "{}",
+        out.describe()
+    );
+    assert!(stored(&server, "prod", "default-deny-all").is_none(), "no namespace left without DNS");
+    let out = init(&server, &["-n", "prod", "--widen"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(stored(&server, "prod", "default-deny-all").is_some());
+}
+
+#[test]
+fn an_allow_for_every_pod_under_another_name_is_in_place() {
+    let dns_for_all = hand_made(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dns, namespace: prod}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]\n",
+    );
+    let server = ApiServer::start(cluster().object(dns_for_all));
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(rows(&out)[0], ("prod".into(), "allow-dns".into(), "in place".into()), "{}", out.describe());
+    assert!(
+        out.stdout.contains("prod/allow-dns: in place: dns already admits the cluster DNS to every pod; left as it is")
+    );
+    assert!(stored(&server, "prod", "default-deny-all").is_some());
+}
+
+// --- kubectl conventions (issue 10, items 10 and 11) ----------------------------------------------
+
+#[test]
+fn without_n_the_contexts_namespace_is_the_target_as_kubectl_does() {
+    let kubeconfig =
+        support::KubeconfigSpec::new(Some("shop")).cluster("c").user("u", "t").context("shop", "c", "u", Some("prod"));
+    let server = ApiServer::start_with(cluster(), kubeconfig);
+    let out = init(&server, &["--dry-run=client"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let namespaces: Vec<String> = rows(&out).into_iter().map(|(ns, _, _)| ns).collect();
+    assert_eq!(namespaces, ["prod", "prod", "prod"], "{}", out.describe());
+}
+
+#[test]
+fn label_selector_field_manager_name_output_and_no_headers() {
+    let server = ApiServer::start(cluster());
+    let out = init(&server, &["-l", "team=shop", "--field-manager", "platform-gitops", "-o", "name"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert_eq!(
+        out.stdout,
+        "networkpolicy.networking.k8s.io/allow-dns\nnetworkpolicy.networking.k8s.io/allow-ingress-controller\n\
+         networkpolicy.networking.k8s.io/default-deny-all\n"
+    );
+    assert!(
+        patches(&server).iter().all(|r| r.param("fieldManager") == Some("platform-gitops")),
+        "{}",
+        server.request_lines()
+    );
+    assert!(stored(&server, "staging", "allow-dns").is_none(), "staging has no team=shop label");
+    // Applied by that manager, the kit is its own: running again with it changes nothing.
+    let out = init(&server, &["-n", "prod", "--field-manager", "platform-gitops", "--no-headers"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stdout.contains("\nprod   allow-dns                  unchanged\n"), "{}", out.describe());
+    assert!(!out.stdout.contains("NAMESPACE"), "{}", out.describe());
+    let out = init(&server, &["-l", "team=nobody"]);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    assert!(out.stderr.contains("no namespace matches the label selector \"team=nobody\""), "{}", out.describe());
+}
+
+/// The kit printed with `-o yaml` and applied with `kubectl apply` (its label, another manager)
+/// is in place, not a conflict (issue 10, item 3).
+#[test]
+fn the_kit_applied_with_kubectl_apply_is_in_place() {
+    let server = ApiServer::start(cluster());
+    let printed = init(&server, &["-n", "prod", "-o", "yaml"]);
+    assert_eq!(printed.code, Some(0), "{}", printed.describe());
+    for document in printed.stdout.split("\n---\n").skip(1) {
+        let object: Value = serde_saphyr::from_str(document).unwrap();
+        server.insert(managed_by(object, "kubectl-client-side-apply", "Update", "networking.k8s.io/v1", &[".spec"]));
+    }
+    let out = init(&server, &["-n", "prod"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(rows(&out).iter().all(|(_, _, result)| result == "in place"), "{}", out.describe());
+    assert!(patches(&server).is_empty(), "{}", server.request_lines());
 }

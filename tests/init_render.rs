@@ -200,3 +200,61 @@ fn manifests_cannot_be_applied_from_files() {
     let out = run(&["init", "-f", &cluster, "-o", "yaml", "-n", "kube-system"]);
     assert!(out.stderr.contains("refusing to install the kit into kube-system"), "{}", out.describe());
 }
+
+/// Issue 10, item 2: `init -o yaml` never re-emits a kit name the namespace already uses for
+/// another spec (here production's narrower allow-ingress-controller), and does not add the
+/// namespace-wide allow where the namespace admits its ingress controller narrowly; a comment says
+/// why. Same-spec policies are in place already and are left out too (item 3).
+#[test]
+fn manifests_never_replace_or_widen_what_a_namespace_has() {
+    let examples = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["init", "-f", &examples, "-n", "production", "-o", "yaml"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(documents(&out.stdout).is_empty(), "nothing to add to production:\n{}", out.stdout);
+    for line in [
+        "# production/allow-dns: in place, left out: already there with the kit's spec",
+        "# production/allow-ingress-controller: left out: production has a NetworkPolicy of that name with another \
+         spec (pods app=frontend only, on port http), and kubectl deny never replaces a policy",
+        "# production/default-deny-all: in place, left out: already there with the kit's spec",
+    ] {
+        assert!(out.stdout.contains(line), "missing {line:?}:\n{}", out.stdout);
+    }
+
+    // The same namespace with its ingress allow under another name: the kit's is not added.
+    let dir = support::TempDir::new("renamed");
+    let text = std::fs::read_to_string(format!("{examples}/production/networkpolicies.yaml")).unwrap();
+    dir.write("production.yaml", &text.replace("name: allow-ingress-controller", "name: frontend-from-ingress"));
+    for other in ["namespaces.yaml", "kube-system.yaml", "ingress-nginx.yaml", "production/workloads.yaml"] {
+        dir.write(&other.replace('/', "-"), &std::fs::read_to_string(format!("{examples}/{other}")).unwrap());
+    }
+    let path = dir.path().display().to_string();
+    let out = run(&["init", "-f", &path, "-n", "production", "-o", "yaml"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(documents(&out.stdout).is_empty(), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "# production/allow-ingress-controller: left out: production admits the ingress controller already, to \
+             some pods only, through frontend-from-ingress; the kit's policy would admit it to every pod on every \
+             port (--widen adds it anyway)"
+        ),
+        "{}",
+        out.stdout
+    );
+    let widened = run(&["init", "-f", &path, "-n", "production", "-o", "yaml", "--widen"]);
+    let names: Vec<String> =
+        documents(&widened.stdout).iter().map(|d| d["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["allow-ingress-controller"], "{}", widened.stdout);
+}
+
+/// A rule admitting every peer to one pod (staging's debug-open) says nothing of the ingress
+/// controller: the kit's allow is still added.
+#[test]
+fn a_rule_for_every_peer_is_not_an_ingress_allow_of_the_namespace() {
+    let examples = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["init", "-f", &examples, "-n", "staging", "-o", "yaml"]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let names: Vec<String> =
+        documents(&out.stdout).iter().map(|d| d["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["allow-dns", "allow-ingress-controller", "default-deny-all"], "{}", out.stdout);
+    assert!(!out.stdout.contains("left out"), "{}", out.stdout);
+}

@@ -105,7 +105,7 @@ fn helper_completes_flags_and_their_values() {
     let (lines, directive) = helper.complete(&["list", "--exit"], None);
     assert_eq!((values(&lines), directive), (vec!["--exit-code"], 4));
     let (lines, _) = helper.complete(&["why", "-o", ""], None);
-    assert_eq!(values(&lines), ["table", "wide", "json", "yaml"]);
+    assert_eq!(values(&lines), ["table", "wide", "json", "yaml", "name"]);
     let (lines, directive) = helper.complete(&["why", "-f", ""], None);
     assert_eq!((values(&lines), directive), (vec!["json", "yaml", "yml"], 8));
 }
@@ -170,4 +170,54 @@ fn kubectl_relays_the_helper_answer() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(directive, 4 | 32);
+}
+
+/// `-f examples/` from the repository's root, where completion runs offline.
+fn complete_offline(helper: &Helper, words: &[&str]) -> (Vec<String>, u32) {
+    let output = Command::new(&helper.path)
+        .args(words)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("KUBECONFIG")
+        .env("HOME", &helper.dir)
+        .env("USERPROFILE", &helper.dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success() && output.stderr.is_empty(), "{output:?}");
+    parse(&String::from_utf8(output.stdout).unwrap())
+}
+
+/// Issue 10, item 14: with `-f`, completion reads the manifests, with no cluster at all.
+#[test]
+fn with_f_completion_reads_the_manifests_offline() {
+    let helper = Helper::install("offline");
+    let (lines, _) = complete_offline(&helper, &["why", "-f", "examples/", "-n", "production", "post"]);
+    assert_eq!(values(&lines), ["postgres-0"]);
+    let (lines, _) = complete_offline(&helper, &["why", "-f", "examples/", "-n", "production", "deploy/"]);
+    assert_eq!(values(&lines), ["deploy/api", "deploy/frontend"]);
+    let (lines, _) = complete_offline(&helper, &["list", "-f", "examples/", "-n", ""]);
+    assert!(values(&lines).contains(&"staging") && values(&lines).contains(&"kube-system"), "{lines:?}");
+    let (lines, _) = complete_offline(&helper, &["why", "-f", "examples/", "-n", "production", "x", "svc/api:"]);
+    assert_eq!(values(&lines), ["svc/api:http"]);
+}
+
+/// `matrix --port` offers the ports the pods of the scope declare.
+#[test]
+fn matrix_port_completes_the_declared_ports() {
+    let helper = Helper::install("ports");
+    let (lines, _) = complete_offline(&helper, &["matrix", "-f", "examples/", "-n", "production", "--port", ""]);
+    assert_eq!(values(&lines), ["5432", "8080", "9102"], "{lines:?}");
+    assert!(lines[1].contains("TCP http: "), "{lines:?}");
+    let (lines, _) = complete_offline(&helper, &["matrix", "-f", "examples/", "-A", "--port", "5"]);
+    assert_eq!(values(&lines), ["53", "53/udp", "5432"], "{lines:?}");
+}
+
+/// A `NS/` or `KIND/` among the candidates continues the word: no space after it.
+#[test]
+fn namespace_and_kind_prefixes_get_no_trailing_space() {
+    let helper = Helper::install("nospace");
+    let (lines, directive) = complete_offline(&helper, &["why", "-f", "examples/", "-n", "staging", ""]);
+    assert!(values(&lines).contains(&"production/") && values(&lines).contains(&"debug"), "{lines:?}");
+    assert_eq!(directive & 2, 2, "NO_SPACE: {directive}");
+    let (lines, directive) = complete_offline(&helper, &["why", "-f", "examples/", "-n", "staging", "deb"]);
+    assert_eq!((values(&lines), directive & 2), (vec!["debug"], 0));
 }

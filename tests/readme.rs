@@ -6,6 +6,9 @@
 //! - In ```` ```sh ```` blocks, each `kubectl deny ...` or `kubectl-deny ...` invocation (also
 //!   inside `source <(...)`, before a pipe or a redirection, after `&&`) runs against a loopback
 //!   API server holding the same example cluster, and must not fail (exit 0 or 1).
+//! - A line that hands kubectl-deny's output to kubectl (`... > allow.yaml && kubectl apply -f
+//!   allow.yaml`) also runs as written, in `sh`, with a stand-in `kubectl` on `PATH` that runs
+//!   `kubectl deny` and checks what `kubectl apply -f` is given: the whole line must succeed.
 
 mod support;
 
@@ -184,6 +187,78 @@ fn shell_blocks_run_against_a_cluster() {
         }
     }
     assert!(checked >= 12, "only {checked} shell commands found");
+}
+
+/// A stand-in `kubectl` for shell lines: `kubectl deny ...` runs the plugin, as kubectl does;
+/// `kubectl apply -f FILE` fails as kubectl does when FILE holds no object, and otherwise records
+/// the kinds and names it was given; anything else is refused.
+#[cfg(unix)]
+fn fake_kubectl(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let script = format!(
+        r#"#!/bin/sh
+if [ "$1" = deny ]; then shift; exec "{bin}" "$@"; fi
+if [ "$1" = apply ] && [ "$2" = -f ] && [ $# -eq 3 ]; then
+  if ! grep -q '^kind: ' "$3"; then echo "error: no objects passed to apply" >&2; exit 1; fi
+  grep -E '^(kind|  name):' "$3" >> "{log}"
+  exit 0
+fi
+echo "stand-in kubectl: not supported: $*" >&2
+exit 3
+"#,
+        bin = env!("CARGO_BIN_EXE_kubectl-deny"),
+        log = dir.join("applied.log").display()
+    );
+    let path = dir.join("kubectl");
+    std::fs::write(&path, script).expect("write the stand-in kubectl");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("make it executable");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-deny"), dir.join("kubectl-deny"))
+        .expect("link kubectl-deny");
+}
+
+/// Issue 10, item 7: `why ... --suggest > allow.yaml && kubectl apply -f allow.yaml` applies the
+/// suggestion, as the README says; item 14: `kubectl deny completion kubectl | sh` installs the
+/// helper kubectl asks for TAB after `kubectl deny`.
+#[cfg(unix)]
+#[test]
+fn shell_lines_that_hand_output_to_kubectl_run_as_written() {
+    let mut checked = 0;
+    for (info, lines) in blocks(&readme()) {
+        if info != "sh" {
+            continue;
+        }
+        let piped_to_sh = |l: &str| l.split(" #").next().unwrap_or(l).trim_end().ends_with("| sh");
+        for line in lines.iter().filter(|l| l.contains("&& kubectl apply") || piped_to_sh(l)) {
+            let server = ApiServer::start(example_cluster());
+            let dir = support::TempDir::new("readme-line");
+            fake_kubectl(dir.path());
+            let mut command = std::process::Command::new("sh");
+            command.arg("-c").arg(line).current_dir(dir.path()).env_clear();
+            command.env("PATH", format!("{}:/usr/bin:/bin", dir.path().display())).env("NO_COLOR", "1");
+            for (k, v) in server.env() {
+                command.env(k, v);
+            }
+            let out = command.output().expect("run sh");
+            assert!(
+                out.status.success(),
+                "README line `{line}` failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if piped_to_sh(line) {
+                // kubectl deny completion kubectl | sh: the helper kubectl asks is in place.
+                let helper = dir.path().join("kubectl_complete-deny");
+                let answer = std::process::Command::new(&helper).arg("").output().expect("run the helper");
+                let text = String::from_utf8_lossy(&answer.stdout);
+                assert!(text.lines().any(|l| l.starts_with("why")), "`{line}` made no working helper: {text}");
+            } else {
+                let applied = std::fs::read_to_string(dir.path().join("applied.log")).unwrap_or_default();
+                assert!(applied.contains("kind: NetworkPolicy"), "`{line}` applied nothing: {applied:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "README lines to kubectl apply or sh: only {checked}");
 }
 
 #[test]

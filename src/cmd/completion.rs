@@ -65,30 +65,13 @@ fn fix_bash_subcommand_states(script: &str) -> String {
     script.replace(&format!("{broken}__subcmd__"), &format!("{escaped}__subcmd__"))
 }
 
-/// What `kubectl deny completion kubectl` prints. The helper's name is spelled out literally in
-/// the commands; a test checks it against `HELPER_NAME`.
+/// What `kubectl deny completion kubectl` prints: one POSIX shell command (with comments), to be
+/// run once as `kubectl deny completion kubectl | sh`. The helper's name is spelled out literally;
+/// a test checks it against `HELPER_NAME`. Windows is covered by `completion --help`.
 const KUBECTL_HELPER_SETUP: &str = r#"# TAB after `kubectl deny` (kubectl 1.26 or newer): kubectl runs an executable named
-# kubectl_complete-deny from PATH and asks it for candidates. kubectl-deny answers when it
-# is started under that name, so the helper is a link to kubectl-deny placed next to it.
-# krew cannot install the link: create it once (it follows upgrades, since it points at
-# krew's own link). kubectl's own completion must be enabled (kubectl completion --help).
-
-# Linux and macOS, installed with krew:
-ln -sf kubectl-deny "${KREW_ROOT:-$HOME/.krew}/bin/kubectl_complete-deny"
-
-# Windows (PowerShell), installed with krew; creating a symbolic link needs Developer Mode
-# or an elevated prompt:
-$bin = if ($env:KREW_ROOT) { Join-Path $env:KREW_ROOT 'bin' } else { Join-Path $HOME '.krew\bin' }
-New-Item -ItemType SymbolicLink -Force -Path (Join-Path $bin 'kubectl_complete-deny.exe') -Target (Join-Path $bin 'kubectl-deny.exe')
-
-# Installed another way (cargo install, a release archive): the link goes next to the binary.
+# kubectl_complete-deny from PATH. This links it to kubectl-deny, next to it (krew's link or
+# any other install; the link follows upgrades). Run once: kubectl deny completion kubectl | sh
 ln -sf kubectl-deny "$(dirname "$(command -v kubectl-deny)")/kubectl_complete-deny"
-# Windows (PowerShell):
-$bin = Split-Path (Get-Command kubectl-deny).Source
-New-Item -ItemType SymbolicLink -Force -Path (Join-Path $bin 'kubectl_complete-deny.exe') -Target (Join-Path $bin 'kubectl-deny.exe')
-
-# Check: this prints the subcommands of kubectl deny, then a directive line such as :36
-kubectl __complete deny ""
 "#;
 
 /// The helper setup text, for tests and documentation.
@@ -119,10 +102,10 @@ mod tests {
     }
 
     #[test]
-    fn kubectl_helper_setup_names_the_helper_kubectl_looks_for() {
+    fn kubectl_helper_setup_is_one_command_naming_the_helper_kubectl_looks_for() {
         let text = kubectl_helper_setup();
-        assert!(text.contains(&format!("bin/{HELPER_NAME}\"")));
-        assert!(text.contains(&format!("'{HELPER_NAME}.exe'")));
-        assert!(text.contains("${KREW_ROOT:-$HOME/.krew}/bin"));
+        let commands: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
+        assert_eq!(commands.len(), 1, "{text}");
+        assert!(commands[0].ends_with(&format!("/{HELPER_NAME}\"")), "{text}");
     }
 }

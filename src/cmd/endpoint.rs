@@ -73,6 +73,13 @@ pub fn parse(text: &str, role: Role, default_namespace: &str) -> Result<Endpoint
             if role == Role::To { "a Service (svc/NAME), " } else { "" }
         )));
     }
+    if let Some((cidr, first)) = cidr_in(text) {
+        return Err(usage(format!(
+            "{cidr} is a range of addresses (CIDR), not an endpoint: why explains one flow between two endpoints, and a \
+             policy's ipBlock admits or refuses each address alone; name one address of it (e.g. {first}{})",
+            if role == Role::To { ", with :PORT" } else { "" }
+        )));
+    }
     let (body, protocol) = split_protocol(text).map_err(usage)?;
     let (host, port) = split_port(body).map_err(usage)?;
     let port = port.map(|p| parse_port(p).map_err(usage)).transpose()?;
@@ -116,6 +123,22 @@ pub fn parse(text: &str, role: Role, default_namespace: &str) -> Result<Endpoint
         Kind::Service => ObjectRef::Service { namespace, name },
     };
     Ok(EndpointArg { target, port, protocol })
+}
+
+/// The CIDR written where an endpoint was expected (`10.0.0.0/8`, `10.0.0.0/8:443/udp`,
+/// `[2001:db8::/32]:443`), and the address it starts from.
+fn cidr_in(text: &str) -> Option<(String, IpAddr)> {
+    let (addr, rest) = text.trim_start_matches('[').split_once('/')?;
+    let ip: IpAddr = addr.parse().ok()?;
+    let prefix: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let net = ipnet::IpNet::new(ip, prefix.parse().ok()?).ok()?;
+    let first = match net.trunc().addr() {
+        // The network address itself is no host's: suggest the first one after it.
+        IpAddr::V4(v4) if net.prefix_len() < 31 => IpAddr::V4((u32::from(v4) + 1).into()),
+        IpAddr::V6(v6) if net.prefix_len() < 127 => IpAddr::V6((u128::from(v6) + 1).into()),
+        other => other,
+    };
+    Some((format!("{ip}/{prefix}"), first))
 }
 
 /// Strips a trailing `/tcp`, `/udp` or `/sctp` (any case). After a name without a port, a last

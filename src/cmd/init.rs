@@ -1,15 +1,20 @@
 //! `kubectl deny init`: install the default-deny starter kit into namespaces, the way a careful
 //! platform engineer would by hand.
 //!
-//! Three modes: apply (server-side apply, field manager `kubectl-deny`, allows before the deny in
-//! every namespace, conflicts reported and never overwritten unless `--force-conflicts`, nothing
-//! ever deleted), `-o yaml` (print the manifests, from the cluster or fully offline from `-f`),
-//! and `--kyverno` (print a ClusterPolicy that generates the kit in new namespaces). Every check
-//! that can refuse the command (flags, protected and missing namespaces, an invalid kit) runs
-//! before the first write. Detection, building and the apply decisions are `kit`'s; this file
-//! reads, writes and hands the results to `render::init`.
+//! Three modes: apply (server-side apply, field manager `kubectl-deny` or `--field-manager`,
+//! allows before the deny in every namespace, conflicts reported and never overwritten unless
+//! `--force-conflicts`, nothing ever deleted), `-o yaml` (print the manifests, from the cluster or
+//! fully offline from `-f`), and `--kyverno` (print a ClusterPolicy that generates the kit in new
+//! namespaces). In the first two, what a namespace holds already is respected (`plan::
+//! against_existing`): a policy with the kit's spec is in place, a kit name someone else uses is
+//! never replaced, and an allow the namespace states narrowly is not widened unless `--widen`.
+//! Every check that can refuse the command (flags, protected and missing namespaces, an invalid
+//! kit) runs before the first write. Detection, building and the apply decisions are `kit`'s;
+//! this file reads, writes and hands the results to `render::init`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{Patch, PatchParams};
@@ -17,12 +22,14 @@ use kube::core::Request;
 
 use crate::cli::{DryRun, InitArgs, OutputFormat};
 use crate::context::{ClusterSpec, Context, SourceSpec, validate_namespace_name};
+use crate::engine::{Engine, Policy, Snapshot};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::kit::build::{self, IngressChoice, Role};
 use crate::kit::detect::{self, Detection};
-use crate::kit::plan::{self, FIELD_MANAGER, NamespaceResult, Outcome, PolicyResult, Targets};
+use crate::kit::plan::{self, Existing, NamespaceResult, Outcome, PolicyResult, Step, Targets};
 use crate::kit::{Kit, kyverno, read, validate};
+use crate::render::Palette;
 use crate::render::init as render;
 use crate::source::SourceError;
 use crate::source::cluster::{self, Call, ClusterError, Connection};
@@ -38,9 +45,13 @@ enum Mode {
     Kyverno { format: OutputFormat },
 }
 
-pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let mode = mode(ctx, args)?;
     let options = options(args)?;
+    let selector = match &args.selector.selector {
+        Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
+        None => None,
+    };
     match &ctx.source {
         SourceSpec::Files(paths) => {
             if let Mode::Apply { .. } = mode {
@@ -54,13 +65,34 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn W
             let snapshot = crate::source::file::load(paths, default_namespace, &mut std::io::stdin().lock())?;
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let kit = kit(&detection, &options, true)?;
-            let names: Vec<String> = snapshot.namespaces.iter().map(|n| n.name.clone()).collect();
-            let inputs = render::Inputs { detection: &detection, kit: &kit, options: &options, read_notes: &[] };
+            let names: Vec<String> = match &selector {
+                Some(sel) => {
+                    snapshot.namespaces.iter().filter(|n| sel.matches(&n.labels)).map(|n| n.name.clone()).collect()
+                }
+                None => snapshot.namespaces.iter().map(|n| n.name.clone()).collect(),
+            };
+            let inputs =
+                render::Inputs { detection: &detection, kit: &kit, options: &options, read_notes: &[], forbidden: &[] };
             match mode {
                 Mode::Kyverno { format } => print_kyverno(&inputs, args, format, out),
                 Mode::Manifests => {
-                    let targets = manifest_targets(ctx, args, &detection, &options, Some(&names))?;
-                    render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
+                    let all = (ctx.all_namespaces || selector.is_some()).then_some(names.as_slice());
+                    let targets = manifest_targets(ctx, args, &detection, &options, all)?;
+                    let planner = Planner::new(snapshot.clone(), &detection, &options, &kit, args.widen)?;
+                    let steps: Vec<(String, Vec<Step>)> = targets
+                        .namespaces
+                        .iter()
+                        .map(|ns| {
+                            let existing: Vec<Existing> = snapshot
+                                .policies
+                                .iter()
+                                .filter(|p| p.namespace == *ns)
+                                .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
+                                .collect();
+                            (ns.clone(), planner.steps(ns, &existing))
+                        })
+                        .collect();
+                    render::manifests(out, &inputs, &targets, &steps).map_err(Error::Output)?;
                     Ok(Exit::Success)
                 }
                 Mode::Apply { .. } => unreachable!("refused above"),
@@ -73,18 +105,91 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn W
                     message: e.to_string(),
                 })
             })?;
-            runtime.block_on(run_live(ctx, args, spec, &mode, &options, out))
+            let selector = args.selector.selector.as_deref().filter(|_| selector.is_some());
+            runtime.block_on(run_live(ctx, args, spec, &mode, &options, selector, out, err))
         }
     }
 }
 
+/// What the kit leaves to do in each namespace, given its existing policies: the kit, its
+/// policies as the engine reads them, and what detection read (for matching existing policies'
+/// peers against the DNS pods and the ingress controller).
+struct Planner {
+    snapshot: Snapshot,
+    detection: Detection,
+    options: build::Options,
+    kit: Kit,
+    models: Vec<Policy>,
+    widen: bool,
+}
+
+impl Planner {
+    fn new(
+        snapshot: Snapshot,
+        detection: &Detection,
+        options: &build::Options,
+        kit: &Kit,
+        widen: bool,
+    ) -> Result<Planner, Error> {
+        let models = plan::models(kit)
+            .map_err(|e| Error::Internal(format!("the kit does not read back as NetworkPolicies: {e}")))?;
+        Ok(Planner {
+            snapshot,
+            detection: detection.clone(),
+            options: options.clone(),
+            kit: kit.clone(),
+            models,
+            widen,
+        })
+    }
+
+    fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
+        let engine = Engine::new(&self.snapshot);
+        let against =
+            plan::Against { engine: &engine, detection: &self.detection, options: &self.options, widen: self.widen };
+        plan::against_existing(&self.kit, &self.models, namespace, existing, &against)
+    }
+}
+
+/// The existing policies of a namespace as read from the API server, as the engine reads them,
+/// with whether `manager` applied them and whether they carry the kit's label.
+fn existing_of(
+    objects: &BTreeMap<String, NetworkPolicy>,
+    namespace: &str,
+    manager: &str,
+) -> Result<Vec<Existing>, String> {
+    let mut text = String::new();
+    for np in objects.values() {
+        text.push_str(&serde_json::to_string(np).map_err(|e| e.to_string())?);
+        text.push('\n');
+    }
+    let read = crate::source::file::load_str(&text, "the namespace's NetworkPolicies", namespace)
+        .map_err(|e| e.to_string())?;
+    Ok(read
+        .policies
+        .into_iter()
+        .map(|policy| {
+            let object = objects.get(&policy.name);
+            let ours = object.is_some_and(|np| plan::foreign_managers(np, manager).is_none());
+            let labelled = object.is_some_and(|np| {
+                np.metadata.labels.as_ref().and_then(|l| l.get(build::MANAGED_BY_LABEL)).map(String::as_str)
+                    == Some(build::MANAGED_BY)
+            });
+            Existing { policy, ours, labelled }
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run_live(
     ctx: &Context,
     args: &InitArgs,
     spec: &ClusterSpec,
     mode: &Mode,
     options: &build::Options,
+    selector: Option<&str>,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<Exit, Error> {
     let conn = cluster::connect(spec, &ctx.kube_env).await.map_err(SourceError::from)?;
     let mut facts = read::facts(&conn, options.api_server).await?;
@@ -110,34 +215,89 @@ async fn run_live(
     let extra = detect::Extra { node_local_corefile: facts.node_local_corefile.as_deref() };
     let detection = detect::detect(&facts.snapshot, extra);
     let kit = kit(&detection, options, false)?;
-    let inputs = render::Inputs { detection: &detection, kit: &kit, options, read_notes: &facts.notes };
+    if let Mode::Kyverno { format } = mode {
+        let inputs = render::Inputs {
+            detection: &detection,
+            kit: &kit,
+            options,
+            read_notes: &facts.notes,
+            forbidden: &facts.forbidden,
+        };
+        return print_kyverno(&inputs, args, *format, out);
+    }
+    // The namespaces the kit's peers live in, with their labels: an existing policy may name them
+    // by label.
+    let mut peer_namespaces: Vec<&str> = vec![detection.dns.namespace.as_str()];
+    peer_namespaces.extend(detection.ingress_controllers.iter().map(|c| c.namespace.as_str()));
+    if let IngressChoice::Namespace(ns) = &options.ingress {
+        peer_namespaces.push(ns);
+    }
+    peer_namespaces.sort_unstable();
+    peer_namespaces.dedup();
+    let mut planning = facts.snapshot.clone();
+    planning.namespaces = read::namespaces_with_labels(&conn, &peer_namespaces, &mut facts.forbidden).await?;
+    let planner = Arc::new(Planner::new(planning, &detection, options, &kit, args.widen)?);
+    let inputs = render::Inputs {
+        detection: &detection,
+        kit: &kit,
+        options,
+        read_notes: &facts.notes,
+        forbidden: &facts.forbidden,
+    };
+    let selected = match selector {
+        Some(query) => Some(read::namespaces_selected(&conn, query).await?),
+        None => None,
+    };
     match mode {
-        Mode::Kyverno { format } => print_kyverno(&inputs, args, *format, out),
+        Mode::Kyverno { .. } => unreachable!("printed above"),
         Mode::Manifests => {
-            let all = if ctx.all_namespaces { Some(read::namespace_names(&conn).await?) } else { None };
+            let all = if ctx.all_namespaces { Some(read::namespace_names(&conn).await?) } else { selected };
             let targets = manifest_targets(ctx, args, &detection, options, all.as_deref())?;
-            if !ctx.all_namespaces {
+            if !ctx.all_namespaces && selector.is_none() {
                 require_existing(&conn, &targets.namespaces).await?;
             }
-            render::manifests(out, &inputs, &targets).map_err(Error::Output)?;
+            let mut steps = Vec::new();
+            for ns in &targets.namespaces {
+                let objects = read::policies_in(&conn, ns).await?;
+                let existing = existing_of(&objects, ns, &args.field_manager).map_err(Error::Usage)?;
+                steps.push((ns.clone(), planner.steps(ns, &existing)));
+            }
+            render::manifests(out, &inputs, &targets, &steps).map_err(Error::Output)?;
             Ok(Exit::Success)
         }
         Mode::Apply { dry_run, format } => {
             let infrastructure = protected(&detection, options);
             let targets = if ctx.all_namespaces {
                 plan::all(&read::namespace_names(&conn).await?, &args.exclude, args.include_system, &infrastructure)
+            } else if let Some(names) = selected {
+                if names.is_empty() {
+                    return Err(Error::NotFound(format!(
+                        "no namespace matches the label selector {:?}; nothing was applied (check with: kubectl get \
+                         namespaces -l '{}')",
+                        selector.unwrap_or_default(),
+                        selector.unwrap_or_default()
+                    )));
+                }
+                plan::all(&names, &args.exclude, args.include_system, &infrastructure)
             } else {
-                let targets =
-                    plan::named(&ctx.namespaces, args.include_system, &infrastructure).map_err(Error::Usage)?;
+                // Without -n, the kubeconfig context's namespace, as kubectl does.
+                let named =
+                    if ctx.namespaces.is_empty() { vec![conn.namespace.clone()] } else { ctx.namespaces.clone() };
+                let targets = plan::named(&named, args.include_system, &infrastructure).map_err(Error::Usage)?;
                 require_existing(&conn, &targets.namespaces).await?;
                 targets
             };
-            let settings = Settings { dry_run: *dry_run, force: args.force_conflicts };
-            let results = install(&conn, &kit, &targets.namespaces, settings).await;
+            let settings = Settings {
+                dry_run: *dry_run,
+                force: args.force_conflicts,
+                manager: Arc::from(args.field_manager.as_str()),
+            };
+            let results = install(&conn, &kit, &planner, &targets.namespaces, settings).await;
             let report = render::Report { inputs, dry_run: *dry_run, results: &results, skipped: &targets.skipped };
             match format {
                 OutputFormat::Json => render::json(out, &report),
-                _ => render::table(out, &report, ctx.palette),
+                OutputFormat::Name => render::names(out, &report),
+                _ => render::table(out, err, &report, ctx.palette, Palette::PLAIN, !args.no_headers),
             }
             .map_err(Error::Output)?;
             Ok(if results.iter().all(|r| r.done) { Exit::Success } else { Exit::Error })
@@ -179,7 +339,13 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
             "--exclude leaves namespaces out of -A (or --kyverno); with -n, name only the namespaces you want".into(),
         ));
     }
-    let format = ctx.output_format("init", &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml])?;
+    if args.selector.selector.is_some() && (ctx.all_namespaces || !ctx.namespaces.is_empty()) {
+        return Err(Error::Usage(
+            "-l chooses the namespaces by their labels, as -n names them and -A takes all: use one of the three".into(),
+        ));
+    }
+    let format =
+        ctx.output_format("init", &[OutputFormat::Table, OutputFormat::Json, OutputFormat::Yaml, OutputFormat::Name])?;
     if format == OutputFormat::Yaml {
         if dry_run == Some(DryRun::Server) {
             return Err(Error::Usage(
@@ -189,11 +355,6 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
             ));
         }
         return Ok(Mode::Manifests);
-    }
-    if ctx.namespaces.is_empty() && !ctx.all_namespaces && matches!(ctx.source, SourceSpec::Cluster(_)) {
-        return Err(Error::Usage(
-            "name the namespaces to install the kit into with -n NS (repeatable), or all of them with -A".into(),
-        ));
     }
     Ok(Mode::Apply { dry_run, format })
 }
@@ -311,14 +472,22 @@ async fn require_existing(conn: &Connection, namespaces: &[String]) -> Result<()
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Settings {
     dry_run: Option<DryRun>,
     force: bool,
+    /// The field manager of the applies.
+    manager: Arc<str>,
 }
 
 /// Installs the kit into every namespace, a few at a time, each namespace in order.
-async fn install(conn: &Connection, kit: &Kit, namespaces: &[String], settings: Settings) -> Vec<NamespaceResult> {
+async fn install(
+    conn: &Connection,
+    kit: &Kit,
+    planner: &Arc<Planner>,
+    namespaces: &[String],
+    settings: Settings,
+) -> Vec<NamespaceResult> {
     let mut results: Vec<Option<NamespaceResult>> = vec![None; namespaces.len()];
     let mut tasks = tokio::task::JoinSet::new();
     let mut queue = namespaces.iter().enumerate();
@@ -327,7 +496,8 @@ async fn install(conn: &Connection, kit: &Kit, namespaces: &[String], settings: 
         let policies: Vec<(Role, NetworkPolicy)> =
             kit.policies.iter().map(|p| (p.role, p.manifest(Some(ns)))).collect();
         let ns = ns.clone();
-        tasks.spawn(async move { (i, install_namespace(&conn, ns, policies, settings).await) });
+        let (planner, settings) = (planner.clone(), settings.clone());
+        tasks.spawn(async move { (i, install_namespace(&conn, ns, policies, &planner, settings).await) });
     };
     for (i, ns) in queue.by_ref().take(CONCURRENCY) {
         spawn(&mut tasks, i, ns);
@@ -342,12 +512,13 @@ async fn install(conn: &Connection, kit: &Kit, namespaces: &[String], settings: 
     results.into_iter().map(|r| r.expect("every namespace was installed")).collect()
 }
 
-/// One namespace: read what is there, apply each allow, then the deny only if every allow is in
-/// place.
+/// One namespace: read what is there, leave what it holds already, apply each allow, then the
+/// deny only if every allow is in place (or already in force).
 async fn install_namespace(
     conn: &Connection,
     namespace: String,
     policies: Vec<(Role, NetworkPolicy)>,
+    planner: &Planner,
     settings: Settings,
 ) -> NamespaceResult {
     let name_of = |np: &NetworkPolicy| np.metadata.name.clone().unwrap_or_default();
@@ -366,18 +537,44 @@ async fn install_namespace(
             return NamespaceResult::new(namespace, Some(e.to_string()), skipped);
         }
     };
+    let steps = match existing_of(&existing, &namespace, &settings.manager) {
+        Ok(models) => planner.steps(&namespace, &models),
+        Err(e) => {
+            let skipped = policies
+                .iter()
+                .map(|(_, np)| PolicyResult {
+                    name: name_of(np),
+                    outcome: Outcome::Skipped {
+                        message: "not attempted: the namespace's NetworkPolicies could not be read".into(),
+                    },
+                })
+                .collect();
+            return NamespaceResult::new(namespace, Some(e), skipped);
+        }
+    };
     let mut results: Vec<PolicyResult> = Vec::new();
     // After a failure (not a conflict, which concerns one object) the next calls would most likely
     // fail the same way: the namespace's remaining allows are not attempted.
     let mut failed: Option<String> = None;
-    for (role, desired) in &policies {
+    for ((role, desired), step) in policies.iter().zip(steps) {
         let name = name_of(desired);
-        let outcome = match (role, plan::deny_gate(&results), &failed) {
-            (Role::Deny, Some(skipped), _) => skipped,
-            (Role::Allow, _, Some(first)) => {
+        let outcome = match (step, role, plan::deny_gate(&results), &failed) {
+            (Step::InPlace { message, same_name }, ..) => {
+                let managers = existing
+                    .get(&name)
+                    .filter(|_| same_name)
+                    .and_then(|np| plan::foreign_managers(np, &settings.manager))
+                    .map(|m| format!(" (managed by {})", m.join(", ")))
+                    .unwrap_or_default();
+                Outcome::InPlace { message: format!("{message}{managers}; left as it is") }
+            }
+            (Step::LeftOut { message }, ..) => Outcome::LeftOut { message },
+            (Step::Held { message }, ..) => Outcome::Skipped { message: format!("not applied: {message}") },
+            (_, Role::Deny, Some(skipped), _) => skipped,
+            (_, Role::Allow, _, Some(first)) => {
                 Outcome::Skipped { message: format!("not attempted after {first} failed") }
             }
-            _ => apply_policy(conn, &namespace, existing.get(&name), desired, settings).await,
+            _ => apply_policy(conn, &namespace, existing.get(&name), desired, &settings).await,
         };
         if matches!(outcome, Outcome::Failed { .. }) && failed.is_none() {
             failed = Some(name.clone());
@@ -392,22 +589,22 @@ async fn apply_policy(
     namespace: &str,
     existing: Option<&NetworkPolicy>,
     desired: &NetworkPolicy,
-    settings: Settings,
+    settings: &Settings,
 ) -> Outcome {
     let name = desired.metadata.name.as_deref().unwrap_or_default();
     if let Some(before) = existing
         && !settings.force
-        && let Some(managers) = plan::foreign_managers(before)
+        && let Some(managers) = plan::foreign_managers(before, &settings.manager)
     {
         return plan::conflict(name, managers);
     }
     match settings.dry_run {
-        Some(DryRun::Client) => return plan::predict(existing, desired, settings.force),
+        Some(DryRun::Client) => return plan::predict(existing, desired, settings.force, &settings.manager),
         Some(DryRun::Server) | Some(DryRun::None) | None => {}
     }
     let server_dry_run = settings.dry_run == Some(DryRun::Server);
-    match patch(conn, namespace, desired, settings.force, server_dry_run).await {
-        Ok(_) if server_dry_run => plan::predict(existing, desired, settings.force),
+    match patch(conn, namespace, desired, settings, server_dry_run).await {
+        Ok(_) if server_dry_run => plan::predict(existing, desired, settings.force, &settings.manager),
         Ok(answer) => plan::applied(existing, &answer),
         Err(ClusterError::Conflict { message, .. }) => {
             let managers = conflicting_managers(&message);
@@ -427,12 +624,12 @@ async fn patch(
     conn: &Connection,
     namespace: &str,
     policy: &NetworkPolicy,
-    force: bool,
+    settings: &Settings,
     dry_run: bool,
 ) -> Result<NetworkPolicy, ClusterError> {
     let name = policy.metadata.name.as_deref().unwrap_or_default();
-    let mut params = PatchParams::apply(FIELD_MANAGER);
-    if force {
+    let mut params = PatchParams::apply(&settings.manager);
+    if settings.force {
         params = params.force();
     }
     if dry_run {

@@ -13,8 +13,14 @@ use crate::render::list::{ListReport, NamespaceRow};
 use super::load::Scope;
 
 pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let format =
-        ctx.output_format("list", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
+    let format = ctx.output_format(
+        "list",
+        &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml, OutputFormat::Name],
+    )?;
+    let selector = match &args.selector.selector {
+        Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
+        None => None,
+    };
     // `-A` is the default scope; `-n` narrows it.
     let scope = if ctx.all_namespaces || ctx.namespaces.is_empty() {
         Scope::All
@@ -23,12 +29,15 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
     };
     let mut source = super::load::open(ctx)?;
     let snapshot = source.snapshot_for_list(&scope)?;
+    // `-l`: the namespaces whose labels match (one only referenced has just its name label).
+    let engine = crate::engine::Engine::new(&snapshot);
     let mut rows: Vec<NamespaceRow> = coverage::coverage(&snapshot)
         .iter()
         .filter(|c| match &scope {
             Scope::All => true,
             Scope::Namespaces(ns) => ns.contains(&c.namespace),
         })
+        .filter(|c| selector.as_ref().is_none_or(|s| s.matches(&engine.namespace_labels(&c.namespace).labels)))
         .map(NamespaceRow::from)
         .collect();
     super::load::check_namespaces(&snapshot, &scope, ctx)?;
@@ -52,15 +61,28 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
             }
             .map_err(super::output_error)?;
         }
+        OutputFormat::Name => {
+            for row in &listed {
+                writeln!(out, "namespace/{}", row.namespace).map_err(super::output_error)?;
+            }
+        }
         _ => {
-            if listed.is_empty() {
+            if listed.is_empty() && selector.is_some() && rows.is_empty() {
+                let _ = writeln!(err, "No namespace matches the label selector.");
+            } else if listed.is_empty() {
                 let _ = match rows.len() {
                     1 => writeln!(err, "Namespace {} has default-deny for ingress and egress.", rows[0].namespace),
                     n => writeln!(err, "All {n} namespaces have default-deny for ingress and egress."),
                 };
             } else {
-                crate::render::list::write_table(out, &listed, format == OutputFormat::Wide, ctx.palette)
-                    .map_err(super::output_error)?;
+                crate::render::list::write_table(
+                    out,
+                    &listed,
+                    format == OutputFormat::Wide,
+                    !args.no_headers,
+                    ctx.palette,
+                )
+                .map_err(super::output_error)?;
             }
         }
     }

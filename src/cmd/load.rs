@@ -7,7 +7,8 @@ use crate::engine::Snapshot;
 use crate::error::Error;
 use crate::source::live::{Flow, Live};
 
-use super::endpoint::EndpointArg;
+use super::endpoint::{EndpointArg, PortArg};
+use crate::engine::{PortRef, Protocol};
 
 /// The namespaces a command works on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,16 @@ impl Source {
         match self {
             Source::Files { snapshot, .. } => Ok(snapshot.take().map(|s| *s).unwrap_or_default()),
             Source::Cluster(live) => {
-                Ok(live.flow(Flow { from: &from.target, to: &to.target, port: to.port.is_some() })?)
+                let port = to.port.as_ref().map(|p| match p {
+                    PortArg::Number(n) => PortRef::Number(*n),
+                    PortArg::Name(name) => PortRef::Name(name.clone()),
+                });
+                let protocol = to.protocol.unwrap_or(Protocol::Tcp);
+                Ok(live.flow(Flow {
+                    from: &from.target,
+                    to: &to.target,
+                    port: port.as_ref().map(|p| (p, protocol)),
+                })?)
             }
         }
     }

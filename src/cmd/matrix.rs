@@ -18,6 +18,11 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     } else {
         PortChoice::Given(args.ports.iter().map(|p| parse_port_flag(p)).collect::<Result<_, _>>()?)
     };
+    let selector = match &args.selector.selector {
+        Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
+        None => None,
+    };
+    let headers = !args.no_headers;
     let mut source = super::load::open(ctx)?;
     let scope = if ctx.all_namespaces {
         Scope::All
@@ -43,6 +48,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
             Scope::Namespaces(ns) => ns.contains(&p.namespace),
         })
         .chain(&templates)
+        .filter(|p| selector.as_ref().is_none_or(|s| s.matches(&p.labels)))
         .collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let engine = Engine::new(&snapshot);
@@ -50,7 +56,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
         let matrix = PortMatrix::compute(&engine, &pods);
         match format {
             OutputFormat::Json => crate::render::matrix::write_flows_json(out, &matrix),
-            _ => crate::render::matrix::write_flows_text(out, &matrix, ctx.palette),
+            _ => crate::render::matrix::write_flows_text(out, &matrix, headers, ctx.palette),
         }
         .map_err(super::output_error)?;
         return Ok(Exit::Success);
@@ -58,8 +64,8 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     let matrix = Matrix::compute(&engine, &pods, &choice);
     match format {
         OutputFormat::Json => crate::render::matrix::write_json(out, &matrix),
-        OutputFormat::Wide => crate::render::matrix::write_text(out, &matrix, true, ctx.palette),
-        _ => crate::render::matrix::write_text(out, &matrix, false, ctx.palette),
+        OutputFormat::Wide => crate::render::matrix::write_text(out, &matrix, true, headers, ctx.palette),
+        _ => crate::render::matrix::write_text(out, &matrix, false, headers, ctx.palette),
     }
     .map_err(super::output_error)?;
     if let Some(msg) = cni::detect(&snapshot.daemonsets).not_enforced_message() {

@@ -15,6 +15,7 @@ use crate::exit::Exit;
 pub mod completion;
 pub mod endpoint;
 pub mod init;
+pub mod label_query;
 pub mod list;
 pub mod load;
 pub mod matrix;
@@ -43,9 +44,10 @@ pub fn main() -> ExitCode {
 
 /// Parses `args` and runs the command, writing results to `out` and errors to `err`.
 pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
+            let e = without_far_suggestions(e, &args);
             // --help and --version are not errors; clap renders both kinds.
             let exit = if e.use_stderr() { Exit::Error } else { Exit::Success };
             let rendered = e.render().to_string();
@@ -61,6 +63,50 @@ pub fn run(args: Vec<OsString>, env: &Environment, out: &mut dyn Write, err: &mu
             Exit::Error
         }
     }
+}
+
+/// clap's "a similar argument exists" tip, kept only when the flag typed is a prefix of the one
+/// suggested or a typo of it (`--nmespace`): for `--as` (a kubectl flag) it names `--namespace`,
+/// which misleads.
+fn without_far_suggestions(e: clap::Error, args: &[OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let typed = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.trim_start_matches('-').to_string(),
+        _ => return e,
+    };
+    let suggested: Vec<String> = match e.get(ContextKind::SuggestedArg) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => return e,
+    };
+    let close = |s: &String| {
+        let s = s.trim_start_matches('-');
+        s.starts_with(&typed) || strsim::levenshtein(&typed, s) <= (typed.chars().count() / 3).max(1)
+    };
+    if suggested.iter().all(close) {
+        return e;
+    }
+    let mut command = <Cli as clap::CommandFactory>::command();
+    command.build();
+    // The usage clap shows names the suggested flag too: show the command's own instead.
+    let subcommand = args.iter().skip(1).filter_map(|a| a.to_str()).find(|a| command.find_subcommand(a).is_some());
+    let usage = match subcommand.and_then(|name| command.find_subcommand_mut(name)) {
+        Some(sub) => sub.render_usage(),
+        None => command.render_usage(),
+    };
+    let mut plain = clap::Error::new(e.kind()).with_cmd(&command);
+    for (kind, value) in e.context() {
+        match kind {
+            ContextKind::SuggestedArg => {}
+            ContextKind::Usage => {
+                plain.insert(kind, ContextValue::StyledStr(usage.clone()));
+            }
+            _ => {
+                plain.insert(kind, value.clone());
+            }
+        }
+    }
+    plain
 }
 
 fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {

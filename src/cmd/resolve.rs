@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::engine::service::{self, Backend};
 use crate::engine::{ContainerPort, Pod, Protocol, Snapshot, Workload, WorkloadKind};
 use crate::error::Error;
+use crate::kit::suggest::VOLATILE_LABELS;
 use crate::source::refs::ObjectRef;
 
 use super::endpoint::PortArg;
@@ -171,6 +172,49 @@ fn workload_pods<'s>(snapshot: &'s Snapshot, w: &Workload) -> Vec<&'s Pod> {
     pods
 }
 
+/// How a workload's pods differ in what policy sees, if they do: `label track`, `labels a, b and
+/// their ports`. Labels that name each pod or revision (a StatefulSet's pod name and index, a
+/// rollout's template hash) always differ and are left out, unless a policy selects on them.
+fn replicas_differ(snapshot: &Snapshot, pods: &[&Pod]) -> Option<String> {
+    let first = pods.first()?;
+    let mut keys: Vec<&str> = Vec::new();
+    for pod in &pods[1..] {
+        for key in first.labels.keys().chain(pod.labels.keys()) {
+            if first.labels.get(key) != pod.labels.get(key) && !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+    }
+    keys.retain(|k| !VOLATILE_LABELS.contains(k) || policies_select_on(snapshot, k));
+    keys.sort_unstable();
+    let ports = pods.iter().any(|p| p.ports != first.ports);
+    let labels = match keys.as_slice() {
+        [] => None,
+        [one] => Some(format!("label {one}")),
+        [rest @ .., last] => Some(format!("labels {} and {last}", rest.join(", "))),
+    };
+    match (labels, ports) {
+        (None, false) => None,
+        (None, true) => Some("their declared ports".to_string()),
+        (Some(l), false) => Some(l),
+        (Some(l), true) => Some(format!("{l} and their declared ports")),
+    }
+}
+
+/// Whether some policy's pod selector, or a peer's, names `key`.
+fn policies_select_on(snapshot: &Snapshot, key: &str) -> bool {
+    let names = |s: &crate::engine::Selector| {
+        s.match_labels.iter().any(|(k, _)| k == key) || s.match_expressions.iter().any(|r| r.key == key)
+    };
+    snapshot.policies.iter().any(|p| {
+        names(&p.pod_selector)
+            || p.ingress.iter().chain(&p.egress).flat_map(|r| &r.peers).any(|peer| match peer {
+                crate::engine::Peer::Selectors { pod_selector, .. } => pod_selector.as_ref().is_some_and(names),
+                crate::engine::Peer::IpBlock(_) => false,
+            })
+    })
+}
+
 fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s> {
     let pods = workload_pods(snapshot, w);
     let what = format!("{}/{}", w.kind.short_name(), w.name);
@@ -182,9 +226,9 @@ fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s>
                 if pods.len() == 1 { "" } else { "s" },
                 first.name
             )];
-            if pods.iter().any(|p| p.labels != first.labels || p.ports != first.ports) {
+            if let Some(difference) = replicas_differ(snapshot, &pods) {
                 notes.push(format!(
-                    "{what}'s pods do not all have the same labels and ports (a rollout in progress?); ask about a pod by name to check another"
+                    "{what}'s pods differ in {difference} (a rollout in progress?); ask about a pod by name to check another"
                 ));
             }
             Resolution { endpoint: Resolved::Pod(first), notes }

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
         OutputFormat::Wide => Format::Text { wide: true },
         OutputFormat::Json => Format::Json,
         OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Name => unreachable!("not among the formats why supports"),
     };
     if ctx.namespaces.len() > 1 {
         return Err(Error::Usage(
@@ -35,6 +36,12 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
         return Err(Error::Usage(
             "-A does not apply to why, which explains one flow; write NS/NAME to name pods of other namespaces".into(),
         ));
+    }
+    if let Some(query) = &args.selector {
+        return Err(Error::Usage(format!(
+            "-l does not apply to why, which explains one flow between two endpoints; for every pod the selector \
+             picks, use kubectl deny matrix -l '{query}', or name one endpoint by its workload (deploy/NAME) or pod"
+        )));
     }
     let mut source = super::load::open(ctx)?;
     let default_namespace = source.default_namespace();
@@ -57,7 +64,9 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
             }
         }
         crate::render::why::suggestions(out, &report, &policies, json).map_err(super::output_error)?;
-        return Ok(if report.allowed { Exit::Success } else { Exit::Negative });
+        // The status speaks of the suggestion, for `--suggest > f && kubectl apply -f f`: 0 when
+        // there are policies to apply, 1 when there is nothing to apply (the flow is allowed).
+        return Ok(if policies.is_empty() { Exit::Negative } else { Exit::Success });
     }
     let mut report = explain(&Engine::new(&snapshot), &from, &to)?;
     // What the live source had to skip (a forbidden read), with the notes on resolution.

@@ -43,8 +43,10 @@ impl CandidateSource for ClusterSource {
                 | Query::Workloads { .. }
                 | Query::Services { .. }
                 | Query::NamedPorts { .. }
+                | Query::DeclaredPorts { .. }
         );
-        if !wanted || scope.kubeconfig.is_empty() {
+        // With -f the command reads manifests: so does completion (`files::FilesSource`).
+        if !wanted || scope.kubeconfig.is_empty() || !scope.files.is_empty() {
             return Ok(Vec::new());
         }
         let spec = ClusterSpec {
@@ -78,6 +80,23 @@ impl CandidateSource for ClusterSource {
                     None => Vec::new(),
                 },
                 Query::NamedPorts { kind, name, .. } => named_ports(&conn, *kind, &namespace, name).await?,
+                Query::DeclaredPorts { namespaces, all } => {
+                    let scopes: Vec<Option<&str>> = match (all, namespaces.as_slice()) {
+                        (true, _) => vec![None],
+                        (false, []) => vec![Some(namespace.as_str())],
+                        (false, named) => named.iter().map(|n| Some(n.as_str())).collect(),
+                    };
+                    let mut builder = SnapshotBuilder::new("default");
+                    for ns in scopes {
+                        for page in fetch::list(&conn, &fetch::PODS, ns, &ListOptions::default()).await? {
+                            let list: ObjectList<'_, wire::Pod<'_>> = serde_json::from_str(&page)?;
+                            for pod in list.items.unwrap_or_default() {
+                                builder.add_pod(pod, &Location::default())?;
+                            }
+                        }
+                    }
+                    super::files::declared_ports(builder.finish().pods.iter())
+                }
                 _ => Vec::new(),
             };
             Ok(candidates)

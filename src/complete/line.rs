@@ -164,6 +164,14 @@ impl<'c> Line<'c> {
             cluster: self.last_value("cluster").map(str::to_string),
             user: self.last_value("user").map(str::to_string),
             namespace: self.last_value("namespace").map(str::to_string),
+            files: self
+                .values
+                .get("filename")
+                .into_iter()
+                .flatten()
+                .filter(|f| f.as_str() != "-")
+                .map(std::path::PathBuf::from)
+                .collect(),
         }
     }
 }
@@ -202,6 +210,10 @@ impl Ask<'_, '_> {
                     .collect();
                 return Completions::new(candidates, Directive::NO_FILE_COMP | Directive::KEEP_ORDER);
             }
+            (Some("port"), _) if self.line.leaf.get_name() == "matrix" => Query::DeclaredPorts {
+                namespaces: self.line.values.get("namespace").cloned().unwrap_or_default(),
+                all: self.line.seen.contains("all_namespaces"),
+            },
             (Some("context"), _) => Query::Contexts,
             (Some("cluster"), _) => Query::Clusters,
             (Some("user"), _) => Query::Users,
@@ -296,9 +308,10 @@ impl Ask<'_, '_> {
             all.extend(namespaces.into_iter().map(|c| Candidate { value: format!("{}/", c.value), ..c }));
         }
         all.retain(|c| c.value.starts_with(partial));
-        let only_prefixes = !all.is_empty() && all.iter().all(|c| c.value.ends_with('/'));
-        let directive =
-            if only_prefixes { Directive::NO_FILE_COMP | Directive::NO_SPACE } else { Directive::NO_FILE_COMP };
+        // A `NS/` or `KIND/` candidate continues: no space after it. The directive holds for the
+        // whole answer, so a pod name picked among them gets none either.
+        let continues = all.iter().any(|c| c.value.ends_with('/'));
+        let directive = if continues { Directive::NO_FILE_COMP | Directive::NO_SPACE } else { Directive::NO_FILE_COMP };
         Completions::new(all, directive)
     }
 

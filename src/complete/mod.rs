@@ -9,7 +9,7 @@
 //!
 //! `line` maps the words onto the clap definition; `source` holds the provider interface and
 //! deadline for dynamic candidates; `kubeconfig` is the provider for kubeconfig names, `cluster` the
-//! one for names read from the cluster. This module owns the process entry point and the output
+//! one for names read from the cluster, `files` the one for names read from `-f` manifests. This module owns the process entry point and the output
 //! format; it never touches a cluster itself.
 
 use std::ffi::{OsStr, OsString};
@@ -22,6 +22,7 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 pub mod cluster;
+pub mod files;
 pub mod kubeconfig;
 pub mod line;
 pub mod source;
@@ -275,7 +276,7 @@ mod tests {
 
     #[test]
     fn value_enums_complete_after_space_equals_and_attached_short() {
-        assert_eq!(values(&["list", "-o", ""]), ["table", "wide", "json", "yaml"]);
+        assert_eq!(values(&["list", "-o", ""]), ["table", "wide", "json", "yaml", "name"]);
         assert_eq!(values(&["list", "--output", "j"]), ["json"]);
         assert_eq!(values(&["--output=y"]), ["yaml"]);
         assert_eq!(values(&["list", "-oj"]), ["-ojson"]);
@@ -364,12 +365,15 @@ mod tests {
             got,
             ["pod/", "deploy/", "sts/", "ds/", "frontend-7d4b9", "db-5f6c8", "default/", "prod/", "kube-system/"]
         );
-        assert_eq!(directive, Directive::NO_FILE_COMP);
+        // A `NS/` or `KIND/` continues the word: no space after the completion (issue 10, item 14).
+        assert_eq!(directive, Directive::NO_FILE_COMP | Directive::NO_SPACE);
         assert!(!got.contains(&"svc/".to_string()), "a Service is not a source");
         assert!(with_cluster(&["why", "web", ""]).0.contains(&"svc/".to_string()), "TO may be a Service");
         let (got, directive) = with_cluster(&["why", "d"]);
         assert_eq!(got, ["deploy/", "ds/", "db-5f6c8", "default/"]);
-        assert_eq!(directive, Directive::NO_FILE_COMP);
+        assert_eq!(directive, Directive::NO_FILE_COMP | Directive::NO_SPACE);
+        let (got, directive) = with_cluster(&["why", "db"]);
+        assert_eq!((got, directive), (vec!["db-5f6c8".to_string()], Directive::NO_FILE_COMP));
         let (got, directive) = with_cluster(&["why", "s"]);
         assert_eq!((got, directive), (vec!["sts/".to_string()], Directive::NO_FILE_COMP | Directive::NO_SPACE));
     }
@@ -417,6 +421,7 @@ mod tests {
                 cluster: Some("cl".into()),
                 user: Some("me".into()),
                 namespace: Some("prod".into()),
+                files: Vec::new(),
             }
         );
         assert_eq!(*query, Query::NamedPorts { namespace: None, kind: EndpointKind::Pod, name: "x".into() });

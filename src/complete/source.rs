@@ -6,8 +6,9 @@
 //! source costs at most the deadline and contributes nothing, never an error on the terminal.
 //!
 //! Sources must not print, and may block: the deadline bounds them. The live-cluster source
-//! (`cluster::ClusterSource`, answering `Namespaces`, `Pods`, `Workloads`, `Services` and
-//! `NamedPorts`) is registered in `Sources::standard` after the kubeconfig one.
+//! (`cluster::ClusterSource`, answering `Namespaces`, `Pods`, `Workloads`, `Services`,
+//! `NamedPorts` and `DeclaredPorts`) is registered in `Sources::standard` after the kubeconfig
+//! one, and the manifest source (`files::FilesSource`, the same queries when `-f` is typed) last.
 //! This module knows nothing of the command line; `line` decides what to ask.
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ pub struct Scope {
     /// The last `-n` typed. When absent, the namespace of the selected context applies (then
     /// `default`), which a source resolves from the kubeconfig.
     pub namespace: Option<String>,
+    /// `-f` files and directories typed: the command reads manifests, not the cluster, and so
+    /// does completion (stdin, `-`, is left out: it cannot be read twice).
+    pub files: Vec<PathBuf>,
 }
 
 /// The kinds of endpoint `why` accepts besides a bare pod name, by the prefix users type.
@@ -117,6 +121,9 @@ pub enum Query {
     /// The named ports of an endpoint's pods (container ports; for a Service, its target port
     /// names), after `ENDPOINT:`. The description should say the number and protocol.
     NamedPorts { namespace: Option<String>, kind: EndpointKind, name: String },
+    /// The container ports the pods of these namespaces declare (none: the scope's namespace;
+    /// `all`: every namespace), as `matrix --port` takes them: `8080`, `53/udp`.
+    DeclaredPorts { namespaces: Vec<String>, all: bool },
 }
 
 /// Any failure of a source. It is never shown: the source simply contributes nothing.
@@ -144,10 +151,13 @@ impl Sources {
         Sources { sources: Vec::new(), deadline: Sources::DEFAULT_DEADLINE }
     }
 
-    /// The sources the `kubectl_complete-deny` helper uses: names from kubeconfig, and from the
-    /// cluster it selects.
+    /// The sources the `kubectl_complete-deny` helper uses: names from kubeconfig, from the
+    /// cluster it selects, and from the manifests `-f` names (then instead of the cluster).
     pub fn standard() -> Self {
-        Sources::none().with(super::kubeconfig::KubeconfigSource).with(super::cluster::ClusterSource::default())
+        Sources::none()
+            .with(super::kubeconfig::KubeconfigSource)
+            .with(super::cluster::ClusterSource::default())
+            .with(super::files::FilesSource::default())
     }
 
     pub fn with(mut self, source: impl CandidateSource + 'static) -> Self {

@@ -67,6 +67,11 @@ impl<'s> Engine<'s> {
         for p in &snapshot.policies {
             policies_by_namespace.entry(p.namespace.as_str()).or_default().push(p);
         }
+        // By name, whatever order the source read them in: the live API lists by name, files in
+        // the order they were written; the evidence must read the same from both.
+        for policies in policies_by_namespace.values_mut() {
+            policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         let nodes = snapshot.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
         Engine { snapshot, namespaces, policies_by_namespace, nodes }
     }
@@ -87,7 +92,7 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// The policies of a namespace, in snapshot order.
+    /// The policies of a namespace, by name.
     pub fn policies_in(&self, namespace: &str) -> &[&'s Policy] {
         self.policies_by_namespace.get(namespace).map(Vec::as_slice).unwrap_or_default()
     }
@@ -186,6 +191,7 @@ impl<'s> Engine<'s> {
             allowed: true,
             allowed_ports: query.scope(),
             policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
         };
         let pod = match subject {
             Endpoint::Ip(_) => return not_governed(NotApplied::External),
@@ -202,9 +208,17 @@ impl<'s> Engine<'s> {
             allowed: false,
             allowed_ports: matches!(query, PortQuery::Any { .. }).then(PortSet::empty),
             policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
         };
+        let peer_namespace_unknown =
+            detail && peer.pod().is_some_and(|p| !p.host_network && !self.namespace_labels(&p.namespace).known);
+        // Whether the answer rests on the peer namespace's unread labels: a blocked side when a
+        // policy consults them, an allowed one when every allowing policy does.
+        let (mut consulting, mut allowing_without) = (false, false);
         for policy in self.isolating(pod, direction) {
             side.isolated = true;
+            let consults = peer_namespace_unknown && consults_namespace_labels(policy, direction);
+            consulting |= consults;
             let rules = rules_for(policy, direction);
             let mut evidence = PolicyEvidence {
                 namespace: policy.namespace.clone(),
@@ -265,6 +279,7 @@ impl<'s> Engine<'s> {
             }
             if evidence.allows {
                 side.allowed = true;
+                allowing_without |= !consults;
             } else if detail {
                 evidence.nearest_miss = Some(self.nearest_miss(policy, rules, peer, dst_ports, query));
             }
@@ -280,6 +295,9 @@ impl<'s> Engine<'s> {
             side.allowed_ports = query.scope();
         } else if let Some(ports) = &side.allowed_ports {
             side.allowed = !ports.is_empty();
+        }
+        if consulting && !(side.allowed && allowing_without) {
+            side.namespace_labels_unknown.extend(peer.pod().map(|p| p.namespace.clone()));
         }
         side
     }
@@ -356,7 +374,8 @@ impl<'s> Engine<'s> {
                             pod: pod_unmet,
                             namespace: sel.failures(&ns.labels),
                             peer_namespace: pod.namespace.clone(),
-                            namespace_labels_known: ns.known,
+                            // The name label is always there: a selector on it alone is exact.
+                            namespace_labels_known: ns.known || sel.only_names_namespaces(),
                             both_selectors: pod_selector.is_some(),
                         }
                     }
@@ -487,6 +506,14 @@ pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
 /// Between two distinct pods: one uses the host network and both run on the same node.
 pub fn node_local(a: &Pod, b: &Pod) -> bool {
     (a.host_network || b.host_network) && a.node.is_some() && a.node == b.node
+}
+
+/// Whether a rule of `policy` for `direction` has a namespaceSelector that looks at a label
+/// other than the namespace's name (which is always known).
+fn consults_namespace_labels(policy: &Policy, direction: Direction) -> bool {
+    rules_for(policy, direction).iter().flat_map(|r| &r.peers).any(|peer| {
+        matches!(peer, Peer::Selectors { namespace_selector: Some(s), .. } if !s.is_empty() && !s.only_names_namespaces())
+    })
 }
 
 pub(crate) fn has_type(policy: &Policy, direction: Direction) -> bool {

@@ -114,10 +114,11 @@ fn policies_are_additive() {
     let v = check(&s, find(&s, "prod/api"), find(&s, "prod/db"), tcp(5432));
     assert!(v.allowed);
     assert_eq!(v.ingress.policies.len(), 2);
-    assert!(!v.ingress.policies[0].allows && v.ingress.policies[1].allows);
-    assert_eq!(v.ingress.policies[1].matches[0].rule, 0);
-    assert_eq!(v.ingress.policies[1].matches[0].peer, Some(0));
-    assert_eq!(v.ingress.policies[1].matches[0].port, Some(0));
+    // By name: allow-api, then deny.
+    assert!(v.ingress.policies[0].allows && !v.ingress.policies[1].allows);
+    assert_eq!(v.ingress.policies[0].matches[0].rule, 0);
+    assert_eq!(v.ingress.policies[0].matches[0].peer, Some(0));
+    assert_eq!(v.ingress.policies[0].matches[0].port, Some(0));
 }
 
 #[test]

@@ -13,6 +13,13 @@ impl Selector {
         self.match_labels.is_empty() && self.match_expressions.is_empty()
     }
 
+    /// True when the selector looks at no label but `kubernetes.io/metadata.name`, which every
+    /// namespace carries: matched against a namespace, it needs no label that could be unknown.
+    pub fn only_names_namespaces(&self) -> bool {
+        self.match_labels.iter().all(|(k, _)| k == super::model::NAMESPACE_NAME_LABEL)
+            && self.match_expressions.iter().all(|r| r.key == super::model::NAMESPACE_NAME_LABEL)
+    }
+
     /// True when every `matchLabels` entry and every `matchExpressions` requirement holds.
     pub fn matches(&self, labels: &Labels) -> bool {
         self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))

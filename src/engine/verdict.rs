@@ -101,6 +101,10 @@ pub struct Side {
     pub allowed_ports: Option<PortSet>,
     /// Every policy that selects the subject for this direction.
     pub policies: Vec<PolicyEvidence>,
+    /// The peer's namespace when its labels were not read and a namespaceSelector of these
+    /// policies looks at a label other than its name: the answer rests on labels unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespace_labels_unknown: Vec<String>,
 }
 
 /// Why a side has no NetworkPolicy to consult.

@@ -30,21 +30,24 @@ pub struct Facts {
     pub snapshot: Snapshot,
     /// The `Corefile` of the ConfigMap `kube-system/node-local-dns`.
     pub node_local_corefile: Option<String>,
-    /// Reads that were refused or not served, and what detection does instead.
+    /// Reads that were refused (403), by what they are (`list IngressClasses`): detection went on
+    /// without them.
+    pub forbidden: Vec<String>,
+    /// What else to know about the reads.
     pub notes: Vec<String>,
 }
 
 /// Reads what detection needs; `api_server` adds the `default/kubernetes` endpoints.
 pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceError> {
     let mut builder = SnapshotBuilder::new(&conn.namespace);
-    let mut notes = Vec::new();
+    let mut forbidden = Vec::new();
     let at = Location::default();
 
     // The cluster DNS: the first known Service that exists, and its pods (for named ports).
     for (ns, name) in DNS_SERVICES {
         let what = format!("read the Service {ns}/{name}");
         let Some(text) =
-            tolerate(fetch::get(conn, &fetch::SERVICES, Some(ns), name).await, &what, &mut notes)?.flatten()
+            tolerate(fetch::get(conn, &fetch::SERVICES, Some(ns), name).await, &what, &mut forbidden)?.flatten()
         else {
             continue;
         };
@@ -62,7 +65,8 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
         let selector = selector.join(",");
         let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
         let what = format!("list the DNS pods in {ns}");
-        if let Some(pages) = tolerate(fetch::list(conn, &fetch::PODS, Some(ns), &options).await, &what, &mut notes)? {
+        if let Some(pages) = tolerate(fetch::list(conn, &fetch::PODS, Some(ns), &options).await, &what, &mut forbidden)?
+        {
             add_pods(&mut builder, &pages)?;
         }
         break;
@@ -72,12 +76,12 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
     let what = format!("read the DaemonSet kube-system/{NODE_LOCAL_DNS_NAME}");
     let daemonset = fetch::get(conn, &fetch::DAEMONSETS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
     let mut node_local_corefile = None;
-    if let Some(text) = tolerate(daemonset, &what, &mut notes)?.flatten() {
+    if let Some(text) = tolerate(daemonset, &what, &mut forbidden)?.flatten() {
         let ds: wire::Workload<'_> = decode(&text, &fetch::DAEMONSETS)?;
         builder.add_workload(crate::engine::WorkloadKind::DaemonSet, ds, &at)?;
         let what = format!("read the ConfigMap kube-system/{NODE_LOCAL_DNS_NAME}");
         let config = fetch::get(conn, &CONFIG_MAPS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
-        if let Some(text) = tolerate(config, &what, &mut notes)?.flatten() {
+        if let Some(text) = tolerate(config, &what, &mut forbidden)?.flatten() {
             #[derive(Deserialize)]
             struct ConfigMap {
                 data: Option<BTreeMap<String, String>>,
@@ -91,7 +95,7 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
     // Ingress controllers: their classes, and pods by the labels of the well-known ones.
     let what = "list IngressClasses";
     let classes = fetch::list(conn, &fetch::INGRESS_CLASSES, None, &ListOptions::default()).await;
-    for page in tolerate(classes, what, &mut notes)?.unwrap_or_default() {
+    for page in tolerate(classes, what, &mut forbidden)?.unwrap_or_default() {
         let list: wire::ObjectList<'_, wire::IngressClass<'_>> = decode(&page, &fetch::INGRESS_CLASSES)?;
         for class in list.items.unwrap_or_default() {
             builder.add_ingress_class(class, &at)?;
@@ -101,7 +105,7 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
         let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
         let what = format!("list pods labelled {selector} in all namespaces");
         let pages = fetch::list(conn, &fetch::PODS, None, &options).await;
-        if let Some(pages) = tolerate(pages, &what, &mut notes)? {
+        if let Some(pages) = tolerate(pages, &what, &mut forbidden)? {
             add_pods(&mut builder, &pages)?;
         }
     }
@@ -109,13 +113,13 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
     if api_server {
         let what = "read the Service default/kubernetes";
         let service = fetch::get(conn, &fetch::SERVICES, Some("default"), "kubernetes").await;
-        if let Some(text) = tolerate(service, what, &mut notes)?.flatten() {
+        if let Some(text) = tolerate(service, what, &mut forbidden)?.flatten() {
             builder.add_service(decode(&text, &fetch::SERVICES)?, &at)?;
             let selector = "kubernetes.io/service-name=kubernetes";
             let options = ListOptions { label_selector: Some(selector), ..Default::default() };
             let what = "list the EndpointSlices of default/kubernetes";
             let slices = fetch::list(conn, &fetch::ENDPOINT_SLICES, Some("default"), &options).await;
-            for page in tolerate(slices, what, &mut notes)?.unwrap_or_default() {
+            for page in tolerate(slices, what, &mut forbidden)?.unwrap_or_default() {
                 let list: wire::ObjectList<'_, wire::EndpointSlice<'_>> = decode(&page, &fetch::ENDPOINT_SLICES)?;
                 for slice in list.items.unwrap_or_default() {
                     builder.add_endpoint_slice(slice, &at)?;
@@ -124,7 +128,7 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
         }
     }
 
-    Ok(Facts { snapshot: builder.finish(), node_local_corefile, notes })
+    Ok(Facts { snapshot: builder.finish(), node_local_corefile, forbidden, notes: Vec::new() })
 }
 
 /// One set-based selector per label key of the controller and mesh signatures, so that a handful
@@ -161,12 +165,17 @@ fn decode<'a, T: Deserialize<'a>>(text: &'a str, resource: &Resource) -> Result<
     serde_json::from_str(text).map_err(|e| fetch::unexpected(resource, &e.to_string()))
 }
 
-/// A read detection can do without: refused (403) or not served (404) becomes a note and `None`.
-fn tolerate<T>(result: Result<T, SourceError>, what: &str, notes: &mut Vec<String>) -> Result<Option<T>, SourceError> {
+/// A read detection can do without: refused (403) is recorded in `forbidden`, not served (404)
+/// is nothing; both give `None`.
+fn tolerate<T>(
+    result: Result<T, SourceError>,
+    what: &str,
+    forbidden: &mut Vec<String>,
+) -> Result<Option<T>, SourceError> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::Forbidden { .. }) => {
-            notes.push(format!("not allowed to {what} (403 Forbidden); detection goes on without it"));
+            forbidden.push(what.to_string());
             Ok(None)
         }
         Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::NotFound { .. }) => Ok(None),
@@ -198,6 +207,49 @@ pub async fn namespace_exists(conn: &Connection, name: &str) -> Result<Option<bo
         Err(SourceError::Cluster(e)) if matches!(*e, ClusterError::Forbidden { .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The namespaces named, with their labels (metadata only, one request), for matching existing
+/// policies' namespaceSelectors against the DNS and ingress controller namespaces. A refused read
+/// is recorded in `forbidden`: their name label is then all that is known.
+pub async fn namespaces_with_labels(
+    conn: &Connection,
+    names: &[&str],
+    forbidden: &mut Vec<String>,
+) -> Result<Vec<crate::engine::Namespace>, SourceError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let selector = format!("{} in ({})", crate::engine::NAMESPACE_NAME_LABEL, names.join(","));
+    let options = ListOptions { label_selector: Some(&selector), metadata_only: true, ..Default::default() };
+    let what = format!("list the namespaces {}", names.join(", "));
+    let mut builder = SnapshotBuilder::new(&conn.namespace);
+    for page in
+        tolerate(fetch::list(conn, &fetch::NAMESPACES, None, &options).await, &what, forbidden)?.unwrap_or_default()
+    {
+        let list: wire::ObjectList<'_, wire::Namespace<'_>> = decode(&page, &fetch::NAMESPACES)?;
+        for ns in list.items.unwrap_or_default() {
+            builder.add_namespace(ns, &Location::default())?;
+        }
+    }
+    Ok(builder.finish().namespaces)
+}
+
+/// The names of the namespaces whose labels match `selector` (kubectl's label query syntax), for
+/// `init -l`.
+pub async fn namespaces_selected(conn: &Connection, selector: &str) -> Result<Vec<String>, SourceError> {
+    let options = ListOptions { label_selector: Some(selector), metadata_only: true, ..Default::default() };
+    let mut names = Vec::new();
+    for page in fetch::list(conn, &fetch::NAMESPACES, None, &options).await? {
+        let list: wire::ObjectList<'_, wire::Namespace<'_>> = decode(&page, &fetch::NAMESPACES)?;
+        names.extend(
+            list.items
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|ns| ns.metadata.and_then(|m| m.name).map(|n| n.to_string())),
+        );
+    }
+    Ok(names)
 }
 
 /// The NetworkPolicies of a namespace, by name.

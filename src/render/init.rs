@@ -1,6 +1,8 @@
 //! `init` output: what detection found (always shown with the change), the result table per
-//! namespace and policy with the details of every failure, the JSON report, the manifests as
-//! multi-document YAML (allows first, valid for `kubectl apply -f`), and the Kyverno policy.
+//! namespace and policy with what was left as it is and why, the errors (conflicts and failures,
+//! on the error stream), the notes after the result, the JSON report, the manifests as
+//! multi-document YAML (allows first, valid for `kubectl apply -f`, leaving out what a namespace
+//! has already, with a comment saying so), and the Kyverno policy.
 //!
 //! Writes to any writer; reads no clock and no environment.
 
@@ -15,7 +17,7 @@ use crate::kit::Kit;
 use crate::kit::build::{IngressChoice, Options};
 use crate::kit::detect::Detection;
 use crate::kit::kyverno::ClusterPolicy;
-use crate::kit::plan::{NamespaceResult, Outcome, Skip, Targets};
+use crate::kit::plan::{NamespaceResult, Outcome, Skip, Step, Targets};
 
 /// What was found and built, shared by every output.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +27,8 @@ pub struct Inputs<'a> {
     pub options: &'a Options,
     /// What reading the cluster could not do.
     pub read_notes: &'a [String],
+    /// The reads that were refused (403), summed up in one note: `list IngressClasses`.
+    pub forbidden: &'a [String],
 }
 
 /// The outcome of an apply (or a dry run of one).
@@ -37,13 +41,43 @@ pub struct Report<'a> {
 }
 
 impl Inputs<'_> {
-    /// Every note, in the order they arose: reading, detection, building.
-    pub fn notes(&self) -> Vec<&str> {
-        let mut notes: Vec<&str> = Vec::new();
+    /// Every note, in the order they arose: reading (the refused reads in one), detection,
+    /// building.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
+        match self.forbidden {
+            [] => {}
+            [one] => notes.push(format!("not allowed to {one} (403 Forbidden); detection went on without it")),
+            several => {
+                // `list pods labelled a`, `list pods labelled b`: `list pods (2 reads)`.
+                let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+                for what in several {
+                    let words: Vec<&str> = what.split(' ').collect();
+                    let n = if words.get(1) == Some(&"the") { 3 } else { 2 };
+                    let key = words[..n.min(words.len())].join(" ");
+                    match groups.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, all)) => all.push(what),
+                        None => groups.push((key, vec![what])),
+                    }
+                }
+                let parts: Vec<String> = groups
+                    .iter()
+                    .map(|(key, all)| match all.as_slice() {
+                        [one] => one.to_string(),
+                        all => format!("{key} ({} reads)", all.len()),
+                    })
+                    .collect();
+                notes.push(format!(
+                    "not allowed (403 Forbidden) to {}: detection went on without them (docs/rbac.yaml lists what \
+                     init reads)",
+                    parts.join("; ")
+                ));
+            }
+        }
         let all = self.read_notes.iter().chain(&self.detection.notes).chain(&self.kit.notes);
         for note in all {
-            if !notes.contains(&note.as_str()) {
-                notes.push(note);
+            if !notes.contains(note) {
+                notes.push(note.clone());
             }
         }
         notes
@@ -133,15 +167,25 @@ fn labels(map: &std::collections::BTreeMap<String, String>) -> String {
     map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
-fn findings_block(out: &mut dyn Write, inputs: &Inputs<'_>, prefix: &str, palette: Palette) -> io::Result<()> {
+/// What was detected, one line each; with `notes`, the notes after it (in the comments heading
+/// `-o yaml` and the Kyverno policy: the table prints its notes after the result).
+fn findings_block(
+    out: &mut dyn Write,
+    inputs: &Inputs<'_>,
+    prefix: &str,
+    palette: Palette,
+    notes: bool,
+) -> io::Result<()> {
     let findings = inputs.findings();
     let width = findings.iter().map(|(what, _)| what.len()).max().unwrap_or(0) + 1;
     for (what, found) in &findings {
         let label = format!("{what}:");
         writeln!(out, "{prefix}{}{} {found}", palette.heading(&label), " ".repeat(width - label.len() + 1))?;
     }
-    for note in inputs.notes() {
-        writeln!(out, "{prefix}{} {note}", palette.warn("note:"))?;
+    if notes {
+        for note in inputs.notes() {
+            writeln!(out, "{prefix}{} {note}", palette.warn("note:"))?;
+        }
     }
     Ok(())
 }
@@ -159,6 +203,8 @@ fn result_cell(outcome: &Outcome, dry_run: Option<DryRun>) -> table::Cell {
     match outcome {
         Outcome::Created | Outcome::Configured => table::cell(format!("{}{suffix}", outcome.word()), Role::Good),
         Outcome::Unchanged => table::cell(format!("unchanged{suffix}"), Role::Plain),
+        Outcome::InPlace { .. } => table::cell("in place", Role::Plain),
+        Outcome::LeftOut { .. } => table::cell("left out", Role::Warn),
         Outcome::Conflict { .. } => table::cell("conflict", Role::Bad),
         Outcome::Failed { reason, .. } => table::cell(format!("error: {reason}"), Role::Bad),
         Outcome::Skipped { .. } => table::cell("skipped", Role::Warn),
@@ -170,10 +216,18 @@ fn indented(message: &str) -> String {
     message.lines().collect::<Vec<_>>().join("\n  ")
 }
 
-/// The table output: findings, one row per namespace and policy, the details of what went wrong,
-/// the namespaces `-A` skipped, and a summary.
-pub fn table(out: &mut dyn Write, report: &Report<'_>, palette: Palette) -> io::Result<()> {
-    findings_block(out, &report.inputs, "", palette)?;
+/// The table output: findings, one row per namespace and policy, what was left as it is and why,
+/// the namespaces `-A` skipped, and a summary; then the notes. Conflicts and failures, with what
+/// to do about them, go to `err` as errors.
+pub fn table(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    report: &Report<'_>,
+    palette: Palette,
+    err_palette: Palette,
+    headers: bool,
+) -> io::Result<()> {
+    findings_block(out, &report.inputs, "", palette, false)?;
     writeln!(out)?;
     if !report.results.is_empty() {
         let mut t = table::new(palette, &["NAMESPACE", "POLICY", "RESULT"]);
@@ -186,21 +240,28 @@ pub fn table(out: &mut dyn Write, report: &Report<'_>, palette: Palette) -> io::
                 ]);
             }
         }
-        write!(out, "{}", table::render(&t))?;
+        write!(out, "{}", table::render_with(&t, headers))?;
     }
     let mut details = Vec::new();
+    let mut errors = Vec::new();
     for ns in report.results {
         if let Some(error) = &ns.error {
-            details.push(format!("{}: {}", palette.name(&ns.namespace), indented(error)));
+            errors.push(format!("{}: {}", ns.namespace, indented(error)));
         }
         for p in &ns.policies {
-            let detail = match &p.outcome {
-                Outcome::Conflict { message, .. } => format!("{}: {}", palette.bad("conflict"), indented(message)),
-                Outcome::Failed { message, .. } => indented(message),
-                Outcome::Skipped { message } if ns.error.is_none() => format!("{}: {message}", palette.warn("skipped")),
-                _ => continue,
-            };
-            details.push(format!("{}: {detail}", palette.name(format!("{}/{}", ns.namespace, p.name))));
+            let at = format!("{}/{}", ns.namespace, p.name);
+            match &p.outcome {
+                Outcome::Conflict { message, .. } => errors.push(format!("{at}: conflict: {}", indented(message))),
+                Outcome::Failed { message, .. } => errors.push(format!("{at}: {}", indented(message))),
+                Outcome::Skipped { message } if ns.error.is_none() => {
+                    details.push(format!("{}: {}: {message}", palette.name(&at), palette.warn("skipped")))
+                }
+                Outcome::InPlace { message } => details.push(format!("{}: in place: {message}", palette.name(&at))),
+                Outcome::LeftOut { message } => {
+                    details.push(format!("{}: {}: {message}", palette.name(&at), palette.warn("left out")))
+                }
+                _ => {}
+            }
         }
     }
     if !details.is_empty() {
@@ -226,7 +287,29 @@ pub fn table(out: &mut dyn Write, report: &Report<'_>, palette: Palette) -> io::
         }
     }
     writeln!(out)?;
-    writeln!(out, "{}", summary(report, palette))
+    writeln!(out, "{}", summary(report, palette))?;
+    for e in errors {
+        writeln!(err, "{} {e}", err_palette.bad("error:"))?;
+    }
+    for note in report.inputs.notes() {
+        writeln!(err, "{} {note}", err_palette.warn("note:"))?;
+    }
+    Ok(())
+}
+
+/// `-o name`: one `networkpolicy.networking.k8s.io/NAME` line per policy the run put in place,
+/// as `kubectl apply -o name` prints them.
+pub fn names(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
+    for ns in report.results {
+        for p in ns
+            .policies
+            .iter()
+            .filter(|p| matches!(p.outcome, Outcome::Created | Outcome::Configured | Outcome::Unchanged))
+        {
+            writeln!(out, "networkpolicy.networking.k8s.io/{}", p.name)?;
+        }
+    }
+    Ok(())
 }
 
 fn summary(report: &Report<'_>, palette: Palette) -> String {
@@ -236,7 +319,11 @@ fn summary(report: &Report<'_>, palette: Palette) -> String {
     if total == 0 {
         return "No namespace to install the kit into.".to_string();
     }
-    let unchanged = report.results.iter().all(|r| r.policies.iter().all(|p| p.outcome == Outcome::Unchanged));
+    let unchanged = report.results.iter().all(|r| {
+        r.policies
+            .iter()
+            .all(|p| matches!(p.outcome, Outcome::Unchanged | Outcome::InPlace { .. } | Outcome::LeftOut { .. }))
+    });
     let headline = if done < total {
         palette.bad(format!("The kit is not in place in {} of {total} {}.", total - done, plural(total)))
     } else if unchanged {
@@ -262,7 +349,7 @@ struct JsonReport<'a> {
     dry_run: &'static str,
     done: bool,
     detection: &'a Detection,
-    notes: Vec<&'a str>,
+    notes: Vec<String>,
     policies: Vec<&'static str>,
     namespaces: &'a [NamespaceResult],
     skipped: &'a [Skip],
@@ -287,8 +374,15 @@ pub fn json(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
 }
 
 /// The manifests as multi-document YAML, namespace by namespace, allows first; namespace-free
-/// when no namespace was named. What was detected heads the stream as comments.
-pub fn manifests(out: &mut dyn Write, inputs: &Inputs<'_>, targets: &Targets) -> io::Result<()> {
+/// when no namespace was named. What was detected heads the stream as comments; so does, for each
+/// namespace, what its existing policies leave out (`steps`, by namespace, in kit order: a policy
+/// in place already, a name someone else uses, a peer admitted narrowly already).
+pub fn manifests(
+    out: &mut dyn Write,
+    inputs: &Inputs<'_>,
+    targets: &Targets,
+    steps: &[(String, Vec<Step>)],
+) -> io::Result<()> {
     writeln!(out, "# The kubectl-deny default-deny starter kit (kubectl deny init -o yaml).")?;
     writeln!(out, "# Apply in this order: the allow policies before default-deny-all, so that no namespace is")?;
     writeln!(out, "# isolated before its DNS and ingress are allowed (kubectl apply -f keeps the order).")?;
@@ -296,9 +390,21 @@ pub fn manifests(out: &mut dyn Write, inputs: &Inputs<'_>, targets: &Targets) ->
         writeln!(out, "# No namespace is set: apply with kubectl apply -n NAMESPACE -f, or set it with kustomize.")?;
     }
     writeln!(out, "#")?;
-    findings_block(out, inputs, "# ", Palette::PLAIN)?;
+    findings_block(out, inputs, "# ", Palette::PLAIN, true)?;
     for s in &targets.skipped {
         writeln!(out, "# skipped {}: {}", s.namespace, s.reason)?;
+    }
+    for (ns, steps) in steps {
+        for (kp, step) in inputs.kit.policies.iter().zip(steps) {
+            let why = match step {
+                Step::Apply => continue,
+                Step::InPlace { message, .. } => format!("in place, left out: {message}"),
+                Step::Theirs { message } | Step::LeftOut { message } | Step::Held { message } => {
+                    format!("left out: {message}")
+                }
+            };
+            writeln!(out, "# {ns}/{}: {why}", kp.name)?;
+        }
     }
     let namespaces: Vec<Option<&str>> = if targets.namespaces.is_empty() && targets.skipped.is_empty() {
         vec![None]
@@ -306,8 +412,12 @@ pub fn manifests(out: &mut dyn Write, inputs: &Inputs<'_>, targets: &Targets) ->
         targets.namespaces.iter().map(|n| Some(n.as_str())).collect()
     };
     for ns in namespaces {
-        for np in inputs.kit.manifests(ns) {
-            super::yaml_document(out, &np)?;
+        let steps = ns.and_then(|ns| steps.iter().find(|(n, _)| n == ns)).map(|(_, s)| s.as_slice());
+        for (i, kp) in inputs.kit.policies.iter().enumerate() {
+            if steps.is_some_and(|s| s.get(i).is_some_and(|step| *step != Step::Apply)) {
+                continue;
+            }
+            super::yaml_document(out, &kp.manifest(ns))?;
         }
     }
     Ok(())
@@ -339,6 +449,6 @@ pub fn kyverno(
     }
     writeln!(out, "# Kyverno's background controller needs RBAC to create, update and delete NetworkPolicies.")?;
     writeln!(out, "#")?;
-    findings_block(out, inputs, "# ", Palette::PLAIN)?;
+    findings_block(out, inputs, "# ", Palette::PLAIN, true)?;
     super::yaml_document(out, policy)
 }

@@ -35,13 +35,21 @@ pub struct NamespaceRow {
 #[serde(rename_all = "camelCase")]
 pub struct DirectionRow {
     pub state: State,
+    /// No policy isolates these pods in this direction.
     pub not_isolated: Vec<String>,
+    /// Isolated, but allowed every pod of the cluster on every port.
+    pub allowed_all: Vec<String>,
     pub policies: Vec<String>,
 }
 
 impl From<&DirectionCoverage> for DirectionRow {
     fn from(d: &DirectionCoverage) -> Self {
-        DirectionRow { state: d.state, not_isolated: d.not_isolated.clone(), policies: d.policies.clone() }
+        DirectionRow {
+            state: d.state,
+            not_isolated: d.not_isolated.clone(),
+            allowed_all: d.allowed_all.clone(),
+            policies: d.policies.clone(),
+        }
     }
 }
 
@@ -67,20 +75,49 @@ fn state_cell(s: State) -> table::Cell {
     table::cell(s.as_str(), role)
 }
 
-/// Pods open in either direction, marked when open in only one.
+/// Pods open in either direction, marked with how: `web-1` (not isolated either way), `web-1
+/// (egress)` (not isolated for egress only), `web-1 (ingress: allowed all)` (isolated, but its
+/// policies admit every pod on every port).
 fn open_pods(row: &NamespaceRow, limit: Option<usize>) -> String {
-    let mut names: Vec<String> = Vec::new();
-    let mut all: Vec<&String> = row.ingress.not_isolated.iter().chain(&row.egress.not_isolated).collect();
+    #[derive(PartialEq)]
+    enum How {
+        Closed,
+        NotIsolated,
+        AllowedAll,
+    }
+    let how = |d: &DirectionRow, name: &String| {
+        if d.not_isolated.contains(name) {
+            How::NotIsolated
+        } else if d.allowed_all.contains(name) {
+            How::AllowedAll
+        } else {
+            How::Closed
+        }
+    };
+    let mut all: Vec<&String> =
+        [&row.ingress, &row.egress].iter().flat_map(|d| d.not_isolated.iter().chain(&d.allowed_all)).collect();
     all.sort();
     all.dedup();
-    for name in &all {
-        let i = row.ingress.not_isolated.contains(name);
-        let e = row.egress.not_isolated.contains(name);
-        names.push(match (i, e) {
-            (true, true) => name.to_string(),
-            (true, false) => format!("{name} (ingress)"),
-            _ => format!("{name} (egress)"),
-        });
+    let mut names: Vec<String> = Vec::new();
+    for name in all {
+        let (i, e) = (how(&row.ingress, name), how(&row.egress, name));
+        let mut marks: Vec<&str> = Vec::new();
+        match (&i, &e) {
+            (How::NotIsolated, How::NotIsolated) => {}
+            (How::AllowedAll, How::AllowedAll) => marks.push("allowed all"),
+            _ => {
+                for (how, alone, all) in
+                    [(&i, "ingress", "ingress: allowed all"), (&e, "egress", "egress: allowed all")]
+                {
+                    match how {
+                        How::NotIsolated => marks.push(alone),
+                        How::AllowedAll => marks.push(all),
+                        How::Closed => {}
+                    }
+                }
+            }
+        }
+        names.push(if marks.is_empty() { name.to_string() } else { format!("{name} ({})", marks.join("; ")) });
     }
     if names.is_empty() {
         return "<none>".into();
@@ -91,7 +128,13 @@ fn open_pods(row: &NamespaceRow, limit: Option<usize>) -> String {
     }
 }
 
-pub fn write_table(out: &mut dyn Write, rows: &[&NamespaceRow], wide: bool, palette: Palette) -> io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    rows: &[&NamespaceRow],
+    wide: bool,
+    headers: bool,
+    palette: Palette,
+) -> io::Result<()> {
     let mut header = vec!["NAMESPACE", "INGRESS", "EGRESS", "PODS", "NOT ISOLATED"];
     if wide {
         header.extend(["INGRESS POLICIES", "EGRESS POLICIES"]);
@@ -116,7 +159,7 @@ pub fn write_table(out: &mut dyn Write, rows: &[&NamespaceRow], wide: bool, pale
         }
         t.add_row(cells);
     }
-    write!(out, "{}", table::render(&t))
+    write!(out, "{}", table::render_with(&t, headers))
 }
 
 pub fn write_json(out: &mut dyn Write, report: &ListReport) -> io::Result<()> {

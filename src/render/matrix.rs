@@ -72,6 +72,11 @@ fn all_ports(m: &Matrix) -> Vec<(u16, Protocol)> {
     v
 }
 
+/// Whether the pods of group `g` declare a container port `port`/`protocol`.
+fn declares(m: &Matrix, g: usize, port: u16, protocol: Protocol) -> bool {
+    m.groups[g].representative().ports.iter().any(|cp| cp.port == port && cp.protocol == protocol)
+}
+
 fn group_label(m: &Matrix, g: usize) -> String {
     let p = m.groups[g].representative();
     let n = m.groups[g].members.len();
@@ -82,12 +87,12 @@ fn group_label(m: &Matrix, g: usize) -> String {
     }
 }
 
-pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette) -> io::Result<()> {
+pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, palette: Palette) -> io::Result<()> {
     if m.groups.is_empty() {
         return writeln!(out, "No pods in scope.");
     }
     if !wide && m.groups.len() > GRID_LIMIT {
-        return write_allowed_list(out, m, palette);
+        return write_allowed_list(out, m, headers, palette);
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
     let mut t = table::new(palette, &["GROUP", "PODS", "NAMESPACE", "LABELS", "PORTS"]);
@@ -116,7 +121,7 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
             table::cell(if ports.is_empty() { "<none>".into() } else { ports.join(",") }, Role::Dim),
         ]);
     }
-    write!(out, "{}", table::render(&t))?;
+    write!(out, "{}", table::render_with(&t, headers))?;
 
     let ports = all_ports(m);
     if ports.is_empty() {
@@ -125,6 +130,8 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
     }
     let mut allowed = 0usize;
     let mut total = 0usize;
+    // Which marks the grids used, for the legend.
+    let (mut undeclared_dot, mut undeclared_mark, mut itself) = (false, false, false);
     for &(port, protocol) in &ports {
         writeln!(out)?;
         if wide {
@@ -136,15 +143,20 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
                         continue;
                     }
                     let ok = m.group_allowed(fi, ti, k);
+                    let note = if declares(m, ti, port, protocol) { "" } else { " (not declared)" };
                     t.add_row(vec![
                         table::cell(group_label(m, fi), Role::Name),
                         table::cell(group_label(m, ti), Role::Name),
                         table::cell(format!("{port}/{protocol}"), Role::Plain),
-                        if ok { table::cell("allowed", Role::Good) } else { table::cell("blocked", Role::Bad) },
+                        if ok {
+                            table::cell(format!("allowed{note}"), Role::Good)
+                        } else {
+                            table::cell(format!("blocked{note}"), Role::Bad)
+                        },
                     ]);
                 }
             }
-            write!(out, "{}", table::render(&t))?;
+            write!(out, "{}", table::render_with(&t, headers))?;
         } else {
             let mut header = vec![format!("{port}/{protocol}  FROM \\ TO")];
             header.extend((1..=m.groups.len()).map(|i| i.to_string()));
@@ -153,17 +165,32 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
             for (fi, _) in m.groups.iter().enumerate() {
                 let mut row = vec![table::cell(format!("{} {}", fi + 1, group_label(m, fi)), Role::Name)];
                 for (ti, to) in m.groups.iter().enumerate() {
+                    // `°`: evaluated at a port given with --port that the destination does not
+                    // declare.
+                    let mark = if declares(m, ti, port, protocol) { "" } else { "°" };
                     let cell = match m.ports[ti].iter().position(|&x| x == (port, protocol)) {
-                        None => table::cell("·", Role::Dim),
-                        Some(_) if fi == ti && to.members.len() < 2 => table::cell("✓", Role::Dim),
-                        Some(k) if m.group_allowed(fi, ti, k) => table::cell("✓", Role::Good),
-                        Some(_) => table::cell("✗", Role::Bad),
+                        None => {
+                            undeclared_dot = true;
+                            table::cell("·", Role::Dim)
+                        }
+                        Some(_) if fi == ti && to.members.len() < 2 => {
+                            itself = true;
+                            table::cell("=", Role::Dim)
+                        }
+                        Some(k) => {
+                            undeclared_mark |= !mark.is_empty();
+                            if m.group_allowed(fi, ti, k) {
+                                table::cell(format!("✓{mark}"), Role::Good)
+                            } else {
+                                table::cell(format!("✗{mark}"), Role::Bad)
+                            }
+                        }
                     };
                     row.push(cell);
                 }
                 t.add_row(row);
             }
-            write!(out, "{}", table::render(&t))?;
+            write!(out, "{}", table::render_with(&t, headers))?;
         }
     }
     // Count pod-level flows between distinct pods.
@@ -188,8 +215,29 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, palette: Palette)
     if m.has_host_network() {
         writeln!(out, "{}", palette.dim(NODE_LOCAL_NOTE))?;
     }
-    if !wide {
-        writeln!(out, "{}", palette.dim("✓ allowed  ✗ blocked  · port not declared by the destination; explain a cell with kubectl deny why FROM TO:PORT"))?;
+    if wide {
+        if m.groups.iter().any(|g| g.members.len() > 1) {
+            writeln!(
+                out,
+                "{}",
+                palette.dim("A group to itself: between its distinct pods (a pod always reaches itself).")
+            )?;
+        }
+    } else {
+        let mut legend = vec!["✓ allowed", "✗ blocked"];
+        if undeclared_dot {
+            legend.push("· port not declared by the destination");
+        }
+        if undeclared_mark {
+            legend.push("° the destination declares no such port (what policy says; nothing may listen there)");
+        }
+        if itself {
+            legend.push("= the pod itself (always allowed); a group's own cell is between its distinct pods");
+        } else if m.groups.iter().any(|g| g.members.len() > 1) {
+            legend.push("a group's own cell is between its distinct pods (a pod always reaches itself)");
+        }
+        writeln!(out, "{}", palette.dim(legend.join("  ")))?;
+        writeln!(out, "{}", palette.dim("Explain a cell with kubectl deny why FROM TO:PORT."))?;
     }
     Ok(())
 }
@@ -213,7 +261,7 @@ fn flow_counts(m: &Matrix) -> (usize, usize) {
 
 /// Too many groups for a grid: the allowed flows, which are the exceptions in a default-deny
 /// cluster, one line per group pair and port.
-fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::Result<()> {
+fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: Palette) -> io::Result<()> {
     let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
     let mut rows = 0usize;
     for (fi, from) in m.groups.iter().enumerate() {
@@ -240,7 +288,7 @@ fn write_allowed_list(out: &mut dyn Write, m: &Matrix, palette: Palette) -> io::
         }
     }
     if rows > 0 {
-        write!(out, "{}", table::render(&t))?;
+        write!(out, "{}", table::render_with(&t, headers))?;
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();
@@ -305,7 +353,7 @@ pub fn write_flows_json(out: &mut dyn Write, m: &PortMatrix) -> io::Result<()> {
 }
 
 /// `--all-ports`: the group pairs that allow some port, with the ports.
-pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, palette: Palette) -> io::Result<()> {
+pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, headers: bool, palette: Palette) -> io::Result<()> {
     if m.groups.is_empty() {
         return writeln!(out, "No pods in scope.");
     }
@@ -331,7 +379,7 @@ pub fn write_flows_text(out: &mut dyn Write, m: &PortMatrix, palette: Palette) -
         }
     }
     if pairs > 0 {
-        write!(out, "{}", table::render(&t))?;
+        write!(out, "{}", table::render_with(&t, headers))?;
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();

@@ -56,10 +56,18 @@ fn width(s: &str) -> usize {
 
 /// The table's lines, each ending in a newline.
 pub fn render(t: &Table) -> String {
+    render_with(t, true)
+}
+
+/// The table's lines; without `headers` (`--no-headers`), the rows alone, aligned among
+/// themselves as kubectl aligns them.
+pub fn render_with(t: &Table, headers: bool) -> String {
     let columns = t.header.len().max(t.rows.iter().map(Vec::len).max().unwrap_or(0));
     let mut widths = vec![0usize; columns];
-    for (i, h) in t.header.iter().enumerate() {
-        widths[i] = width(h);
+    if headers {
+        for (i, h) in t.header.iter().enumerate() {
+            widths[i] = width(h);
+        }
     }
     for row in &t.rows {
         for (i, c) in row.iter().enumerate() {
@@ -82,7 +90,9 @@ pub fn render(t: &Table) -> String {
         out.truncate(trimmed);
         out.push('\n');
     };
-    line(&mut t.header.iter().map(|h| (h.clone(), width(h))));
+    if headers {
+        line(&mut t.header.iter().map(|h| (h.clone(), width(h))));
+    }
     for row in &t.rows {
         line(&mut row.iter().map(|c| (paint(t.palette, c), width(&c.text))));
     }
@@ -124,6 +134,14 @@ mod tests {
             .map(|part| part.trim_start_matches(|c: char| c == '[' || c.is_ascii_digit() || c == ';' || c == 'm'))
             .collect();
         assert_eq!(plain, "A      B\nx      y\nlong   z\n");
+    }
+
+    #[test]
+    fn without_headers_the_rows_are_aligned_among_themselves() {
+        let mut t = new(Palette::PLAIN, &["NAMESPACE", "STATE"]);
+        t.add_row(vec![cell("a", Role::Name), cell("deny", Role::Good)]);
+        t.add_row(vec![cell("bb", Role::Name), cell("none", Role::Bad)]);
+        assert_eq!(render_with(&t, false), "a    deny\nbb   none\n");
     }
 
     #[test]

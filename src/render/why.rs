@@ -250,6 +250,24 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
     if r.caveats.iter().any(|c| c.kind == "network-plugin") {
         writeln!(out, "  {}", pal.warn("but the network plugin does not enforce NetworkPolicy: see Caveats"))?;
     }
+    let mut unknown: Vec<&str> = Vec::new();
+    for e in &r.evaluations {
+        for ns in e.verdict.egress.namespace_labels_unknown.iter().chain(&e.verdict.ingress.namespace_labels_unknown) {
+            if !unknown.contains(&ns.as_str()) {
+                unknown.push(ns);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        writeln!(
+            out,
+            "  {}",
+            pal.warn(format!(
+                "as far as the labels of {} are known: they were not read (see Caveats)",
+                namespaces_phrase(&unknown)
+            ))
+        )?;
+    }
     for n in &r.notes {
         writeln!(out, "  {}", pal.dim(n))?;
     }
@@ -306,6 +324,15 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
         writeln!(out, "{}", pal.dim("Add --suggest to print NetworkPolicies that would allow this flow."))?;
     }
     Ok(())
+}
+
+/// `namespace tools`, `namespaces tools and ci`.
+fn namespaces_phrase(names: &[&str]) -> String {
+    match names {
+        [one] => format!("namespace {one}"),
+        [rest @ .., last] => format!("namespaces {} and {last}", rest.join(", ")),
+        [] => String::new(),
+    }
 }
 
 fn summarize(names: &[&str]) -> String {
@@ -382,7 +409,13 @@ fn write_side(
         (Some(p), true) if side.isolated => format!(" ({})", p),
         _ => String::new(),
     };
-    writeln!(out, "{indent}{}: {state}{ports}", pal.heading(title))?;
+    let known = if side.namespace_labels_unknown.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = side.namespace_labels_unknown.iter().map(String::as_str).collect();
+        format!(", as far as the labels of {} are known (they were not read)", namespaces_phrase(&names))
+    };
+    writeln!(out, "{indent}{}: {state}{ports}{known}", pal.heading(title))?;
     if let Some(reason) = side.not_applied {
         let why = match reason {
             NotApplied::External => "outside the cluster's pods: no NetworkPolicy applies on this side",

@@ -32,7 +32,7 @@ use super::wire::{self, ObjectList};
 use super::{Location, SourceError};
 use crate::context::ClusterSpec;
 use crate::engine::service::DNS_SERVICES;
-use crate::engine::{NAMESPACE_NAME_LABEL, Operator, Peer, Pod, Selector, Snapshot, WorkloadKind};
+use crate::engine::{NAMESPACE_NAME_LABEL, Operator, Peer, Pod, PortRef, Protocol, Selector, Snapshot, WorkloadKind};
 
 /// A connection to the cluster the kubeconfig selects, and the runtime its calls run on.
 pub struct Live {
@@ -47,9 +47,10 @@ pub struct Live {
 pub struct Flow<'a> {
     pub from: &'a ObjectRef,
     pub to: &'a ObjectRef,
-    /// A destination port was named. The Services of the destination's namespace are then read
-    /// too, so that a Service port asked where the target port was meant can be pointed out.
-    pub port: bool,
+    /// The destination port named, if any, and its protocol. The Services of the destination's
+    /// namespace are then read too when a Service port may have been asked where the target port
+    /// was meant, or a policy may name a Service port: so that it can be pointed out.
+    pub port: Option<(&'a PortRef, Protocol)>,
 }
 
 impl Live {
@@ -97,10 +98,16 @@ impl Live {
     }
 
     /// The snapshot `list` evaluates: like `scope`, but pods are read metadata-only (names and
-    /// labels), page by page.
+    /// labels), page by page. Only when the policies read make the answer depend on the pods'
+    /// addresses or ports (`coverage::needs_pod_details`) are the pods of the whole cluster read
+    /// again, whole: "every pod IP" means every pod's.
     pub fn coverage(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))
+        let mut snapshot = runtime.block_on(read_scope(conn, namespaces, Pods::MetadataOnly, notes))?;
+        if crate::engine::coverage::needs_pod_details(&snapshot) {
+            snapshot.pods = runtime.block_on(read_whole_pods(conn, namespaces, notes))?;
+        }
+        Ok(snapshot)
     }
 }
 
@@ -384,29 +391,19 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
         return Ok(responses);
     }
 
-    // 2. The policies of the endpoints' namespaces; the network plugin; the Services of the
-    //    destination's namespace when a port is asked; nodes when an address is not a pod's.
+    // 2. The policies of the endpoints' namespaces; the network plugin; nodes when an address is
+    //    not a pod's.
     let endpoints = build(&responses)?;
     let policy_namespaces = endpoint_namespaces(&endpoints, flow);
-    let services_namespace = match flow.to {
-        ObjectRef::Pod { namespace, .. } | ObjectRef::Workload { namespace, .. } if flow.port => Some(namespace),
-        _ => None,
-    };
     let unresolved_ip = [flow.from, flow.to].into_iter().any(|target| match target {
         ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
         _ => false,
     });
-    let (policies, daemonsets, services, nodes) = tokio::join!(
+    let (policies, daemonsets, nodes) = tokio::join!(
         join_all(
             policy_namespaces.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns.as_str()), all())).collect()
         ),
         list(conn, fetch::DAEMONSETS, None, all()),
-        async {
-            match services_namespace {
-                Some(ns) => Some(list(conn, fetch::SERVICES, Some(ns), all()).await),
-                None => None,
-            }
-        },
         async {
             match unresolved_ip {
                 true => Some(list(conn, fetch::NODES, None, all()).await),
@@ -420,14 +417,6 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
     if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
         responses.pages(fetch::DAEMONSETS, pages);
     }
-    if let (Some(result), Some(ns)) = (services, services_namespace) {
-        let consequence = format!(
-            "the Services of namespace {ns} were not read (a Service port asked instead of its target port is not pointed out)"
-        );
-        if let Some(pages) = optional(result, notes, &consequence)? {
-            responses.pages(fetch::SERVICES, pages);
-        }
-    }
     if let Some(result) = nodes {
         let consequence = "node addresses were not read (an address is not recognised as a node's)";
         if let Some(pages) = optional(result, notes, consequence)? {
@@ -437,8 +426,10 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
 
     // 3. The labels of the namespaces the policies' namespaceSelectors are matched against: the
     //    endpoints' (a namespaceSelector is only ever matched against the peer's namespace), and
-    //    the DNS namespace's when the DNS hint applies. The cluster DNS, for that hint, when the
-    //    source's egress is isolated.
+    //    the DNS namespace's when the DNS hint applies; only when a selector looks at a label
+    //    other than the name, which every namespace carries. The cluster DNS, for that hint, when
+    //    the source's egress is isolated. The Services of the destination's namespace when a
+    //    Service-port hint can apply.
     let known = build(&responses)?;
     let dns = source_egress_isolated(&known, flow.from);
     let mut label_namespaces: Vec<&str> = policy_namespaces.iter().map(String::as_str).collect();
@@ -449,7 +440,15 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
     label_namespaces.dedup();
     let needs_labels = known.policies.iter().any(consults_namespace_labels);
     let query = namespaces_query(&label_namespaces);
-    let (namespaces, dns_responses) = tokio::join!(
+    let services_namespace = match flow.to {
+        ObjectRef::Pod { namespace, .. } | ObjectRef::Workload { namespace, .. }
+            if service_port_hint_possible(&known, flow) =>
+        {
+            Some(namespace)
+        }
+        _ => None,
+    };
+    let (namespaces, dns_responses, services) = tokio::join!(
         async {
             match needs_labels {
                 true => Some(
@@ -464,11 +463,25 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
                 false => Ok(Responses::default()),
             }
         },
+        async {
+            match services_namespace {
+                Some(ns) => Some(list(conn, fetch::SERVICES, Some(ns), all()).await),
+                None => None,
+            }
+        },
     );
     if let Some(result) = namespaces
         && let Some(pages) = optional(result, notes, NO_NAMESPACE_LABELS)?
     {
         responses.metadata_pages(fetch::NAMESPACES, pages);
+    }
+    if let (Some(result), Some(ns)) = (services, services_namespace) {
+        let consequence = format!(
+            "the Services of namespace {ns} were not read (a Service port asked instead of its target port is not pointed out)"
+        );
+        if let Some(pages) = optional(result, notes, &consequence)? {
+            responses.pages(fetch::SERVICES, pages);
+        }
     }
     responses.extend(dns_responses?);
     Ok(responses)
@@ -637,12 +650,58 @@ fn source_egress_isolated(snapshot: &Snapshot, from: &ObjectRef) -> bool {
 /// Whether a policy has a namespaceSelector that looks at labels (`{}` selects every namespace
 /// whatever its labels).
 fn consults_namespace_labels(policy: &crate::engine::Policy) -> bool {
-    policy
-        .ingress
-        .iter()
-        .chain(&policy.egress)
-        .flat_map(|rule| &rule.peers)
-        .any(|peer| matches!(peer, Peer::Selectors { namespace_selector: Some(selector), .. } if !selector.is_empty()))
+    policy.ingress.iter().chain(&policy.egress).flat_map(|rule| &rule.peers).any(|peer| {
+        matches!(peer, Peer::Selectors { namespace_selector: Some(selector), .. } if !selector.only_names_namespaces())
+    })
+}
+
+/// Whether a Service-port hint can apply to the flow, from what was read: a number asked that some
+/// destination pod does not listen on (it may be a Service's port), or a policy of the
+/// destination's namespace allowing ingress on a number other than the one asked (it may be a
+/// Service's port where the target port was meant).
+fn service_port_hint_possible(known: &Snapshot, flow: Flow<'_>) -> bool {
+    let Some((port, protocol)) = flow.port else { return false };
+    let Some(namespace) = flow.to.namespace() else { return false };
+    let asked = match port {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Name(_) => None,
+    };
+    let destinations: Vec<&[crate::engine::ContainerPort]> = match flow.to {
+        ObjectRef::Pod { name, .. } => {
+            known.pods.iter().filter(|p| p.namespace == namespace && p.name == *name).map(|p| &*p.ports).collect()
+        }
+        ObjectRef::Workload { kind, name, .. } => {
+            let workload =
+                known.workloads.iter().find(|w| w.kind == *kind && w.namespace == namespace && w.name == *name);
+            match workload {
+                Some(w) => {
+                    let pods: Vec<&[crate::engine::ContainerPort]> = known
+                        .pods
+                        .iter()
+                        .filter(|p| p.namespace == namespace && w.selector.matches(&p.labels))
+                        .map(|p| &*p.ports)
+                        .collect();
+                    if pods.is_empty() { vec![&*w.template_ports] } else { pods }
+                }
+                None => Vec::new(),
+            }
+        }
+        _ => return false,
+    };
+    let undeclared = match asked {
+        Some(n) => {
+            destinations.is_empty()
+                || destinations.iter().any(|ports| !ports.iter().any(|cp| cp.port == n && cp.protocol == protocol))
+        }
+        None => false,
+    };
+    let other_number = known.policies.iter().filter(|p| p.namespace == namespace && p.types.ingress).any(|p| {
+        p.ingress
+            .iter()
+            .flat_map(|r| &r.ports)
+            .any(|pp| pp.protocol == protocol && matches!(pp.port, Some(PortRef::Number(n)) if asked != Some(n)))
+    });
+    undeclared || other_number
 }
 
 /// The cluster DNS as the engine looks for it (`engine::service::dns_targets`): the
@@ -751,6 +810,32 @@ async fn read_pods_into(
         add(&mut builder.borrow_mut(), &page)
     })
     .await
+}
+
+/// Every pod of the cluster, whole, page by page; when the cluster-wide list is forbidden, the
+/// pods of `namespaces` with a note.
+async fn read_whole_pods(conn: &Connection, namespaces: Option<&[String]>, notes: &mut Vec<String>) -> Read<Vec<Pod>> {
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
+    let options = all();
+    match read_pods_into(conn, None, &options, &builder).await {
+        Ok(()) => {}
+        Err(e) if is_forbidden(&e) && namespaces.is_some() => {
+            let _ = optional::<()>(
+                Err(e),
+                notes,
+                "only the pods of the namespaces named count as every pod of the cluster for ipBlock rules",
+            )?;
+            let (builder, options) = (&builder, &options);
+            let scope = namespaces.unwrap_or_default();
+            let reads =
+                join_all(scope.iter().map(|ns| read_pods_into(conn, Some(ns), options, builder)).collect()).await;
+            for read in reads {
+                read?;
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(finish(builder.into_inner()).pods)
 }
 
 /// Reads the scope into a snapshot. Pods are added page by page as they arrive: `list` in a

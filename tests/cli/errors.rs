@@ -181,6 +181,32 @@ fn malformed_endpoints_say_what_is_wrong() {
     }
 }
 
+/// Issue 10, item 19: a CIDR is not an endpoint, and the error says what to write instead.
+#[test]
+fn a_cidr_is_not_an_endpoint() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "10.0.0.1/24",
+            "api-0:80",
+            "invalid FROM \"10.0.0.1/24\": 10.0.0.1/24 is a range of addresses (CIDR), not an endpoint",
+        ),
+        (
+            "web-a",
+            "10.0.0.0/8:443",
+            "invalid TO \"10.0.0.0/8:443\": 10.0.0.0/8 is a range of addresses (CIDR), not an endpoint",
+        ),
+        ("web-a", "10.0.0.0/8:443/udp", "10.0.0.0/8 is a range of addresses (CIDR)"),
+        ("web-a", "2001:db8::/32", "2001:db8::/32 is a range of addresses (CIDR)"),
+        ("web-a", "[2001:db8::/32]:443", "2001:db8::/32 is a range of addresses (CIDR)"),
+    ];
+    for (from, to, message) in cases {
+        why("matrix_grouping", &["-n", "shop", from, to])
+            .error()
+            .stderr_has(message)
+            .stderr_has("name one address of it (e.g. ");
+    }
+}
+
 #[test]
 fn port_out_of_range_names_the_range() {
     for to in ["api-0:0", "api-0:65536", "api-0:99999999999"] {
@@ -505,7 +531,7 @@ fn bad_color_and_output_values_list_the_possible_ones() {
         .stderr_has("[possible values: auto, always, never]");
     why("matrix_grouping", &["-o", "csv", "shop/web-a", "shop/api-0"])
         .error()
-        .stderr_has("[possible values: table, wide, json, yaml]");
+        .stderr_has("[possible values: table, wide, json, yaml, name]");
 }
 
 #[test]
@@ -579,4 +605,21 @@ metadata: {name: db}
     let list = Deny::new(&["list", "-f", "-"]).stdin(manifests.as_bytes()).run();
     assert_eq!(list.code, Some(0), "{list}");
     list.stderr_has("Warning: policies of other engines were found");
+}
+
+/// Issue 10, item 10: clap's "a similar argument exists" tip named `--namespace` for kubectl flags
+/// such as `--as`; it is kept only for a prefix or a typo of the flag it names.
+#[test]
+fn unknown_flags_get_a_tip_only_when_it_is_close() {
+    for flag in ["--ns", "--me"] {
+        let run = why("matrix_grouping", &["-n", "shop", flag, "x", "web-a", "api-0"]);
+        run.error().stderr_has(&format!("unexpected argument '{flag}' found")).stderr_lacks("--namespace");
+        assert!(run.stderr.contains("Usage: kubectl deny why [OPTIONS] <FROM> <TO[:PORT][/PROTOCOL]>"), "{run}");
+    }
+    why("matrix_grouping", &["-n", "shop", "--nmespace", "x", "web-a", "api-0"])
+        .error()
+        .stderr_has("tip: a similar argument exists: '--namespace'");
+    why("matrix_grouping", &["-n", "shop", "--ou", "json", "web-a", "api-0"])
+        .error()
+        .stderr_has("tip: a similar argument exists: '--output'");
 }

@@ -36,19 +36,31 @@ fn default_ports_are_those_each_destination_declares() {
     assert!(t8080.contains("2 shop/db-0               ✗   ·   ·"), "{t8080}");
     let t9102 = run.section("9102/TCP  FROM \\ TO");
     assert!(t9102.contains("3 shop/web-a (+2 alike)   ✗   ·   ·"), "{t9102}");
-    run.stdout_has("5 pods in 3 groups: 4 of 24 flows between distinct pods allowed")
-        .stdout_has("✓ allowed  ✗ blocked  · port not declared by the destination");
+    // Issue 10, item 17: a pod's cell with itself says so; a group's own cell is between its pods.
+    assert!(t5432.contains("2 shop/db-0               ·   =   ·"), "{t5432}");
+    run.stdout_has("5 pods in 3 groups: 4 of 24 flows between distinct pods allowed").stdout_has(
+        "✓ allowed  ✗ blocked  · port not declared by the destination  = the pod itself (always allowed); a \
+         group's own cell is between its distinct pods",
+    );
 }
 
 #[test]
 fn explicit_ports_are_evaluated_for_every_destination() {
     let run = matrix(&["-n", "shop", "--port", "8080", "--port", "53/udp"]);
     run.success().stdout_lacks("5432/TCP  FROM").stdout_lacks("9102/TCP  FROM");
+    // Issue 10, item 17: a destination that does not declare the port given is evaluated anyway,
+    // and marked so, as the legend says; no `·` is shown, so the legend does not list it.
     let udp = run.section("53/UDP  FROM \\ TO");
-    assert!(udp.contains("3 shop/web-a (+2 alike)   ✗   ✗   ✗"), "{udp}");
+    assert!(udp.contains("3 shop/web-a (+2 alike)   ✗°   ✗°   ✗°"), "{udp}");
     let tcp = run.section("8080/TCP  FROM \\ TO");
-    assert!(tcp.contains("3 shop/web-a (+2 alike)   ✓   ✗   ✗"), "{tcp}");
-    run.stdout_has("5 pods in 3 groups: 3 of 40 flows between distinct pods allowed");
+    assert!(tcp.contains("3 shop/web-a (+2 alike)   ✓   ✗°   ✗°"), "{tcp}");
+    run.stdout_has("5 pods in 3 groups: 3 of 40 flows between distinct pods allowed")
+        .stdout_has("° the destination declares no such port (what policy says; nothing may listen there)")
+        .stdout_lacks("· port not declared");
+    let wide = matrix(&["-n", "shop", "--port", "8080", "-o", "wide"]);
+    wide.success()
+        .stdout_has("shop/web-a (+2 alike)   shop/db-0               8080/TCP   blocked (not declared)")
+        .stdout_has("shop/web-a (+2 alike)   shop/web-a (+2 alike)   8080/TCP   blocked (not declared)");
 }
 
 #[test]
@@ -142,4 +154,23 @@ fn workloads_without_pods_appear_through_their_templates() {
             && c["verdict"] == "allowed"),
         "{run}"
     );
+}
+
+/// Issue 10, item 10: `-l` picks the pods of both ends; `--no-headers` drops the header lines.
+#[test]
+fn label_selector_picks_the_pods_and_no_headers_drops_headers() {
+    let all = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "-o", "json"]).run();
+    let some = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "-l", "app=web", "-o", "json"]).run();
+    let pods = |run: &crate::harness::Run| {
+        let mut names: Vec<String> =
+            run.json()["cells"].as_array().unwrap().iter().map(|c| c["from"].as_str().unwrap().to_string()).collect();
+        names.dedup();
+        names
+    };
+    let (all, some) = (pods(&all), pods(&some));
+    assert!(some.len() < all.len() && !some.is_empty(), "{some:?} of {all:?}");
+    assert!(some.iter().all(|p| p.starts_with("shop/web")), "{some:?}");
+    let text = Deny::new(&["matrix", "-f", "matrix_grouping", "-n", "shop", "--no-headers"]).run();
+    text.success();
+    assert!(!text.stdout.contains("GROUP") && !text.stdout.contains("FROM \\ TO"), "{text}");
 }

@@ -6,13 +6,14 @@ use serde_json::Value;
 
 use crate::harness::{Deny, Run};
 
-/// `why -f FIXTURE ARGS... --suggest`, which must exit 1 (blocked) with nothing on stderr.
+/// `why -f FIXTURE ARGS... --suggest`, which must exit 0 (policies printed, ready for `&& kubectl
+/// apply -f`) with nothing on stderr.
 fn suggest(fixture: &str, args: &[&str]) -> Run {
     let mut all = vec!["why", "-f", fixture];
     all.extend_from_slice(args);
     all.push("--suggest");
     let run = Deny::new(&all).run();
-    assert_eq!(run.code, Some(1), "expected exit 1 (blocked):\n{run}");
+    assert_eq!(run.code, Some(0), "expected exit 0 (policies printed):\n{run}");
     assert_eq!(run.stderr, "", "{run}");
     run
 }
@@ -142,7 +143,7 @@ fn suggest_warns_that_an_unlabelled_pod_can_only_be_selected_with_its_whole_name
 fn suggest_as_json_is_a_list_kubectl_applies() {
     let run =
         Deny::new(&["why", "-f", "suggest", "shop/deploy/api", "data/sts/db:5432", "--suggest", "-o", "json"]).run();
-    assert_eq!(run.code, Some(1), "{run}");
+    assert_eq!(run.code, Some(0), "{run}");
     let v: Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!((v["apiVersion"].as_str(), v["kind"].as_str()), (Some("v1"), Some("List")));
     let items = v["items"].as_array().unwrap();
@@ -155,7 +156,9 @@ fn suggest_as_json_is_a_list_kubectl_applies() {
 }
 
 #[test]
-fn suggest_on_an_allowed_flow_suggests_nothing_and_exits_0() {
+/// Nothing to apply: exit 1, so that `--suggest > f && kubectl apply -f f` stops before an apply
+/// that would fail on a file without objects.
+fn suggest_on_an_allowed_flow_suggests_nothing_and_exits_1() {
     let run = Deny::new(&[
         "why",
         "-f",
@@ -167,7 +170,7 @@ fn suggest_on_an_allowed_flow_suggests_nothing_and_exits_0() {
         "--suggest",
     ])
     .run();
-    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(run.code, Some(1), "{run}");
     assert_eq!(
         run.stdout,
         "# nothing to suggest: production/deploy/frontend -> production/deploy/api on TCP 8080 is allowed already\n"
@@ -185,7 +188,7 @@ fn suggest_on_an_allowed_flow_suggests_nothing_and_exits_0() {
         "json",
     ])
     .run();
-    assert_eq!(json.code, Some(0), "{json}");
+    assert_eq!(json.code, Some(1), "{json}");
     assert_eq!(json.json()["items"], serde_json::json!([]));
 }
 

@@ -773,7 +773,7 @@ fn a_workload_with_pods_is_evaluated_as_one_of_them() {
 fn policies_selecting_a_pod_add_up() {
     why("multiple_policies_union", &["-n", "shop", "frontend", "api:8080"])
         .allowed()
-        .stdout_has("  isolated by allow-frontend, allow-batch (namespace shop)")
+        .stdout_has("  isolated by allow-batch, allow-frontend (namespace shop)")
         .stdout_has("  + allow-frontend: ingress[0].from[0] podSelector app=frontend, TCP/8080")
         .stdout_has("  not allowing: allow-batch (-o wide for details)");
     why("multiple_policies_union", &["-n", "shop", "batch", "api:9999"])
@@ -787,10 +787,10 @@ fn policies_selecting_a_pod_add_up() {
 #[test]
 fn a_flow_no_policy_admits_shows_the_nearest_miss_of_each() {
     why("multiple_policies_union", &["-n", "shop", "intruder", "api:8080"]).blocked().stdout_lines_in_order(&[
-        "  - allow-frontend: ingress[0].from[0] podSelector app=frontend does not match",
-        "      pod: needs app=frontend but has app=intruder",
         "  - allow-batch: ingress[0].from[0] podSelector app=batch does not match",
         "      pod: needs app=batch but has app=intruder",
+        "  - allow-frontend: ingress[0].from[0] podSelector app=frontend does not match",
+        "      pod: needs app=frontend but has app=intruder",
     ]);
     let v = why_json("multiple_policies_union", &["-n", "shop", "frontend", "api:9999"]);
     let frontend = &policy(&v["ingress"], "allow-frontend")["nearestMiss"];
@@ -804,6 +804,13 @@ fn a_flow_no_policy_admits_shows_the_nearest_miss_of_each() {
 
 #[test]
 fn a_namespace_not_read_has_only_its_name_label_with_a_caveat() {
+    // Issue 10, item 19: the verdict and the side it decides say that they rest on labels that
+    // were not read, not only the caveat at the end.
+    why("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]).blocked().stdout_lines_in_order(&[
+        "BLOCKED  tools/debug -> shop/api on TCP 8080",
+        "  as far as the labels of namespace tools are known: they were not read (see Caveats)",
+        "Ingress to shop/api: blocked, as far as the labels of namespace tools are known (they were not read)",
+    ]);
     why("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]).blocked().stdout_lines_in_order(&[
         "      namespace tools: needs team=tools but has no team label",
         "      (namespace tools's labels were not read)",
@@ -814,6 +821,8 @@ fn a_namespace_not_read_has_only_its_name_label_with_a_caveat() {
     ]);
     let v = why_json("namespace_labels_unknown", &["tools/debug", "shop/api:8080"]);
     assert_eq!(kinds(&v["caveats"]), ["namespace-labels-unknown"]);
+    assert_eq!(v["ingress"]["namespaceLabelsUnknown"], json!(["tools"]));
+    assert!(v["egress"].get("namespaceLabelsUnknown").is_none(), "{v}");
     assert_eq!(policy(&v["ingress"], "api-from-tools")["nearestMiss"]["peerMiss"]["namespaceLabelsKnown"], false);
 }
 
@@ -838,7 +847,7 @@ fn yaml_yml_json_lists_and_multi_document_files_are_read_together() {
     why("kind_list_and_multidoc_and_json", &["-n", "shop", "web", "api:http"])
         .allowed()
         .stdout_has("ALLOWED  shop/web -> shop/api on TCP 9000 (http)")
-        .stdout_has("  isolated by web-egress, default-deny-all (namespace shop)")
+        .stdout_has("  isolated by default-deny-all, web-egress (namespace shop)")
         .stdout_has("  + api-ingress: ingress[0].from[0] podSelector app=web, TCP/http");
     why("kind_list_and_multidoc_and_json", &["-n", "shop", "api", "web:8080"]).blocked();
 }
@@ -1016,5 +1025,83 @@ fn a_native_sidecar_of_a_mesh_whose_control_plane_was_not_read_gets_the_command_
          the Linkerd destination controller on TCP 8086, the Linkerd policy controller on TCP 8090, the Linkerd \
          identity controller on TCP 8080 for its configuration and certificates, or the pod does not become ready; \
          check with kubectl deny why shop/api linkerd/deploy/linkerd-destination:8086 (likewise for the other ports)\n",
+    );
+}
+
+/// A StatefulSet's pods, and the pods of a rollout, for the rollout note (issue 10, item 15).
+const REPLICAS: &str = "
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: db, image: postgres:16}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-0
+  namespace: shop
+  labels: {app: db, statefulset.kubernetes.io/pod-name: db-0, apps.kubernetes.io/pod-index: '0', controller-revision-hash: db-6f7c}
+status: {phase: Running, podIP: 10.244.0.10}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: db-1
+  namespace: shop
+  labels: {app: db, statefulset.kubernetes.io/pod-name: db-1, apps.kubernetes.io/pod-index: '1', controller-revision-hash: db-6f7c}
+status: {phase: Running, podIP: 10.244.0.11}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx:1.27}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-7d9f-a, namespace: shop, labels: {app: web, pod-template-hash: 7d9f}}
+status: {phase: Running, podIP: 10.244.0.20}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-5c4b-b, namespace: shop, labels: {app: web, pod-template-hash: 5c4b}}
+status: {phase: Running, podIP: 10.244.0.21}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template: {metadata: {labels: {app: api, track: stable}}, spec: {containers: [{name: api, image: api:2}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, labels: {app: api, track: stable, pod-template-hash: 1a}}
+status: {phase: Running, podIP: 10.244.0.30}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-2, namespace: shop, labels: {app: api, track: canary, pod-template-hash: 2b}}
+status: {phase: Running, podIP: 10.244.0.31}
+";
+
+/// Issue 10, item 15: the labels that name each pod of a StatefulSet (and the revision hash a
+/// rollout changes, which no policy selects on) do not make pods "differ"; a label policies could
+/// select on does, and the note names it.
+#[test]
+fn per_pod_and_revision_labels_are_not_a_rollout_note() {
+    let why = |from: &str| {
+        crate::harness::Deny::new(&["why", "-f", "-", "-n", "shop", from, "10.0.0.1:80"])
+            .stdin(REPLICAS.as_bytes())
+            .run()
+    };
+    let run = why("sts/db");
+    run.allowed().stdout_has("sts/db has 2 pods; evaluated as pod db-0").stdout_lacks("do not all have");
+    why("deploy/web").allowed().stdout_has("deploy/web has 2 pods").stdout_lacks("do not all have");
+    why("deploy/api").allowed().stdout_has(
+        "deploy/api's pods differ in label track (a rollout in progress?); ask about a pod by name to check another",
     );
 }

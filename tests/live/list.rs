@@ -115,7 +115,8 @@ fn json_of(out: &crate::support::Output) -> Value {
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.describe()))
 }
 
-/// `namespace -> (ingress state, egress state, pods, not isolated in ingress)`.
+/// `namespace -> (ingress state, egress state, pods, not isolated in ingress)`; pods isolated but
+/// allowed everything are `allowedAll`, not here.
 fn rows(report: &Value) -> Vec<(String, String, String, u64, Vec<String>)> {
     report["namespaces"]
         .as_array()
@@ -145,7 +146,7 @@ fn every_state_after_the_api_servers_defaulting() {
     assert_eq!(
         rows(&json_of(&out)),
         [
-            row("allow-all", "allow-all", "allow-all", 1, &["web-1"]),
+            row("allow-all", "allow-all", "allow-all", 1, &[]),
             row("both-defaulted", "deny", "deny", 1, &[]),
             row("default", "none", "none", 0, &[]),
             row("deny", "deny", "deny", 2, &[]),
@@ -158,9 +159,15 @@ fn every_state_after_the_api_servers_defaulting() {
             row("none", "none", "none", 1, &["web-1"]),
             row("partial", "partial", "partial", 2, &["db-1"]),
             row("pods", "pods", "pods", 2, &[]),
-            row("reopened", "allow-all", "deny", 1, &["web-1"]),
+            row("reopened", "allow-all", "deny", 1, &[]),
         ]
     );
+    // Isolated, but allowed everything: told apart from not isolated.
+    let report = json_of(&out);
+    for ns in ["allow-all", "reopened"] {
+        let row = report["namespaces"].as_array().unwrap().iter().find(|n| n["namespace"] == ns).unwrap();
+        assert_eq!(row["ingress"]["allowedAll"], serde_json::json!(["web-1"]), "{ns}");
+    }
 }
 
 #[test]
@@ -410,4 +417,43 @@ fn someone_who_may_read_only_their_namespaces_gets_answers_with_warnings() {
     let out = run(&server, &["list"]);
     expect_code(&out, 2);
     assert!(out.stderr.contains("kubectl auth can-i list pods --all-namespaces"), "{}", out.stderr);
+}
+
+/// The namespaces of `tests/fixtures/cli/list_reopened`: denies re-opened by namespace-wide rules
+/// that admit every pod, alone or together.
+fn reopened() -> Fixture {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cli/list_reopened/namespaces.yaml");
+    Fixture::new().yaml(&std::fs::read_to_string(path).expect("the list_reopened fixture"))
+}
+
+/// Issue 10, item 1, live: a CIDR covering every pod IP re-opens a namespace as it does from
+/// files; the pods are read whole (their addresses) only because an ipBlock could add up to
+/// everything, and metadata-only otherwise.
+#[test]
+fn reopened_namespaces_are_allow_all_live_as_from_files() {
+    let server = ApiServer::start(reopened());
+    let dir = crate::common::manifests_of(&server);
+    let live = run(&server, &["list", "--all", "-o", "wide"]);
+    expect_code(&live, 0);
+    let path = dir.path().display().to_string();
+    let files = crate::support::run(&["list", "--all", "-o", "wide", "-f", &path], crate::support::NO_ENV);
+    assert_eq!(live.stdout, files.stdout, "live:\n{}\nfiles:\n{}", live.describe(), files.describe());
+    assert!(live.stdout.contains("pod-cidr        allow-all"), "{}", live.stdout);
+    let whole: Vec<_> =
+        server.requests().into_iter().filter(|r| r.path == "/api/v1/pods" && !r.is_metadata_only()).collect();
+    assert_eq!(whole.len(), 1, "{}", server.request_lines());
+
+    let server = ApiServer::start(reopened());
+    let out = run(&server, &["list", "-n", "tcp-only", "-n", "own-namespace", "-o", "json"]);
+    expect_code(&out, 0);
+    let pods: Vec<_> = server.requests().into_iter().filter(|r| r.path.ends_with("/pods")).collect();
+    assert!(pods.iter().all(|r| r.is_metadata_only()), "{}", server.request_lines());
+
+    // Named, a namespace whose answer needs addresses still counts every pod of the cluster.
+    let server = ApiServer::start(reopened());
+    let out = run(&server, &["list", "-n", "pod-cidr", "-o", "json"]);
+    expect_code(&out, 0);
+    assert_eq!(json_of(&out)["namespaces"][0]["ingress"]["state"], "allow-all", "{}", out.describe());
+    assert!(server.requests().iter().any(|r| r.path == "/api/v1/pods" && !r.is_metadata_only()));
 }

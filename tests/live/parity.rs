@@ -152,3 +152,24 @@ fn hints_from_live_reads_are_the_same_as_from_manifests() {
     let out = run(&server, &["why", "staging/debug", "lockdown/vault-0:8200", "-o", "wide"]);
     assert!(out.stdout.contains("namespace staging: needs env=prod but has env=staging"), "{}", out.stdout);
 }
+
+/// Issue 10, item 20: the policies that isolate a pod are listed in the same order live and from
+/// files, whatever order the files hold them in (`examples/` lists default-deny-all first; the API
+/// lists by name).
+#[test]
+fn policies_are_listed_in_the_same_order_live_and_from_the_example_files() {
+    let server = ApiServer::start(examples());
+    let examples_dir = format!("{}/examples", env!("CARGO_MANIFEST_DIR"));
+    for args in [
+        &["why", "-n", "production", "deploy/frontend", "svc/postgres"][..],
+        &["why", "-n", "production", "deploy/frontend", "svc/postgres", "-o", "json"],
+        &["why", "-n", "production", "deploy/api", "deploy/frontend", "-o", "wide"],
+        &["list", "--all", "-o", "wide"],
+    ] {
+        let live = run(&server, args);
+        let mut with_files: Vec<&str> = args.to_vec();
+        with_files.extend(["-f", &examples_dir]);
+        let files = support::run(&with_files, support::NO_ENV);
+        assert_eq!(live.stdout, files.stdout, "{args:?}\nlive: {}\nfiles: {}", live.describe(), files.describe());
+    }
+}

@@ -1,6 +1,7 @@
-//! `docs/rbac.yaml` grants what the read-only commands use, no more and no less: every request
-//! `why`, `matrix`, `list` and completion make (success and error paths alike) is granted by the
-//! ClusterRole, and every resource the ClusterRole names is used, so the document cannot drift.
+//! `docs/rbac.yaml` grants what the commands use, no more and no less: every request `why`,
+//! `matrix`, `list`, completion and `init` make (success and error paths alike) is granted by one
+//! of its roles (a namespaced Role only in its namespace, `resourceNames` only for those names),
+//! and every resource the roles name is used, so the document cannot drift.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,53 +16,105 @@ use crate::support::fixtures::{endpoint_slice, service};
 /// `(verb, apiGroup, resource)`.
 type Permission = (String, String, String);
 
-fn cluster_role() -> Vec<Value> {
+/// One request, as RBAC sees it.
+struct Access {
+    permission: Permission,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+/// The rules of every Role and ClusterRole, each with the namespace it is limited to.
+fn roles() -> Vec<(Option<String>, Value)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rbac.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let documents: Vec<Value> = serde_saphyr::from_multiple(&text).expect("docs/rbac.yaml is YAML");
-    let role = documents.iter().find(|d| d["kind"] == "ClusterRole").expect("docs/rbac.yaml holds a ClusterRole");
-    let binding = documents.iter().find(|d| d["kind"] == "ClusterRoleBinding").expect("and a binding example");
-    assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"], "the binding binds the role");
-    role["rules"].as_array().expect("rules").clone()
+    let mut rules = Vec::new();
+    for role in documents.iter().filter(|d| d["kind"] == "ClusterRole" || d["kind"] == "Role") {
+        let name = &role["metadata"]["name"];
+        let bound = documents.iter().any(|d| {
+            (d["kind"] == "ClusterRoleBinding" || d["kind"] == "RoleBinding") && d["roleRef"]["name"] == *name
+        });
+        assert!(bound, "docs/rbac.yaml binds {name}");
+        let namespace = role["metadata"]["namespace"].as_str().map(str::to_string);
+        for rule in role["rules"].as_array().expect("rules") {
+            rules.push((namespace.clone(), rule.clone()));
+        }
+    }
+    rules
 }
 
 fn strings(value: &Value) -> Vec<String> {
     value.as_array().map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect()).unwrap_or_default()
 }
 
-fn granted(rules: &[Value], (verb, group, resource): &Permission) -> bool {
-    rules.iter().any(|rule| {
+fn granted(rules: &[(Option<String>, Value)], access: &Access) -> bool {
+    let (verb, group, resource) = &access.permission;
+    rules.iter().any(|(namespace, rule)| {
         let any = |field: &str, wanted: &str| strings(&rule[field]).iter().any(|v| v == wanted || v == "*");
-        any("verbs", verb) && any("apiGroups", group) && any("resources", resource)
+        let in_scope = namespace.is_none() || *namespace == access.namespace;
+        let names = strings(&rule["resourceNames"]);
+        let named = names.is_empty() || access.name.as_ref().is_some_and(|n| names.contains(n));
+        in_scope && named && any("verbs", verb) && any("apiGroups", group) && any("resources", resource)
     })
 }
 
-/// The permission a GET request needs: `get` for a named object, `list` for a collection.
-fn permission(method: &str, path: &str) -> Permission {
-    assert_eq!(method, "GET", "the read-only commands only read: {method} {path}");
+/// The permission a request needs: `get` for a named object, `list` for a collection, `patch`
+/// for a server-side apply.
+fn access(method: &str, path: &str) -> Access {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (group, rest) = match segments.as_slice() {
         ["api", _version, rest @ ..] => ("", rest),
         ["apis", group, _version, rest @ ..] => (*group, rest),
         _ => panic!("not a resource path: {path}"),
     };
-    let (resource, named) = match rest {
-        ["namespaces"] => ("namespaces", false),
-        ["namespaces", _] => ("namespaces", true),
-        ["namespaces", _, resource] | [resource] => (*resource, false),
-        ["namespaces", _, resource, _] | [resource, _] => (*resource, true),
+    let (resource, namespace, name) = match rest {
+        ["namespaces"] => ("namespaces", None, None),
+        ["namespaces", name] => ("namespaces", None, Some(*name)),
+        ["namespaces", ns, resource] => (*resource, Some(*ns), None),
+        [resource] => (*resource, None, None),
+        ["namespaces", ns, resource, name] => (*resource, Some(*ns), Some(*name)),
+        [resource, name] => (*resource, None, Some(*name)),
         _ => panic!("not a resource path: {path}"),
     };
-    (if named { "get" } else { "list" }.into(), group.into(), resource.into())
+    let verb = match method {
+        "GET" if name.is_some() => "get",
+        "GET" => "list",
+        "PATCH" => "patch",
+        other => panic!("kubectl-deny never sends {other}: {path}"),
+    };
+    Access {
+        permission: (verb.into(), group.into(), resource.into()),
+        namespace: namespace.map(str::to_string),
+        name: name.map(str::to_string),
+    }
 }
 
+/// NodeLocal DNSCache, so that `init` reads its DaemonSet and its ConfigMap.
+const NODE_LOCAL_DNS: &str = "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-local-dns, namespace: kube-system}
+spec:
+  selector: {matchLabels: {k8s-app: node-local-dns}}
+  template:
+    metadata: {labels: {k8s-app: node-local-dns}}
+    spec:
+      hostNetwork: true
+      containers: [{name: node-cache, args: [-localip, '169.254.20.10']}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: node-local-dns, namespace: kube-system}
+data: {Corefile: 'cluster.local:53 { bind 169.254.20.10 }'}
+";
+
 #[test]
-fn docs_rbac_grants_exactly_what_the_read_only_commands_use() {
+fn docs_rbac_grants_exactly_what_the_commands_use() {
     let mut slice = endpoint_slice("production", "legacy-1", "legacy", &["10.9.9.9"], 8080);
     slice["endpoints"][0]["targetRef"] = json!({ "kind": "Pod", "namespace": "production", "name": "postgres-0" });
     let mut legacy = service("production", "legacy", &[], &[(80, json!(8080))]);
     legacy["spec"].as_object_mut().unwrap().remove("selector");
-    let server = ApiServer::start(examples().object(legacy).object(slice));
+    let server = ApiServer::start(examples().object(legacy).object(slice).yaml(NODE_LOCAL_DNS));
     let api = "production/api-7b9c5d4f6-kx7mn";
     let commands: &[&[&str]] = &[
         &["why", "production/frontend-6d8f7c9b5-2lq8x", "production/api-7b9c5d4f6-kx7mn:8080"],
@@ -81,6 +134,12 @@ fn docs_rbac_grants_exactly_what_the_read_only_commands_use() {
         &["list"],
         &["list", "-n", "production", "-n", "staging"],
         &["list", "-n", "prodution"],
+        // init: detection, the namespaces, what they have; and its one write.
+        &["init", "-n", "staging", "--dry-run=client"],
+        &["init", "-n", "staging", "--allow-apiserver", "-o", "yaml"],
+        &["init", "-A", "-o", "yaml"],
+        &["init", "-l", "kubernetes.io/metadata.name=staging", "--ingress-namespace", "ingress-nginx"],
+        &["init", "-n", "nowhere"],
     ];
     for args in commands {
         let out = run(&server, args);
@@ -101,20 +160,31 @@ fn docs_rbac_grants_exactly_what_the_read_only_commands_use() {
         helper.complete(&server, words);
     }
 
-    let rules = cluster_role();
-    let used: BTreeSet<Permission> = server.requests().iter().map(|r| permission(&r.method, &r.path)).collect();
-    let missing: Vec<&Permission> = used.iter().filter(|p| !granted(&rules, p)).collect();
-    assert!(missing.is_empty(), "docs/rbac.yaml does not grant {missing:?}");
+    let rules = roles();
+    let accesses: Vec<Access> = server.requests().iter().map(|r| access(&r.method, &r.path)).collect();
+    let missing: Vec<String> = accesses
+        .iter()
+        .filter(|a| !granted(&rules, a))
+        .map(|a| format!("{:?} in {:?} named {:?}", a.permission, a.namespace, a.name))
+        .collect();
+    assert!(missing.is_empty(), "docs/rbac.yaml does not grant {missing:#?}");
 
-    let used_resources: BTreeSet<(String, String)> = used.iter().map(|(_, g, r)| (g.clone(), r.clone())).collect();
+    let used: BTreeSet<(String, String)> =
+        accesses.iter().map(|a| (a.permission.1.clone(), a.permission.2.clone())).collect();
     let mut named: BTreeSet<(String, String)> = BTreeSet::new();
-    for rule in &rules {
+    for (_, rule) in &rules {
         for group in strings(&rule["apiGroups"]) {
             for resource in strings(&rule["resources"]) {
                 named.insert((group.clone(), resource));
             }
         }
-        assert_eq!(strings(&rule["verbs"]), ["get", "list"], "read-only verbs: {rule}");
+        let verbs = strings(&rule["verbs"]);
+        assert!(
+            verbs == ["get", "list"] || verbs == ["get"] || verbs == ["patch"],
+            "read-only verbs, or patch for init: {rule}"
+        );
     }
-    assert_eq!(named, used_resources, "the resources docs/rbac.yaml names are the ones used");
+    assert_eq!(named, used, "the resources docs/rbac.yaml names are the ones used");
+    let verbs: BTreeSet<&str> = accesses.iter().map(|a| a.permission.0.as_str()).collect();
+    assert_eq!(verbs, BTreeSet::from(["get", "list", "patch"]));
 }
