@@ -12,6 +12,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod flows;
 pub mod kit;
 pub mod render;
 pub mod source;
