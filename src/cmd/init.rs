@@ -114,17 +114,17 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
 /// What the kit leaves to do in each namespace, given its existing policies: the kit, its
 /// policies as the engine reads them, and what detection read (for matching existing policies'
 /// peers against the DNS pods and the ingress controller).
-struct Planner {
+pub(super) struct Planner {
     snapshot: Snapshot,
     detection: Detection,
     options: build::Options,
     kit: Kit,
-    models: Vec<Policy>,
+    pub(super) models: Vec<Policy>,
     widen: bool,
 }
 
 impl Planner {
-    fn new(
+    pub(super) fn new(
         snapshot: Snapshot,
         detection: &Detection,
         options: &build::Options,
@@ -143,7 +143,7 @@ impl Planner {
         })
     }
 
-    fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
+    pub(super) fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
         let engine = Engine::new(&self.snapshot);
         let against =
             plan::Against { engine: &engine, detection: &self.detection, options: &self.options, widen: self.widen };
@@ -360,7 +360,7 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 }
 
 /// The kit choices the flags make.
-fn options(args: &InitArgs) -> Result<build::Options, Error> {
+pub(super) fn options(args: &InitArgs) -> Result<build::Options, Error> {
     let check = |flag: &str, ns: &str| {
         validate_namespace_name(ns)
             .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with {flag}: {why}")))
@@ -386,7 +386,7 @@ fn options(args: &InitArgs) -> Result<build::Options, Error> {
 }
 
 /// Builds the kit and checks every object against the API's validation before anything is used.
-fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) -> Result<Kit, Error> {
+pub(super) fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) -> Result<Kit, Error> {
     let kit = build::build(detection, options, from_manifests).map_err(|e| Error::NotFound(e.to_string()))?;
     for policy in &kit.policies {
         let violations = validate::network_policy(&policy.manifest(Some("default")));
@@ -437,7 +437,7 @@ fn manifest_targets(
 /// The namespaces a default deny would break the cluster's networking from, with the reason:
 /// where DNS, ingress and a mesh control plane run, and the monitoring namespace the kit admits
 /// (its scrapers need egress to every namespace).
-fn protected(detection: &Detection, options: &build::Options) -> Vec<(String, String)> {
+pub(super) fn protected(detection: &Detection, options: &build::Options) -> Vec<(String, String)> {
     let mut out = detection.infrastructure_namespaces();
     if let Some(ns) = &options.monitoring
         && !out.iter().any(|(known, _)| known == ns)

@@ -70,7 +70,7 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
         direction: Direction,
         selector: LabelSelector,
         short: String,
-        local: String,
+        locals: Vec<String>,
         peer_entry: NetworkPolicyPeer,
         peer: String,
         ports: Vec<NetworkPolicyPort>,
@@ -135,13 +135,16 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
                     if !p.ports.contains(&port) {
                         p.ports.push(port);
                     }
+                    if !p.locals.contains(&local.display) {
+                        p.locals.push(local.display.clone());
+                    }
                 }
                 None => pieces.push(Piece {
                     namespace,
                     direction: s.direction,
                     selector,
                     short: short.clone(),
-                    local: local.display.clone(),
+                    locals: vec![local.display.clone()],
                     peer_entry,
                     peer: peer.display.clone(),
                     ports: vec![port],
@@ -152,15 +155,32 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
     // Merge the pieces: one policy per (namespace, direction, selected pods); in it one rule per
     // set of ports.
     let mut policies: BTreeMap<(String, String), NetworkPolicy> = BTreeMap::new();
-    let mut groups: Vec<(String, Direction, LabelSelector, String, String, Vec<&Piece>)> = Vec::new();
+    type Group<'p> = (String, Direction, LabelSelector, String, Vec<String>, Vec<&'p Piece>);
+    let mut groups: Vec<Group> = Vec::new();
     for p in &pieces {
         match groups.iter_mut().find(|g| g.0 == p.namespace && g.1 == p.direction && g.2 == p.selector) {
-            Some(g) => g.5.push(p),
-            None => groups.push((p.namespace.clone(), p.direction, p.selector.clone(), p.short.clone(), p.local.clone(), vec![p])),
+            Some(g) => {
+                for l in &p.locals {
+                    if !g.4.contains(l) {
+                        g.4.push(l.clone());
+                    }
+                }
+                g.5.push(p)
+            }
+            None => groups.push((
+                p.namespace.clone(),
+                p.direction,
+                p.selector.clone(),
+                p.short.clone(),
+                p.locals.clone(),
+                vec![p],
+            )),
         }
     }
     let mut chosen: Vec<(String, String)> = Vec::new();
-    for (namespace, direction, selector, short, local, members) in groups {
+    for (namespace, direction, selector, short, mut locals, members) in groups {
+        locals.sort();
+        let local = locals.join(", ");
         let mut rules: Vec<(Vec<NetworkPolicyPort>, Vec<NetworkPolicyPeer>, Vec<String>)> = Vec::new();
         for m in members {
             let mut ports = m.ports.clone();

@@ -443,3 +443,27 @@ fn template_pod(w: &Workload) -> Pod {
         mesh: None,
     }
 }
+
+/// The peer a pod of the snapshot is reported as (its workload, or itself): what the price of
+/// the allows counts pod pairs by.
+pub struct Owners<'s> {
+    index: Index<'s>,
+}
+
+impl<'s> Owners<'s> {
+    pub fn new(snapshot: &'s Snapshot) -> Self {
+        Owners { index: Index::new(snapshot) }
+    }
+
+    /// `ns/deploy/web` for a pod of a workload (or a template stand-in `deploy/web`),
+    /// `ns/pod/name` for one nothing owns.
+    pub fn display(&self, pod: &Pod) -> String {
+        if pod.name.contains('/') {
+            return format!("{}/{}", pod.namespace, pod.name);
+        }
+        match self.index.owner(pod) {
+            Some(w) => format!("{}/{}/{}", w.namespace, w.kind.short_name(), w.name),
+            None => format!("{}/pod/{}", pod.namespace, pod.name),
+        }
+    }
+}
