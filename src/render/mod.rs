@@ -2,6 +2,7 @@
 //! clock and no global state.
 
 pub mod audit;
+pub mod diff;
 pub mod init;
 pub mod list;
 pub mod matrix;
