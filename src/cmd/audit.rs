@@ -459,6 +459,78 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
     Ok(if report.cut > 0 { Exit::Negative } else { Exit::Success })
 }
 
+/// `init --flows`: the blast radius of the kit `init` is about to install. `Some(Exit::Negative)`
+/// (the flows listed on `err`) when observed flows would be cut and `--force` is not given.
+pub fn guard(
+    ctx: &Context,
+    args: &crate::cli::InitArgs,
+    options: &Options,
+    selector: Option<&crate::engine::Selector>,
+    err: &mut dyn Write,
+) -> Result<Option<Exit>, Error> {
+    let cidrs = group_cidrs(&args.group_cidr)?;
+    let loaded = load(ctx, &args.flows, &cidrs)?;
+    let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector)?;
+    let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
+    let (after, _) =
+        after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
+    let (today_engine, after_engine) = (Engine::new(&loaded.snapshot), Engine::new(&after));
+    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &targets.namespaces);
+    let cut: Vec<&Replayed> = replayed.iter().filter(|r| r.today && !r.after).collect();
+    let say = |err: &mut dyn Write, text: String| {
+        let _ = writeln!(err, "{text}");
+    };
+    if cut.is_empty() {
+        say(
+            err,
+            format!("--flows: the kit cuts none of the {} observed flow(s) of {}", replayed.len(), targets.namespaces.join(", ")),
+        );
+        return Ok(None);
+    }
+    let lines: Vec<String> = cut
+        .iter()
+        .map(|r| {
+            let f = r.flow;
+            format!(
+                "  {} -> {} {}/{} ({} seen{})",
+                loaded.resolved.peer(f.from).display,
+                loaded.resolved.peer(f.to).display,
+                f.port,
+                f.protocol,
+                f.stats.count,
+                f.stats.last.map(|t| format!(", last {}", format_rfc3339(t))).unwrap_or_default()
+            )
+        })
+        .collect();
+    let flows = args.flows.iter().map(|p| crate::flows::read::display(p)).collect::<Vec<_>>().join(" --flows ");
+    let namespaces = targets.namespaces.iter().map(|n| format!("-n {n}")).collect::<Vec<_>>().join(" ");
+    if args.force {
+        say(err, format!("Warning: --force: the kit cuts {} observed flow(s) that nothing allows:", cut.len()));
+        for l in lines {
+            say(err, l);
+        }
+        return Ok(None);
+    }
+    say(
+        err,
+        format!(
+            "error: the starter kit would cut {} observed flow(s) that nothing allows; nothing was installed:",
+            cut.len()
+        ),
+    );
+    for l in lines {
+        say(err, l);
+    }
+    say(
+        err,
+        format!(
+            "Allow them first (kubectl deny audit --flows {flows} {namespaces} -o yaml > allows.yaml, then kubectl \
+             apply -f allows.yaml), or install anyway with --force"
+        ),
+    );
+    Ok(Some(Exit::Negative))
+}
+
 /// The allows that keep every working observed flow working under the kit: generated, read back
 /// as `-f` reads manifests, and checked with the engine together with the kit; and their price.
 pub fn allows_for(

@@ -52,6 +52,16 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
         Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
         None => None,
     };
+    if !args.flows.is_empty() && !matches!(mode, Mode::Kyverno { .. }) {
+        if let SourceSpec::Files(paths) = &ctx.source
+            && paths.iter().any(|p| p.as_os_str() == "-")
+        {
+            return Err(Error::Usage("init --flows reads the manifests twice: give -f a file, not -".into()));
+        }
+        if let Some(refused) = super::audit::guard(ctx, args, &options, selector.as_ref(), err)? {
+            return Ok(refused);
+        }
+    }
     match &ctx.source {
         SourceSpec::Files(paths) => {
             if let Mode::Apply { .. } = mode {
