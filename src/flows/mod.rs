@@ -121,3 +121,6 @@ pub fn protocol_of(text: &str) -> Option<Protocol> {
         other => Protocol::parse_any_case(other),
     }
 }
+
+#[cfg(test)]
+mod tests;
