@@ -19,7 +19,7 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use crate::cli::{AuditArgs, OutputFormat};
 use crate::context::{Context, SourceSpec};
 use crate::engine::matrix;
-use crate::engine::{Endpoint, Engine, Pod, PortQuery, Protocol, Snapshot, cni};
+use crate::engine::{Direction, Endpoint, Engine, Pod, PortQuery, Protocol, Snapshot, cni};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::flows::allows::{self, Needed};
@@ -541,9 +541,10 @@ pub fn allows_for(
     namespaces: &[String],
 ) -> Result<(AllowsReport, Vec<NetworkPolicy>), Error> {
     let resolved = &loaded.resolved;
+    let today_engine = Engine::new(&loaded.snapshot);
     // The blast radius: allowed today, blocked after the kit. A flow today's policies block is not
     // re-opened, even when it was observed going through (that is a contradiction to look into).
-    let needed: Vec<Needed> = replayed
+    let mut needed: Vec<Needed> = replayed
         .iter()
         .filter(|r| r.today && !r.after)
         .map(|r| {
@@ -554,45 +555,108 @@ pub fn allows_for(
         })
         .collect();
     let taken = |ns: &str, name: &str| after.policies.iter().any(|p| p.namespace == ns && p.name == name);
-    let generated = allows::generate(resolved, &needed, taken);
-    let mut text = String::new();
-    for p in &generated.policies {
-        text.push_str(&serde_json::to_string(p).map_err(|e| Error::Internal(e.to_string()))?);
-        text.push('\n');
-    }
-    let added = if text.is_empty() {
-        Snapshot::default()
-    } else {
-        crate::source::file::load_str(&text, "the generated allows", &loaded.default_namespace)
-            .map_err(|e| Error::Internal(format!("a generated allow does not read back: {e}")))?
+    // An allow isolates the pods it selects: applied after the kit's allows and before its deny,
+    // it would cut their other observed flows that the kit's allows do not admit. Those get allows
+    // too, until no step of the migration cuts an observed flow.
+    let mut before_deny = loaded.snapshot.clone();
+    before_deny.policies.extend(after.policies.iter().filter(|p| {
+        p.name != crate::kit::build::DEFAULT_DENY_ALL
+            && !loaded.snapshot.policies.iter().any(|q| q.namespace == p.namespace && q.name == p.name)
+    }).cloned());
+    let (generated, added) = loop {
+        let generated = allows::generate(resolved, &needed, taken);
+        let added = read_back(&generated.policies, &loaded.default_namespace)?;
+        let mut alone = before_deny.clone();
+        alone.policies.extend(added.policies.iter().cloned());
+        let alone_engine = Engine::new(&alone);
+        let more: Vec<Needed> = replayed
+            .iter()
+            .filter(|r| r.today && !needed.iter().any(|n| std::ptr::eq(n.flow, r.flow)))
+            .filter_map(|r| {
+                let (from, to) = (resolved.peer(r.flow.from), resolved.peer(r.flow.to));
+                if allowed(&alone_engine, from, to, r.flow.port, r.flow.protocol) {
+                    return None;
+                }
+                let (egress_blocked, ingress_blocked) =
+                    blocked_sides(&alone_engine, from, to, r.flow.port, r.flow.protocol);
+                Some(Needed { flow: r.flow, egress_blocked, ingress_blocked })
+            })
+            .collect();
+        if more.is_empty() || needed.len() > replayed.len() {
+            break (generated, added);
+        }
+        needed.extend(more);
     };
     let mut with = after.clone();
     with.policies.extend(added.policies.iter().cloned());
     let with_engine = Engine::new(&with);
+    let mut alone = before_deny.clone();
+    alone.policies.extend(added.policies.iter().cloned());
+    let alone_engine = Engine::new(&alone);
     let unfixable: HashSet<String> = generated.not_selectable.iter().cloned().collect();
     let mut failed = Vec::new();
-    for n in &needed {
-        let (from, to) = (resolved.peer(n.flow.from), resolved.peer(n.flow.to));
-        let describe = format!("{} -> {} {}/{}", from.display, to.display, n.flow.port, n.flow.protocol);
+    for r in replayed.iter().filter(|r| r.today) {
+        let (from, to) = (resolved.peer(r.flow.from), resolved.peer(r.flow.to));
+        let describe = format!("{} -> {} {}/{}", from.display, to.display, r.flow.port, r.flow.protocol);
         if unfixable.iter().any(|u| u.starts_with(&describe)) {
             continue;
         }
-        if !allowed(&with_engine, from, to, n.flow.port, n.flow.protocol) {
-            failed.push(describe);
+        for (state, engine) in [("with the kit", &with_engine), ("before the kit's deny", &alone_engine)] {
+            if !allowed(engine, from, to, r.flow.port, r.flow.protocol) {
+                failed.push(format!("{describe} ({state})"));
+            }
         }
     }
     if !failed.is_empty() {
         return Err(Error::Internal(format!(
-            "the generated allows, read back with the kit, do not allow {}",
+            "the generated allows, read back, do not allow {}",
             failed.join(", ")
         )));
     }
+    let mut warnings = generated.warnings.clone();
+    for policy in &added.policies {
+        for (direction, isolates) in
+            [(Direction::Ingress, policy.types.ingress), (Direction::Egress, policy.types.egress)]
+        {
+            let fresh = loaded
+                .snapshot
+                .pods
+                .iter()
+                .filter(|p| isolates && p.namespace == policy.namespace && !p.host_network)
+                .filter(|p| policy.pod_selector.matches(&p.labels))
+                .filter(|p| today_engine.isolating(p, direction).next().is_none())
+                .count();
+            if fresh > 0 {
+                warnings.push(format!(
+                    "{}/{} isolates the {} of {fresh} pod(s) that no policy isolates today: their traffic not \
+                     observed is blocked once it is applied",
+                    policy.namespace,
+                    policy.name,
+                    direction.as_str()
+                ));
+            }
+        }
+    }
     let mut report = price(loaded, after_engine, &with_engine, &added);
     report.kept = needed.len() - unfixable.len().min(needed.len());
-    report.warnings = generated.warnings;
+    report.warnings = warnings;
     report.not_selectable = generated.not_selectable;
     report.namespaces = namespaces.to_vec();
     Ok((report, generated.policies))
+}
+
+/// Policies as `-f` reads them back.
+fn read_back(policies: &[NetworkPolicy], default_namespace: &str) -> Result<Snapshot, Error> {
+    let mut text = String::new();
+    for p in policies {
+        text.push_str(&serde_json::to_string(p).map_err(|e| Error::Internal(e.to_string()))?);
+        text.push('\n');
+    }
+    if text.is_empty() {
+        return Ok(Snapshot::default());
+    }
+    crate::source::file::load_str(&text, "the generated allows", default_namespace)
+        .map_err(|e| Error::Internal(format!("a generated allow does not read back: {e}")))
 }
 
 /// What the allows open beyond the observed flows: pod pairs the selectors admit that no

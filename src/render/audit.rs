@@ -285,11 +285,12 @@ pub struct AllowsReport {
 
 pub fn allows(out: &mut dyn Write, report: &AllowsReport, policies: &[NetworkPolicy]) -> io::Result<()> {
     writeln!(out, "# Allows for the observed flows (kubectl deny audit --flows -o yaml).")?;
+    writeln!(out, "# With the starter kit (kubectl deny init -o yaml) they keep every observed flow allowed today")?;
     writeln!(
         out,
-        "# With the starter kit (kubectl deny init -n NS -o yaml) they keep every observed flow working; checked: the kit"
+        "# working: checked, read back, with the kit and at each step of applying it: the kit's allows, these,"
     )?;
-    writeln!(out, "# and these policies, read back, allow all {} flow(s) the kit alone would block.", report.kept)?;
+    writeln!(out, "# then default-deny-all ({} flow(s) needed an allow).", report.kept)?;
     writeln!(
         out,
         "# The price: selectors allow whole workloads, so these open {} pod pair(s) beyond the observed flows ({} pod \

@@ -18,6 +18,7 @@
 mod harness;
 
 mod errors;
+mod flows;
 mod list;
 mod matrix;
 mod output;
