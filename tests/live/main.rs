@@ -19,6 +19,7 @@ mod support;
 mod common;
 mod complete;
 mod errors;
+mod flows;
 mod list;
 mod parity;
 mod rbac;
