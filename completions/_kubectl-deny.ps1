@@ -43,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('matrix', 'matrix', [CompletionResultType]::ParameterValue, 'Show who can reach whom, for many flows at once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List namespaces lacking default-deny')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Install the default-deny starter kit into namespaces')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Replay observed flows against today''s policies and the starter kit')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what a change to the policies does to reachability, before it is applied')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and git commit')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -132,6 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'The field manager of the server-side apply')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Label query (kubectl''s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'Label query (kubectl''s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)')
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows listed) when the kit would cut an observed flow that nothing allows. Repeatable')
+            [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'With --flows: addresses in this CIDR count as one peer (repeatable)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -153,6 +157,56 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('--kyverno', '--kyverno', [CompletionResultType]::ParameterName, 'Print a Kyverno ClusterPolicy that generates the kit in every new namespace')
             [CompletionResult]::new('--widen', '--widen', [CompletionResultType]::ParameterName, 'Add allow-dns and allow-ingress-controller (which admit their peer to every pod) even where the namespace already admits DNS or the ingress controller to some pods only, through policies of its own')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print the result table without its header line')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With --flows: install even if observed flows would be cut')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-deny;audit' {
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Observed flows: a file (gzip or not) or - for stdin. Repeatable')
+            [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'Addresses in this CIDR count as one peer, e.g. an external service''s range (repeatable)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-deny;diff' {
+            [CompletionResult]::new('--with', '--with', [CompletionResultType]::ParameterName, 'Manifests to add or replace (a file, a directory, or -). Repeatable')
+            [CompletionResult]::new('--without', '--without', [CompletionResultType]::ParameterName, 'A NetworkPolicy to remove, NS/NAME (NAME alone: in -n''s namespace). Repeatable')
+            [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Only the flows observed in this file (as audit --flows takes them). Repeatable')
+            [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'With --flows: addresses in this CIDR count as one peer (repeatable)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context''s namespace, then "default"]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable')
+            [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
+            [CompletionResult]::new('--all-ports', '--all-ports', [CompletionResultType]::ParameterName, 'Compare every port and protocol instead of the declared container ports')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -208,6 +262,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('matrix', 'matrix', [CompletionResultType]::ParameterValue, 'Show who can reach whom, for many flows at once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List namespaces lacking default-deny')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Install the default-deny starter kit into namespaces')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Replay observed flows against today''s policies and the starter kit')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Show what a change to the policies does to reachability, before it is applied')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the version and git commit')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -223,6 +279,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             break
         }
         'kubectl-deny;help;init' {
+            break
+        }
+        'kubectl-deny;help;audit' {
+            break
+        }
+        'kubectl-deny;help;diff' {
             break
         }
         'kubectl-deny;help;completion' {

@@ -405,6 +405,7 @@ pub fn report(
         input: InputView {
             inputs: observed.inputs.clone(),
             records: observed.records,
+            flows: resolved.flows.len() + resolved.unresolved.len(),
             skipped: observed.skipped.iter().map(|(k, v)| (k.describe().to_string(), *v)).collect(),
             bad: observed.bad_count,
             bad_records: observed.bad.clone(),

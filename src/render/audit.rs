@@ -74,6 +74,8 @@ pub struct KitView {
 pub struct InputView {
     pub inputs: Vec<InputSummary>,
     pub records: u64,
+    /// Flows the records make, aggregated per peer pair, port and protocol, in every namespace.
+    pub flows: usize,
     pub skipped: BTreeMap<String, u64>,
     pub bad: u64,
     pub bad_records: Vec<BadRecord>,
@@ -156,7 +158,13 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
         })
         .collect();
     let flows: usize = report.namespaces.iter().map(|n| n.flows).sum();
-    writeln!(out, "Observed flows: {} records from {} make {flows} flows", input.records, names.join(", "))?;
+    writeln!(
+        out,
+        "Observed flows: {} records from {} make {} flows, {flows} of them in the namespaces audited",
+        input.records,
+        names.join(", "),
+        input.flows
+    )?;
     if !input.skipped.is_empty() {
         let skipped: Vec<String> = input.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         writeln!(out, "Not replayed: {}", skipped.join(", "))?;
