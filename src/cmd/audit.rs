@@ -29,9 +29,7 @@ use crate::flows::time::format_rfc3339;
 use crate::kit::build::Options;
 use crate::kit::detect::{self, Detection};
 use crate::kit::plan::{self, Step, Targets};
-use crate::render::audit::{
-    AllowsReport, AuditReport, Contradiction, FlowRow, InputView, KitView, NamespaceAudit,
-};
+use crate::render::audit::{AllowsReport, AuditReport, Contradiction, FlowRow, InputView, KitView, NamespaceAudit};
 use crate::source::live::Live;
 
 use super::after::{self, Installed};
@@ -67,16 +65,22 @@ pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet]) -> Result<Lo
     match &ctx.source {
         SourceSpec::Files(paths) => {
             if stdin_flows && paths.iter().any(|p| p.as_os_str() == "-") {
-                return Err(Error::Usage(
-                    "--flows - and -f - both read stdin: give one of them a file".into(),
-                ));
+                return Err(Error::Usage("--flows - and -f - both read stdin: give one of them a file".into()));
             }
             let default_namespace = ctx.namespaces.first().cloned().unwrap_or_else(|| "default".to_string());
             let observed = read_flows(flow_paths, &default_namespace)?;
             let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let resolved = crate::flows::map::resolve(&observed, &snapshot, cidrs);
-            Ok(Loaded { snapshot, detection, observed, resolved, from_manifests: true, notes: Vec::new(), default_namespace })
+            Ok(Loaded {
+                snapshot,
+                detection,
+                observed,
+                resolved,
+                from_manifests: true,
+                notes: Vec::new(),
+                default_namespace,
+            })
         }
         SourceSpec::Cluster(spec) => {
             let mut live = Live::connect(spec, &ctx.kube_env, ctx.namespaces.first().map(String::as_str))?;
@@ -281,9 +285,7 @@ fn explanations(snapshot: &Snapshot, from: &Peer, to: &Peer, f: &Flow, forwarded
         if forwarded { ", and now block them" } else { ", and now allow them" }
     ));
     if from.host_network || to.host_network {
-        out.push(
-            "a host-network pod: its traffic carries its node's address, which plugins treat differently".into(),
-        );
+        out.push("a host-network pod: its traffic carries its node's address, which plugins treat differently".into());
     }
     let address = |p: &Peer| matches!(p.kind, PeerKind::Address { .. } | PeerKind::Network { .. });
     if address(from) || address(to) {
@@ -310,12 +312,7 @@ fn step_word(step: &Step) -> String {
 }
 
 /// The report on every flow of `namespaces`.
-pub fn report(
-    loaded: &Loaded,
-    replayed: &[Replayed],
-    namespaces: &[String],
-    installed: &[Installed],
-) -> AuditReport {
+pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], installed: &[Installed]) -> AuditReport {
     let resolved = &loaded.resolved;
     let mut by_ns: BTreeMap<String, NamespaceAudit> = namespaces
         .iter()
@@ -356,8 +353,7 @@ pub fn report(
             _ => None,
         };
         if let Some((kind, forwarded)) = contradiction {
-            let explanations =
-                explanations(&loaded.snapshot, resolved.peer(f.from), resolved.peer(f.to), f, forwarded);
+            let explanations = explanations(&loaded.snapshot, resolved.peer(f.from), resolved.peer(f.to), f, forwarded);
             ns.contradictions.push(Contradiction { flow: line.clone(), kind, explanations });
         }
         ns.all.push(line);
@@ -426,10 +422,8 @@ pub fn report(
 }
 
 pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
-    let format = ctx.output_format(
-        "audit",
-        &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml],
-    )?;
+    let format =
+        ctx.output_format("audit", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
     let cidrs = group_cidrs(&args.group_cidr)?;
     let loaded = load(ctx, &args.flows, &cidrs)?;
     let options = Options::default();
@@ -484,7 +478,11 @@ pub fn guard(
     if cut.is_empty() {
         say(
             err,
-            format!("--flows: the kit cuts none of the {} observed flow(s) of {}", replayed.len(), targets.namespaces.join(", ")),
+            format!(
+                "--flows: the kit cuts none of the {} observed flow(s) of {}",
+                replayed.len(),
+                targets.namespaces.join(", ")
+            ),
         );
         return Ok(None);
     }
@@ -550,8 +548,7 @@ pub fn allows_for(
         .filter(|r| r.today && !r.after)
         .map(|r| {
             let (from, to) = (resolved.peer(r.flow.from), resolved.peer(r.flow.to));
-            let (egress_blocked, ingress_blocked) =
-                blocked_sides(after_engine, from, to, r.flow.port, r.flow.protocol);
+            let (egress_blocked, ingress_blocked) = blocked_sides(after_engine, from, to, r.flow.port, r.flow.protocol);
             Needed { flow: r.flow, egress_blocked, ingress_blocked }
         })
         .collect();
@@ -560,10 +557,16 @@ pub fn allows_for(
     // it would cut their other observed flows that the kit's allows do not admit. Those get allows
     // too, until no step of the migration cuts an observed flow.
     let mut before_deny = loaded.snapshot.clone();
-    before_deny.policies.extend(after.policies.iter().filter(|p| {
-        p.name != crate::kit::build::DEFAULT_DENY_ALL
-            && !loaded.snapshot.policies.iter().any(|q| q.namespace == p.namespace && q.name == p.name)
-    }).cloned());
+    before_deny.policies.extend(
+        after
+            .policies
+            .iter()
+            .filter(|p| {
+                p.name != crate::kit::build::DEFAULT_DENY_ALL
+                    && !loaded.snapshot.policies.iter().any(|q| q.namespace == p.namespace && q.name == p.name)
+            })
+            .cloned(),
+    );
     let (generated, added) = loop {
         let generated = allows::generate(resolved, &needed, taken);
         let added = read_back(&generated.policies, &loaded.default_namespace)?;
@@ -609,10 +612,7 @@ pub fn allows_for(
         }
     }
     if !failed.is_empty() {
-        return Err(Error::Internal(format!(
-            "the generated allows, read back, do not allow {}",
-            failed.join(", ")
-        )));
+        return Err(Error::Internal(format!("the generated allows, read back, do not allow {}", failed.join(", "))));
     }
     let mut warnings = generated.warnings.clone();
     for policy in &added.policies {
@@ -677,7 +677,8 @@ fn price(loaded: &Loaded, before: &Engine, with: &Engine, added: &Snapshot) -> A
     let pods: Vec<&Pod> = snapshot.pods.iter().filter(|p| !p.host_network).chain(&templates).collect();
     let groups = matrix::group(with, &pods);
     // Groups a generated policy selects, per direction; and the ports the policies name.
-    let selects = |p: &crate::engine::Policy, pod: &Pod| p.namespace == pod.namespace && p.pod_selector.matches(&pod.labels);
+    let selects =
+        |p: &crate::engine::Policy, pod: &Pod| p.namespace == pod.namespace && p.pod_selector.matches(&pod.labels);
     let mut ports: BTreeSet<(Protocol, u16)> = BTreeSet::new();
     for f in &resolved.flows {
         ports.insert((f.protocol, f.port));
@@ -769,7 +770,15 @@ mod tests {
         let detection = detect::detect(&snapshot, detect::Extra::default());
         let observed = read_str(flows, "default").unwrap();
         let resolved = crate::flows::map::resolve(&observed, &snapshot, &[]);
-        Loaded { snapshot, detection, observed, resolved, from_manifests: true, notes: Vec::new(), default_namespace: "default".into() }
+        Loaded {
+            snapshot,
+            detection,
+            observed,
+            resolved,
+            from_manifests: true,
+            notes: Vec::new(),
+            default_namespace: "default".into(),
+        }
     }
 
     /// The allows for `namespaces`, printed as `-o yaml` prints them, and the state after the kit.
@@ -812,7 +821,10 @@ mod tests {
         assert_eq!(names, ["allow-api-ingress", "allow-web-egress", "allow-worker-egress"], "{yaml}");
         let api = &policies[0];
         assert_eq!(api.ingress.len(), 2, "peers sharing ports share a rule: {yaml}");
-        assert!(yaml.contains("port: http") && yaml.contains("port: metrics"), "named as the destination names them: {yaml}");
+        assert!(
+            yaml.contains("port: http") && yaml.contains("port: metrics"),
+            "named as the destination names them: {yaml}"
+        );
         assert!(yaml.contains("kubernetes.io/metadata.name: b"), "a peer in another namespace by its name: {yaml}");
         assert!(!yaml.contains("namespace: b\n"), "namespace b is not audited: no policy for batch's egress: {yaml}");
     }
@@ -820,8 +832,13 @@ mod tests {
     #[test]
     fn names_in_use_are_never_reused() {
         let taken = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-api-ingress, namespace: a}\nspec: {podSelector: {matchLabels: {app: nothing}}}\n";
-        let manifests =
-            [NAMESPACES.to_string(), deployment("a", "api", "", "{containerPort: 8080}"), deployment("a", "web", "", "{containerPort: 80}"), taken.to_string()].concat();
+        let manifests = [
+            NAMESPACES.to_string(),
+            deployment("a", "api", "", "{containerPort: 8080}"),
+            deployment("a", "web", "", "{containerPort: 80}"),
+            taken.to_string(),
+        ]
+        .concat();
         let (yaml, ..) = allows_yaml(&loaded(&manifests, "a/deploy/web,a/deploy/api,8080,tcp\n"), &["a"]);
         assert!(yaml.contains("name: allow-api-ingress-2"), "{yaml}");
     }
@@ -848,7 +865,12 @@ mod tests {
                 let name = format!("w{i}");
                 let port = [80, 8080, 5432][next(3) as usize];
                 let named = if next(2) == 0 { format!("name: p{port}, ") } else { String::new() };
-                manifests.push_str(&deployment(ns, &name, &format!(", tier: {tier}"), &format!("{{{named}containerPort: {port}}}")));
+                manifests.push_str(&deployment(
+                    ns,
+                    &name,
+                    &format!(", tier: {tier}"),
+                    &format!("{{{named}containerPort: {port}}}"),
+                ));
                 names.push((ns, name, port));
             }
             if next(2) == 0 {
@@ -866,7 +888,8 @@ mod tests {
             }
             let l = loaded(&manifests, &flows);
             let (yaml, after, cut) = allows_yaml(&l, &["a", "b"]);
-            let added = crate::source::file::load_str(&yaml, "allows", "default").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+            let added =
+                crate::source::file::load_str(&yaml, "allows", "default").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
             let mut with = after.clone();
             with.policies.extend(added.policies);
             let (today, with_engine) = (Engine::new(&l.snapshot), Engine::new(&with));
@@ -874,7 +897,11 @@ mod tests {
                 let (from, to) = (l.resolved.peer(f.from), l.resolved.peer(f.to));
                 let before = allowed(&today, from, to, f.port, f.protocol);
                 let now = allowed(&with_engine, from, to, f.port, f.protocol);
-                assert_eq!(before, now, "round {round}: {} -> {} {}: today {before}, kit + allows {now}\n{manifests}\n{flows}\n{yaml}", from.display, to.display, f.port);
+                assert_eq!(
+                    before, now,
+                    "round {round}: {} -> {} {}: today {before}, kit + allows {now}\n{manifests}\n{flows}\n{yaml}",
+                    from.display, to.display, f.port
+                );
             }
             assert!(cut == 0 || yaml.contains("kind: NetworkPolicy"), "round {round}: {cut} cut, no allows");
             total_cut += cut;

@@ -200,12 +200,8 @@ fn port_changes(
     let templates = crate::cmd::resolve::templates_without_pods(after, None);
     let pods = scope_pods(after, &templates, scope);
     let before_templates = crate::cmd::resolve::templates_without_pods(before, None);
-    let before_pods: BTreeMap<(&str, &str), &Pod> = before
-        .pods
-        .iter()
-        .chain(&before_templates)
-        .map(|p| ((p.namespace.as_str(), p.name.as_str()), p))
-        .collect();
+    let before_pods: BTreeMap<(&str, &str), &Pod> =
+        before.pods.iter().chain(&before_templates).map(|p| ((p.namespace.as_str(), p.name.as_str()), p)).collect();
     // Groups valid in both states: by what the changed state's policies (and the current one's,
     // through the combined grouping) tell apart, split where the pod itself changed.
     let mut combined = after.clone();
@@ -247,7 +243,9 @@ fn port_changes(
                 let query = PortQuery::Any { protocol: None };
                 let now = after_engine.evaluate(Endpoint::Pod(a), Endpoint::Pod(b), query).allowed_ports;
                 let then = match (a_old, b_old) {
-                    (Some(x), Some(y)) => before_engine.evaluate(Endpoint::Pod(x), Endpoint::Pod(y), query).allowed_ports,
+                    (Some(x), Some(y)) => {
+                        before_engine.evaluate(Endpoint::Pod(x), Endpoint::Pod(y), query).allowed_ports
+                    }
                     _ => Some(PortSet::empty()),
                 };
                 let (now, then) = (now.unwrap_or_else(PortSet::empty), then.unwrap_or_else(PortSet::empty));
@@ -349,9 +347,9 @@ fn flow_changes(
     let after_flows: BTreeMap<_, &crate::flows::Flow> = after.flows.iter().map(|f| (key(after, f), f)).collect();
     let in_scope = |r: &crate::flows::Resolved, f: &crate::flows::Flow| match scope {
         Scope::All => true,
-        Scope::Namespaces(ns) => [f.from, f.to]
-            .iter()
-            .any(|i| r.peer(*i).namespace.as_ref().is_some_and(|n| ns.contains(n))),
+        Scope::Namespaces(ns) => {
+            [f.from, f.to].iter().any(|i| r.peer(*i).namespace.as_ref().is_some_and(|n| ns.contains(n)))
+        }
     };
     let (mut blocked, mut allowed) = (Vec::new(), Vec::new());
     let mut compared = 0;

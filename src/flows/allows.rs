@@ -129,7 +129,10 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
             let namespace = local.namespace.clone().unwrap_or_default();
             let selector = spec.pod_selector.unwrap_or_default();
             match pieces.iter_mut().find(|p| {
-                p.namespace == namespace && p.direction == s.direction && p.selector == selector && p.peer_entry == peer_entry
+                p.namespace == namespace
+                    && p.direction == s.direction
+                    && p.selector == selector
+                    && p.peer_entry == peer_entry
             }) {
                 Some(p) => {
                     if !p.ports.contains(&port) {
@@ -205,20 +208,25 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
             taken(&namespace, n) || chosen.iter().any(|(ns, c)| ns == &namespace && c == n)
         });
         chosen.push((namespace.clone(), name.clone()));
-        let lines: Vec<String> = rules
-            .iter()
-            .map(|(ports, _, peers)| format!("{} on {}", peers.join(", "), ports_text(ports)))
-            .collect();
+        let lines: Vec<String> =
+            rules.iter().map(|(ports, _, peers)| format!("{} on {}", peers.join(", "), ports_text(ports))).collect();
         let description = match direction {
-            Direction::Ingress => format!("{word} to {local} from {} (observed flows; kubectl deny audit --flows)", lines.join("; ")),
-            Direction::Egress => format!("{word} from {local} to {} (observed flows; kubectl deny audit --flows)", lines.join("; ")),
+            Direction::Ingress => {
+                format!("{word} to {local} from {} (observed flows; kubectl deny audit --flows)", lines.join("; "))
+            }
+            Direction::Egress => {
+                format!("{word} from {local} to {} (observed flows; kubectl deny audit --flows)", lines.join("; "))
+            }
         };
         let spec = match direction {
             Direction::Ingress => NetworkPolicySpec {
                 pod_selector: Some(selector),
                 policy_types: Some(vec!["Ingress".into()]),
                 ingress: Some(
-                    rules.into_iter().map(|(ports, peers, _)| NetworkPolicyIngressRule { from: Some(peers), ports: Some(ports) }).collect(),
+                    rules
+                        .into_iter()
+                        .map(|(ports, peers, _)| NetworkPolicyIngressRule { from: Some(peers), ports: Some(ports) })
+                        .collect(),
                 ),
                 egress: None,
             },
@@ -226,7 +234,10 @@ pub fn generate(resolved: &Resolved, needed: &[Needed], taken: impl Fn(&str, &st
                 pod_selector: Some(selector),
                 policy_types: Some(vec!["Egress".into()]),
                 egress: Some(
-                    rules.into_iter().map(|(ports, peers, _)| NetworkPolicyEgressRule { to: Some(peers), ports: Some(ports) }).collect(),
+                    rules
+                        .into_iter()
+                        .map(|(ports, peers, _)| NetworkPolicyEgressRule { to: Some(peers), ports: Some(ports) })
+                        .collect(),
                 ),
                 ingress: None,
             },

@@ -162,7 +162,8 @@ pub fn labels(raw: &RawValue) -> Result<crate::engine::Labels, String> {
         List(Vec<String>),
         Map(std::collections::BTreeMap<String, String>),
     }
-    let shape: Shape = serde_json::from_str(raw.get()).map_err(|_| "labels are neither a list nor a map".to_string())?;
+    let shape: Shape =
+        serde_json::from_str(raw.get()).map_err(|_| "labels are neither a list nor a map".to_string())?;
     Ok(match shape {
         Shape::Map(m) => m,
         Shape::Wrapped { labels: l } | Shape::List(l) => l

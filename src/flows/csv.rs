@@ -43,11 +43,8 @@ pub fn parse<'a>(line: &'a str, default_namespace: &'a str) -> Result<Parsed<'a>
     let sep = if line.contains('\t') { '\t' } else { ',' };
     let fields: Vec<&str> = line.split(sep).map(str::trim).collect();
     if !(4..=5).contains(&fields.len()) {
-        return Err(format!(
-            "{} fields; expected from{sep}to{sep}port{sep}protocol[{sep}count]",
-            fields.len()
-        )
-        .replace('\t', "<TAB>"));
+        return Err(format!("{} fields; expected from{sep}to{sep}port{sep}protocol[{sep}count]", fields.len())
+            .replace('\t', "<TAB>"));
     }
     let from = endpoint(fields[0], default_namespace).map_err(|e| format!("from: {e}"))?;
     let to = endpoint(fields[1], default_namespace).map_err(|e| format!("to: {e}"))?;

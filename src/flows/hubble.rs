@@ -151,10 +151,8 @@ pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
     }
     let seen = match &flow.verdict {
         Some(v) if v.is("DROPPED", 2) => {
-            let by_policy = flow
-                .drop_reason_desc
-                .as_ref()
-                .is_some_and(|r| r.is("POLICY_DENIED", 133) || r.is("POLICY_DENY", 181));
+            let by_policy =
+                flow.drop_reason_desc.as_ref().is_some_and(|r| r.is("POLICY_DENIED", 133) || r.is("POLICY_DENY", 181));
             Seen::Dropped { by_policy }
         }
         // AUDIT: would have been dropped in enforcing mode, but went through.

@@ -127,14 +127,14 @@ impl<'s> Index<'s> {
         let owner = pod.owner.as_ref()?;
         let ns = pod.namespace.as_str();
         match owner.kind.as_str() {
-            "ReplicaSet" => self.replica_set_parent(ns, &owner.name).or_else(|| {
-                self.workload(ns, WorkloadKind::ReplicaSet, &owner.name)
-            }),
+            "ReplicaSet" => self
+                .replica_set_parent(ns, &owner.name)
+                .or_else(|| self.workload(ns, WorkloadKind::ReplicaSet, &owner.name)),
             "StatefulSet" => self.workload(ns, WorkloadKind::StatefulSet, &owner.name),
             "DaemonSet" => self.workload(ns, WorkloadKind::DaemonSet, &owner.name),
-            "Job" => self
-                .cron_job_parent(ns, &owner.name)
-                .or_else(|| self.workload(ns, WorkloadKind::Job, &owner.name)),
+            "Job" => {
+                self.cron_job_parent(ns, &owner.name).or_else(|| self.workload(ns, WorkloadKind::Job, &owner.name))
+            }
             _ => None,
         }
     }
@@ -193,12 +193,8 @@ impl<'s> Index<'s> {
 
     /// A workload's pods to evaluate: one that runs (its labels stand for all), else its template.
     fn workload_reps(&self, w: &Workload) -> (Vec<Rep>, bool) {
-        let mut pods: Vec<&Pod> = self
-            .snapshot
-            .pods
-            .iter()
-            .filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels))
-            .collect();
+        let mut pods: Vec<&Pod> =
+            self.snapshot.pods.iter().filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels)).collect();
         pods.sort_by_key(|p| (p.phase.as_deref() != Some("Running"), p.name.as_str()));
         let host = pods.iter().any(|p| p.host_network) || (pods.is_empty() && w.host_network);
         match pods.first() {

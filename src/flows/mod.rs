@@ -107,6 +107,8 @@ impl Skip {
 }
 
 /// What parsing one line gave.
+// Returned by value once per line and consumed at once: boxing the record would allocate per line.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed<'a> {
     Record(Record<'a>),
     Skipped(Skip),

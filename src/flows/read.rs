@@ -218,8 +218,7 @@ impl Observed {
         default_namespace: &str,
     ) -> Result<(), ReadError> {
         let mut buf: Vec<u8> = Vec::with_capacity(4096);
-        let mut summary =
-            InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
+        let mut summary = InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
         loop {
             buf.clear();
             let n = reader

@@ -71,9 +71,13 @@ fn hubble_drops_by_policy_are_told_from_other_drops() {
 #[test]
 fn hubble_l7_icmp_errors_and_status_lines_are_skipped_not_bad() {
     let l7 = hubble_line("FORWARDED", "").replace(r#""Type":"L3_L4""#, r#""Type":"L7""#);
-    let icmp = hubble_line("FORWARDED", "").replace(r#""TCP":{"source_port":51234,"destination_port":8080,"flags":{"SYN":true}}"#, r#""ICMPv4":{"type":8}"#);
+    let icmp = hubble_line("FORWARDED", "").replace(
+        r#""TCP":{"source_port":51234,"destination_port":8080,"flags":{"SYN":true}}"#,
+        r#""ICMPv4":{"type":8}"#,
+    );
     let error = hubble_line("ERROR", "");
-    let status = r#"{"node_status":{"state_change":"NODE_CONNECTED","node_names":["node-1"]},"time":"2024-05-01T10:00:00Z"}"#;
+    let status =
+        r#"{"node_status":{"state_change":"NODE_CONNECTED","node_names":["node-1"]},"time":"2024-05-01T10:00:00Z"}"#;
     let good = hubble_line("FORWARDED", "");
     let o = one(&[l7, icmp, error, status.to_string(), good].join("\n"));
     assert_eq!(o.skipped.get(&Skip::NotL3L4), Some(&1));
@@ -288,7 +292,10 @@ fn a_calico_aggregated_name_maps_through_its_replica_set_name() {
 
 #[test]
 fn an_unmappable_pod_is_evaluated_by_its_labels_or_reported_never_dropped() {
-    let labelled = hubble_line("FORWARDED", "").replace(r#","workloads":[{"name":"web","kind":"Deployment"}]"#, "").replace("web-7d9f8b6c5-x2x4v", "batch-runner").replace(r#""k8s:app=web""#, r#""k8s:app=batch""#);
+    let labelled = hubble_line("FORWARDED", "")
+        .replace(r#","workloads":[{"name":"web","kind":"Deployment"}]"#, "")
+        .replace("web-7d9f8b6c5-x2x4v", "batch-runner")
+        .replace(r#""k8s:app=web""#, r#""k8s:app=batch""#);
     let bare = "shop/ghost-1,shop/api-6f7d8c9b4-live1,8080,tcp\n";
     let r = map::resolve(&one(&labelled), &cluster(), &[]);
     assert!(matches!(r.peer(r.flows[0].from).kind, PeerKind::Gone { .. }));

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::Palette;
 use super::table::{self, Role, cell};
-use crate::flows::read::{BadRecord, InputSummary};
 use crate::flows::map::Unmapped;
+use crate::flows::read::{BadRecord, InputSummary};
 
 /// One aggregated flow, as reported.
 #[derive(Debug, Clone, Serialize)]
@@ -170,7 +170,8 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
         writeln!(out, "Not replayed: {}", skipped.join(", "))?;
     }
     writeln!(out)?;
-    let mut t = table::new(palette, &["NAMESPACE", "FLOWS", "ALLOWED TODAY", "AFTER KIT", "CUT", "DROPPED", "CONTRADICTIONS"]);
+    let mut t =
+        table::new(palette, &["NAMESPACE", "FLOWS", "ALLOWED TODAY", "AFTER KIT", "CUT", "DROPPED", "CONTRADICTIONS"]);
     for ns in &report.namespaces {
         t.add_row(vec![
             cell(&ns.namespace, Role::Name),

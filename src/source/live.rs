@@ -921,7 +921,8 @@ async fn read_workloads_scope(
     notes: &mut Vec<String>,
 ) -> Read<Snapshot> {
     let mut responses = Responses::default();
-    let namespace_pages = optional(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await, notes, NO_NAMESPACE_LABELS)?;
+    let namespace_pages =
+        optional(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await, notes, NO_NAMESPACE_LABELS)?;
     let scopes: Vec<Option<&str>> = match namespaces {
         None => vec![None],
         Some(names) => match &namespace_pages {

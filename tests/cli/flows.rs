@@ -28,7 +28,10 @@ fn audit_reports_the_blast_radius_drops_and_contradictions_and_exits_1_when_flow
     assert!(run.stdout.contains("staging/pod/frontend-5f6d7c8b9-abcde   203.0.113.10   443/TCP"), "{run}");
     assert!(run.stdout.contains("Observed dropped in staging"), "{run}");
     assert!(run.stdout.contains("Contradiction: staging/pod/debug -> staging/pod/frontend-5f6d7c8b9-abcde 8080/TCP: observed forwarded, computed blocked today"), "{run}");
-    assert!(run.stdout.contains("staging: allow-dns (apply), allow-ingress-controller (apply), default-deny-all (apply)"), "{run}");
+    assert!(
+        run.stdout.contains("staging: allow-dns (apply), allow-ingress-controller (apply), default-deny-all (apply)"),
+        "{run}"
+    );
     assert!(run.stdout.contains("1 replies (allowed statefully, not flows)"), "{run}");
 }
 
@@ -37,7 +40,12 @@ fn audit_exits_0_when_nothing_would_be_cut_and_maps_dead_pods_to_their_deploymen
     let run = deny(&["audit", "-f", &examples(), "-n", "production", "--flows", &hubble(), "-o", "wide"]);
     assert_eq!(run.code, Some(0), "{run}");
     assert!(run.stdout.contains("No observed flow would be cut"), "{run}");
-    assert!(run.stdout.contains("pod production/frontend-59c8d7f4b6-h2kxp (not found): by its name -> production/deploy/frontend"), "{run}");
+    assert!(
+        run.stdout.contains(
+            "pod production/frontend-59c8d7f4b6-h2kxp (not found): by its name -> production/deploy/frontend"
+        ),
+        "{run}"
+    );
     assert!(run.stdout.contains("FIRST SEEN"), "-o wide lists every flow: {run}");
 }
 
@@ -110,7 +118,10 @@ fn flow_input_errors_exit_2_with_what_to_do() {
     assert!(missing.stderr.starts_with("error: cannot read flows from no-such-flows.json"), "{missing}");
     let garbage = Deny::new(&["audit", "-f", &examples(), "--flows", "-"]).stdin(b"{oops\n").run();
     assert_eq!(garbage.code, Some(2), "{garbage}");
-    assert!(garbage.stderr.contains("no flow could be read from -: 1 bad record(s) (the first, stdin line 1"), "{garbage}");
+    assert!(
+        garbage.stderr.contains("no flow could be read from -: 1 bad record(s) (the first, stdin line 1"),
+        "{garbage}"
+    );
     let cidr = deny(&["audit", "-f", &examples(), "--flows", &hubble(), "--group-cidr", "10.0.0.0/33"]);
     assert_eq!(cidr.code, Some(2), "{cidr}");
     assert!(cidr.stderr.contains("invalid --group-cidr"), "{cidr}");
@@ -136,7 +147,19 @@ fn diff_is_a_ci_gate_exit_1_when_a_change_blocks_what_was_allowed() {
     assert_eq!(run.code, Some(1), "{run}");
     assert!(run.stdout.contains("Newly blocked (1):"), "{run}");
     assert!(run.stdout.contains("production/deploy/frontend   production/deploy/api   8080/TCP"), "{run}");
-    let flows = deny(&["diff", "-f", &examples(), "-n", "production", "--without", "api-ingress", "--flows", &hubble(), "-o", "json"]);
+    let flows = deny(&[
+        "diff",
+        "-f",
+        &examples(),
+        "-n",
+        "production",
+        "--without",
+        "api-ingress",
+        "--flows",
+        &hubble(),
+        "-o",
+        "json",
+    ]);
     assert_eq!(flows.code, Some(1), "{flows}");
     let v: Value = serde_json::from_str(&flows.stdout).unwrap();
     let blocked: Vec<(&str, &str)> = v["newlyBlocked"]

@@ -57,7 +57,11 @@ fn init_with_flows_refuses_before_any_write_and_force_applies() {
     let refused = run(&server, &["init", "-n", "staging", "--flows", &hubble()]);
     expect_code(&refused, 1);
     assert!(refused.stderr.contains("would cut 2 observed flow(s)"), "{}", refused.describe());
-    assert!(refused.stderr.contains("staging/pod/frontend-5f6d7c8b9-abcde -> 203.0.113.10 443/TCP"), "{}", refused.describe());
+    assert!(
+        refused.stderr.contains("staging/pod/frontend-5f6d7c8b9-abcde -> 203.0.113.10 443/TCP"),
+        "{}",
+        refused.describe()
+    );
     assert_eq!(server.count("PATCH", "/"), 0, "nothing is applied when init refuses");
     let forced = run(&server, &["init", "-n", "staging", "--flows", &hubble(), "--force"]);
     expect_code(&forced, 0);

@@ -32,8 +32,11 @@ pub fn hubble<W: Write>(cluster: &Cluster, records: usize, distinct: usize, seed
             if w.host_network || matches!(w.kind, WorkloadKind::Static) {
                 continue;
             }
-            let mut labels: Vec<String> =
-                w.pod_labels.iter().map(|(k, v)| format!("\"k8s:{}={}\"", k.as_ref() as &str, v.as_ref() as &str)).collect();
+            let mut labels: Vec<String> = w
+                .pod_labels
+                .iter()
+                .map(|(k, v)| format!("\"k8s:{}={}\"", k.as_ref() as &str, v.as_ref() as &str))
+                .collect();
             labels.push(format!("\"k8s:io.kubernetes.pod.namespace={}\"", ns.name));
             labels.push(format!("\"k8s:io.cilium.k8s.policy.serviceaccount={}\"", w.service_account));
             let kind = match w.kind {
@@ -150,7 +153,14 @@ fn endpoint(e: &End) -> String {
 
 fn uuid(i: u64) -> String {
     let x = crate::rng::mix(i);
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", x >> 32, (x >> 16) & 0xffff, x & 0xfff, (x >> 4) & 0xfff, x & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        x >> 32,
+        (x >> 16) & 0xffff,
+        x & 0xfff,
+        (x >> 4) & 0xfff,
+        x & 0xffff_ffff_ffff
+    )
 }
 
 /// Unix seconds as `2025-11-30T08:00:00` (UTC).

@@ -142,7 +142,13 @@ fn run(args: &Args) -> Result<(), Error> {
                 })?;
                 kubectl_deny_synth::flows::hubble(&cluster, records, args.distinct_flows, args.seed, file)?
             }
-            None => kubectl_deny_synth::flows::hubble(&cluster, records, args.distinct_flows, args.seed, io::stdout().lock())?,
+            None => kubectl_deny_synth::flows::hubble(
+                &cluster,
+                records,
+                args.distinct_flows,
+                args.seed,
+                io::stdout().lock(),
+            )?,
         };
         if args.stats {
             let _ = writeln!(
