@@ -14,7 +14,8 @@ const AFTER_HELP: &str = "\
 Exit status:
   0  success (why: the flow is allowed; why --suggest: policies were printed)
   1  why: the flow is blocked; why --suggest: nothing to suggest, the flow is allowed already;
-     list --exit-code: a namespace lacks default-deny
+     list --exit-code: a namespace lacks default-deny; audit: the kit would cut an observed flow;
+     init --flows: refused; diff: the change blocks something that was allowed
   2  error: bad input, object not found, cluster unreachable or forbidden
 
 Examples:
@@ -22,7 +23,9 @@ Examples:
   kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http
   kubectl deny list                            # namespaces lacking default-deny
   kubectl deny matrix -n prod --port 80        # who can reach whom
-  kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit";
+  kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit
+  kubectl deny audit -n prod --flows flows.json  # what the kit would cut of observed traffic
+  kubectl deny diff -n prod --with pr/         # what a change does to reachability";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -418,7 +421,7 @@ Examples:
   kubectl deny audit --flows flows.json -n shop
   kubectl deny audit --flows flows.json -n shop -o yaml > allows.yaml
   kubectl deny audit --flows calico-flows.log.gz -A -o json
-  kubectl deny audit -f examples/ -n staging --flows examples/flows/hubble.json"
+  kubectl deny audit -f examples/ -n staging --flows examples/flows/hubble.jsonl"
 )]
 pub struct AuditArgs {
     /// Observed flows: a file (gzip or not) or - for stdin. Repeatable

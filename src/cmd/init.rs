@@ -52,7 +52,14 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
         Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
         None => None,
     };
-    if !args.flows.is_empty() && !matches!(mode, Mode::Kyverno { .. }) {
+    if !args.flows.is_empty() && matches!(mode, Mode::Kyverno { .. }) {
+        return Err(Error::Usage(
+            "--flows checks the namespaces init installs into; --kyverno installs into none (it generates the kit \
+             in new namespaces): use one or the other"
+                .into(),
+        ));
+    }
+    if !args.flows.is_empty() {
         if let SourceSpec::Files(paths) = &ctx.source
             && paths.iter().any(|p| p.as_os_str() == "-")
         {
