@@ -51,6 +51,16 @@ struct Flow<'a> {
     lost_events: Option<IgnoredAny>,
 }
 
+/// A `GetFlowsResponse` line as Hubble prints it, `flow` first: read without the indirection of
+/// `Flow::flow`.
+#[derive(Deserialize)]
+struct Response<'a> {
+    #[serde(borrow, default)]
+    flow: Option<Flow<'a>>,
+    #[serde(borrow, default)]
+    time: Option<Cow<'a, str>>,
+}
+
 #[derive(Deserialize)]
 struct Ip<'a> {
     #[serde(borrow, default)]
@@ -129,6 +139,13 @@ impl Enum<'_> {
 
 /// One line of Hubble JSON.
 pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
+    if line.starts_with(r#"{"flow":"#) {
+        let response: Response = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        return match response.flow {
+            Some(flow) => record(flow, response.time),
+            None => Ok(Parsed::Skipped(Skip::NotAFlow)),
+        };
+    }
     let mut top: Flow = serde_json::from_str(line).map_err(|e| e.to_string())?;
     let wrapper_time = top.time.take();
     let flow = match top.flow.take() {
@@ -139,6 +156,11 @@ pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
         }
         None => top,
     };
+    record(flow, wrapper_time)
+}
+
+/// The record a flow makes; `wrapper_time` is the response's, when the flow has none.
+fn record<'a>(flow: Flow<'a>, wrapper_time: Option<Cow<'a, str>>) -> Result<Parsed<'a>, String> {
     // Time: the flow's own, else the wrapper's.
     let time = flow.time.as_deref().or(wrapper_time.as_deref()).and_then(super::time::parse_rfc3339);
     if let Some(t) = &flow.flow_type

@@ -97,6 +97,7 @@ const NETWORK_ADDRESSES: usize = 64;
 struct Index<'s> {
     snapshot: &'s Snapshot,
     pods: HashMap<(&'s str, &'s str), &'s Pod>,
+    pods_by_namespace: HashMap<&'s str, Vec<&'s Pod>>,
     pods_by_ip: HashMap<IpAddr, &'s Pod>,
     nodes_by_ip: HashMap<IpAddr, &'s str>,
     workloads: HashMap<(&'s str, WorkloadKind, &'s str), &'s Workload>,
@@ -105,6 +106,10 @@ struct Index<'s> {
 impl<'s> Index<'s> {
     fn new(snapshot: &'s Snapshot) -> Self {
         let pods = snapshot.pods.iter().map(|p| ((p.namespace.as_str(), p.name.as_str()), p)).collect();
+        let mut pods_by_namespace: HashMap<&str, Vec<&Pod>> = HashMap::new();
+        for p in &snapshot.pods {
+            pods_by_namespace.entry(p.namespace.as_str()).or_default().push(p);
+        }
         let pods_by_ip = snapshot
             .pods
             .iter()
@@ -115,7 +120,7 @@ impl<'s> Index<'s> {
             snapshot.nodes.iter().flat_map(|n| n.addresses.iter().map(move |ip| (*ip, n.name.as_str()))).collect();
         let workloads =
             snapshot.workloads.iter().map(|w| ((w.namespace.as_str(), w.kind, w.name.as_str()), w)).collect();
-        Index { snapshot, pods, pods_by_ip, nodes_by_ip, workloads }
+        Index { snapshot, pods, pods_by_namespace, pods_by_ip, nodes_by_ip, workloads }
     }
 
     fn workload(&self, ns: &str, kind: WorkloadKind, name: &str) -> Option<&'s Workload> {

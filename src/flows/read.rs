@@ -177,11 +177,11 @@ pub fn read(inputs: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -
         } else {
             Box::new(File::open(path).map_err(io)?)
         };
-        let mut reader = BufReader::with_capacity(1 << 20, raw);
+        let mut reader = BufReader::with_capacity(1 << 16, raw);
         let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         if gzip {
             let decoder = flate2::bufread::MultiGzDecoder::new(reader);
-            observed.read_lines(BufReader::with_capacity(1 << 20, decoder), &name, true, default_namespace)?;
+            observed.read_lines(decoder, &name, true, default_namespace)?;
         } else {
             observed.read_lines(reader, &name, false, default_namespace)?;
         }
@@ -209,78 +209,171 @@ pub fn read_str(text: &str, default_namespace: &str) -> Result<Observed, ReadErr
     read(&[PathBuf::from("-")], default_namespace, &mut bytes)
 }
 
+/// Bytes handed to a worker at once, cut at a line end.
+pub const BLOCK_BYTES: usize = 4 << 20;
+const BLOCK: usize = BLOCK_BYTES;
+
+/// What one worker made of its blocks: the same aggregate, merged into the input's at the end.
+#[derive(Default)]
+struct Part {
+    observed: Observed,
+    lines: u64,
+    records: u64,
+    bad: u64,
+}
+
 impl Observed {
+    /// Reads one input in blocks of whole lines, parsed by as many workers as there are cores
+    /// (each with its own aggregate, merged at the end): records are independent, so the order
+    /// of parsing changes nothing but the order endpoints were first seen in.
     fn read_lines(
         &mut self,
-        mut reader: impl BufRead,
+        mut reader: impl Read,
         input: &str,
         gzip: bool,
         default_namespace: &str,
     ) -> Result<(), ReadError> {
-        let mut buf: Vec<u8> = Vec::with_capacity(4096);
-        let mut summary = InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
-        loop {
-            buf.clear();
-            let n = reader
-                .read_until(b'\n', &mut buf)
-                .map_err(|source| ReadError::Io { input: input.to_string(), source })?;
-            if n == 0 {
-                break;
-            }
-            summary.lines += 1;
-            let line_number = summary.lines;
-            let line = match std::str::from_utf8(&buf) {
-                Ok(text) => text.trim(),
-                Err(_) => {
-                    self.bad(input, line_number, "not UTF-8 text".into(), &mut summary);
-                    continue;
+        let io = |source| ReadError::Io { input: input.to_string(), source };
+        let mut summary =
+            InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
+        // The first block decides the format, from its first line that is not blank or a comment.
+        let mut carry: Vec<u8> = Vec::new();
+        let Some(first) = next_block(&mut reader, &mut carry).map_err(io)? else {
+            self.inputs.push(summary);
+            return Ok(());
+        };
+        let format = first
+            .split(|b| *b == b'\n')
+            .filter_map(|l| std::str::from_utf8(l).ok())
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|line| {
+                if line.starts_with('{') {
+                    if super::calico::looks_like(line) { Format::Calico } else { Format::Hubble }
+                } else {
+                    Format::Csv
                 }
-            };
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+            });
+        summary.format = format;
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let parts: Vec<Part> = if workers == 1 || first.len() < BLOCK {
+            // Small inputs (and single cores): parsed here.
+            let mut part = Part::default();
+            let mut base = 0;
+            let mut block = Some(first);
+            while let Some(b) = block {
+                base += part.parse(&b, base, format, input, default_namespace);
+                block = next_block(&mut reader, &mut carry).map_err(io)?;
             }
-            let format = match summary.format {
-                Some(f) => f,
-                None => {
-                    let f = if line.starts_with('{') {
-                        if super::calico::looks_like(line) { Format::Calico } else { Format::Hubble }
-                    } else {
-                        Format::Csv
-                    };
-                    summary.format = Some(f);
-                    if f == Format::Csv && super::csv::is_header(line) {
-                        continue;
+            vec![part]
+        } else {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(workers * 2);
+            let rx = std::sync::Mutex::new(rx);
+            std::thread::scope(|scope| -> Result<Vec<Part>, ReadError> {
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        let rx = &rx;
+                        scope.spawn(move || {
+                            let mut part = Part::default();
+                            loop {
+                                let job = match rx.lock() {
+                                    Ok(r) => r.recv(),
+                                    Err(_) => break,
+                                };
+                                match job {
+                                    Ok((block, base)) => {
+                                        part.parse(&block, base, format, input, default_namespace);
+                                    }
+                                    Err(_) => break,
+                                }
+                            }
+                            part
+                        })
+                    })
+                    .collect();
+                let mut base = 0u64;
+                let mut block = Some(first);
+                let mut failure = None;
+                while let Some(b) = block {
+                    let lines = lines_in(&b);
+                    if tx.send((b, base)).is_err() {
+                        break;
                     }
-                    f
+                    base += lines;
+                    match next_block(&mut reader, &mut carry) {
+                        Ok(next) => block = next,
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
                 }
-            };
-            let parsed = match format {
-                Format::Hubble => super::hubble::parse(line),
-                Format::Calico => super::calico::parse(line),
-                Format::Csv => super::csv::parse(line, default_namespace),
-            };
-            match parsed {
-                Ok(Parsed::Record(record)) => {
-                    summary.records += 1;
-                    self.add(&record, format);
+                drop(tx);
+                let parts: Vec<Part> =
+                    handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect();
+                match failure {
+                    Some(e) => Err(io(e)),
+                    None => Ok(parts),
                 }
-                Ok(Parsed::Skipped(why)) => *self.skipped.entry(why).or_default() += 1,
-                Err(message) => {
-                    let message = match format {
-                        Format::Csv => message,
-                        _ => format!("{} record: {message}", format.as_str()),
-                    };
-                    self.bad(input, line_number, message, &mut summary);
-                }
-            }
+            })?
+        };
+        for part in parts {
+            summary.lines += part.lines;
+            summary.records += part.records;
+            summary.bad += part.bad;
+            self.merge(part.observed);
         }
+        self.bad.sort_by(|a, b| (&a.input, a.line).cmp(&(&b.input, b.line)));
+        self.bad.truncate(BAD_KEPT);
         self.inputs.push(summary);
         Ok(())
     }
 
-    fn bad(&mut self, input: &str, line: u64, message: String, summary: &mut InputSummary) {
+    /// Adds another aggregate's endpoints and flows to this one.
+    fn merge(&mut self, other: Observed) {
+        let ids: Vec<u32> = other.ends.iter().map(|end| self.intern_end(end)).collect();
+        for ((from, to, port, protocol), stats) in other.flows {
+            self.flows.entry((ids[from as usize], ids[to as usize], port, protocol)).or_default().merge(&stats);
+        }
+        self.records += other.records;
+        for (skip, n) in other.skipped {
+            *self.skipped.entry(skip).or_default() += n;
+        }
+        self.bad_count += other.bad_count;
+        self.bad.extend(other.bad);
+    }
+
+    /// The id of an endpoint already decoded (by another worker).
+    fn intern_end(&mut self, end: &End) -> u32 {
+        let next = self.ends.len() as u32;
+        let reserved = end.reserved.first().map_or("unknown", String::as_str);
+        let found = if !end.name.is_empty() {
+            self.interner.named.get(end.namespace.as_str()).and_then(|m| m.get(end.name.as_str())).copied()
+        } else if let Some(ip) = end.ip {
+            self.interner.addresses.get(&ip).copied()
+        } else {
+            self.interner.reserved.get(reserved).copied()
+        };
+        if let Some(id) = found {
+            let known = &mut self.ends[id as usize];
+            if known.labels.is_none() {
+                known.labels.clone_from(&end.labels);
+            }
+            return id;
+        }
+        if !end.name.is_empty() {
+            self.interner.named.entry(end.namespace.as_str().into()).or_default().insert(end.name.as_str().into(), next);
+        } else if let Some(ip) = end.ip {
+            self.interner.addresses.insert(ip, next);
+        } else {
+            self.interner.reserved.insert(reserved.into(), next);
+        }
+        self.ends.push(end.clone());
+        next
+    }
+
+    fn bad(&mut self, input: &str, line: u64, message: String) {
         self.bad_count += 1;
-        summary.bad += 1;
         if self.bad.len() < BAD_KEPT {
             self.bad.push(BadRecord { input: input.to_string(), line, message });
         }
@@ -347,6 +440,88 @@ impl Observed {
             }
         }
         id
+    }
+}
+
+impl Part {
+    /// Parses the lines of one block (whole lines, the last one possibly without its newline);
+    /// `base` is the number of lines before it. Returns the number of lines it held.
+    fn parse(&mut self, block: &[u8], base: u64, format: Option<Format>, input: &str, default_namespace: &str) -> u64 {
+        let body = block.strip_suffix(b"\n").unwrap_or(block);
+        let mut n = 0;
+        for raw in body.split(|b| *b == b'\n') {
+            n += 1;
+            let line_number = base + n;
+            self.lines += 1;
+            let line = match std::str::from_utf8(raw) {
+                Ok(text) => text.trim(),
+                Err(_) => {
+                    self.bad += 1;
+                    self.observed.bad(input, line_number, "not UTF-8 text".into());
+                    continue;
+                }
+            };
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some(format) = format else { continue };
+            let parsed = match format {
+                Format::Hubble => super::hubble::parse(line),
+                Format::Calico => super::calico::parse(line),
+                Format::Csv if super::csv::is_header(line) => continue,
+                Format::Csv => super::csv::parse(line, default_namespace),
+            };
+            match parsed {
+                Ok(Parsed::Record(record)) => {
+                    self.records += 1;
+                    self.observed.add(&record, format);
+                }
+                Ok(Parsed::Skipped(why)) => *self.observed.skipped.entry(why).or_default() += 1,
+                Err(message) => {
+                    let message = match format {
+                        Format::Csv => message,
+                        _ => format!("{} record: {message}", format.as_str()),
+                    };
+                    self.bad += 1;
+                    self.observed.bad(input, line_number, message);
+                }
+            }
+        }
+        n
+    }
+}
+
+/// The lines of a block: its newlines, plus a last line without one.
+fn lines_in(block: &[u8]) -> u64 {
+    let newlines = block.iter().filter(|c| **c == b'\n').count() as u64;
+    newlines + u64::from(!block.is_empty() && !block.ends_with(b"\n"))
+}
+
+/// The next block of whole lines (at least `BLOCK` bytes unless the input ends first), `None` at
+/// the end. `carry` holds the start of a line the previous block cut off.
+fn next_block(reader: &mut impl Read, carry: &mut Vec<u8>) -> std::io::Result<Option<Vec<u8>>> {
+    let mut block = std::mem::take(carry);
+    block.reserve(BLOCK + (256 << 10));
+    loop {
+        let start = block.len();
+        block.resize(start + (256 << 10), 0);
+        let n = loop {
+            match reader.read(&mut block[start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        block.truncate(start + n);
+        if n == 0 {
+            return Ok(if block.is_empty() { None } else { Some(block) });
+        }
+        if block.len() >= BLOCK
+            && let Some(cut) = block.iter().rposition(|b| *b == b'\n')
+        {
+            *carry = block.split_off(cut + 1);
+            return Ok(Some(block));
+        }
     }
 }
 

@@ -316,3 +316,20 @@ fn addresses_stay_addresses_nodes_are_named_and_group_cidrs_group() {
     assert_eq!(net.stats.count, 2, "two addresses, one peer");
     assert_eq!(r.peer(net.to).reps.len(), 2, "evaluated at each address seen");
 }
+
+#[test]
+fn inputs_larger_than_a_block_are_parsed_in_parallel_with_the_right_line_numbers() {
+    let good = hubble_line("FORWARDED", "");
+    let other = good.replace("web-7d9f8b6c5-x2x4v", "web-7d9f8b6c5-aaaaa");
+    let mut lines: Vec<String> = (0..12_000).map(|i| if i % 3 == 0 { other.clone() } else { good.clone() }).collect();
+    lines[4] = "{broken".into();
+    lines[9_999] = "{also broken".into();
+    let text = lines.join("\n");
+    assert!(text.len() > 2 * read::BLOCK_BYTES, "the test must span several blocks");
+    let o = one(&text);
+    assert_eq!(o.records, 11_998);
+    assert_eq!(o.inputs[0].lines, 12_000);
+    assert_eq!(o.bad.iter().map(|b| b.line).collect::<Vec<_>>(), vec![5, 10_000]);
+    assert_eq!((o.ends.len(), o.flows.len()), (3, 2), "endpoints merged across workers");
+    assert_eq!(o.flows.values().map(|s| s.count).sum::<u64>(), 11_998);
+}
