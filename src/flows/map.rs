@@ -198,8 +198,11 @@ impl<'s> Index<'s> {
 
     /// A workload's pods to evaluate: one that runs (its labels stand for all), else its template.
     fn workload_reps(&self, w: &Workload) -> (Vec<Rep>, bool) {
-        let mut pods: Vec<&Pod> =
-            self.snapshot.pods.iter().filter(|p| p.namespace == w.namespace && w.selector.matches(&p.labels)).collect();
+        let mut pods: Vec<&Pod> = self
+            .pods_by_namespace
+            .get(w.namespace.as_str())
+            .map(|pods| pods.iter().copied().filter(|p| w.selector.matches(&p.labels)).collect())
+            .unwrap_or_default();
         pods.sort_by_key(|p| (p.phase.as_deref() != Some("Running"), p.name.as_str()));
         let host = pods.iter().any(|p| p.host_network) || (pods.is_empty() && w.host_network);
         match pods.first() {
