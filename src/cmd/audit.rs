@@ -766,10 +766,14 @@ mod tests {
     use crate::flows::read::read_str;
 
     fn loaded(manifests: &str, flows: &str) -> Loaded {
+        loaded_grouping(manifests, flows, &[])
+    }
+
+    fn loaded_grouping(manifests: &str, flows: &str, cidrs: &[IpNet]) -> Loaded {
         let snapshot = crate::source::file::load_str(manifests, "test", "default").unwrap();
         let detection = detect::detect(&snapshot, detect::Extra::default());
         let observed = read_str(flows, "default").unwrap();
-        let resolved = crate::flows::map::resolve(&observed, &snapshot, &[]);
+        let resolved = crate::flows::map::resolve(&observed, &snapshot, cidrs);
         Loaded {
             snapshot,
             detection,
@@ -841,6 +845,17 @@ mod tests {
         .concat();
         let (yaml, ..) = allows_yaml(&loaded(&manifests, "a/deploy/web,a/deploy/api,8080,tcp\n"), &["a"]);
         assert!(yaml.contains("name: allow-api-ingress-2"), "{yaml}");
+    }
+
+    #[test]
+    fn a_group_cidr_is_allowed_as_its_cidr_and_an_address_as_itself() {
+        let manifests = [NAMESPACES.to_string(), deployment("a", "web", "", "{containerPort: 80}")].concat();
+        let flows = "a/deploy/web,203.0.113.9,443,tcp\na/deploy/web,203.0.113.77,443,tcp\na/deploy/web,198.51.100.1,443,tcp\n";
+        let cidr: IpNet = "203.0.113.0/24".parse().unwrap();
+        let (yaml, ..) = allows_yaml(&loaded_grouping(&manifests, flows, &[cidr]), &["a"]);
+        assert!(yaml.contains("cidr: 203.0.113.0/24"), "{yaml}");
+        assert!(yaml.contains("cidr: 198.51.100.1/32"), "{yaml}");
+        assert!(!yaml.contains("203.0.113.9/32"), "{yaml}");
     }
 
     /// The round trip, on pseudo-random clusters and flows: the printed allows, read back as `-f`

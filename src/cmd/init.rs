@@ -377,7 +377,7 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 }
 
 /// The kit choices the flags make.
-pub(super) fn options(args: &InitArgs) -> Result<build::Options, Error> {
+fn options(args: &InitArgs) -> Result<build::Options, Error> {
     let check = |flag: &str, ns: &str| {
         validate_namespace_name(ns)
             .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with {flag}: {why}")))

@@ -267,7 +267,7 @@ fn peer_short(namespace: &str, peer: &Party) -> String {
     }
 }
 
-pub fn label_selector(selector: &Selector) -> LabelSelector {
+fn label_selector(selector: &Selector) -> LabelSelector {
     LabelSelector {
         match_labels: (!selector.match_labels.is_empty()).then(|| selector.match_labels.iter().cloned().collect()),
         match_expressions: (!selector.match_expressions.is_empty()).then(|| {
