@@ -139,7 +139,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__audit)
-            opts="-n -A -f -o -h -V --flows --group-cidr --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -o -h -V --flows --group-cidr --include-system --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

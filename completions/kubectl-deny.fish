@@ -170,6 +170,7 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l include-system -d 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s V -l version -d 'Print version'

@@ -431,6 +431,11 @@ pub struct AuditArgs {
     /// Addresses in this CIDR count as one peer, e.g. an external service's range (repeatable)
     #[arg(long, value_name = "CIDR", action = ArgAction::Append)]
     pub group_cidr: Vec<String>,
+
+    /// Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh
+    /// control plane, as init --include-system would install the kit there
+    #[arg(long)]
+    pub include_system: bool,
 }
 
 /// Show what a change to the policies does to reachability, before it is applied.

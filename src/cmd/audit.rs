@@ -146,19 +146,25 @@ pub fn kit_targets(
     options: &Options,
     exclude: &[String],
     selector: Option<&crate::engine::Selector>,
+    include_system: bool,
 ) -> Result<Targets, Error> {
     let infrastructure = super::init::protected(&loaded.detection, options);
     let names: Vec<String> = loaded.snapshot.namespaces.iter().map(|n| n.name.clone()).collect();
     if ctx.all_namespaces {
-        return Ok(plan::all(&names, exclude, false, &infrastructure));
+        return Ok(plan::all(&names, exclude, include_system, &infrastructure));
     }
     if let Some(sel) = selector {
         let matched: Vec<String> =
             loaded.snapshot.namespaces.iter().filter(|n| sel.matches(&n.labels)).map(|n| n.name.clone()).collect();
-        return Ok(plan::all(&matched, exclude, false, &infrastructure));
+        return Ok(plan::all(&matched, exclude, include_system, &infrastructure));
     }
     let named = if ctx.namespaces.is_empty() { vec![loaded.default_namespace.clone()] } else { ctx.namespaces.clone() };
-    plan::named(&named, false, &infrastructure).map_err(Error::Usage)
+    plan::named(&named, include_system, &infrastructure).map_err(|e| {
+        Error::Usage(e.replace(
+            "Pass --include-system to install it there anyway",
+            "Pass --include-system to audit (and install) it there anyway",
+        ))
+    })
 }
 
 fn endpoint(rep: &Rep) -> Endpoint<'_> {
@@ -427,7 +433,7 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
     let cidrs = group_cidrs(&args.group_cidr)?;
     let loaded = load(ctx, &args.flows, &cidrs)?;
     let options = Options::default();
-    let targets = kit_targets(ctx, &loaded, &options, &[], None)?;
+    let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
     let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
     let (after, installed) =
         after::with_kit(&loaded.snapshot, &loaded.detection, &options, &kit, &targets.namespaces, false)?;
@@ -465,7 +471,7 @@ pub fn guard(
 ) -> Result<Option<Exit>, Error> {
     let cidrs = group_cidrs(&args.group_cidr)?;
     let loaded = load(ctx, &args.flows, &cidrs)?;
-    let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector)?;
+    let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
     let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
     let (after, _) =
         after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
@@ -850,7 +856,8 @@ mod tests {
     #[test]
     fn a_group_cidr_is_allowed_as_its_cidr_and_an_address_as_itself() {
         let manifests = [NAMESPACES.to_string(), deployment("a", "web", "", "{containerPort: 80}")].concat();
-        let flows = "a/deploy/web,203.0.113.9,443,tcp\na/deploy/web,203.0.113.77,443,tcp\na/deploy/web,198.51.100.1,443,tcp\n";
+        let flows =
+            "a/deploy/web,203.0.113.9,443,tcp\na/deploy/web,203.0.113.77,443,tcp\na/deploy/web,198.51.100.1,443,tcp\n";
         let cidr: IpNet = "203.0.113.0/24".parse().unwrap();
         let (yaml, ..) = allows_yaml(&loaded_grouping(&manifests, flows, &[cidr]), &["a"]);
         assert!(yaml.contains("cidr: 203.0.113.0/24"), "{yaml}");

@@ -234,8 +234,7 @@ impl Observed {
         default_namespace: &str,
     ) -> Result<(), ReadError> {
         let io = |source| ReadError::Io { input: input.to_string(), source };
-        let mut summary =
-            InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
+        let mut summary = InputSummary { input: input.to_string(), format: None, gzip, lines: 0, records: 0, bad: 0 };
         // The first block decides the format, from its first line that is not blank or a comment.
         let mut carry: Vec<u8> = Vec::new();
         let Some(first) = next_block(&mut reader, &mut carry).map_err(io)? else {
@@ -362,7 +361,11 @@ impl Observed {
             return id;
         }
         if !end.name.is_empty() {
-            self.interner.named.entry(end.namespace.as_str().into()).or_default().insert(end.name.as_str().into(), next);
+            self.interner
+                .named
+                .entry(end.namespace.as_str().into())
+                .or_default()
+                .insert(end.name.as_str().into(), next);
         } else if let Some(ip) = end.ip {
             self.interner.addresses.insert(ip, next);
         } else {
