@@ -220,6 +220,10 @@ struct Part {
     lines: u64,
     records: u64,
     bad: u64,
+    /// The blocks parsed: (index, lines).
+    blocks: Vec<(usize, u64)>,
+    /// The block of each bad record kept, whose line is counted from that block's start.
+    bad_blocks: Vec<usize>,
 }
 
 impl Observed {
@@ -258,15 +262,16 @@ impl Observed {
         let parts: Vec<Part> = if workers == 1 || first.len() < BLOCK {
             // Small inputs (and single cores): parsed here.
             let mut part = Part::default();
-            let mut base = 0;
+            let mut index = 0;
             let mut block = Some(first);
             while let Some(b) = block {
-                base += part.parse(&b, base, format, input, default_namespace);
+                part.parse(&b, index, format, input, default_namespace);
+                index += 1;
                 block = next_block(&mut reader, &mut carry).map_err(io)?;
             }
             vec![part]
         } else {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(workers * 2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(workers * 2);
             let rx = std::sync::Mutex::new(rx);
             std::thread::scope(|scope| -> Result<Vec<Part>, ReadError> {
                 let handles: Vec<_> = (0..workers)
@@ -280,8 +285,8 @@ impl Observed {
                                     Err(_) => break,
                                 };
                                 match job {
-                                    Ok((block, base)) => {
-                                        part.parse(&block, base, format, input, default_namespace);
+                                    Ok((block, index)) => {
+                                        part.parse(&block, index, format, input, default_namespace);
                                     }
                                     Err(_) => break,
                                 }
@@ -290,15 +295,14 @@ impl Observed {
                         })
                     })
                     .collect();
-                let mut base = 0u64;
+                let mut index = 0;
                 let mut block = Some(first);
                 let mut failure = None;
                 while let Some(b) = block {
-                    let lines = lines_in(&b);
-                    if tx.send((b, base)).is_err() {
+                    if tx.send((b, index)).is_err() {
                         break;
                     }
-                    base += lines;
+                    index += 1;
                     match next_block(&mut reader, &mut carry) {
                         Ok(next) => block = next,
                         Err(e) => {
@@ -316,7 +320,29 @@ impl Observed {
                 }
             })?
         };
-        for part in parts {
+        // Line numbers: each block's lines after those of the blocks before it.
+        let mut counts: Vec<u64> = Vec::new();
+        for part in &parts {
+            for &(index, lines) in &part.blocks {
+                if counts.len() <= index {
+                    counts.resize(index + 1, 0);
+                }
+                counts[index] = lines;
+            }
+        }
+        let offsets: Vec<u64> = counts
+            .iter()
+            .scan(0u64, |sum, n| {
+                let before = *sum;
+                *sum += n;
+                Some(before)
+            })
+            .collect();
+        for mut part in parts {
+            for (bad, index) in part.observed.bad.iter_mut().zip(&part.bad_blocks) {
+                bad.line += offsets[*index];
+            }
+            part.observed.bad.truncate(part.bad_blocks.len());
             summary.lines += part.lines;
             summary.records += part.records;
             summary.bad += part.bad;
@@ -447,75 +473,87 @@ impl Observed {
 }
 
 impl Part {
-    /// Parses the lines of one block (whole lines, the last one possibly without its newline);
-    /// `base` is the number of lines before it. Returns the number of lines it held.
-    fn parse(&mut self, block: &[u8], base: u64, format: Option<Format>, input: &str, default_namespace: &str) -> u64 {
+    /// Parses the lines of block `index` (whole lines, the last one possibly without its
+    /// newline); bad records are numbered from the block's start until `read_lines` knows the
+    /// lines before it.
+    fn parse(&mut self, block: &[u8], index: usize, format: Option<Format>, input: &str, default_namespace: &str) {
         let body = block.strip_suffix(b"\n").unwrap_or(block);
         let mut n = 0;
-        for raw in body.split(|b| *b == b'\n') {
-            n += 1;
-            let line_number = base + n;
-            self.lines += 1;
-            let line = match std::str::from_utf8(raw) {
-                Ok(text) => text.trim(),
-                Err(_) => {
-                    self.bad += 1;
-                    self.observed.bad(input, line_number, "not UTF-8 text".into());
-                    continue;
+        match std::str::from_utf8(body) {
+            // The usual case: one validation for the block, lines found with the str searcher.
+            Ok(text) => {
+                for line in text.split('\n') {
+                    n += 1;
+                    self.line(Ok(line), n, index, format, input, default_namespace);
                 }
-            };
-            if line.is_empty() || line.starts_with('#') {
-                continue;
             }
-            let Some(format) = format else { continue };
-            let parsed = match format {
-                Format::Hubble => super::hubble::parse(line),
-                Format::Calico => super::calico::parse(line),
-                Format::Csv if super::csv::is_header(line) => continue,
-                Format::Csv => super::csv::parse(line, default_namespace),
-            };
-            match parsed {
-                Ok(Parsed::Record(record)) => {
-                    self.records += 1;
-                    self.observed.add(&record, format);
-                }
-                Ok(Parsed::Skipped(why)) => *self.observed.skipped.entry(why).or_default() += 1,
-                Err(message) => {
-                    let message = match format {
-                        Format::Csv => message,
-                        _ => format!("{} record: {message}", format.as_str()),
-                    };
-                    self.bad += 1;
-                    self.observed.bad(input, line_number, message);
+            Err(_) => {
+                for raw in body.split(|b| *b == b'\n') {
+                    n += 1;
+                    self.line(std::str::from_utf8(raw), n, index, format, input, default_namespace);
                 }
             }
         }
-        n
+        self.lines += n;
+        self.blocks.push((index, n));
     }
-}
 
-/// The lines of a block: its newlines, plus a last line without one.
-fn lines_in(block: &[u8]) -> u64 {
-    let newlines = block.iter().filter(|c| **c == b'\n').count() as u64;
-    newlines + u64::from(!block.is_empty() && !block.ends_with(b"\n"))
+    fn line(
+        &mut self,
+        text: Result<&str, std::str::Utf8Error>,
+        n: u64,
+        index: usize,
+        format: Option<Format>,
+        input: &str,
+        default_namespace: &str,
+    ) {
+        let line = match text {
+            Ok(text) => text.trim(),
+            Err(_) => return self.bad(input, n, index, "not UTF-8 text".into()),
+        };
+        if line.is_empty() || line.starts_with('#') {
+            return;
+        }
+        let Some(format) = format else { return };
+        let parsed = match format {
+            Format::Hubble => super::hubble::parse(line),
+            Format::Calico => super::calico::parse(line),
+            Format::Csv if super::csv::is_header(line) => return,
+            Format::Csv => super::csv::parse(line, default_namespace),
+        };
+        match parsed {
+            Ok(Parsed::Record(record)) => {
+                self.records += 1;
+                self.observed.add(&record, format);
+            }
+            Ok(Parsed::Skipped(why)) => *self.observed.skipped.entry(why).or_default() += 1,
+            Err(message) => {
+                let message = match format {
+                    Format::Csv => message,
+                    _ => format!("{} record: {message}", format.as_str()),
+                };
+                self.bad(input, n, index, message);
+            }
+        }
+    }
+
+    fn bad(&mut self, input: &str, line: u64, index: usize, message: String) {
+        self.bad += 1;
+        if self.observed.bad.len() < BAD_KEPT {
+            self.bad_blocks.push(index);
+        }
+        self.observed.bad(input, line, message);
+    }
 }
 
 /// The next block of whole lines (at least `BLOCK` bytes unless the input ends first), `None` at
 /// the end. `carry` holds the start of a line the previous block cut off.
 fn next_block(reader: &mut impl Read, carry: &mut Vec<u8>) -> std::io::Result<Option<Vec<u8>>> {
     let mut block = std::mem::take(carry);
-    block.reserve(BLOCK + (256 << 10));
+    block.reserve(BLOCK + (64 << 10));
     loop {
-        let start = block.len();
-        block.resize(start + (256 << 10), 0);
-        let n = loop {
-            match reader.read(&mut block[start..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        block.truncate(start + n);
+        let want = (BLOCK + (64 << 10)).saturating_sub(block.len()).max(64 << 10) as u64;
+        let n = reader.by_ref().take(want).read_to_end(&mut block)?;
         if n == 0 {
             return Ok(if block.is_empty() { None } else { Some(block) });
         }
