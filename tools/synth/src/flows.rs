@@ -4,7 +4,7 @@
 //! `distinct` flows (a source pod, a destination pod and one of its declared ports, or an
 //! address outside the cluster on 443) are drawn once; `records` lines then cycle through them
 //! with rising timestamps, as a capture of steady traffic would. One record in ten is the reply
-//! of the one before it, one in fifty a policy drop: what a reader must skip or tell apart.
+//! of the one before it, one in fifty a policy drop (never a reply): what a reader must skip or tell apart.
 //! Fields and their names follow cilium's `flow.proto` as Hubble prints them.
 
 use std::io::{self, Write};
@@ -93,7 +93,7 @@ pub fn hubble<W: Write>(cluster: &Cluster, records: usize, distinct: usize, seed
             time += 1;
         }
         let reply = i % 10 == 9;
-        let dropped = i % 50 == 49;
+        let dropped = i % 50 == 23;
         let src = &ends[from];
         let source_port = 32_768 + (i % 28_000) as u32;
         let world = format!("203.0.113.{octet}");
