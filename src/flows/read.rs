@@ -119,11 +119,64 @@ pub struct InputSummary {
     pub bad: u64,
 }
 
+/// A fast hasher for the aggregation's small keys (ids, names, addresses): the multiply-rotate
+/// hash rustc uses for its own tables. Not for untrusted keys an attacker could choose to
+/// collide, which flow files are not (a collision costs time, never correctness).
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Everything read, aggregated per (source, destination, port, protocol) of endpoints as named.
 #[derive(Debug, Default)]
 pub struct Observed {
     pub ends: Vec<End>,
-    pub flows: HashMap<(u32, u32, u16, Protocol), Stats>,
+    pub flows: FastMap<(u32, u32, u16, Protocol), Stats>,
     pub records: u64,
     pub skipped: BTreeMap<Skip, u64>,
     pub bad: Vec<BadRecord>,
@@ -134,9 +187,9 @@ pub struct Observed {
 
 #[derive(Debug, Default)]
 struct Interner {
-    named: HashMap<Box<str>, HashMap<Box<str>, u32>>,
-    addresses: HashMap<IpAddr, u32>,
-    reserved: HashMap<Box<str>, u32>,
+    named: FastMap<Box<str>, FastMap<Box<str>, u32>>,
+    addresses: FastMap<IpAddr, u32>,
+    reserved: FastMap<Box<str>, u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
