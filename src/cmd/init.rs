@@ -38,11 +38,11 @@ enum Mode {
     Kyverno { format: OutputFormat },
 }
 
-pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Result<Exit, Error> {
+pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let mode = mode(ctx, args)?;
     let options = options(args)?;
     match &ctx.source {
-        SourceSpec::Files(paths) => {
+        SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             if let Mode::Apply { .. } = mode {
                 return Err(Error::Usage(
                     "init with -f reads the manifests to render the kit, and cannot apply it: add -o yaml to print \
@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, _err: &mut dyn W
                 ));
             }
             let default_namespace = ctx.namespaces.first().map(String::as_str).unwrap_or("default");
-            let snapshot = crate::source::file::load(paths, default_namespace, &mut std::io::stdin().lock())?;
+            let snapshot = super::load::read_manifests(ctx, default_namespace, err)?;
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let kit = kit(&detection, &options, true)?;
             let names: Vec<String> = snapshot.namespaces.iter().map(|n| n.name.clone()).collect();

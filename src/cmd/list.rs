@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
     } else {
         Scope::Namespaces(ctx.namespaces.clone())
     };
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let snapshot = source.snapshot_for_list(&scope)?;
     let mut rows: Vec<NamespaceRow> = coverage::coverage(&snapshot)
         .iter()

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     } else {
         PortChoice::Given(args.ports.iter().map(|p| parse_port_flag(p)).collect::<Result<_, _>>()?)
     };
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let scope = if ctx.all_namespaces {
         Scope::All
     } else if ctx.namespaces.is_empty() {

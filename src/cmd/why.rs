@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
             "-A does not apply to why, which explains one flow; write NS/NAME to name pods of other namespaces".into(),
         ));
     }
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let default_namespace = source.default_namespace();
     let from = endpoint::parse(&args.from, Role::From, &default_namespace)?;
     let to = endpoint::parse(&args.to, Role::To, &default_namespace)?;

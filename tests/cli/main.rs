@@ -21,5 +21,6 @@ mod errors;
 mod list;
 mod matrix;
 mod output;
+mod reader;
 mod suggest;
 mod why;
