@@ -105,7 +105,12 @@ pub fn read_kustomization(dir: &Path, default_namespace: &str) -> Result<Loaded,
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let said: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).take(5).collect();
+        let said: Vec<&str> = stderr
+            .lines()
+            .map(|line| line.trim().trim_start_matches("error: ").trim_start_matches("Error: "))
+            .filter(|l| !l.is_empty())
+            .take(5)
+            .collect();
         return Err(SourceError::Kustomize {
             dir: shown.clone(),
             message: format!(

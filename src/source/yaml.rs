@@ -232,7 +232,13 @@ fn looks_like_timestamp(text: &str) -> bool {
 pub fn scalar_at(text: &str, line: usize, column: usize) -> Option<&str> {
     let line_text = text.lines().nth(line.checked_sub(1)?)?;
     let start = line_text.char_indices().nth(column.checked_sub(1)?).map(|(i, _)| i)?;
-    let rest = &line_text[start..];
+    let mut rest = &line_text[start..];
+    // The position may be the key's: the value follows its colon.
+    if let Some(colon) = rest.find(": ")
+        && !rest[..colon].contains([' ', ',', '[', '{'])
+    {
+        rest = rest[colon + 1..].trim_start();
+    }
     let end = rest.find([' ', '\t', ',', ']', '}', '#']).unwrap_or(rest.len());
     Some(rest[..end].trim_end_matches(['\r'])).filter(|s| !s.is_empty())
 }
@@ -287,6 +293,7 @@ mod tests {
     #[test]
     fn scalars_are_found_by_line_and_column() {
         assert_eq!(scalar_at("a: 1\nport: 0755 # x\n", 2, 7), Some("0755"));
+        assert_eq!(scalar_at("a: 1\n  - port: 0755\n", 2, 5), Some("0755"), "at the key, the value");
         assert_eq!(scalar_at("ports: [0755, 80]\n", 1, 9), Some("0755"));
         assert_eq!(scalar_at("a\n", 3, 1), None);
     }
