@@ -65,7 +65,7 @@ _kubectl__deny() {
 
     case "${cmd}" in
         kubectl__deny)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version why matrix list init completion version help"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version why matrix list init completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -127,7 +135,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__completion)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version bash zsh fish powershell kubectl"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version bash zsh fish powershell kubectl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,6 +170,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +317,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__init)
-            opts="-n -A -f -o -h -V --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,6 +371,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -379,7 +403,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__list)
-            opts="-n -A -f -o -h -V --all --exit-code --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --all --exit-code --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,6 +441,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -441,7 +473,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__matrix)
-            opts="-n -A -f -o -h -V --port --all-ports --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --port --all-ports --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,6 +515,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -507,7 +547,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__version)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -542,6 +582,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -569,7 +617,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__why)
-            opts="-n -A -f -o -h -V --suggest --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --suggest --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,6 +652,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

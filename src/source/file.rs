@@ -166,6 +166,8 @@ struct InputRecord {
     documents: usize,
     other: BTreeMap<String, usize>,
     skipped: usize,
+    /// Why the first skipped document was skipped.
+    skip_reason: Option<String>,
 }
 
 /// Reads inputs into one builder, keeping the notes and what each input held.
@@ -264,6 +266,7 @@ impl Loader {
             documents: input.documents,
             other,
             skipped: input.skipped.len(),
+            skip_reason: input.skipped.first().map(|(_, reason)| reason_for(reason)),
         });
         Ok(())
     }
@@ -302,7 +305,11 @@ fn nothing_read(flag: &str, inputs: &[InputRecord]) -> SourceError {
             let kinds: Vec<String> = input.other.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
             kinds.join(", ")
         } else if input.skipped > 0 {
-            "nothing that is a Kubernetes object".to_string()
+            match &input.skip_reason {
+                Some(reason) if input.skipped == 1 => format!("skipped, {reason}"),
+                Some(reason) => format!("{} documents skipped, the first {reason}", input.skipped),
+                None => "nothing that is a Kubernetes object".to_string(),
+            }
         } else {
             "no objects".to_string()
         };
@@ -508,11 +515,8 @@ fn skip_failed(text: &str) -> Option<Skip> {
     if text.contains("{{") && text.contains("}}") {
         return Some(Skip::Template);
     }
-    let names_a_kind = text.lines().any(|line| {
-        let line = line.trim_start_matches(['{', ' ', '\t']);
-        line.starts_with("kind:") || line.starts_with("\"kind\"") || line.starts_with("'kind'")
-    });
-    (!names_a_kind).then_some(Skip::NotManifest)
+    // Conservative: any mention of a kind makes it a manifest whose error is reported.
+    (!text.contains("kind")).then_some(Skip::NotManifest)
 }
 
 impl Loader {
