@@ -12,7 +12,8 @@ pub fn is_unprintable(c: char) -> bool {
 
 /// `text` with every unprintable character escaped as `\u{..}`; borrowed when there is none.
 pub fn escaped(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unprintable) {
+    // Printable ASCII, the common case, byte by byte.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(is_unprintable) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -181,7 +181,7 @@ impl SnapshotBuilder {
     }
 
     /// Warns about the keys the API does not define in an object read from a manifest.
-    fn warn_unknown(&mut self, object: &str, at: &Location, walk: impl FnOnce(&mut Unknowns<'_>)) {
+    fn warn_unknown(&mut self, object: impl FnOnce() -> String, at: &Location, walk: impl FnOnce(&mut Unknowns<'_>)) {
         if at.file.is_none() {
             // The live cluster: the API server sent these objects; a newer server may send fields
             // k8s-openapi does not know yet, which are no typos.
@@ -189,6 +189,10 @@ impl SnapshotBuilder {
         }
         let mut found = Unknowns { found: Vec::new(), _keys: std::marker::PhantomData };
         walk(&mut found);
+        if found.found.is_empty() {
+            return;
+        }
+        let object = object();
         for (field, key, known, address) in found.found {
             if self.unknown_reported >= MAX_UNKNOWN_WARNINGS {
                 self.unknown_suppressed += 1;
@@ -253,11 +257,14 @@ impl SnapshotBuilder {
     pub fn add_namespace(&mut self, ns: wire::Namespace<'_>, at: &Location) -> Result<(), SourceError> {
         let meta = ns.metadata.unwrap_or_default();
         let name = required_name(&meta, "Namespace", NameRule::Label, None, at)?;
-        let object = format!("Namespace {name}");
-        self.warn_unknown(&object, at, |u| {
-            u.top(&ns.unknown, known::namespace());
-            u.meta(&FieldPath::root("metadata"), &meta);
-        });
+        self.warn_unknown(
+            || format!("Namespace {name}"),
+            at,
+            |u| {
+                u.top(&ns.unknown, known::namespace());
+                u.meta(&FieldPath::root("metadata"), &meta);
+            },
+        );
         let ctx = Ctx { kind: "Namespace", namespace: None, name: &name, at };
         // The API server sets this label on every namespace and does not let it be changed.
         let mut labels = meta.labels.unwrap_or_default();
@@ -274,11 +281,15 @@ impl SnapshotBuilder {
         let namespace = self.namespace_of(&meta, "Pod", at)?;
         let name = required_name(&meta, "Pod", NameRule::Subdomain, Some(&namespace), at)?;
         let spec = pod.spec.unwrap_or_default();
-        self.warn_unknown(&format!("Pod {namespace}/{name}"), at, |u| {
-            u.top(&pod.unknown, known::pod());
-            u.meta(&FieldPath::root("metadata"), &meta);
-            u.pod_spec(&FieldPath::root("spec"), &spec);
-        });
+        self.warn_unknown(
+            || format!("Pod {namespace}/{name}"),
+            at,
+            |u| {
+                u.top(&pod.unknown, known::pod());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                u.pod_spec(&FieldPath::root("spec"), &spec);
+            },
+        );
         let ctx = Ctx { kind: "Pod", namespace: Some(&namespace), name: &name, at };
         let labels =
             self.labels.intern(meta.labels.unwrap_or_default(), &ctx, &FieldPath::root("metadata").field("labels"))?;
@@ -314,11 +325,15 @@ impl SnapshotBuilder {
         let namespace = self.namespace_of(&meta, "NetworkPolicy", at)?;
         let name = required_name(&meta, "NetworkPolicy", NameRule::Subdomain, Some(&namespace), at)?;
         let spec = np.spec.unwrap_or_default();
-        self.warn_unknown(&format!("NetworkPolicy {namespace}/{name}"), at, |u| {
-            u.top(&np.unknown, known::network_policy());
-            u.meta(&FieldPath::root("metadata"), &meta);
-            u.policy_spec(&FieldPath::root("spec"), &spec);
-        });
+        self.warn_unknown(
+            || format!("NetworkPolicy {namespace}/{name}"),
+            at,
+            |u| {
+                u.top(&np.unknown, known::network_policy());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                u.policy_spec(&FieldPath::root("spec"), &spec);
+            },
+        );
         let ctx = Ctx { kind: "NetworkPolicy", namespace: Some(&namespace), name: &name, at };
         check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let path = FieldPath::root("spec");
@@ -355,16 +370,20 @@ impl SnapshotBuilder {
         let namespace = self.namespace_of(&meta, "Service", at)?;
         let name = required_name(&meta, "Service", NameRule::Dns1035, Some(&namespace), at)?;
         let spec = svc.spec.unwrap_or_default();
-        self.warn_unknown(&format!("Service {namespace}/{name}"), at, |u| {
-            u.top(&svc.unknown, known::service());
-            u.meta(&FieldPath::root("metadata"), &meta);
-            let spec_path = FieldPath::root("spec");
-            u.report(&spec_path, &spec.unknown, known::service_spec());
-            let ports_path = spec_path.field("ports");
-            for (i, port) in spec.ports.iter().flatten().enumerate() {
-                u.report(&ports_path.index(i), &port.unknown, known::service_port());
-            }
-        });
+        self.warn_unknown(
+            || format!("Service {namespace}/{name}"),
+            at,
+            |u| {
+                u.top(&svc.unknown, known::service());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                let spec_path = FieldPath::root("spec");
+                u.report(&spec_path, &spec.unknown, known::service_spec());
+                let ports_path = spec_path.field("ports");
+                for (i, port) in spec.ports.iter().flatten().enumerate() {
+                    u.report(&ports_path.index(i), &port.unknown, known::service_port());
+                }
+            },
+        );
         let ctx = Ctx { kind: "Service", namespace: Some(&namespace), name: &name, at };
         check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let path = FieldPath::root("spec");
@@ -534,17 +553,21 @@ impl SnapshotBuilder {
         let job_template_path = spec_path.field("jobTemplate");
         let job_spec_path = job_template_path.field("spec");
         let outer = workload.spec.unwrap_or_default();
-        self.warn_unknown(&format!("{} {namespace}/{name}", kind.as_str()), at, |u| {
-            u.top(&workload.unknown, known::workload());
-            u.meta(&FieldPath::root("metadata"), &meta);
-            u.workload_spec(&spec_path, &outer);
-            if let Some(template) = &outer.job_template {
-                u.report(&job_template_path, &template.unknown, known::job_template());
-                if let Some(spec) = &template.spec {
-                    u.workload_spec(&job_spec_path, spec);
+        self.warn_unknown(
+            || format!("{} {namespace}/{name}", kind.as_str()),
+            at,
+            |u| {
+                u.top(&workload.unknown, known::workload());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                u.workload_spec(&spec_path, &outer);
+                if let Some(template) = &outer.job_template {
+                    u.report(&job_template_path, &template.unknown, known::job_template());
+                    if let Some(spec) = &template.spec {
+                        u.workload_spec(&job_spec_path, spec);
+                    }
                 }
-            }
-        });
+            },
+        );
         let ctx = Ctx { kind: kind.as_str(), namespace: Some(&namespace), name: &name, at };
         check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let (spec, path) = match (kind, outer) {
@@ -1166,6 +1189,15 @@ fn shorten(value: &str) -> String {
 
 /// RFC 1123 label.
 fn dns_label_problem(name: &str) -> Option<String> {
+    let bytes = name.as_bytes();
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.len() <= 63
+        && bytes.first().is_some_and(edge)
+        && bytes.last().is_some_and(edge)
+        && bytes.iter().all(|b| edge(b) || *b == b'-')
+    {
+        return None;
+    }
     if name.len() > 63 {
         return Some(format!("is {} characters long, more than 63", name.chars().count()));
     }
@@ -1182,6 +1214,9 @@ fn dns_label_problem(name: &str) -> Option<String> {
 
 /// RFC 1123 subdomain.
 fn dns_subdomain_problem(name: &str) -> Option<String> {
+    if is_dns_subdomain_fast(name) {
+        return None;
+    }
     if name.len() > 253 {
         return Some(format!("is {} characters long, more than 253", name.chars().count()));
     }
@@ -1654,8 +1689,8 @@ const LABEL_VALUE_FIX: &str = "a label value is empty or at most 63 letters, dig
 fn check_label_key(key: &Str<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
     let address = address(key);
     let key: &str = key;
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
+    let (prefix, name) = match key.bytes().position(|b| b == b'/') {
+        Some(slash) => (Some(&key[..slash]), &key[slash + 1..]),
         None => (None, key),
     };
     let problem = if let Some(prefix) = prefix.filter(|p| !is_dns_subdomain(p)) {
@@ -1690,6 +1725,15 @@ fn check_label_value(value: &Str<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Re
 /// The name part of a qualified name, and label values: `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`,
 /// at most 63 characters.
 fn name_problem(name: &str) -> Option<String> {
+    // The common case, valid, in one pass over the bytes.
+    let bytes = name.as_bytes();
+    if bytes.len() <= 63
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
     let alphanumeric = |c: char| c.is_ascii_alphanumeric();
     if name.len() > 63 {
         Some(format!("is {} characters long, more than 63", name.chars().count()))
@@ -1705,6 +1749,34 @@ fn name_problem(name: &str) -> Option<String> {
 /// RFC 1123 subdomain: dot-separated lowercase labels of letters, digits and `-`, each starting
 /// and ending with a letter or digit, at most 253 characters in all.
 fn is_dns_subdomain(s: &str) -> bool {
+    dns_subdomain_problem(s).is_none()
+}
+
+/// Whether `s` is an RFC 1123 subdomain, byte by byte (the common case of validation).
+fn is_dns_subdomain_fast(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let edge = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || bytes.len() > 253 {
+        return false;
+    }
+    let mut previous = b'.';
+    for &b in bytes {
+        let ok = match b {
+            b'.' => edge(previous),
+            b'-' => previous != b'.',
+            _ => edge(b),
+        };
+        if !ok {
+            return false;
+        }
+        previous = b;
+    }
+    edge(previous)
+}
+
+/// The rule as written, to check `is_dns_subdomain_fast` against.
+#[cfg(test)]
+fn is_dns_subdomain_slow(s: &str) -> bool {
     let label_ok = |label: &str| {
         let edge = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
         !label.is_empty()
@@ -2202,6 +2274,17 @@ mod tests {
         let long = "a".repeat(64);
         let e = policy_error(&format!("  podSelector:\n    matchLabels: {{app: {long}}}\n"));
         assert_names(&e, "spec.podSelector.matchLabels", &["more than 63"]);
+    }
+
+    #[test]
+    fn the_fast_subdomain_check_is_the_rule() {
+        for s in [
+            "a", "a.b", "a-b.c-d", "0", "a.", ".a", "a..b", "-a", "a-", "a.-b", "a-.b", "A", "a_b", "", "ab.c9",
+            "x.y.z",
+        ] {
+            assert_eq!(is_dns_subdomain_fast(s), is_dns_subdomain_slow(s), "{s:?}");
+        }
+        assert!(!is_dns_subdomain_fast(&"a".repeat(254)));
     }
 
     #[test]

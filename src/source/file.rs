@@ -199,7 +199,17 @@ impl Loader {
         if is_json(text) {
             let mut input = Input::new(&file, text);
             let result = self.add_json(&mut input);
+            let yaml_stream = input.yaml_stream;
             match result {
+                Ok(()) if yaml_stream => {
+                    // Read again from the start as YAML; the first document is read twice, in the
+                    // same place, which changes nothing.
+                    let _ = self.builder.take_warnings();
+                    let mut input = Input::new(&file, text);
+                    let result = self.add_yaml(&mut input);
+                    self.take_warnings(&input);
+                    return self.end_input(result, &input, origin);
+                }
                 Err(json_error) if input.json_syntax_first => {
                     // Flow-style YAML starts with `{` too: give it a chance before reporting the
                     // JSON error.
@@ -366,10 +376,10 @@ fn decode(bytes: Vec<u8>, origin: &str) -> Result<String, SourceError> {
     }
 }
 
-/// JSON as kubectl tells it (the first character is `{` or `[`), unless a line is a YAML document
-/// marker: JSON documents separated by `---` are a YAML stream.
+/// JSON as kubectl tells it: the first character is `{` or `[`. (JSON documents separated by
+/// `---`, a YAML stream, are found after the first value and read as YAML.)
 fn is_json(text: &str) -> bool {
-    text.trim_start().starts_with(['{', '[']) && !text.split('\n').any(|line| is_marker(line, "---"))
+    text.trim_start().starts_with(['{', '['])
 }
 
 /// The text without the byte order marks that start lines (where a document may start).
@@ -426,11 +436,21 @@ struct Input<'t> {
     documents: usize,
     /// JSON whose first value has a syntax error: perhaps flow-style YAML.
     json_syntax_first: bool,
+    /// JSON values separated by `---` lines: a YAML stream.
+    yaml_stream: bool,
 }
 
 impl<'t> Input<'t> {
     fn new(file: &'t Arc<str>, text: &'t str) -> Self {
-        Input { file, text, lines: OnceCell::new(), skipped: Vec::new(), documents: 0, json_syntax_first: false }
+        Input {
+            file,
+            text,
+            lines: OnceCell::new(),
+            skipped: Vec::new(),
+            documents: 0,
+            json_syntax_first: false,
+            yaml_stream: false,
+        }
     }
 
     /// The 1-based line of the byte at `address`, when it lies in this input's text (strings the
@@ -585,6 +605,16 @@ impl Loader {
                 }
                 // More values follow: find where each one starts (an extra scan), then read the rest.
                 values.next();
+                if text[values.byte_offset()..]
+                    .trim_start()
+                    .split('\n')
+                    .next()
+                    .is_some_and(|line| is_marker(line, "---"))
+                {
+                    // JSON documents separated by YAML's document markers: a YAML stream.
+                    input.yaml_stream = true;
+                    return Ok(());
+                }
             }
         }
         Ok(())

@@ -114,6 +114,8 @@ impl Unknown<'_> {
 /// (sorted, for a binary search per key).
 pub struct Known {
     fields: Vec<&'static str>,
+    /// An open-addressing table of indices into `fields` plus one (0: empty), by `slot`.
+    table: Box<[u16]>,
 }
 
 impl Known {
@@ -121,11 +123,40 @@ impl Known {
         let mut fields: Vec<&'static str> = types.iter().flat_map(|t| t.iter().copied()).collect();
         fields.sort_unstable();
         fields.dedup();
-        Known { fields }
+        let mut table = vec![0u16; (fields.len() * 4).next_power_of_two().max(8)].into_boxed_slice();
+        let mask = table.len() - 1;
+        for (i, field) in fields.iter().enumerate() {
+            let mut slot = Self::slot(field) & mask;
+            while table[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            table[slot] = u16::try_from(i + 1).expect("fewer than 65,535 fields");
+        }
+        Known { fields, table }
     }
 
+    /// A hash of a key: its length and first, middle and last bytes (keys are short and distinct).
+    fn slot(key: &str) -> usize {
+        let b = key.as_bytes();
+        let Some((&first, &last)) = b.first().zip(b.last()) else { return 0 };
+        let mixed = (b.len() as u32).wrapping_mul(0x9E37_79B9)
+            ^ u32::from(first).wrapping_mul(0x85EB_CA6B)
+            ^ u32::from(b[b.len() / 2]).wrapping_mul(0xC2B2_AE35)
+            ^ u32::from(last).wrapping_mul(0x27D4_EB2F);
+        (mixed ^ (mixed >> 15)) as usize
+    }
+
+    /// Whether the API defines `key` here: one probe of the table, almost always.
     pub fn contains(&self, key: &str) -> bool {
-        self.fields.binary_search(&key).is_ok()
+        let mask = self.table.len() - 1;
+        let mut slot = Self::slot(key) & mask;
+        loop {
+            match self.table[slot] {
+                0 => return false,
+                i if self.fields[usize::from(i) - 1] == key => return true,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
     }
 
     /// The defined field a typo most likely meant: the same word in another case, or a close one.
