@@ -243,10 +243,11 @@ impl SnapshotBuilder {
                 Ok(())
             }
             Object::Other(kind) => {
-                match self.other_kinds.get_mut(kind.as_str()) {
+                let kind = crate::render::escape::escaped(&kind);
+                match self.other_kinds.get_mut(kind.as_ref()) {
                     Some(count) => *count += 1,
                     None => {
-                        self.other_kinds.insert(printable(&kind), 1);
+                        self.other_kinds.insert(kind.into_owned(), 1);
                     }
                 }
                 Ok(())

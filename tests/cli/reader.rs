@@ -323,7 +323,11 @@ fn labels_of_namespaces_and_workload_templates_and_port_names_are_validated() {
 
 #[test]
 fn control_characters_never_reach_the_output() {
-    // An ownerReference name is not validated by the API server; it must not write raw escapes.
+    // A kind is not validated (any custom resource may exist); it is named in the nothing-read error.
+    let run = stdin(&["list", "-f", "-"], "apiVersion: v1\nkind: \"Conf\\u001b[2Jig\"\nmetadata: {name: c}\n");
+    run.error().stderr_has("1 Conf\\u{1b}[2Jig");
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{run}");
+    // An ownerReference name is not validated by the API server either: kept escaped.
     let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  namespace: shop\n  labels: {app: a}\n  ownerReferences: [{kind: ReplicaSet, name: \"x\\u001b[2Jy\", controller: true}]\n";
     let run = stdin(&["list", "-f", "-", "--all", "-o", "wide"], text);
     assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'), "{run}");
