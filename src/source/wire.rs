@@ -1478,10 +1478,7 @@ struct ProbeText(Option<String>);
 
 impl<'de> Deserialize<'de> for ProbeText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(ProbeText(match Probe::deserialize_text(deserializer)? {
-            Some(text) => Some(text),
-            None => None,
-        }))
+        Probe::deserialize_text(deserializer).map(ProbeText)
     }
 }
 
