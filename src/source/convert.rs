@@ -2278,6 +2278,28 @@ mod tests {
     }
 
     #[test]
+    fn the_interner_encodes_any_length() {
+        // Lengths take 8 bytes: a label of 4 GiB or more no longer overflows a 4-byte length.
+        let huge = u32::MAX as usize + 1;
+        assert_eq!(u64::from_le_bytes(length_prefix(huge)), huge as u64);
+        assert_ne!(length_prefix(huge), length_prefix(0));
+    }
+
+    /// A label value of 4 GiB used to panic in `LabelInterner::intern`; now it is an invalid
+    /// label like any other over 63 characters. Allocates 4 GiB (untouched pages, read once).
+    #[test]
+    #[ignore = "reads a 4 GiB label value; run with --ignored"]
+    fn a_label_value_of_4_gib_is_an_error_not_a_panic() {
+        let value = String::from_utf8(vec![0u8; u32::MAX as usize + 1]).unwrap();
+        let mut interner = LabelInterner::default();
+        let at = Location::default();
+        let ctx = Ctx { kind: "Pod", namespace: Some("shop"), name: "p", at: &at };
+        let labels = LabelMap(vec![(Str::from("app"), Str(std::borrow::Cow::Owned(value)))]);
+        let e = interner.intern(labels, &ctx, &FieldPath::root("metadata").field("labels")).unwrap_err();
+        assert!(e.to_string().contains("more than 63"), "{e}");
+    }
+
+    #[test]
     fn the_fast_subdomain_check_is_the_rule() {
         for s in [
             "a", "a.b", "a-b.c-d", "0", "a.", ".a", "a..b", "-a", "a-", "a.-b", "a-.b", "A", "a_b", "", "ab.c9",

@@ -31,6 +31,7 @@ pub fn options() -> serde_saphyr::Options {
             max_documents: usize::MAX,
             max_total_scalar_bytes: usize::MAX,
             max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
         },
     }
 }
