@@ -65,7 +65,7 @@ _kubectl__deny() {
 
     case "${cmd}" in
         kubectl__deny)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version why matrix list init completion version help"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version why matrix list init completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -127,7 +135,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__completion)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version bash zsh fish powershell kubectl"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version bash zsh fish powershell kubectl"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,6 +170,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -301,7 +317,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__init)
-            opts="-l -n -A -f -o -h -V --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --widen --field-manager --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-l -n -A -f -k -o -h -V --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --widen --field-manager --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +383,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -391,7 +415,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__list)
-            opts="-l -n -A -f -o -h -V --all --exit-code --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-l -n -A -f -k -o -h -V --all --exit-code --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +461,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -461,7 +493,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__matrix)
-            opts="-l -n -A -f -o -h -V --port --all-ports --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-l -n -A -f -k -o -h -V --port --all-ports --selector --no-headers --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,6 +543,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -535,7 +575,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__version)
-            opts="-n -A -f -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-n -A -f -k -o -h -V --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +613,14 @@ _kubectl__deny() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -597,7 +645,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__why)
-            opts="-l -n -A -f -o -h -V --selector --suggest --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --request-timeout --output --color --help --version"
+            opts="-l -n -A -f -k -o -h -V --selector --suggest --kubeconfig --context --cluster --user --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,6 +688,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kustomize)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

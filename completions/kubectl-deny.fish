@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_deny_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= A/all-namespaces f/filename= request-timeout= o/output= color= h/help V/version
+    string join \n kubeconfig= context= cluster= user= n/namespace= A/all-namespaces f/filename= k/kustomize= request-timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_deny_needs_command
@@ -30,6 +30,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l cluster -d 'T
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -56,6 +57,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l cluste
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -77,6 +79,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l clu
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -98,6 +101,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l clust
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -127,6 +131,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l clust
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -154,6 +159,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
@@ -172,6 +178,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l cl
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''

@@ -82,6 +82,18 @@ pub struct GlobalArgs {
     #[arg(short = 'f', long = "filename", global = true, value_name = "PATH", action = ArgAction::Append, help_heading = "Cluster")]
     pub filenames: Vec<PathBuf>,
 
+    /// Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize
+    /// DIR` (needs kubectl on PATH), as kubectl's -k does
+    #[arg(
+        short = 'k',
+        long = "kustomize",
+        global = true,
+        value_name = "DIR",
+        conflicts_with = "filenames",
+        help_heading = "Cluster"
+    )]
+    pub kustomize: Option<PathBuf>,
+
     /// Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)
     #[arg(long, global = true, value_name = "DURATION", default_value = "0", help_heading = "Cluster")]
     pub request_timeout: String,

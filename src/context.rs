@@ -15,6 +15,8 @@ use crate::render::palette::Palette;
 pub enum SourceSpec {
     /// `-f`: manifests (files, directories, `-` for stdin).
     Files(Vec<PathBuf>),
+    /// `-k`: a kustomization directory, rendered by `kubectl kustomize`.
+    Kustomize(PathBuf),
     /// A live cluster, selected through kubeconfig.
     Cluster(ClusterSpec),
 }
@@ -81,7 +83,9 @@ impl Context {
             validate_namespace_name(ns)
                 .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with -n: {why}")))?;
         }
-        let source = if args.filenames.is_empty() {
+        let source = if let Some(dir) = &args.kustomize {
+            SourceSpec::Kustomize(dir.clone())
+        } else if args.filenames.is_empty() {
             SourceSpec::Cluster(ClusterSpec {
                 kubeconfig: args.kubeconfig.clone(),
                 context: args.context.clone(),
