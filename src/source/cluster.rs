@@ -124,10 +124,7 @@ impl std::fmt::Debug for Connection {
 /// list can set it.
 pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kubeconfig, String)>, ClusterError> {
     let read = |path: &PathBuf| {
-        let mut config = Kubeconfig::read_from(path).map_err(|e| ClusterError::Kubeconfig {
-            source_name: path.display().to_string(),
-            message: error_chain(&e),
-        })?;
+        let mut config = read_kubeconfig_file(path)?;
         if config.current_context.as_deref() == Some("") {
             config.current_context = None;
         }
@@ -168,6 +165,70 @@ pub fn load_kubeconfig(spec: &ClusterSpec, env: &KubeEnv) -> Result<Option<(Kube
         }
     }
     Ok(None)
+}
+
+/// Reads one kubeconfig file as kube reads it (UTF-8, or UTF-16 after a byte-order mark; several
+/// YAML documents merged; relative file paths made absolute), but never lets kube panic.
+///
+/// kube-client 5.0.0 panics on a UTF-16 file with an odd number of bytes after its byte-order
+/// mark (`FF FE 41`, or big-endian `FE FF 00`: it indexes past the end of the last two-byte
+/// chunk). The bytes are checked here first, so such a file, or any text that is not valid
+/// UTF-8 or UTF-16, is an error naming what is wrong. kube's loading runs under `catch_unwind`
+/// as a last resort, for a panic this check does not foresee (or the file changing between the
+/// check and kube's read): a panic there is an error naming the file, not a crash.
+pub fn read_kubeconfig_file(path: &std::path::Path) -> Result<Kubeconfig, ClusterError> {
+    let source_name = path.display().to_string();
+    let error = |message: String| ClusterError::Kubeconfig { source_name: source_name.clone(), message };
+    let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read it: {e}")))?;
+    check_kubeconfig_encoding(&bytes).map_err(&error)?;
+    match std::panic::catch_unwind(|| Kubeconfig::read_from(path)) {
+        Ok(Ok(config)) => Ok(config),
+        Ok(Err(e)) => Err(error(error_chain(&e))),
+        Err(_) => Err(error(
+            "the Kubernetes client library failed while reading it (a bug in kube-client, not in the file's \
+             owner); check the file with `kubectl config view --kubeconfig FILE`"
+                .into(),
+        )),
+    }
+}
+
+/// Checks that kubeconfig bytes are text kube can decode: UTF-8 (with or without a byte-order
+/// mark), or UTF-16 after a byte-order mark, with whole two-byte units and paired surrogates.
+pub fn check_kubeconfig_encoding(bytes: &[u8]) -> Result<(), String> {
+    let utf16 = |rest: &[u8], order: &str, unit: fn([u8; 2]) -> u16| -> Result<(), String> {
+        if rest.len() % 2 == 1 {
+            return Err(format!(
+                "it starts with a UTF-16 {order} byte-order mark but has an odd number of bytes after it \
+                 ({}), so it is truncated or not UTF-16; save it as UTF-8",
+                rest.len()
+            ));
+        }
+        let units = rest.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+        for (i, decoded) in char::decode_utf16(units).enumerate() {
+            if let Err(e) = decoded {
+                return Err(format!(
+                    "it starts with a UTF-16 {order} byte-order mark but is not valid UTF-16 (an unpaired \
+                     surrogate 0x{:04X} at byte {}); save it as UTF-8",
+                    e.unpaired_surrogate(),
+                    2 + 2 * i
+                ));
+            }
+        }
+        Ok(())
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, "little-endian", u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, "big-endian", u16::from_be_bytes),
+        _ => {
+            let text = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+            std::str::from_utf8(text).map(|_| ()).map_err(|e| {
+                format!(
+                    "it is not UTF-8 text (an invalid byte at offset {}); a kubeconfig is YAML in UTF-8",
+                    e.valid_up_to() + (bytes.len() - text.len())
+                )
+            })
+        }
+    }
 }
 
 /// Opens a connection to the cluster the kubeconfig selects.
@@ -526,6 +587,51 @@ mod tests {
         assert_eq!(one.context.as_ref().unwrap().cluster, "a", "the first file's context wins");
         assert_eq!(merged.contexts.len(), 2);
         assert_eq!(source, format!("{}, {}", first.display(), second.display()), "missing files are skipped");
+    }
+
+    fn read_bytes(bytes: &[u8]) -> Result<Kubeconfig, String> {
+        let files = Files::new();
+        let path = files.dir.path().join("config");
+        std::fs::write(&path, bytes).unwrap();
+        read_kubeconfig_file(&path).map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"))
+    }
+
+    #[test]
+    fn an_odd_length_utf16_kubeconfig_is_an_error_not_a_panic() {
+        // kube-client 5.0.0 panics on these (issue 11.1).
+        assert_eq!(
+            read_bytes(&[0xFF, 0xFE, 0x41]).unwrap_err(),
+            "kubeconfig FILE: it starts with a UTF-16 little-endian byte-order mark but has an odd number of \
+             bytes after it (1), so it is truncated or not UTF-16; save it as UTF-8"
+        );
+        assert!(read_bytes(&[0xFE, 0xFF, 0x00]).unwrap_err().contains("UTF-16 big-endian byte-order mark"));
+        let mut truncated = vec![0xFF, 0xFE];
+        truncated.extend("kind: Config\n".encode_utf16().flat_map(u16::to_le_bytes));
+        truncated.push(0x0A);
+        assert!(read_bytes(&truncated).unwrap_err().contains("odd number of bytes after it (27)"));
+    }
+
+    #[test]
+    fn utf16_kubeconfigs_with_a_byte_order_mark_are_read() {
+        let text = kubeconfig("prod", &[("prod", "eu", None)], &["eu"]);
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend(text.as_bytes());
+        for bytes in [le, be, bom8] {
+            assert_eq!(read_bytes(&bytes).unwrap().current_context.as_deref(), Some("prod"));
+        }
+    }
+
+    #[test]
+    fn a_kubeconfig_that_is_not_text_says_where() {
+        assert_eq!(
+            read_bytes(b"kind: Config\n\xC3(").unwrap_err(),
+            "kubeconfig FILE: it is not UTF-8 text (an invalid byte at offset 13); a kubeconfig is YAML in UTF-8"
+        );
+        assert!(read_bytes(&[0xFF, 0xFE, 0x00, 0xD8]).unwrap_err().contains("unpaired surrogate 0xD800 at byte 2"));
     }
 
     #[test]

@@ -348,3 +348,28 @@ fn the_longest_request_timeout_is_a_bound_that_never_fires() {
         assert!(!out.stderr.contains("panicked"), "{longest}: {}", out.stderr);
     }
 }
+
+#[test]
+fn an_odd_length_utf16_kubeconfig_is_named_not_a_crash() {
+    // kube-client 5.0.0 panics reading these (issue 11.1): every command that connects crashed.
+    let dir = support::TempDir::new("utf16-kubeconfig");
+    for (name, bytes, order) in
+        [("le", &[0xFF_u8, 0xFE, 0x41][..], "little-endian"), ("be", &[0xFE, 0xFF, 0x00][..], "big-endian")]
+    {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for args in [&["list"][..], WHY] {
+            let env = [("KUBECONFIG", path.display().to_string())];
+            let out = support::run(args, &env);
+            expect_code(&out, 2);
+            assert_eq!(
+                out.stderr,
+                format!(
+                    "error: kubeconfig {}: it starts with a UTF-16 {order} byte-order mark but has an odd number of \
+                     bytes after it (1), so it is truncated or not UTF-16; save it as UTF-8\n",
+                    path.display()
+                )
+            );
+        }
+    }
+}
