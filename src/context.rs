@@ -28,6 +28,52 @@ pub struct ClusterSpec {
     pub user: Option<String>,
     /// `None`: no bound (`--request-timeout=0`, kubectl's default).
     pub request_timeout: Option<Duration>,
+    /// `--server`, `--token`, `--as`, ...: applied over what the kubeconfig selects.
+    pub overrides: ClusterOverrides,
+}
+
+/// kubectl's connection and authentication flags, applied over the kubeconfig the way kubectl
+/// applies them (`cluster::apply_overrides` says how).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ClusterOverrides {
+    /// `-s/--server`: replaces the selected cluster's server; with no kubeconfig (or no context
+    /// to use), the whole cluster.
+    pub server: Option<String>,
+    /// `--certificate-authority`: replaces the cluster's CA (and its insecure setting).
+    pub certificate_authority: Option<PathBuf>,
+    /// `--insecure-skip-tls-verify`: drops the cluster's CA.
+    pub insecure_skip_tls_verify: bool,
+    /// `--token`: replaces the user's credentials (token file, exec plugin, auth provider, basic).
+    pub token: Option<String>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// `--as`, `--as-group`, `--as-uid`: impersonation headers.
+    pub impersonate: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    pub impersonate_uid: Option<String>,
+}
+
+impl ClusterOverrides {
+    pub fn is_empty(&self) -> bool {
+        *self == ClusterOverrides::default()
+    }
+}
+
+impl std::fmt::Debug for ClusterOverrides {
+    /// Never prints the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterOverrides")
+            .field("server", &self.server)
+            .field("certificate_authority", &self.certificate_authority)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("client_certificate", &self.client_certificate)
+            .field("client_key", &self.client_key)
+            .field("impersonate", &self.impersonate)
+            .field("impersonate_groups", &self.impersonate_groups)
+            .field("impersonate_uid", &self.impersonate_uid)
+            .finish()
+    }
 }
 
 /// The resolved settings of one invocation.
@@ -81,6 +127,7 @@ impl Context {
             validate_namespace_name(ns)
                 .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with -n: {why}")))?;
         }
+        let overrides = resolve_overrides(args)?;
         let source = if args.filenames.is_empty() {
             SourceSpec::Cluster(ClusterSpec {
                 kubeconfig: args.kubeconfig.clone(),
@@ -88,6 +135,7 @@ impl Context {
                 cluster: args.cluster.clone(),
                 user: args.user.clone(),
                 request_timeout,
+                overrides,
             })
         } else {
             SourceSpec::Files(args.filenames.clone())
@@ -116,6 +164,52 @@ impl Context {
             )))
         }
     }
+}
+
+/// The connection and authentication flags, checked as kubectl checks them.
+fn resolve_overrides(args: &GlobalArgs) -> Result<ClusterOverrides, Error> {
+    let nonempty = |flag: &str, value: &Option<String>| match value.as_deref() {
+        Some("") => Err(Error::Usage(format!("{flag} needs a value; leave the flag out to use the kubeconfig's"))),
+        _ => Ok(value.clone()),
+    };
+    let server = match nonempty("--server", &args.server)? {
+        Some(url) => Some(server_url(&url).map_err(|why| Error::Usage(format!("invalid --server {url:?}: {why}")))?),
+        None => None,
+    };
+    for group in &args.as_groups {
+        if group.is_empty() {
+            return Err(Error::Usage("--as-group needs a group name".into()));
+        }
+    }
+    Ok(ClusterOverrides {
+        server,
+        certificate_authority: args.certificate_authority.clone(),
+        insecure_skip_tls_verify: args.insecure_skip_tls_verify,
+        token: nonempty("--token", &args.token)?,
+        client_certificate: args.client_certificate.clone(),
+        client_key: args.client_key.clone(),
+        impersonate: nonempty("--as", &args.as_user)?,
+        impersonate_groups: args.as_groups.clone(),
+        impersonate_uid: nonempty("--as-uid", &args.as_uid)?,
+    })
+}
+
+/// An API server address: `https://host[:port][/path]` or `http://...`; a bare `host[:port]`
+/// is taken as `https://host[:port]`. Returns the address with its scheme.
+pub fn server_url(url: &str) -> Result<String, String> {
+    let with_scheme = if url.contains("://") { url.to_string() } else { format!("https://{url}") };
+    let Some((scheme, rest)) = with_scheme.split_once("://") else { unreachable!("a scheme was added") };
+    if !matches!(scheme, "http" | "https") {
+        return Err(format!("the scheme must be https:// or http://, not {scheme}://"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.starts_with(':') {
+        return Err("no host".into());
+    }
+    if with_scheme.contains(|c: char| c.is_whitespace() || c.is_control() || c == '?' || c == '#') {
+        return Err("an address has no blanks, query (?) or fragment (#)".into());
+    }
+    Ok(with_scheme)
 }
 
 /// Validates a namespace name as the API server does (an RFC 1123 DNS label).
@@ -374,6 +468,18 @@ mod tests {
         assert!(parse_duration("").is_err());
         assert!(parse_duration("1s ms").is_err());
         assert!(parse_duration("0x10s").is_err());
+    }
+
+    #[test]
+    fn server_addresses_as_kubectl_takes_them() {
+        assert_eq!(server_url("https://k8s.example:6443").unwrap(), "https://k8s.example:6443");
+        assert_eq!(server_url("http://127.0.0.1:8080/prefix").unwrap(), "http://127.0.0.1:8080/prefix");
+        assert_eq!(server_url("k8s.example:6443").unwrap(), "https://k8s.example:6443", "https when bare");
+        assert!(server_url("ftp://x").unwrap_err().contains("https:// or http://"));
+        assert!(server_url("https://").unwrap_err().contains("no host"));
+        assert!(server_url("https://:6443").unwrap_err().contains("no host"));
+        assert!(server_url("https://a b").is_err());
+        assert!(server_url("https://a/?x=1").is_err());
     }
 
     #[test]
