@@ -89,7 +89,13 @@ pub struct GlobalArgs {
     pub as_uid: Option<String>,
 
     /// Path to a CA certificate file (PEM) to check the API server's certificate with
-    #[arg(long, global = true, value_name = "PATH", conflicts_with = "insecure_skip_tls_verify", help_heading = "Cluster")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "insecure_skip_tls_verify",
+        help_heading = "Cluster"
+    )]
     pub certificate_authority: Option<PathBuf>,
 
     /// Do not check the API server's certificate (insecure: HTTPS without server authentication)

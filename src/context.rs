@@ -259,10 +259,7 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, String> {
 }
 
 fn out_of_range() -> String {
-    format!(
-        "out of range: the longest timeout kubectl takes is {} seconds (about 292 years)",
-        MAX_DURATION.as_secs()
-    )
+    format!("out of range: the longest timeout kubectl takes is {} seconds (about 292 years)", MAX_DURATION.as_secs())
 }
 
 /// A parsed Go duration: its size in nanoseconds, or negative (whatever its size).

@@ -353,14 +353,7 @@ pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, Cl
             },
         }
     })?;
-    Ok(Connection {
-        client,
-        namespace,
-        context,
-        server,
-        timeout: spec.request_timeout,
-        probe: Default::default(),
-    })
+    Ok(Connection { client, namespace, context, server, timeout: spec.request_timeout, probe: Default::default() })
 }
 
 /// kube's `Config` from a kubeconfig, with the cluster flags applied to the selected cluster.
@@ -452,7 +445,8 @@ pub fn apply_user_overrides(auth: &mut kube::config::AuthInfo, overrides: &crate
     }
     if let Some(user) = &overrides.impersonate {
         auth.impersonate = Some(user.clone());
-        auth.impersonate_groups = (!overrides.impersonate_groups.is_empty()).then(|| overrides.impersonate_groups.clone());
+        auth.impersonate_groups =
+            (!overrides.impersonate_groups.is_empty()).then(|| overrides.impersonate_groups.clone());
         auth.impersonate_uid = overrides.impersonate_uid.clone();
         auth.impersonate_user_extra = None;
     }
@@ -478,16 +472,19 @@ impl std::fmt::Display for Whose<'_> {
 /// The exec credential plugin's failure in words: the command line, its exit status and
 /// standard error (trimmed), and the kubeconfig's `installHint`; kube's own message is a debug
 /// dump of the process output.
-fn credential_plugin_error(exec: &kube::config::ExecConfig, whose: &Whose<'_>, e: &kube::Error) -> Option<ClusterError> {
+fn credential_plugin_error(
+    exec: &kube::config::ExecConfig,
+    whose: &Whose<'_>,
+    e: &kube::Error,
+) -> Option<ClusterError> {
     use kube::client::AuthError;
     let kube::Error::Auth(auth) = e else { return None };
     let command = exec_command_line(exec);
     let hint = exec.install_hint.as_deref().map(str::trim).filter(|h| !h.is_empty());
     let (detail, default_fix) = match auth {
-        AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => (
-            "was not found".to_string(),
-            "install it, or fix users[].user.exec.command in the kubeconfig",
-        ),
+        AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            ("was not found".to_string(), "install it, or fix users[].user.exec.command in the kubeconfig")
+        }
         AuthError::AuthExecStart(io) => (format!("could not be started: {io}"), "check the command in the kubeconfig"),
         AuthError::AuthExecRun { out, .. } => {
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -507,10 +504,7 @@ fn credential_plugin_error(exec: &kube::config::ExecConfig, whose: &Whose<'_>, e
             format!("answered something that is not an ExecCredential: {}", error_chain(auth)),
             "check the plugin's version and its apiVersion in the kubeconfig",
         ),
-        AuthError::MissingCommand => (
-            "has no command".into(),
-            "set users[].user.exec.command in the kubeconfig",
-        ),
+        AuthError::MissingCommand => ("has no command".into(), "set users[].user.exec.command in the kubeconfig"),
         _ => return None,
     };
     Some(ClusterError::CredentialPlugin {
@@ -1026,7 +1020,10 @@ mod tests {
         );
         let mut config = Kubeconfig::from_yaml(&text).unwrap();
         apply_cluster_overrides(&mut config, options, o);
-        let name = options.cluster.clone().unwrap_or_else(|| if options.context.as_deref() == Some("dev") { "us" } else { "eu" }.into());
+        let name = options
+            .cluster
+            .clone()
+            .unwrap_or_else(|| if options.context.as_deref() == Some("dev") { "us" } else { "eu" }.into());
         config.clusters.into_iter().find(|c| c.name == name).unwrap().cluster.unwrap()
     }
 

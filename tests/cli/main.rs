@@ -18,6 +18,7 @@
 mod harness;
 
 mod errors;
+mod hints_service;
 mod list;
 mod matrix;
 mod output;

@@ -102,7 +102,17 @@ fn server_and_token_need_no_kubeconfig() {
     assert!(out.stdout.starts_with("ALLOWED"), "{}", out.describe());
     // The namespace flag still applies, and the default namespace is `default`.
     let out = support::run(
-        &["why", "-n", "production", "frontend-6d8f7c9b5-2lq8x", "api-7b9c5d4f6-kx7mn:8080", "-s", &server.url(), "--token", "test-token"],
+        &[
+            "why",
+            "-n",
+            "production",
+            "frontend-6d8f7c9b5-2lq8x",
+            "api-7b9c5d4f6-kx7mn:8080",
+            "-s",
+            &server.url(),
+            "--token",
+            "test-token",
+        ],
         NO_ENV,
     );
     expect_code(&out, 0);
@@ -128,7 +138,9 @@ fn certificate_authority_and_insecure_are_kubectls_and_exclusive() {
 
 #[test]
 fn a_bad_server_flag_is_a_usage_error() {
-    for (value, why) in [("ftp://x", "the scheme must be https:// or http://"), ("https://", "no host"), ("", "needs a value")] {
+    for (value, why) in
+        [("ftp://x", "the scheme must be https:// or http://"), ("https://", "no host"), ("", "needs a value")]
+    {
         let out = support::run(&["list", "--server", value], NO_ENV);
         expect_code(&out, 2);
         assert!(out.stderr.contains(why), "{value}: {}", out.stderr);
@@ -144,7 +156,10 @@ fn make_executable(path: &std::path::Path) {
 
 fn plugin_kubeconfig(server: &ApiServer, exec: serde_json::Value) -> Vec<(String, String)> {
     let path = server.write_kubeconfig(
-        &KubeconfigSpec::new(Some("eks")).cluster("c").exec_user("sso", "plugin-token", exec).context("eks", "c", "sso", None),
+        &KubeconfigSpec::new(Some("eks"))
+            .cluster("c")
+            .exec_user("sso", "plugin-token", exec)
+            .context("eks", "c", "sso", None),
     );
     vec![("KUBECONFIG".into(), path.display().to_string()), ("HOME".into(), server.dir().display().to_string())]
 }
@@ -220,7 +235,10 @@ fn a_missing_exec_plugin_is_named_with_the_install_hint() {
          not found\n  kubelogin is required: brew install int128/kubelogin/kubelogin\n"
     );
     // Without an installHint, the fix is said.
-    let env = plugin_kubeconfig(&server, json!({"apiVersion": "client.authentication.k8s.io/v1", "command": "kubectl-deny-test-no-such-plugin"}));
+    let env = plugin_kubeconfig(
+        &server,
+        json!({"apiVersion": "client.authentication.k8s.io/v1", "command": "kubectl-deny-test-no-such-plugin"}),
+    );
     let out = support::run(&["list"], &env);
     expect_code(&out, 2);
     assert!(
@@ -296,7 +314,10 @@ fn a_server_that_never_completes_the_handshake_is_bounded_by_default() {
     expect_code(&out, 2);
     assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(20), "took {took:?}");
     assert!(
-        out.stderr.starts_with(&format!("error: the API server https://{} (context tls) did not answer list ", server.addr())),
+        out.stderr.starts_with(&format!(
+            "error: the API server https://{} (context tls) did not answer list ",
+            server.addr()
+        )),
         "{}",
         out.stderr
     );

@@ -1,0 +1,95 @@
+//! The fuzz targets' checked-in corpora (`fuzz/corpus/TARGET/`), replayed through the same
+//! functions the fuzzer runs (`kubectl_deny::fuzzing`), so that CI keeps every target honest on
+//! the stable toolchain; and the crashes fuzzing found, as named regression tests.
+//!
+//! fuzz/README.md says how the corpora were made and how to fuzz further.
+
+use std::path::{Path, PathBuf};
+
+use kubectl_deny::fuzzing;
+
+const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("reader", fuzzing::reader),
+    ("engine", fuzzing::engine),
+    ("flow_args", fuzzing::flow_args),
+    ("kubeconfig", fuzzing::kubeconfig),
+    ("completion", fuzzing::completion),
+    ("api_page", fuzzing::api_page),
+    ("json_vs_yaml", fuzzing::json_vs_yaml),
+];
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn replay(target: &str) {
+    let run = TARGETS.iter().find(|(name, _)| *name == target).expect("a known target").1;
+    let files = corpus(target);
+    assert!(files.len() >= 5, "fuzz/corpus/{target} holds {} inputs; run fuzz/README.md's steps", files.len());
+    for path in files {
+        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let outcome = std::panic::catch_unwind(|| run(&data));
+        assert!(outcome.is_ok(), "fuzz target {target} fails on {}", path.display());
+    }
+}
+
+#[test]
+fn corpus_reader() {
+    replay("reader");
+}
+
+#[test]
+fn corpus_engine() {
+    replay("engine");
+}
+
+#[test]
+fn corpus_flow_args() {
+    replay("flow_args");
+}
+
+#[test]
+fn corpus_kubeconfig() {
+    replay("kubeconfig");
+}
+
+#[test]
+fn corpus_completion() {
+    replay("completion");
+}
+
+#[test]
+fn corpus_api_page() {
+    replay("api_page");
+}
+
+#[test]
+fn corpus_json_vs_yaml() {
+    replay("json_vs_yaml");
+}
+
+#[test]
+fn every_target_has_a_corpus_and_the_corpora_stay_small() {
+    let mut total = 0;
+    for (target, _) in TARGETS {
+        for path in corpus(target) {
+            total += std::fs::metadata(&path).expect("metadata").len();
+        }
+    }
+    assert!(total < 1_000_000, "the checked-in corpora hold {total} bytes; minimize them (cargo fuzz cmin)");
+}
+
+// --- regressions ---------------------------------------------------------------------------------
+
+#[test]
+fn regression_11_1_odd_length_utf16_kubeconfigs() {
+    fuzzing::kubeconfig(&[0xFF, 0xFE, 0x41]);
+    fuzzing::kubeconfig(&[0xFE, 0xFF, 0x00]);
+}
