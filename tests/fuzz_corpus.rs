@@ -93,3 +93,15 @@ fn regression_11_1_odd_length_utf16_kubeconfigs() {
     fuzzing::kubeconfig(&[0xFF, 0xFE, 0x41]);
     fuzzing::kubeconfig(&[0xFE, 0xFF, 0x00]);
 }
+
+/// Found by the json_vs_yaml target: a typed list written as JSON with sorted keys (`items`
+/// before `kind`, as `kubectl get --raw` prints it) fails with "missing `kind`" while the same
+/// YAML reads. Issue 11.7, fixed on the manifest reader's side (the `reader` branch); the target
+/// skips typed lists until then (`fuzzing::json_vs_yaml`).
+#[test]
+#[ignore = "issue 11.7: the manifest reader's fix lands from its own branch"]
+fn regression_11_7_typed_list_items_before_kind() {
+    let json = r#"{"apiVersion":"v1","items":[{"metadata":{"name":"web","namespace":"shop"},"spec":{"containers":[{"name":"web"}]}}],"kind":"PodList","metadata":{}}"#;
+    let snapshot = kubectl_deny::source::file::load_str(json, "list.json", "default").expect("a PodList reads");
+    assert_eq!(snapshot.pods.len(), 1);
+}
