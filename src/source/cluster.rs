@@ -493,7 +493,11 @@ fn credential_plugin_error(
                 Some(code) => format!("exited with status {code}"),
                 None => "was killed by a signal".into(),
             };
-            let detail = if stderr.is_empty() {
+            let interactive = exec.interactive_mode != Some(kube::config::ExecInteractiveMode::Never);
+            let detail = if stderr.is_empty() && interactive {
+                // kube lets an interactive plugin write to the terminal itself.
+                format!("{status} (its messages, if any, are above)")
+            } else if stderr.is_empty() {
                 status
             } else {
                 format!("{status}:\n{}", indent(&truncate_chars(stderr, 2000), "    "))

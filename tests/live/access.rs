@@ -216,6 +216,27 @@ fn a_failing_exec_plugin_shows_its_command_stderr_and_install_hint() {
 }
 
 #[test]
+fn an_interactive_exec_plugin_writes_its_own_messages() {
+    let server = ApiServer::start(examples());
+    let dir = TempDir::new("plugin");
+    let plugin = dir.write("login.sh", "#!/bin/sh\necho 'open https://login.example to sign in' >&2\nexit 1\n");
+    make_executable(&plugin);
+    // Without interactiveMode: Never, kube lets the plugin write to the terminal.
+    let env = plugin_kubeconfig(
+        &server,
+        json!({"apiVersion": "client.authentication.k8s.io/v1", "command": plugin.display().to_string()}),
+    );
+    let out = support::run(&["list"], &env);
+    expect_code(&out, 2);
+    assert!(
+        out.stderr.starts_with("open https://login.example to sign in\nerror: the credential plugin of user sso"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("` exited with status 1 (its messages, if any, are above)\n"), "{}", out.stderr);
+}
+
+#[test]
 fn a_missing_exec_plugin_is_named_with_the_install_hint() {
     let server = ApiServer::start(examples());
     let env = plugin_kubeconfig(
