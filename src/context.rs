@@ -28,8 +28,9 @@ pub struct ClusterSpec {
     pub user: Option<String>,
     /// `None`: no bound (`--request-timeout=0`, kubectl's default).
     pub request_timeout: Option<Duration>,
-    /// `--server`, `--token`, `--as`, ...: applied over what the kubeconfig selects.
-    pub overrides: ClusterOverrides,
+    /// `--server`, `--token`, `--as`, ...: applied over what the kubeconfig selects (boxed: rarely
+    /// set, and large).
+    pub overrides: Box<ClusterOverrides>,
 }
 
 /// kubectl's connection and authentication flags, applied over the kubeconfig the way kubectl
@@ -135,7 +136,7 @@ impl Context {
                 cluster: args.cluster.clone(),
                 user: args.user.clone(),
                 request_timeout,
-                overrides,
+                overrides: Box::new(overrides),
             })
         } else {
             SourceSpec::Files(args.filenames.clone())

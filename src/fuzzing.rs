@@ -238,10 +238,10 @@ pub fn flow_args(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (from, to) = text.split_once('\n').unwrap_or((text, ""));
     for (arg, role) in [(from, Role::From), (to, Role::To), (from, Role::To), (to, Role::From)] {
-        if let Ok(parsed) = endpoint::parse(arg, role, "default") {
-            if let Some(PortArg::Name(name)) = &parsed.port {
-                assert!(!name.is_empty(), "an empty port name was accepted from {arg:?}");
-            }
+        if let Ok(parsed) = endpoint::parse(arg, role, "default")
+            && let Some(PortArg::Name(name)) = &parsed.port
+        {
+            assert!(!name.is_empty(), "an empty port name was accepted from {arg:?}");
         }
     }
 }

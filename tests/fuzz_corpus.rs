@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use kubectl_deny::fuzzing;
 
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target's body.
+type Target = fn(&[u8]);
+
+const TARGETS: &[(&str, Target)] = &[
     ("reader", fuzzing::reader),
     ("engine", fuzzing::engine),
     ("flow_args", fuzzing::flow_args),
