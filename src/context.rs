@@ -34,7 +34,7 @@ pub struct ClusterSpec {
 }
 
 /// kubectl's connection and authentication flags, applied over the kubeconfig the way kubectl
-/// applies them (`cluster::apply_overrides` says how).
+/// applies them (`cluster::apply_cluster_overrides` and `cluster::apply_user_overrides` say how).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ClusterOverrides {
     /// `-s/--server`: replaces the selected cluster's server; with no kubeconfig (or no context
@@ -52,12 +52,6 @@ pub struct ClusterOverrides {
     pub impersonate: Option<String>,
     pub impersonate_groups: Vec<String>,
     pub impersonate_uid: Option<String>,
-}
-
-impl ClusterOverrides {
-    pub fn is_empty(&self) -> bool {
-        *self == ClusterOverrides::default()
-    }
 }
 
 impl std::fmt::Debug for ClusterOverrides {

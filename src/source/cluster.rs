@@ -99,8 +99,9 @@ impl std::fmt::Display for TimeoutBound {
         f.write_str(match self {
             TimeoutBound::Request => "(--request-timeout); try a longer --request-timeout",
             TimeoutBound::Connect => {
-                "(the bound on connecting and the TLS handshake): it accepts connections but does not answer; \
-                 check the server address and that the API server is healthy, or give a longer --request-timeout"
+                "(the bound on connecting and the TLS handshake): the address does not complete a connection, \
+                 or accepts it without answering; check the server address and that the API server is healthy, \
+                 or give a longer --request-timeout"
             }
         })
     }
@@ -234,14 +235,17 @@ pub fn check_kubeconfig_encoding(bytes: &[u8]) -> Result<(), String> {
             ));
         }
         let units = rest.chunks_exact(2).map(|c| unit([c[0], c[1]]));
-        for (i, decoded) in char::decode_utf16(units).enumerate() {
-            if let Err(e) = decoded {
-                return Err(format!(
-                    "it starts with a UTF-16 {order} byte-order mark but is not valid UTF-16 (an unpaired \
-                     surrogate 0x{:04X} at byte {}); save it as UTF-8",
-                    e.unpaired_surrogate(),
-                    2 + 2 * i
-                ));
+        let mut offset = 2;
+        for decoded in char::decode_utf16(units) {
+            match decoded {
+                Ok(c) => offset += 2 * c.len_utf16(),
+                Err(e) => {
+                    return Err(format!(
+                        "it starts with a UTF-16 {order} byte-order mark but is not valid UTF-16 (an unpaired \
+                         surrogate 0x{:04X} at byte {offset}); save it as UTF-8",
+                        e.unpaired_surrogate()
+                    ));
+                }
             }
         }
         Ok(())
@@ -967,6 +971,9 @@ mod tests {
             "kubeconfig FILE: it is not UTF-8 text (an invalid byte at offset 13); a kubeconfig is YAML in UTF-8"
         );
         assert!(read_bytes(&[0xFF, 0xFE, 0x00, 0xD8]).unwrap_err().contains("unpaired surrogate 0xD800 at byte 2"));
+        // After a surrogate pair (4 bytes), the offset counts bytes, not characters.
+        let bytes = [0xFF, 0xFE, 0x3D, 0xD8, 0x00, 0xDE, 0x00, 0xDC];
+        assert!(read_bytes(&bytes).unwrap_err().contains("unpaired surrogate 0xDC00 at byte 6"));
     }
 
     #[test]
