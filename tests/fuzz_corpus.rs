@@ -108,3 +108,16 @@ fn regression_11_7_typed_list_items_before_kind() {
     let snapshot = kubectl_deny::source::file::load_str(json, "list.json", "default").expect("a PodList reads");
     assert_eq!(snapshot.pods.len(), 1);
 }
+
+/// Found by the json_vs_yaml target: a label value written as a number (`labels: {port: 5432}`)
+/// is refused from JSON ("expected a string, found integer") but read from YAML as the string
+/// "5432", where kubectl's decoder reads a number and the API server rejects the object. Issue
+/// 11.6, fixed on the manifest reader's side; the target accepts this one direction until then.
+#[test]
+#[ignore = "issue 11.6: the manifest reader's fix lands from its own branch"]
+fn regression_11_6_unquoted_numbers_as_label_values() {
+    let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"shop","labels":{"port":5432}},"spec":{"containers":[{"name":"web"}]}}"#;
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\n  labels:\n    port: 5432\nspec:\n  containers:\n  - name: web\n";
+    assert!(kubectl_deny::source::file::load_str(json, "pod.json", "default").is_err());
+    assert!(kubectl_deny::source::file::load_str(yaml, "pod.yaml", "default").is_err(), "YAML reads 5432 as a string");
+}
