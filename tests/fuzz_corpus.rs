@@ -107,6 +107,9 @@ fn regression_11_7_typed_list_items_before_kind() {
     let json = r#"{"apiVersion":"v1","items":[{"metadata":{"name":"web","namespace":"shop"},"spec":{"containers":[{"name":"web"}]}}],"kind":"PodList","metadata":{}}"#;
     let snapshot = kubectl_deny::source::file::load_str(json, "list.json", "default").expect("a PodList reads");
     assert_eq!(snapshot.pods.len(), 1);
+    // `items` of a kind that is no list at all are not read, as from YAML.
+    let other = r#"{"apiVersion":"v1","items":[{"metadata":{"name":"web"}}],"kind":"PodListcontext"}"#;
+    kubectl_deny::source::file::load_str(other, "other.json", "default").expect("an unknown kind is skipped");
 }
 
 /// Found by the json_vs_yaml target: a label value written as a number (`labels: {port: 5432}`)
