@@ -123,4 +123,8 @@ fn regression_11_6_unquoted_numbers_as_label_values() {
     let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\n  labels:\n    port: 5432\nspec:\n  containers:\n  - name: web\n";
     assert!(kubectl_deny::source::file::load_str(json, "pod.json", "default").is_err());
     assert!(kubectl_deny::source::file::load_str(yaml, "pod.yaml", "default").is_err(), "YAML reads 5432 as a string");
+    // The same for a boolean where a string is wanted.
+    let yaml =
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  nodeName: false\n  containers:\n  - name: web\n";
+    assert!(kubectl_deny::source::file::load_str(yaml, "pod.yaml", "default").is_err(), "YAML reads false as a string");
 }
