@@ -12,6 +12,8 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kit;
 pub mod render;
 pub mod source;

@@ -156,6 +156,33 @@ fn build(responses: &Responses) -> Result<Snapshot, SourceError> {
     Ok(finish(builder))
 }
 
+/// Every resource the live source reads, for [`decode_response`].
+const RESOURCES: [Resource; 12] = [
+    fetch::NAMESPACES,
+    fetch::PODS,
+    fetch::NETWORK_POLICIES,
+    fetch::SERVICES,
+    fetch::ENDPOINT_SLICES,
+    fetch::NODES,
+    fetch::DEPLOYMENTS,
+    fetch::STATEFULSETS,
+    fetch::DAEMONSETS,
+    fetch::REPLICASETS,
+    fetch::JOBS,
+    fetch::CRONJOBS,
+];
+
+/// Decodes one response as the live source does: `selector` picks the resource (its value
+/// modulo 12) and the form (bit 4: a list page, else one object; bit 5: metadata-only). For the
+/// fuzz target of API pages (`crate::fuzzing::api_page`).
+#[doc(hidden)]
+pub fn decode_response(selector: u8, text: &str) -> Result<Snapshot, SourceError> {
+    let resource = RESOURCES[usize::from(selector) % RESOURCES.len()];
+    let list = selector & 0x10 != 0;
+    let metadata_only = selector & 0x20 != 0;
+    build(&Responses(vec![Response { resource, list, metadata_only, text: text.to_string() }]))
+}
+
 /// Adds the objects of one response.
 fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
     let at = Location::default();

@@ -285,6 +285,7 @@ pub(crate) fn plain_message(raw: &str) -> String {
         return "expected a value, found nothing".into();
     }
     match raw {
+        "expected string scalar" => return "expected a string".into(),
         "expected mapping start" => return "expected a map (key: value pairs)".into(),
         "expected sequence start" => return "expected a list".into(),
         _ => {}
@@ -359,6 +360,7 @@ mod tests {
         );
         assert_eq!(plain_message("invalid type: integer `5`, expected a string"), "expected a string, found integer 5");
         assert_eq!(plain_message("expected mapping start"), "expected a map (key: value pairs)");
+        assert_eq!(plain_message("expected string scalar"), "expected a string");
         assert_eq!(plain_message("missing field `name`"), "missing required field name");
         assert!(plain_message("cannot deserialize null into string; use Option<String>").contains("found nothing"));
     }

@@ -1472,8 +1472,8 @@ impl<'de> Visitor<'de> for ProbeVisitor {
     }
 }
 
-/// `kind` or `apiVersion` as the probe sees it: text, or nothing when it is not a string (the
-/// second pass reports that).
+/// `kind` or `apiVersion` as the probe sees it: text, nothing for `null`, an error for any other
+/// value (as kubectl's decoder and the one-pass reader refuse it).
 struct ProbeText(Option<String>);
 
 impl<'de> Deserialize<'de> for ProbeText {
@@ -1493,28 +1493,29 @@ impl Probe {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
                 Ok(Some(v.to_string()))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<String>, E> {
-                Ok(None)
+            // kubectl's decoder refuses a kind or apiVersion that is not a string; so does the
+            // one-pass reader, and the probe must agree rather than take the document for one
+            // without a kind.
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<String>, E> {
+                Err(E::invalid_type(de::Unexpected::Bool(v), &"a string"))
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<String>, E> {
-                Ok(None)
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+                Err(E::invalid_type(de::Unexpected::Signed(v), &"a string"))
             }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<String>, E> {
-                Ok(None)
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+                Err(E::invalid_type(de::Unexpected::Unsigned(v), &"a string"))
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<String>, E> {
-                Ok(None)
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+                Err(E::invalid_type(de::Unexpected::Float(v), &"a string"))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
                 Ok(None)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(None)
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Option<String>, A::Error> {
+                Err(de::Error::invalid_type(de::Unexpected::Seq, &"a string"))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(None)
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Option<String>, A::Error> {
+                Err(de::Error::invalid_type(de::Unexpected::Map, &"a string"))
             }
         }
         deserializer.deserialize_any(TextVisitor)

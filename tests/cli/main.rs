@@ -20,6 +20,7 @@
 mod harness;
 
 mod errors;
+mod hints_service;
 mod list;
 mod matrix;
 mod output;
