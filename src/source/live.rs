@@ -86,8 +86,15 @@ impl Live {
     /// is an error here.
     pub fn flow(&mut self, flow: Flow<'_>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        let responses = runtime.block_on(read_flow(conn, flow, notes))?;
-        build(&responses)
+        let (responses, missing) = runtime.block_on(read_flow(conn, flow, notes))?;
+        let mut snapshot = build(&responses)?;
+        if let Some(target) = missing {
+            // The server answered 404 for this endpoint: it does not exist, even if a list read
+            // for suggestions (an inconsistent or lagging server) shows it; evaluating it on a
+            // snapshot without its policies would answer for a pod nobody isolates.
+            forget(&mut snapshot, target);
+        }
+        Ok(snapshot)
     }
 
     /// The snapshot `matrix` evaluates: pods (whole), policies and namespaces of `namespaces`
@@ -401,7 +408,13 @@ fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
 // why
 // ---------------------------------------------------------------------------------------------
 
-async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -> Read<Responses> {
+/// What `why` reads for `flow`, and the endpoint found missing, if any (then the responses only
+/// hold what the suggestions need).
+async fn read_flow<'f>(
+    conn: &Connection,
+    flow: Flow<'f>,
+    notes: &mut Vec<String>,
+) -> Read<(Responses, Option<&'f ObjectRef>)> {
     // 1. The endpoints.
     let (from, to) = tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true));
     let ((from, from_found), (to, to_found)) = (from?, to?);
@@ -411,11 +424,11 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
     // Resolved in this order, so the first missing one is the one to explain.
     if !from_found {
         responses.extend(read_suggestions(conn, flow.from).await?);
-        return Ok(responses);
+        return Ok((responses, Some(flow.from)));
     }
     if !to_found {
         responses.extend(read_suggestions(conn, flow.to).await?);
-        return Ok(responses);
+        return Ok((responses, Some(flow.to)));
     }
 
     // 2. The policies of the endpoints' namespaces; the network plugin; nodes when an address is
@@ -511,7 +524,21 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
         }
     }
     responses.extend(dns_responses?);
-    Ok(responses)
+    Ok((responses, None))
+}
+
+/// Drops `target` from a snapshot read for suggestions, so that the resolver reports it missing.
+fn forget(snapshot: &mut Snapshot, target: &ObjectRef) {
+    match target {
+        ObjectRef::Pod { namespace, name } => snapshot.pods.retain(|p| !(p.namespace == *namespace && p.name == *name)),
+        ObjectRef::Workload { kind, namespace, name } => {
+            snapshot.workloads.retain(|w| !(w.kind == *kind && w.namespace == *namespace && w.name == *name))
+        }
+        ObjectRef::Service { namespace, name } => {
+            snapshot.services.retain(|s| !(s.namespace == *namespace && s.name == *name))
+        }
+        ObjectRef::Ip(_) => {}
+    }
 }
 
 /// Reads one endpoint (`destination`: it is TO, which may be a Service's ClusterIP); the flag
