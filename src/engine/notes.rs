@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::eval::{Endpoint, Engine, has_type, rules_for};
+use super::flow::{Endpoint, Engine};
 use super::model::{Peer, Pod, Policy, PortRef, Protocol};
+use super::netpol::{has_type, rules_for};
 use super::service;
 use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
 
@@ -123,6 +124,12 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
                  seen by the pod may differ if traffic is NATed on the way in (load balancers, ingress controllers)"
             ),
         ));
+    }
+    // What a policy layer could not decide from the cluster's state, or assumed.
+    for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
+        if !out.contains(note) {
+            out.push(note.clone());
+        }
     }
     out
 }

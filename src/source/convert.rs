@@ -11,6 +11,10 @@
 //! Names, namespaces, labels, selectors and port names are validated as the API server validates
 //! them, so that nothing it would refuse reaches a verdict. Keys the API does not define (typos)
 //! are warned about, for manifests only. It must not read files or talk to the cluster.
+//!
+//! Each policy kind converts its own spec in its module (`netpol` for NetworkPolicy), with the
+//! shared checks this module exports to them (`Ctx`, `FieldPath`, `Unknowns`, `selector`, `cidr`,
+//! `protocol`, `port_number`, `check_port_name`); the builder keeps the result.
 
 use crate::engine::Mesh;
 use crate::render::escape::printable;
@@ -22,12 +26,13 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
+use super::netpol;
 use super::wire::{self, IntOrString, Known, LabelMap, Object, Str, Unknown, known};
 use super::{InvalidObject, Location, SourceError, Warning};
 use crate::engine::{
-    ContainerPort, DaemonSetInfo, EndpointPort, IngressClass, IpBlock, Labels, NAMESPACE_NAME_LABEL, Namespace, Node,
-    Operator, OwnerRef, Peer, Pod, Policy, PolicyPort, PolicyTypes, PortRef, Protocol, Requirement, Rule, Selector,
-    Service, ServiceEndpoint, ServicePort, Snapshot, Workload, WorkloadKind,
+    ContainerPort, DaemonSetInfo, EndpointPort, IngressClass, Labels, NAMESPACE_NAME_LABEL, Namespace, Node, Operator,
+    OwnerRef, Pod, Policy, PortRef, Protocol, Requirement, Selector, Service, ServiceEndpoint, ServicePort, Snapshot,
+    Workload, WorkloadKind,
 };
 
 /// The label naming an EndpointSlice's Service.
@@ -321,7 +326,7 @@ impl SnapshotBuilder {
         Ok(())
     }
 
-    pub fn add_network_policy(&mut self, np: wire::NetworkPolicy<'_>, at: &Location) -> Result<(), SourceError> {
+    pub fn add_network_policy(&mut self, np: netpol::NetworkPolicy<'_>, at: &Location) -> Result<(), SourceError> {
         let meta = np.metadata.unwrap_or_default();
         let namespace = self.namespace_of(&meta, "NetworkPolicy", at)?;
         let name = required_name(&meta, "NetworkPolicy", NameRule::Subdomain, Some(&namespace), at)?;
@@ -330,37 +335,14 @@ impl SnapshotBuilder {
             || format!("NetworkPolicy {namespace}/{name}"),
             at,
             |u| {
-                u.top(&np.unknown, known::network_policy());
+                u.top(&np.unknown, netpol::known::network_policy());
                 u.meta(&FieldPath::root("metadata"), &meta);
-                u.policy_spec(&FieldPath::root("spec"), &spec);
+                netpol::unknown_fields(u, &FieldPath::root("spec"), &spec);
             },
         );
         let ctx = Ctx { kind: "NetworkPolicy", namespace: Some(&namespace), name: &name, at };
         check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
-        let path = FieldPath::root("spec");
-
-        let pod_selector = selector(spec.pod_selector.unwrap_or_default(), &ctx, &path.field("podSelector"))?;
-
-        let ingress_path = path.field("ingress");
-        let mut ingress = Vec::new();
-        for (i, rule) in spec.ingress.unwrap_or_default().into_iter().enumerate() {
-            let rule_path = ingress_path.index(i);
-            ingress.push(policy_rule(rule.from, "from", rule.ports, &ctx, &rule_path)?);
-        }
-        let egress_path = path.field("egress");
-        let mut egress = Vec::new();
-        for (i, rule) in spec.egress.unwrap_or_default().into_iter().enumerate() {
-            let rule_path = egress_path.index(i);
-            egress.push(policy_rule(rule.to, "to", rule.ports, &ctx, &rule_path)?);
-        }
-
-        let (types, types_defaulted) = match spec.policy_types.filter(|types| !types.is_empty()) {
-            // The API server's defaulting: Ingress always, Egress when there are egress rules.
-            None => (PolicyTypes { ingress: true, egress: !egress.is_empty() }, true),
-            Some(listed) => (policy_types(&listed, &ctx, &path.field("policyTypes"))?, false),
-        };
-
-        let policy = Policy { namespace, name, pod_selector, types, types_defaulted, ingress, egress };
+        let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
         Ok(())
@@ -1014,20 +996,26 @@ fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
 }
 
 /// The object an error is about, and where it was read.
-struct Ctx<'a> {
-    kind: &'a str,
-    namespace: Option<&'a str>,
-    name: &'a str,
-    at: &'a Location,
+/// The object being converted, for error messages.
+pub(super) struct Ctx<'a> {
+    pub(super) kind: &'a str,
+    pub(super) namespace: Option<&'a str>,
+    pub(super) name: &'a str,
+    pub(super) at: &'a Location,
 }
 
 impl Ctx<'_> {
-    fn invalid(&self, field: &FieldPath<'_>, message: impl Into<String>, fix: impl Into<String>) -> SourceError {
+    pub(super) fn invalid(
+        &self,
+        field: &FieldPath<'_>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> SourceError {
         self.invalid_at(field, None, message, fix)
     }
 
     /// `invalid`, with the value's address in the text read (for its line).
-    fn invalid_at(
+    pub(super) fn invalid_at(
         &self,
         field: &FieldPath<'_>,
         at: Option<usize>,
@@ -1081,7 +1069,7 @@ fn invalid(
 
 /// The rule an object's name follows, per kind, as the API server validates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NameRule {
+pub(super) enum NameRule {
     /// An RFC 1123 label: at most 63 lowercase letters, digits and '-' (Namespaces).
     Label,
     /// An RFC 1123 subdomain: labels joined by '.', at most 253 characters (most kinds).
@@ -1125,7 +1113,7 @@ impl NameRule {
 }
 
 /// The object's name, required and valid for its kind.
-fn required_name(
+pub(super) fn required_name(
     meta: &wire::ObjectMeta<'_>,
     kind: &str,
     rule: NameRule,
@@ -1248,14 +1236,22 @@ fn check_dns_label(value: &Str<'_>, what: &str, ctx: &Ctx<'_>, path: &FieldPath<
 }
 
 /// An object's own labels, checked as the API server checks them.
-fn check_labels(labels: Option<&LabelMap<'_>>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+pub(super) fn check_labels(
+    labels: Option<&LabelMap<'_>>,
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<(), SourceError> {
     match labels {
         Some(labels) => check_label_pairs(&labels.0, ctx, path),
         None => Ok(()),
     }
 }
 
-fn check_label_pairs(pairs: &[(Str<'_>, Str<'_>)], ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+pub(super) fn check_label_pairs(
+    pairs: &[(Str<'_>, Str<'_>)],
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<(), SourceError> {
     for (key, value) in pairs {
         check_label_key(key, ctx, path)?;
         check_label_value(value, ctx, path)?;
@@ -1264,30 +1260,30 @@ fn check_label_pairs(pairs: &[(Str<'_>, Str<'_>)], ctx: &Ctx<'_>, path: &FieldPa
 }
 
 /// Collects the unknown keys of an object's parts, with their paths.
-struct Unknowns<'k> {
+pub(super) struct Unknowns<'k> {
     found: Vec<(String, String, &'static Known, Option<usize>)>,
     _keys: std::marker::PhantomData<&'k ()>,
 }
 
 impl Unknowns<'_> {
-    fn report(&mut self, path: &FieldPath<'_>, unknown: &Unknown<'_>, known: &'static Known) {
+    pub(super) fn report(&mut self, path: &FieldPath<'_>, unknown: &Unknown<'_>, known: &'static Known) {
         for key in &unknown.0 {
             self.found.push((path.to_string(), key.to_string(), known, address(key)));
         }
     }
 
     /// Keys of the object itself, beside `apiVersion`, `kind`, `metadata`, `spec`.
-    fn top(&mut self, unknown: &Unknown<'_>, known: &'static Known) {
+    pub(super) fn top(&mut self, unknown: &Unknown<'_>, known: &'static Known) {
         for key in &unknown.0 {
             self.found.push((String::new(), key.to_string(), known, address(key)));
         }
     }
 
-    fn meta(&mut self, path: &FieldPath<'_>, meta: &wire::ObjectMeta<'_>) {
+    pub(super) fn meta(&mut self, path: &FieldPath<'_>, meta: &wire::ObjectMeta<'_>) {
         self.report(path, &meta.unknown, known::object_meta());
     }
 
-    fn selector(&mut self, path: &FieldPath<'_>, selector: &wire::LabelSelector<'_>) {
+    pub(super) fn selector(&mut self, path: &FieldPath<'_>, selector: &wire::LabelSelector<'_>) {
         self.report(path, &selector.unknown, known::label_selector());
         let expressions = path.field("matchExpressions");
         for (i, requirement) in selector.match_expressions.iter().flatten().enumerate() {
@@ -1307,52 +1303,6 @@ impl Unknowns<'_> {
                     self.report(&ports_path.index(j), &port.unknown, known::container_port());
                 }
             }
-        }
-    }
-
-    fn policy_spec(&mut self, path: &FieldPath<'_>, spec: &wire::NetworkPolicySpec<'_>) {
-        self.report(path, &spec.unknown, known::network_policy_spec());
-        if let Some(selector) = &spec.pod_selector {
-            self.selector(&path.field("podSelector"), selector);
-        }
-        let ingress = path.field("ingress");
-        for (i, rule) in spec.ingress.iter().flatten().enumerate() {
-            let rule_path = ingress.index(i);
-            self.report(&rule_path, &rule.unknown, known::network_policy_ingress_rule());
-            self.peers_and_ports(&rule_path, "from", rule.from.as_deref(), rule.ports.as_deref());
-        }
-        let egress = path.field("egress");
-        for (i, rule) in spec.egress.iter().flatten().enumerate() {
-            let rule_path = egress.index(i);
-            self.report(&rule_path, &rule.unknown, known::network_policy_egress_rule());
-            self.peers_and_ports(&rule_path, "to", rule.to.as_deref(), rule.ports.as_deref());
-        }
-    }
-
-    fn peers_and_ports(
-        &mut self,
-        path: &FieldPath<'_>,
-        peers_field: &str,
-        peers: Option<&[wire::NetworkPolicyPeer<'_>]>,
-        ports: Option<&[wire::NetworkPolicyPort<'_>]>,
-    ) {
-        let peers_path = path.field(peers_field);
-        for (i, peer) in peers.iter().copied().flatten().enumerate() {
-            let peer_path = peers_path.index(i);
-            self.report(&peer_path, &peer.unknown, known::network_policy_peer());
-            if let Some(selector) = &peer.pod_selector {
-                self.selector(&peer_path.field("podSelector"), selector);
-            }
-            if let Some(selector) = &peer.namespace_selector {
-                self.selector(&peer_path.field("namespaceSelector"), selector);
-            }
-            if let Some(block) = &peer.ip_block {
-                self.report(&peer_path.field("ipBlock"), &block.unknown, known::ip_block());
-            }
-        }
-        let ports_path = path.field("ports");
-        for (i, port) in ports.iter().copied().flatten().enumerate() {
-            self.report(&ports_path.index(i), &port.unknown, known::network_policy_port());
         }
     }
 
@@ -1376,7 +1326,7 @@ impl Unknowns<'_> {
 
 /// A field path (`spec.ingress[0].from[1]`) built on the stack and rendered only for an error.
 #[derive(Clone, Copy)]
-struct FieldPath<'p> {
+pub(super) struct FieldPath<'p> {
     parent: Option<&'p FieldPath<'p>>,
     segment: Segment<'p>,
 }
@@ -1388,15 +1338,15 @@ enum Segment<'p> {
 }
 
 impl<'p> FieldPath<'p> {
-    fn root(field: &'p str) -> Self {
+    pub(super) fn root(field: &'p str) -> Self {
         FieldPath { parent: None, segment: Segment::Field(field) }
     }
 
-    fn field(&'p self, name: &'p str) -> FieldPath<'p> {
+    pub(super) fn field(&'p self, name: &'p str) -> FieldPath<'p> {
         FieldPath { parent: Some(self), segment: Segment::Field(name) }
     }
 
-    fn index(&'p self, index: usize) -> FieldPath<'p> {
+    pub(super) fn index(&'p self, index: usize) -> FieldPath<'p> {
         FieldPath { parent: Some(self), segment: Segment::Index(index) }
     }
 }
@@ -1414,81 +1364,9 @@ impl fmt::Display for FieldPath<'_> {
     }
 }
 
-fn policy_rule(
-    peers: Option<Vec<wire::NetworkPolicyPeer<'_>>>,
-    peers_field: &str,
-    ports: Option<Vec<wire::NetworkPolicyPort<'_>>>,
-    ctx: &Ctx<'_>,
-    path: &FieldPath<'_>,
-) -> Result<Rule, SourceError> {
-    let peers_path = path.field(peers_field);
-    let mut rule = Rule::default();
-    for (i, peer) in peers.unwrap_or_default().into_iter().enumerate() {
-        rule.peers.push(policy_peer(peer, peers_field, ctx, &peers_path.index(i))?);
-    }
-    let ports_path = path.field("ports");
-    for (i, port) in ports.unwrap_or_default().into_iter().enumerate() {
-        rule.ports.push(policy_port(port, ctx, &ports_path.index(i))?);
-    }
-    Ok(rule)
-}
-
-fn policy_peer(
-    peer: wire::NetworkPolicyPeer<'_>,
-    peers_field: &str,
-    ctx: &Ctx<'_>,
-    path: &FieldPath<'_>,
-) -> Result<Peer, SourceError> {
-    match (peer.pod_selector, peer.namespace_selector, peer.ip_block) {
-        (None, None, None) => Err(ctx.invalid(
-            path,
-            "must specify a peer",
-            format!(
-                "give the entry a podSelector, a namespaceSelector or an ipBlock; to match every peer, \
-                 leave out `{peers_field}` instead"
-            ),
-        )),
-        (None, None, Some(block)) => Ok(Peer::IpBlock(ip_block(block, ctx, &path.field("ipBlock"))?)),
-        (_, _, Some(_)) => Err(ctx.invalid(
-            path,
-            "may not specify both ipBlock and another peer",
-            format!("split it into two `{peers_field}` entries (entries are ORed)"),
-        )),
-        (pod, namespace, None) => Ok(Peer::Selectors {
-            pod_selector: pod.map(|s| selector(s, ctx, &path.field("podSelector"))).transpose()?,
-            namespace_selector: namespace.map(|s| selector(s, ctx, &path.field("namespaceSelector"))).transpose()?,
-        }),
-    }
-}
-
-fn ip_block(block: wire::IpBlock<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpBlock, SourceError> {
-    let cidr_path = path.field("cidr");
-    let cidr = match block.cidr.as_deref() {
-        None | Some("") => {
-            return Err(ctx.invalid(&cidr_path, "is required", "give the ipBlock a `cidr` such as 10.0.0.0/8"));
-        }
-        Some(text) => cidr(text, ctx, &cidr_path)?,
-    };
-    let except_path = path.field("except");
-    let mut except = Vec::new();
-    for (i, text) in block.except.unwrap_or_default().iter().enumerate() {
-        let entry_path = except_path.index(i);
-        let net = self::cidr(text, ctx, &entry_path)?;
-        if !cidr.contains(&net.network()) || net.prefix_len() <= cidr.prefix_len() {
-            return Err(ctx.invalid(
-                &entry_path,
-                format!("{text} must be a strict subset of `cidr` {cidr}"),
-                format!("list only ranges inside {cidr} and smaller than it, or widen `cidr`"),
-            ));
-        }
-        except.push(net);
-    }
-    Ok(IpBlock { cidr, except })
-}
-
 /// Parses a CIDR as Go's `net.ParseCIDR` does: host bits are allowed and dropped
 /// (`10.0.0.1/8` is `10.0.0.0/8`).
-fn cidr(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpNet, SourceError> {
+pub(super) fn cidr(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpNet, SourceError> {
     match text.parse::<IpNet>() {
         Ok(net) => Ok(net.trunc()),
         Err(_) if !text.contains('/') && text.parse::<IpAddr>().is_ok() => Err(ctx.invalid(
@@ -1504,45 +1382,8 @@ fn cidr(text: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<IpNet, Source
     }
 }
 
-fn policy_port(
-    port: wire::NetworkPolicyPort<'_>,
-    ctx: &Ctx<'_>,
-    path: &FieldPath<'_>,
-) -> Result<PolicyPort, SourceError> {
-    let protocol = protocol(port.protocol.as_deref(), ctx, &path.field("protocol"))?;
-    let port_ref = port.port.map(|p| port_ref(p, ctx, &path.field("port"))).transpose()?;
-    let end_path = path.field("endPort");
-    let end_port = match (port.end_port, &port_ref) {
-        (None, _) => None,
-        (Some(end), None) => {
-            return Err(ctx.invalid(
-                &end_path,
-                format!("{end}: may not be specified when `port` is not specified"),
-                "set `port` to the first port of the range",
-            ));
-        }
-        (Some(end), Some(PortRef::Name(name))) => {
-            return Err(ctx.invalid(
-                &end_path,
-                format!("{end}: may not be specified when `port` is non-numeric ({name:?})"),
-                "use a port number for `port`, or remove `endPort`",
-            ));
-        }
-        (Some(end), Some(PortRef::Number(start))) => {
-            if end < i64::from(*start) {
-                return Err(ctx.invalid(
-                    &end_path,
-                    format!("{end} must be greater than or equal to `port` ({start})"),
-                    "swap `port` and `endPort`, or fix the range",
-                ));
-            }
-            Some(port_number(Some(end), ctx, &end_path)?)
-        }
-    };
-    Ok(PolicyPort { protocol, port: port_ref, end_port })
-}
-
-fn port_ref(port: IntOrString<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<PortRef, SourceError> {
+/// A port number or name (a Service's `targetPort`, a NetworkPolicy's `port`).
+pub(super) fn port_ref(port: IntOrString<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<PortRef, SourceError> {
     match port {
         IntOrString::Int(n) => Ok(PortRef::Number(port_number(Some(n), ctx, path)?)),
         IntOrString::String(name) => {
@@ -1552,7 +1393,7 @@ fn port_ref(port: IntOrString<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Resul
     }
 }
 
-fn port_number(port: Option<i64>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<u16, SourceError> {
+pub(super) fn port_number(port: Option<i64>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<u16, SourceError> {
     match port {
         None => Err(ctx.invalid(path, "is required", "give the port number (1-65535)")),
         Some(n) => match u16::try_from(n) {
@@ -1564,7 +1405,7 @@ fn port_number(port: Option<i64>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result
 
 /// A port name (IANA_SVC_NAME): at most 15 lowercase letters, digits and `-`, with a letter,
 /// no `-` at either end and no `--`.
-fn check_port_name(name: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
+pub(super) fn check_port_name(name: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<(), SourceError> {
     let problem = if name.len() > 15 {
         Some("is longer than 15 characters")
     } else if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
@@ -1587,7 +1428,7 @@ fn check_port_name(name: &str, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<()
 }
 
 /// Protocols as the API spells them: upper case, default TCP.
-fn protocol(protocol: Option<&str>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<Protocol, SourceError> {
+pub(super) fn protocol(protocol: Option<&str>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<Protocol, SourceError> {
     match protocol {
         None => Ok(Protocol::Tcp),
         Some("TCP") => Ok(Protocol::Tcp),
@@ -1603,29 +1444,11 @@ fn protocol(protocol: Option<&str>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Resu
     }
 }
 
-fn policy_types(listed: &[Str<'_>], ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<PolicyTypes, SourceError> {
-    if listed.len() > 2 {
-        return Err(ctx.invalid(path, "may not specify more than two policyTypes", "list Ingress, Egress or both"));
-    }
-    let mut types = PolicyTypes { ingress: false, egress: false };
-    for (i, kind) in listed.iter().enumerate() {
-        match kind.as_str() {
-            "Ingress" => types.ingress = true,
-            "Egress" => types.egress = true,
-            other => {
-                let fix = match other.to_ascii_lowercase().as_str() {
-                    "ingress" => "write it as `Ingress`".to_string(),
-                    "egress" => "write it as `Egress`".to_string(),
-                    _ => "use Ingress or Egress".to_string(),
-                };
-                return Err(ctx.invalid(&path.index(i), format!("unsupported policy type {other:?}"), fix));
-            }
-        }
-    }
-    Ok(types)
-}
-
-fn selector(sel: wire::LabelSelector<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -> Result<Selector, SourceError> {
+pub(super) fn selector(
+    sel: wire::LabelSelector<'_>,
+    ctx: &Ctx<'_>,
+    path: &FieldPath<'_>,
+) -> Result<Selector, SourceError> {
     let labels_path = path.field("matchLabels");
     let mut match_labels = Vec::new();
     for (key, value) in canonical(sel.match_labels.unwrap_or_default()) {
@@ -1833,6 +1656,7 @@ fn pod_ips(status: &wire::PodStatus<'_>, ctx: &Ctx<'_>) -> Result<Vec<IpAddr>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{IpBlock, Peer, PolicyPort, PolicyTypes, Rule};
     use crate::source::file::load_str;
 
     fn snapshot(yaml: &str) -> Snapshot {

@@ -196,7 +196,7 @@ fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
     match r.resource.plural {
         "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at)),
         "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at)),
-        "networkpolicies" => each::<wire::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
+        "networkpolicies" => each::<super::netpol::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
         "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at)),
         "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at)),
         "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at)),

@@ -3,8 +3,11 @@
 //! Both build the same `engine::Snapshot`. This layer knows Kubernetes object shapes and the API
 //! server's defaulting; it never evaluates policy and never prints.
 //!
-//! - `wire`: the objects as the API serializes them (the subset of fields the tool reads).
+//! - `wire`: the objects as the API serializes them (the subset of fields the tool reads), the
+//!   shapes every kind shares, and the dispatch on `apiVersion` and `kind`.
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
+//! - one module per policy kind, with its wire shape and its conversion: `netpol`
+//!   (NetworkPolicy v1).
 //! - `file`: manifests from files, directories and stdin.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 
@@ -17,6 +20,7 @@ pub mod convert;
 pub mod fetch;
 pub mod file;
 pub mod live;
+pub mod netpol;
 pub mod refs;
 pub mod wire;
 pub mod yaml;

@@ -7,6 +7,10 @@
 //! validation belong to `convert`. `DocumentSeed` reads documents of mixed kinds (Lists included),
 //! dispatching on `apiVersion` and `kind` and handing each `Object` to a sink as soon as it is read.
 //! This module must not read files, talk to the cluster, or know engine semantics.
+//!
+//! The shapes shared by every kind live here (metadata, label maps and selectors, `IntOrString`,
+//! the unknown-key machinery `Known`/`checked!`); each policy kind's own shape lives in its
+//! module (`netpol` for NetworkPolicy), which `Kind`, `Object` and `read_rest` dispatch to.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -119,7 +123,7 @@ pub struct Known {
 }
 
 impl Known {
-    fn of(types: &[&'static [&'static str]]) -> Known {
+    pub(crate) fn of(types: &[&'static [&'static str]]) -> Known {
         let mut fields: Vec<&'static str> = types.iter().flat_map(|t| t.iter().copied()).collect();
         fields.sort_unstable();
         fields.dedup();
@@ -174,7 +178,7 @@ impl Known {
 }
 
 /// The field names a k8s-openapi type passes to `deserialize_struct`: the API's own list.
-fn fields_of<T: de::DeserializeOwned>() -> &'static [&'static str] {
+pub(crate) fn fields_of<T: de::DeserializeOwned>() -> &'static [&'static str] {
     #[derive(Debug)]
     struct Captured(&'static [&'static str]);
     impl fmt::Display for Captured {
@@ -213,28 +217,41 @@ fn fields_of<T: de::DeserializeOwned>() -> &'static [&'static str] {
     }
 }
 
-/// The API's fields for each wire type that is checked for unknown keys.
-pub mod known {
-    use std::sync::OnceLock;
+/// Defines, for each `name: Type, ...;`, a function `name()` returning the fields the
+/// k8s-openapi types declare (their union), computed once. For kinds k8s-openapi does not know
+/// (custom resources), `name: ["field", ...];` lists them by hand.
+macro_rules! known_fields {
+    ($($name:ident: $($ty:ty),+;)*) => {$(
+        pub fn $name() -> &'static $crate::source::wire::Known {
+            static KNOWN: std::sync::OnceLock<$crate::source::wire::Known> = std::sync::OnceLock::new();
+            KNOWN.get_or_init(|| $crate::source::wire::Known::of(&[$($crate::source::wire::fields_of::<$ty>()),+]))
+        }
+    )*};
+}
+pub(crate) use known_fields;
 
+/// Like `known_fields!`, for a type whose fields are listed by hand (custom resources).
+#[allow(unused_macros)]
+macro_rules! listed_fields {
+    ($($name:ident: [$($field:literal),* $(,)?];)*) => {$(
+        pub fn $name() -> &'static $crate::source::wire::Known {
+            static KNOWN: std::sync::OnceLock<$crate::source::wire::Known> = std::sync::OnceLock::new();
+            KNOWN.get_or_init(|| $crate::source::wire::Known::of(&[&[$($field),*]]))
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use listed_fields;
+
+/// The API's fields for each shared wire type that is checked for unknown keys (each policy
+/// kind's module has its own).
+pub mod known {
     use k8s_openapi::api::apps::v1 as apps;
     use k8s_openapi::api::batch::v1 as batch;
     use k8s_openapi::api::core::v1 as core;
-    use k8s_openapi::api::networking::v1 as networking;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
 
-    use super::{Known, fields_of};
-
-    macro_rules! known {
-        ($($name:ident: $($ty:ty),+;)*) => {$(
-            pub fn $name() -> &'static Known {
-                static KNOWN: OnceLock<Known> = OnceLock::new();
-                KNOWN.get_or_init(|| Known::of(&[$(fields_of::<$ty>()),+]))
-            }
-        )*};
-    }
-
-    known! {
+    known_fields! {
         object_meta: meta::ObjectMeta;
         label_selector: meta::LabelSelector;
         label_selector_requirement: meta::LabelSelectorRequirement;
@@ -243,13 +260,6 @@ pub mod known {
         pod_spec: core::PodSpec;
         container: core::Container;
         container_port: core::ContainerPort;
-        network_policy: networking::NetworkPolicy;
-        network_policy_spec: networking::NetworkPolicySpec;
-        network_policy_ingress_rule: networking::NetworkPolicyIngressRule;
-        network_policy_egress_rule: networking::NetworkPolicyEgressRule;
-        network_policy_peer: networking::NetworkPolicyPeer;
-        ip_block: networking::IPBlock;
-        network_policy_port: networking::NetworkPolicyPort;
         service: core::Service;
         service_spec: core::ServiceSpec;
         service_port: core::ServicePort;
@@ -263,10 +273,10 @@ pub mod known {
 
 /// A map whose keys are checked against the API's fields on their way to a derived `Deserialize`;
 /// the unknown ones are kept.
-struct KeyCheck<'u, 'de, A> {
-    map: A,
-    known: &'static Known,
-    unknown: &'u mut Vec<Str<'de>>,
+pub(crate) struct KeyCheck<'u, 'de, A> {
+    pub(crate) map: A,
+    pub(crate) known: &'static Known,
+    pub(crate) unknown: &'u mut Vec<Str<'de>>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for KeyCheck<'_, 'de, A> {
@@ -293,22 +303,23 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for KeyCheck<'_, 'de, A> {
 }
 
 /// `Deserialize` for a wire struct derived with `remote = "Self"`: its keys go through `KeyCheck`
-/// against the API's fields, and the unknown ones land in its `unknown` field.
+/// against the API's fields (`Type => function returning its Known`), and the unknown ones land in
+/// its `unknown` field.
 macro_rules! checked {
-    ($($ty:ident => $known:ident),* $(,)?) => {$(
-        impl<'de: 'a, 'a> Deserialize<'de> for $ty<'a> {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    ($($ty:ident => $known:path),* $(,)?) => {$(
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for $ty<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct CheckedVisitor;
-                impl<'de> Visitor<'de> for CheckedVisitor {
+                impl<'de> serde::de::Visitor<'de> for CheckedVisitor {
                     type Value = $ty<'de>;
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str(concat!("a map (", stringify!($ty), ")"))
                     }
-                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$ty<'de>, A::Error> {
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$ty<'de>, A::Error> {
                         let mut unknown = Vec::new();
-                        let check = KeyCheck { map, known: known::$known(), unknown: &mut unknown };
-                        let mut value = $ty::deserialize(MapAccessDeserializer::new(check))?;
-                        value.unknown = Unknown(unknown);
+                        let check = $crate::source::wire::KeyCheck { map, known: $known(), unknown: &mut unknown };
+                        let mut value = $ty::deserialize(serde::de::value::MapAccessDeserializer::new(check))?;
+                        value.unknown = $crate::source::wire::Unknown(unknown);
                         Ok(value)
                     }
                 }
@@ -317,30 +328,24 @@ macro_rules! checked {
         }
     )*};
 }
+pub(crate) use checked;
 
 checked! {
-    ObjectMeta => object_meta,
-    LabelSelector => label_selector,
-    LabelSelectorRequirement => label_selector_requirement,
-    Namespace => namespace,
-    Pod => pod,
-    PodSpec => pod_spec,
-    Container => container,
-    ContainerPort => container_port,
-    NetworkPolicy => network_policy,
-    NetworkPolicySpec => network_policy_spec,
-    NetworkPolicyIngressRule => network_policy_ingress_rule,
-    NetworkPolicyEgressRule => network_policy_egress_rule,
-    NetworkPolicyPeer => network_policy_peer,
-    IpBlock => ip_block,
-    NetworkPolicyPort => network_policy_port,
-    Service => service,
-    ServiceSpec => service_spec,
-    ServicePort => service_port,
-    Workload => workload,
-    WorkloadSpec => workload_spec,
-    JobTemplate => job_template,
-    PodTemplate => pod_template,
+    ObjectMeta => known::object_meta,
+    LabelSelector => known::label_selector,
+    LabelSelectorRequirement => known::label_selector_requirement,
+    Namespace => known::namespace,
+    Pod => known::pod,
+    PodSpec => known::pod_spec,
+    Container => known::container,
+    ContainerPort => known::container_port,
+    Service => known::service,
+    ServiceSpec => known::service_spec,
+    ServicePort => known::service_port,
+    Workload => known::workload,
+    WorkloadSpec => known::workload_spec,
+    JobTemplate => known::job_template,
+    PodTemplate => known::pod_template,
 }
 
 /// Kubernetes' `IntOrString`: a port number or a port name.
@@ -380,7 +385,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for IntOrString<'a> {
 
 /// An optional integer field (`containerPort`, `port`, `endPort`), read as `i64` so that a number
 /// out of range reaches validation, which names the field and the allowed range.
-fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     struct IntegerVisitor;
     impl<'de> Visitor<'de> for IntegerVisitor {
         type Value = Option<i64>;
@@ -572,99 +577,6 @@ pub struct PodStatus<'a> {
 pub struct PodIp<'a> {
     #[serde(borrow, default)]
     pub ip: Str<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self")]
-pub struct NetworkPolicy<'a> {
-    #[serde(borrow)]
-    pub metadata: Option<ObjectMeta<'a>>,
-    #[serde(borrow)]
-    pub spec: Option<NetworkPolicySpec<'a>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self", rename_all = "camelCase")]
-pub struct NetworkPolicySpec<'a> {
-    /// Absent means every pod, as Go decodes the non-pointer field.
-    #[serde(borrow)]
-    pub pod_selector: Option<LabelSelector<'a>>,
-    #[serde(borrow)]
-    pub policy_types: Option<Vec<Str<'a>>>,
-    #[serde(borrow)]
-    pub ingress: Option<Vec<NetworkPolicyIngressRule<'a>>>,
-    #[serde(borrow)]
-    pub egress: Option<Vec<NetworkPolicyEgressRule<'a>>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self")]
-pub struct NetworkPolicyIngressRule<'a> {
-    #[serde(borrow)]
-    pub from: Option<Vec<NetworkPolicyPeer<'a>>>,
-    #[serde(borrow)]
-    pub ports: Option<Vec<NetworkPolicyPort<'a>>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self")]
-pub struct NetworkPolicyEgressRule<'a> {
-    #[serde(borrow)]
-    pub to: Option<Vec<NetworkPolicyPeer<'a>>>,
-    #[serde(borrow)]
-    pub ports: Option<Vec<NetworkPolicyPort<'a>>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self", rename_all = "camelCase")]
-pub struct NetworkPolicyPeer<'a> {
-    #[serde(borrow)]
-    pub pod_selector: Option<LabelSelector<'a>>,
-    #[serde(borrow)]
-    pub namespace_selector: Option<LabelSelector<'a>>,
-    #[serde(borrow)]
-    pub ip_block: Option<IpBlock<'a>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self")]
-pub struct IpBlock<'a> {
-    #[serde(borrow)]
-    pub cidr: Option<Str<'a>>,
-    #[serde(borrow)]
-    pub except: Option<Vec<Str<'a>>>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(remote = "Self", rename_all = "camelCase")]
-pub struct NetworkPolicyPort<'a> {
-    #[serde(borrow)]
-    pub protocol: Option<Str<'a>>,
-    #[serde(borrow)]
-    pub port: Option<IntOrString<'a>>,
-    #[serde(default, deserialize_with = "integer")]
-    pub end_port: Option<i64>,
-    /// Keys the Kubernetes API does not define here (typos), for warnings.
-    #[serde(skip)]
-    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -917,7 +829,7 @@ impl Kind {
 pub enum Object<'a> {
     Namespace(Namespace<'a>),
     Pod(Pod<'a>),
-    NetworkPolicy(NetworkPolicy<'a>),
+    NetworkPolicy(super::netpol::NetworkPolicy<'a>),
     Service(Service<'a>),
     EndpointSlice(EndpointSlice<'a>),
     Node(Node<'a>),
@@ -1842,7 +1754,7 @@ mod tests {
         let Object::NetworkPolicy(np) = &read[0].0 else { panic!() };
         let spec = np.spec.as_ref().unwrap();
         assert_eq!(spec.pod_selector, None);
-        assert_eq!(spec.ingress.as_ref().unwrap()[0], NetworkPolicyIngressRule::default());
+        assert_eq!(spec.ingress.as_ref().unwrap()[0], super::super::netpol::NetworkPolicyIngressRule::default());
     }
 
     #[test]
