@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_deny_global_optspecs
-    string join \n kubeconfig= context= cluster= user= n/namespace= A/all-namespaces f/filename= request-timeout= o/output= color= h/help V/version
+    string join \n kubeconfig= context= cluster= user= s/server= token= as= as-group= as-uid= certificate-authority= insecure-skip-tls-verify client-certificate= client-key= n/namespace= A/all-namespaces f/filename= k/kustomize= request-timeout= o/output= color= h/help V/version
 end
 
 function __fish_kubectl_deny_needs_command
@@ -28,9 +28,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l kubeconfig -d
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -39,6 +48,7 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_needs_command" -s V -l version -d 'Print version'
@@ -56,9 +66,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l kubeco
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -68,6 +87,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l color 
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l suggest -d 'Instead of the explanation, print NetworkPolicies that allow the flow if it is blocked (YAML; a JSON List with -o json), checked with the engine before they are printed. Exit 0 when policies were printed, 1 when the flow is allowed already'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand why" -s V -l version -d 'Print version'
@@ -77,9 +97,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l kub
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -90,6 +119,7 @@ always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l all-ports -d 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l no-headers -d 'Print the tables without their header lines'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s V -l version -d 'Print version'
@@ -98,9 +128,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l kubec
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -112,6 +151,7 @@ never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l all -d 'Also list namespaces that have default-deny in both directions'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l exit-code -d 'Exit 1 when any listed namespace lacks default-deny'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l no-headers -d 'Print the table without its header line'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s V -l version -d 'Print version'
@@ -129,9 +169,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kubec
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -150,6 +199,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kyver
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l widen -d 'Add allow-dns and allow-ingress-controller (which admit their peer to every pod) even where the namespace already admits DNS or the ingress controller to some pods only, through policies of its own'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-headers -d 'Print the result table without its header line'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l force -d 'With --flows: install even if observed flows would be cut'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s V -l version -d 'Print version'
@@ -159,9 +209,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l kube
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -171,6 +230,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l colo
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l include-system -d 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s V -l version -d 'Print version'
@@ -182,9 +242,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l kubec
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -194,6 +263,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l color
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l all-ports -d 'Compare every port and protocol instead of the declared container ports'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -s V -l version -d 'Print version'
@@ -201,9 +271,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -212,6 +291,7 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand completion" -s V -l version -d 'Print version'
@@ -219,9 +299,18 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l ku
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l user -d 'The kubeconfig user to use' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s s -l server -d 'The address of the Kubernetes API server, overriding the kubeconfig\'s (works without a kubeconfig)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l token -d 'Bearer token for the API server, instead of the kubeconfig user\'s credentials' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l as -d 'Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l as-group -d 'Group to impersonate (repeatable; needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l as-uid -d 'UID to impersonate (needs --as)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l certificate-authority -d 'Path to a CA certificate file (PEM) to check the API server\'s certificate with' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l client-certificate -d 'Path to a client certificate file (PEM) for TLS authentication' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l client-key -d 'Path to the client certificate\'s key file (PEM)' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s n -l namespace -d 'Namespace for bare pod names and namespaced commands (repeatable where a command takes several) [default: the context\'s namespace, then "default"]' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s f -l filename -d 'Read cluster state from manifests instead of a live cluster: a file, a directory (recursive: *.yaml, *.yml, *.json) or - for stdin. Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s k -l kustomize -d 'Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize DIR` (needs kubectl on PATH), as kubectl\'s -k does' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l request-timeout -d 'Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but connecting and the TLS handshake are always bounded: 10s by default)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 json\t''
@@ -230,6 +319,7 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand version" -s V -l version -d 'Print version'

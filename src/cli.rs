@@ -71,6 +71,49 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME", help_heading = "Cluster")]
     pub user: Option<String>,
 
+    /// The address of the Kubernetes API server, overriding the kubeconfig's (works without a
+    /// kubeconfig)
+    #[arg(short = 's', long, global = true, value_name = "URL", help_heading = "Cluster")]
+    pub server: Option<String>,
+
+    /// Bearer token for the API server, instead of the kubeconfig user's credentials
+    #[arg(long, global = true, value_name = "TOKEN", help_heading = "Cluster")]
+    pub token: Option<String>,
+
+    /// Username to impersonate (a user, or a service account: system:serviceaccount:NS:NAME)
+    #[arg(long = "as", global = true, value_name = "USER", help_heading = "Cluster")]
+    pub as_user: Option<String>,
+
+    /// Group to impersonate (repeatable; needs --as)
+    #[arg(long = "as-group", global = true, value_name = "GROUP", action = ArgAction::Append, requires = "as_user", help_heading = "Cluster")]
+    pub as_groups: Vec<String>,
+
+    /// UID to impersonate (needs --as)
+    #[arg(long = "as-uid", global = true, value_name = "UID", requires = "as_user", help_heading = "Cluster")]
+    pub as_uid: Option<String>,
+
+    /// Path to a CA certificate file (PEM) to check the API server's certificate with
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "insecure_skip_tls_verify",
+        help_heading = "Cluster"
+    )]
+    pub certificate_authority: Option<PathBuf>,
+
+    /// Do not check the API server's certificate (insecure: HTTPS without server authentication)
+    #[arg(long, global = true, help_heading = "Cluster")]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Path to a client certificate file (PEM) for TLS authentication
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Cluster")]
+    pub client_certificate: Option<PathBuf>,
+
+    /// Path to the client certificate's key file (PEM)
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Cluster")]
+    pub client_key: Option<PathBuf>,
+
     /// Namespace for bare pod names and namespaced commands (repeatable where a command takes
     /// several) [default: the context's namespace, then "default"]
     #[arg(short = 'n', long = "namespace", global = true, value_name = "NS", action = ArgAction::Append, help_heading = "Cluster")]
@@ -85,7 +128,20 @@ pub struct GlobalArgs {
     #[arg(short = 'f', long = "filename", global = true, value_name = "PATH", action = ArgAction::Append, help_heading = "Cluster")]
     pub filenames: Vec<PathBuf>,
 
-    /// Bound on each API call, as kubectl takes it (10s, 2m, 1m30s; 0 = no bound)
+    /// Read cluster state from a kustomization directory instead, rendered with `kubectl kustomize
+    /// DIR` (needs kubectl on PATH), as kubectl's -k does
+    #[arg(
+        short = 'k',
+        long = "kustomize",
+        global = true,
+        value_name = "DIR",
+        conflicts_with = "filenames",
+        help_heading = "Cluster"
+    )]
+    pub kustomize: Option<PathBuf>,
+
+    /// Bound on each API call, as kubectl takes it (10s, 2m, 1m30s, or seconds; 0 = no bound, but
+    /// connecting and the TLS handshake are always bounded: 10s by default)
     #[arg(long, global = true, value_name = "DURATION", default_value = "0", help_heading = "Cluster")]
     pub request_timeout: String,
 

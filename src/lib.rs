@@ -13,6 +13,8 @@ pub mod engine;
 pub mod error;
 pub mod exit;
 pub mod flows;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kit;
 pub mod render;
 pub mod source;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kubectl_deny::engine::{Protocol, Snapshot};
 use kubectl_deny::source::convert::SnapshotBuilder;
 use kubectl_deny::source::wire::{self, ObjectList};
-use kubectl_deny::source::{Location, SourceError, file};
+use kubectl_deny::source::{Location, SourceError, file, netpol};
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/source").join(path)
@@ -36,7 +36,7 @@ fn from_list_responses() -> Result<Snapshot, SourceError> {
     for pod in pods.items.unwrap_or_default() {
         builder.add_pod(pod, &at)?;
     }
-    let policies: ObjectList<wire::NetworkPolicy> = serde_json::from_str(POLICIES).unwrap();
+    let policies: ObjectList<netpol::NetworkPolicy> = serde_json::from_str(POLICIES).unwrap();
     for policy in policies.items.unwrap_or_default() {
         builder.add_network_policy(policy, &at)?;
     }

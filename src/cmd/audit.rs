@@ -60,16 +60,19 @@ pub fn group_cidrs(values: &[String]) -> Result<Vec<IpNet>, Error> {
 
 /// Reads the flows and the cluster state they are replayed on: from `-f`, or live, where the
 /// namespaces read are those of the scope and those the flows name (with `-A`, all of them).
-pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet]) -> Result<Loaded, Error> {
+pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dyn Write) -> Result<Loaded, Error> {
     let stdin_flows = flow_paths.iter().any(|p| p.as_os_str() == "-");
     match &ctx.source {
-        SourceSpec::Files(paths) => {
-            if stdin_flows && paths.iter().any(|p| p.as_os_str() == "-") {
+        SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
+            if let SourceSpec::Files(paths) = &ctx.source
+                && stdin_flows
+                && paths.iter().any(|p| p.as_os_str() == "-")
+            {
                 return Err(Error::Usage("--flows - and -f - both read stdin: give one of them a file".into()));
             }
             let default_namespace = ctx.namespaces.first().cloned().unwrap_or_else(|| "default".to_string());
             let observed = read_flows(flow_paths, &default_namespace)?;
-            let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
+            let snapshot = super::load::read_manifests(ctx, &default_namespace, err)?;
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let resolved = crate::flows::map::resolve(&observed, &snapshot, cidrs);
             Ok(Loaded {
@@ -431,7 +434,7 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
     let format =
         ctx.output_format("audit", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
     let cidrs = group_cidrs(&args.group_cidr)?;
-    let loaded = load(ctx, &args.flows, &cidrs)?;
+    let loaded = load(ctx, &args.flows, &cidrs, err)?;
     let options = Options::default();
     let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
     let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
@@ -470,7 +473,16 @@ pub fn guard(
     err: &mut dyn Write,
 ) -> Result<Option<Exit>, Error> {
     let cidrs = group_cidrs(&args.group_cidr)?;
-    let loaded = load(ctx, &args.flows, &cidrs)?;
+    // init reads the manifests again and says their notices then; they are said here only when
+    // init stops here.
+    let mut notices = Vec::new();
+    let loaded = match load(ctx, &args.flows, &cidrs, &mut notices) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let _ = err.write_all(&notices);
+            return Err(e);
+        }
+    };
     let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
     let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
     let (after, _) =
@@ -516,6 +528,7 @@ pub fn guard(
         }
         return Ok(None);
     }
+    let _ = err.write_all(&notices);
     say(
         err,
         format!(

@@ -33,18 +33,18 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
     let stdin_uses = args.with.iter().chain(&args.flows).filter(|p| p.as_os_str() == "-").count()
         + match &ctx.source {
             SourceSpec::Files(paths) => paths.iter().filter(|p| p.as_os_str() == "-").count(),
-            SourceSpec::Cluster(_) => 0,
+            SourceSpec::Kustomize(_) | SourceSpec::Cluster(_) => 0,
         };
     if stdin_uses > 1 {
         return Err(Error::Usage("only one of -f, --with and --flows may read stdin (-)".into()));
     }
     let mut notes = Vec::new();
     let (before, default_namespace, loaded) = if args.flows.is_empty() {
-        let (snapshot, default_namespace) = load_state(ctx, &mut notes)?;
+        let (snapshot, default_namespace) = load_state(ctx, &mut notes, err)?;
         (snapshot, default_namespace, None)
     } else {
         let cidrs = super::audit::group_cidrs(&args.group_cidr)?;
-        let loaded = super::audit::load(ctx, &args.flows, &cidrs)?;
+        let loaded = super::audit::load(ctx, &args.flows, &cidrs, err)?;
         notes.extend(loaded.notes.iter().cloned());
         (loaded.snapshot.clone(), loaded.default_namespace.clone(), Some((loaded, cidrs)))
     };
@@ -84,11 +84,11 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
 }
 
 /// The current state: the manifests, or the pods, workloads and policies of the scope.
-fn load_state(ctx: &Context, notes: &mut Vec<String>) -> Result<(Snapshot, String), Error> {
+fn load_state(ctx: &Context, notes: &mut Vec<String>, err: &mut dyn Write) -> Result<(Snapshot, String), Error> {
     match &ctx.source {
-        SourceSpec::Files(paths) => {
+        SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             let default_namespace = ctx.namespaces.first().cloned().unwrap_or_else(|| "default".to_string());
-            let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
+            let snapshot = super::load::read_manifests(ctx, &default_namespace, err)?;
             Ok((snapshot, default_namespace))
         }
         SourceSpec::Cluster(spec) => {

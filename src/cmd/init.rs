@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
         }
     }
     match &ctx.source {
-        SourceSpec::Files(paths) => {
+        SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             if let Mode::Apply { .. } = mode {
                 return Err(Error::Usage(
                     "init with -f reads the manifests to render the kit, and cannot apply it: add -o yaml to print \
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
                 ));
             }
             let default_namespace = ctx.namespaces.first().map(String::as_str).unwrap_or("default");
-            let snapshot = crate::source::file::load(paths, default_namespace, &mut std::io::stdin().lock())?;
+            let snapshot = super::load::read_manifests(ctx, default_namespace, err)?;
             let detection = detect::detect(&snapshot, detect::Extra::default());
             let kit = kit(&detection, &options, true)?;
             let names: Vec<String> = match &selector {

@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
     } else {
         Scope::Namespaces(ctx.namespaces.clone())
     };
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let snapshot = source.snapshot_for_list(&scope)?;
     // `-l`: the namespaces whose labels match (one only referenced has just its name label).
     let engine = crate::engine::Engine::new(&snapshot);

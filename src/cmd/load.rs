@@ -1,6 +1,10 @@
-//! Opening the source a command reads: manifests (`-f`) or the live cluster. Commands say what
-//! they need (one flow, some namespaces); the source reads as little as that needs, and keeps
-//! notes on what it had to skip, which commands print with their output.
+//! Opening the source a command reads: manifests (`-f`, `-k`) or the live cluster. Commands say
+//! what they need (one flow, some namespaces); the source reads as little as that needs, and keeps
+//! notes on what it had to skip, which commands print with their output. What reading manifests
+//! has to say (files skipped, unknown fields, objects read twice) is printed on stderr as soon as
+//! they are read, before any answer.
+
+use std::io::Write;
 
 use crate::context::{Context, SourceSpec};
 use crate::engine::Snapshot;
@@ -33,11 +37,13 @@ pub enum Source {
     Cluster(Box<Live>),
 }
 
-pub fn open(ctx: &Context) -> Result<Source, Error> {
+/// Opens the source; for manifests, reads them whole now and writes their notes and warnings to
+/// `err`.
+pub fn open(ctx: &Context, err: &mut dyn Write) -> Result<Source, Error> {
     match &ctx.source {
-        SourceSpec::Files(paths) => {
+        SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             let default_namespace = ctx.namespaces.first().cloned().unwrap_or_else(|| "default".to_string());
-            let snapshot = crate::source::file::load(paths, &default_namespace, &mut std::io::stdin().lock())?;
+            let snapshot = read_manifests(ctx, &default_namespace, err)?;
             Ok(Source::Files { snapshot: Some(Box::new(snapshot)), default_namespace })
         }
         SourceSpec::Cluster(spec) => {
@@ -45,6 +51,19 @@ pub fn open(ctx: &Context) -> Result<Source, Error> {
             Ok(Source::Cluster(Box::new(live)))
         }
     }
+}
+
+/// Reads the manifests `-f` or `-k` names, writing their notes and warnings to `err`.
+pub fn read_manifests(ctx: &Context, default_namespace: &str, err: &mut dyn Write) -> Result<Snapshot, Error> {
+    let loaded = match &ctx.source {
+        SourceSpec::Files(paths) => crate::source::file::read(paths, default_namespace, &mut std::io::stdin().lock())?,
+        SourceSpec::Kustomize(dir) => crate::source::file::read_kustomization(dir, default_namespace)?,
+        SourceSpec::Cluster(_) => unreachable!("read_manifests is called for -f and -k only"),
+    };
+    for notice in &loaded.notices {
+        let _ = writeln!(err, "{notice}");
+    }
+    Ok(loaded.snapshot)
 }
 
 impl Source {
@@ -117,7 +136,11 @@ pub fn check_namespaces(snapshot: &Snapshot, scope: &Scope, ctx: &Context) -> Re
         if !known {
             let mut msg = format!(
                 "namespace {name:?} not found{}",
-                if matches!(ctx.source, SourceSpec::Files(_)) { " in the manifests read" } else { "" }
+                if matches!(ctx.source, SourceSpec::Files(_) | SourceSpec::Kustomize(_)) {
+                    " in the manifests read"
+                } else {
+                    ""
+                }
             );
             let mut close: Vec<&str> = snapshot
                 .namespaces

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
         None => None,
     };
     let headers = !args.no_headers;
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let scope = if ctx.all_namespaces {
         Scope::All
     } else if ctx.namespaces.is_empty() {

@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
              picks, use kubectl deny matrix -l '{query}', or name one endpoint by its workload (deploy/NAME) or pod"
         )));
     }
-    let mut source = super::load::open(ctx)?;
+    let mut source = super::load::open(ctx, err)?;
     let default_namespace = source.default_namespace();
     let from = endpoint::parse(&args.from, Role::From, &default_namespace)?;
     let to = endpoint::parse(&args.to, Role::To, &default_namespace)?;

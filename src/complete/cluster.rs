@@ -55,6 +55,7 @@ impl CandidateSource for ClusterSource {
             cluster: scope.cluster.clone(),
             user: scope.user.clone(),
             request_timeout: Some(self.timeout),
+            ..ClusterSpec::default()
         };
         // The files the line selects, merged as the commands merge `$KUBECONFIG`; never the
         // in-cluster account, which a shell's completion has no business using.

@@ -58,7 +58,7 @@ pub fn read_merged(paths: &[PathBuf]) -> Result<Kubeconfig, LookupError> {
     let mut merged: Option<Kubeconfig> = None;
     let mut last_error: Option<LookupError> = None;
     for path in paths {
-        match Kubeconfig::read_from(path) {
+        match crate::source::cluster::read_kubeconfig_file(path) {
             Ok(config) => {
                 merged = Some(match merged {
                     Some(m) => m.merge(config)?,

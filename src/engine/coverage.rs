@@ -13,6 +13,12 @@
 //! peer (see `admits_every_pod`). Pods are judged by their labels (the live source reads them
 //! metadata-only): a host-network pod counts by the policies that select it, although
 //! NetworkPolicy does not apply to it (`why` says so).
+//!
+//! Every policy layer is asked, in pipeline order, what it does for each pod and for a pod created
+//! tomorrow (`Layer::coverage`): the first layer that does not hand a pod on decides how it
+//! stands. A default deny a cluster-wide layer provides (a Baseline-tier deny of every peer)
+//! counts, named in `covered_by`. NetworkPolicy's answer is computed here
+//! (`network_policy_coverage`), as it was before layers existed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -20,8 +26,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::eval::{has_type, rules_for};
+use super::flow::Engine;
 use super::model::{ContainerPort, Labels, NAMESPACE_NAME_LABEL, Peer, Pod, Policy, Rule, Selector, Snapshot};
+use super::netpol::{has_type, rules_for};
+use super::pipeline::{Coverage, LayerCoverage, first_decisive};
 use super::ports::{PortSet, rule_port_set};
 use super::verdict::Direction;
 
@@ -65,6 +73,10 @@ pub struct DirectionCoverage {
     /// The policies that make the state: the `{}` policies for `deny`, the re-opening ones for
     /// `allow-all`, the isolating ones otherwise.
     pub policies: Vec<String>,
+    /// When a cluster-wide policy (not one of the namespace's NetworkPolicies) makes the state
+    /// `deny` or `allow-all` for every pod, new ones included: that policy, kind and name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub covered_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,6 +128,12 @@ impl PodAddresses {
 /// Coverage of every namespace of the snapshot (those read, and those only referenced by pods or
 /// policies), sorted by name.
 pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
+    coverage_of(&Engine::new(snapshot))
+}
+
+/// `coverage`, through an engine already built.
+pub fn coverage_of(engine: &Engine) -> Vec<NamespaceCoverage> {
+    let snapshot = engine.snapshot();
     let mut names: BTreeMap<&str, ()> = BTreeMap::new();
     for n in &snapshot.namespaces {
         names.insert(&n.name, ());
@@ -126,30 +144,20 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
     for p in &snapshot.policies {
         names.insert(&p.namespace, ());
     }
-    let mut policies: BTreeMap<&str, Vec<&Policy>> = BTreeMap::new();
-    for p in &snapshot.policies {
-        policies.entry(&p.namespace).or_default().push(p);
-    }
-    // By name, as `why` lists them, whatever order the source read them in.
-    for list in policies.values_mut() {
-        list.sort_by(|a, b| a.name.cmp(&b.name));
-    }
     let mut pods: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
     for p in &snapshot.pods {
         pods.entry(&p.namespace).or_default().push(p);
     }
-    let addresses = PodAddresses::of(snapshot);
     names
         .keys()
         .map(|ns| {
-            let pol = policies.get(ns).map(Vec::as_slice).unwrap_or_default();
             let pds = pods.get(ns).map(Vec::as_slice).unwrap_or_default();
             NamespaceCoverage {
                 namespace: ns.to_string(),
                 system: is_system_namespace(ns),
                 pods: pds.len(),
-                ingress: direction(pol, pds, Direction::Ingress, &addresses),
-                egress: direction(pol, pds, Direction::Egress, &addresses),
+                ingress: direction(engine, ns, pds, Direction::Ingress),
+                egress: direction(engine, ns, pds, Direction::Egress),
             }
         })
         .collect()
@@ -208,7 +216,58 @@ impl<'a> PodStates<'a> {
     }
 }
 
-fn direction(policies: &[&Policy], pods: &[&Pod], dir: Direction, addresses: &PodAddresses) -> DirectionCoverage {
+/// One namespace and direction through every layer.
+fn direction(engine: &Engine, namespace: &str, pods: &[&Pod], dir: Direction) -> DirectionCoverage {
+    let answers: Vec<LayerCoverage> =
+        engine.layers().iter().map(|layer| layer.coverage(engine, namespace, pods, dir)).collect();
+    let mut not_isolated = Vec::new();
+    let mut allowed_all = Vec::new();
+    for (i, pod) in pods.iter().enumerate() {
+        match first_decisive(answers.iter().map(|a| a.pods[i])).0 {
+            Coverage::HandsOn => not_isolated.push(pod.name.clone()),
+            Coverage::AllowedAll => allowed_all.push(pod.name.clone()),
+            Coverage::Restricted => {}
+        }
+    }
+    not_isolated.sort();
+    allowed_all.sort();
+    let open = not_isolated.len() + allowed_all.len();
+    let restricted = pods.len() - open;
+    let (new_pod, by) = first_decisive(answers.iter().map(|a| a.new_pod));
+    let new_pod_policies = by.map(|i| answers[i].new_pod_policies.clone()).unwrap_or_default();
+    // A cluster-wide layer's policies are named with their kind; the namespace's own are not.
+    let cluster_wide = by.is_some_and(|i| engine.layers()[i].id() != "networkpolicy");
+    let restricting = || answers.iter().flat_map(|a| a.restricting.iter().cloned()).collect::<Vec<String>>();
+    let (state, policies) = if new_pod == Coverage::AllowedAll {
+        (State::AllowAll, new_pod_policies.clone())
+    } else if new_pod == Coverage::Restricted && open == 0 {
+        (State::Deny, new_pod_policies.clone())
+    } else if !pods.is_empty() && allowed_all.len() == pods.len() {
+        (State::AllowAll, answers.iter().flat_map(|a| a.opening.iter().cloned()).collect())
+    } else if !pods.is_empty() && restricted == pods.len() {
+        (State::Pods, restricting())
+    } else if restricted > 0 || new_pod == Coverage::Restricted {
+        (State::Partial, restricting())
+    } else {
+        (State::None, restricting())
+    };
+    let covered_by = match state {
+        State::Deny | State::AllowAll if cluster_wide && new_pod != Coverage::HandsOn => new_pod_policies,
+        _ => Vec::new(),
+    };
+    DirectionCoverage { state, not_isolated, allowed_all, policies, covered_by }
+}
+
+/// NetworkPolicy's coverage of one namespace and direction: a pod its policies isolate is
+/// `Restricted`, or `AllowedAll` when together they admit every pod on every port; a pod created
+/// tomorrow is covered by the policies selecting every pod (`podSelector: {}`).
+pub(crate) fn network_policy_coverage(
+    engine: &Engine,
+    policies: &[&Policy],
+    pods: &[&Pod],
+    dir: Direction,
+) -> LayerCoverage {
+    let addresses = engine.pod_addresses();
     let isolating: Vec<&Policy> = policies.iter().copied().filter(|p| has_type(p, dir)).collect();
     let names = |ps: &[&Policy]| ps.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
     let with_rules = |ps: &[&Policy]| -> Vec<String> {
@@ -217,47 +276,35 @@ fn direction(policies: &[&Policy], pods: &[&Pod], dir: Direction, addresses: &Po
     let wide: Vec<&Policy> = isolating.iter().copied().filter(|p| p.pod_selector.is_empty()).collect();
     let wide_open = !wide.is_empty() && admits_every_pod(&wide, dir, None, addresses);
 
-    let mut not_isolated = Vec::new();
-    let mut allowed_all = Vec::new();
     // Policies that open the pods allowed everything.
     let mut opening: BTreeSet<&str> = BTreeSet::new();
     let mut states = PodStates::new(&isolating, dir, addresses);
+    let mut answers = Vec::with_capacity(pods.len());
     for pod in pods {
-        match states.of(pod) {
-            PodState::NotIsolated => not_isolated.push(pod.name.clone()),
-            PodState::AllowedAll => {
-                allowed_all.push(pod.name.clone());
-                for p in &isolating {
-                    if p.pod_selector.matches(&pod.labels) && !rules_for(p, dir).is_empty() {
-                        opening.insert(&p.name);
-                    }
+        let state = states.of(pod);
+        if state == PodState::AllowedAll {
+            for p in &isolating {
+                if p.pod_selector.matches(&pod.labels) && !rules_for(p, dir).is_empty() {
+                    opening.insert(&p.name);
                 }
             }
-            PodState::Restricted => {}
         }
+        answers.push(state.into());
     }
-    not_isolated.sort();
-    allowed_all.sort();
-    let open = not_isolated.len() + allowed_all.len();
-    let restricted = pods.len() - open;
-    let in_order = |set: &BTreeSet<&str>| -> Vec<String> {
-        isolating.iter().filter(|p| set.contains(p.name.as_str())).map(|p| p.name.clone()).collect()
-    };
-
-    let (state, policies) = if wide_open {
-        (State::AllowAll, with_rules(&wide))
-    } else if !wide.is_empty() && open == 0 {
-        (State::Deny, names(&wide))
-    } else if !pods.is_empty() && allowed_all.len() == pods.len() {
-        (State::AllowAll, in_order(&opening))
-    } else if !pods.is_empty() && restricted == pods.len() {
-        (State::Pods, names(&isolating))
-    } else if restricted > 0 || !wide.is_empty() {
-        (State::Partial, names(&isolating))
+    let (new_pod, new_pod_policies) = if wide_open {
+        (Coverage::AllowedAll, with_rules(&wide))
+    } else if !wide.is_empty() {
+        (Coverage::Restricted, names(&wide))
     } else {
-        (State::None, names(&isolating))
+        (Coverage::HandsOn, Vec::new())
     };
-    DirectionCoverage { state, not_isolated, allowed_all, policies }
+    LayerCoverage {
+        pods: answers,
+        new_pod,
+        new_pod_policies,
+        opening: isolating.iter().filter(|p| opening.contains(p.name.as_str())).map(|p| p.name.clone()).collect(),
+        restricting: names(&isolating),
+    }
 }
 
 /// Whether `list`'s answer on `snapshot` can depend on more than the pods' names and labels: on
@@ -873,7 +920,7 @@ mod tests {
     /// re-opened for every pod.
     #[test]
     fn list_agrees_with_the_engine_on_random_clusters() {
-        use super::super::eval::{Endpoint, Engine};
+        use super::super::flow::{Endpoint, Engine};
         use super::super::verdict::PortQuery;
         let mut seen = BTreeMap::new();
         for seed in 0..250 {

@@ -1,15 +1,17 @@
 //! Reachability between many pods: the verdict of `Engine::decide` for every ordered pair, computed
 //! once per pair of pod groups. Pods are grouped when nothing a policy can look at tells them apart:
-//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), and which ipBlocks
-//! hold their IPs. Cost grows with the number of groups, not with pods squared.
+//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), and which
+//! address blocks of any layer hold their IPs. Cost grows with the number of groups, not with pods
+//! squared. Each policy layer decides whole rows of the matrix at once (`pipeline::MatrixPlan`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::eval::{Endpoint, Engine, node_local, pod_pair_override, rules_for};
-use super::model::{ContainerPort, Labels, Peer, Pod, Policy, PortRef, Protocol};
+use super::flow::{Engine, node_local, pod_pair_override};
+use super::model::{ContainerPort, IpBlock, Labels, Pod, Protocol};
+use super::pipeline::MatrixPlan;
 use super::ports::{MAX_PORT, MIN_PORT, PortSet};
 use super::verdict::Direction;
 
@@ -39,17 +41,15 @@ struct GroupKey<'s> {
 
 /// Groups `pods` (in order of first appearance; members keep their order).
 pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
+    let mut all: Vec<IpBlock> = Vec::new();
+    for layer in engine.layers() {
+        layer.address_blocks(engine, &mut all);
+    }
     let mut blocks: Vec<IpNetBlock> = Vec::new();
     let mut seen: HashMap<(IpNet, Vec<IpNet>), ()> = HashMap::new();
-    for policy in &engine.snapshot().policies {
-        for rule in policy.ingress.iter().chain(&policy.egress) {
-            for peer in &rule.peers {
-                if let Peer::IpBlock(b) = peer
-                    && seen.insert((b.cidr, b.except.clone()), ()).is_none()
-                {
-                    blocks.push(IpNetBlock { cidr: b.cidr, except: b.except.clone() });
-                }
-            }
+    for b in all {
+        if seen.insert((b.cidr, b.except.clone()), ()).is_none() {
+            blocks.push(IpNetBlock { cidr: b.cidr, except: b.except });
         }
     }
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
@@ -129,7 +129,8 @@ impl<'s> Matrix<'s> {
             stride += p.len();
         }
         let mut allowed = vec![false; stride * groups.len()];
-        let plan = Plan::new(engine, &groups);
+        let reps: Vec<&'s Pod> = groups.iter().map(Group::representative).collect();
+        let plan = MatrixPlan::new(engine, &reps);
         let mut values: Vec<(u16, Protocol)> = ports.iter().flat_map(|p| p.iter().copied()).collect();
         values.sort_unstable();
         values.dedup();
@@ -203,7 +204,8 @@ impl<'s> PortMatrix<'s> {
     pub fn compute(engine: &Engine<'s>, pods: &[&'s Pod]) -> PortMatrix<'s> {
         let groups = group(engine, pods);
         let n = groups.len();
-        let plan = Plan::new(engine, &groups);
+        let reps: Vec<&'s Pod> = groups.iter().map(Group::representative).collect();
+        let plan = MatrixPlan::new(engine, &reps);
         let classes = port_classes(engine, &groups);
         let mut index = vec![NONE; n * n];
         let mut sets: Vec<PortSet> = Vec::new();
@@ -248,22 +250,15 @@ impl<'s> PortMatrix<'s> {
     }
 }
 
-/// Ranges of ports that every `ports` entry of every policy, and every named port of every
-/// destination, treats alike: a class boundary wherever a numbered entry or range starts or ends
-/// and around each declared container port (named entries resolve to those).
+/// Ranges of ports that every rule of every layer, and every named port of every destination,
+/// treats alike: a class boundary wherever a numbered entry or range starts or ends and around
+/// each declared container port (named entries resolve to those).
 fn port_classes(engine: &Engine, groups: &[Group]) -> Vec<(Protocol, u16, u16)> {
     let mut out = Vec::new();
     for protocol in Protocol::ALL {
         let mut cuts: std::collections::BTreeSet<u32> = [u32::from(MIN_PORT), u32::from(MAX_PORT) + 1].into();
-        for policy in &engine.snapshot().policies {
-            for rule in policy.ingress.iter().chain(&policy.egress) {
-                for pp in rule.ports.iter().filter(|pp| pp.protocol == protocol) {
-                    if let Some(PortRef::Number(n)) = pp.port {
-                        cuts.insert(u32::from(n));
-                        cuts.insert(u32::from(pp.end_port.unwrap_or(n)) + 1);
-                    }
-                }
-            }
+        for layer in engine.layers() {
+            layer.port_cuts(engine, protocol, &mut cuts);
         }
         for g in groups {
             for cp in g.representative().ports.iter().filter(|cp| cp.protocol == protocol) {
@@ -280,148 +275,9 @@ fn port_classes(engine: &Engine, groups: &[Group]) -> Vec<(Protocol, u16, u16)> 
     out
 }
 
-/// What `Engine::decide` consults, computed once per matrix instead of once per pair: each
-/// group's isolating policies per direction, and for every `from`/`to` entry of those policies the
-/// set of groups it matches (`Engine::peer_matches` on each group's representative). The decision
-/// per pair then reads bits; the semantics stay the engine's.
-struct Plan<'s> {
-    words: usize,
-    /// Per group: `None` when no policy governs it (a host-network pod), else its isolating
-    /// policies for (ingress, egress).
-    isolating: Vec<Option<[Vec<&'s Policy>; 2]>>,
-    /// Per (policy, direction, rule): for each entry, the groups it matches; `None` for a rule
-    /// without entries (every peer).
-    peers: std::collections::HashMap<(*const Policy, Direction, usize), Option<Vec<u64>>>,
-    groups: Vec<&'s Pod>,
-}
-
-/// One row per group: the groups it may reach (egress) or be reached from (ingress).
-struct Rows {
-    words: usize,
-    bits: Vec<u64>,
-}
-
-impl Rows {
-    fn get(&self, row: usize, col: usize) -> bool {
-        self.bits[row * self.words + col / 64] & (1 << (col % 64)) != 0
-    }
-}
-
-fn slot(d: Direction) -> usize {
-    match d {
-        Direction::Ingress => 0,
-        Direction::Egress => 1,
-    }
-}
-
-impl<'s> Plan<'s> {
-    fn new(engine: &Engine<'s>, groups: &[Group<'s>]) -> Self {
-        let reps: Vec<&'s Pod> = groups.iter().map(|g| g.representative()).collect();
-        let words = reps.len().div_ceil(64);
-        let isolating: Vec<Option<[Vec<&'s Policy>; 2]>> = reps
-            .iter()
-            .map(|p| {
-                (!p.host_network).then(|| {
-                    [
-                        engine.isolating(p, Direction::Ingress).collect(),
-                        engine.isolating(p, Direction::Egress).collect(),
-                    ]
-                })
-            })
-            .collect();
-        // Groups by namespace: a podSelector without namespaceSelector can only match groups of
-        // the policy's own namespace, so only those are asked.
-        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in reps.iter().enumerate() {
-            by_namespace.entry(p.namespace.as_str()).or_default().push(i);
-        }
-        let everyone: Vec<usize> = (0..reps.len()).collect();
-        let mut peers = HashMap::new();
-        for iso in isolating.iter().flatten() {
-            for d in [Direction::Ingress, Direction::Egress] {
-                for policy in &iso[slot(d)] {
-                    for (r, rule) in rules_for(policy, d).iter().enumerate() {
-                        let key = (*policy as *const Policy, d, r);
-                        if peers.contains_key(&key) {
-                            continue;
-                        }
-                        let set = (!rule.peers.is_empty()).then(|| {
-                            let mut bits = vec![0u64; words];
-                            for peer in &rule.peers {
-                                let candidates: &[usize] = match peer {
-                                    Peer::Selectors { namespace_selector: None, .. } => by_namespace
-                                        .get(policy.namespace.as_str())
-                                        .map(Vec::as_slice)
-                                        .unwrap_or_default(),
-                                    _ => &everyone,
-                                };
-                                for &g in candidates {
-                                    if engine.peer_matches(policy, peer, Endpoint::Pod(reps[g])) {
-                                        bits[g / 64] |= 1 << (g % 64);
-                                    }
-                                }
-                            }
-                            bits
-                        });
-                        peers.insert(key, set);
-                    }
-                }
-            }
-        }
-        Plan { words, isolating, peers, groups: reps }
-    }
-
-    /// For each group as the subject of `direction`: the groups on the other side its policies
-    /// allow at `port`/`protocol`. Named ports resolve on the destination: the other group for
-    /// egress, the subject itself for ingress.
-    fn allowed_sets(&self, direction: Direction, port: u16, protocol: Protocol) -> Rows {
-        let n = self.groups.len();
-        let mut bits = vec![0u64; n * self.words];
-        for (subject, iso) in self.isolating.iter().enumerate() {
-            let row = &mut bits[subject * self.words..(subject + 1) * self.words];
-            let policies = match iso {
-                Some(sets) if !sets[slot(direction)].is_empty() => &sets[slot(direction)],
-                _ => {
-                    row.iter_mut().for_each(|w| *w = !0);
-                    continue;
-                }
-            };
-            for policy in policies {
-                for (r, rule) in rules_for(policy, direction).iter().enumerate() {
-                    let matched = &self.peers[&(*policy as *const Policy, direction, r)];
-                    // The port check depends on the other group only for an egress rule naming a
-                    // port (resolved on each destination); otherwise it is one answer per rule.
-                    let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
-                    if direction == Direction::Egress && named {
-                        for other in 0..n {
-                            let dst = self.groups[other];
-                            let port_ok = rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
-                            let peer_ok = matched.as_ref().is_none_or(|b| b[other / 64] & (1 << (other % 64)) != 0);
-                            if port_ok && peer_ok {
-                                row[other / 64] |= 1 << (other % 64);
-                            }
-                        }
-                        continue;
-                    }
-                    let subject_ports = &self.groups[subject].ports;
-                    let port_ok = rule.ports.is_empty()
-                        || rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(subject_ports)));
-                    if !port_ok {
-                        continue;
-                    }
-                    match matched {
-                        Some(b) => row.iter_mut().zip(b).for_each(|(w, m)| *w |= m),
-                        None => row.iter_mut().for_each(|w| *w = !0),
-                    }
-                }
-            }
-        }
-        Rows { words: self.words, bits }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::flow::Endpoint;
     use super::super::model::Protocol::Tcp;
     use super::super::testkit::*;
     use super::*;

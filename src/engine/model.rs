@@ -3,6 +3,11 @@
 //! Both sources (manifest files and the live cluster) build this type. Everything here is already
 //! defaulted the way the API server defaults it (`policyTypes`, `protocol`) and validated (selector
 //! operators, CIDRs, port ranges), so the engine never meets a malformed value.
+//!
+//! What every policy kind shares lives here: namespaces, pods, nodes, Services, workloads, label
+//! selectors, ports (`PolicyPort`, `PortRef`, `Protocol`) and address blocks (`IpBlock`). Each
+//! policy kind's own objects live in its engine module (`netpol` for NetworkPolicy v1) and are
+//! re-exported here; the `Snapshot` holds one list per kind.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,6 +16,8 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 use serde::Serialize;
+
+pub use super::netpol::{Peer, Policy, PolicyTypes, Rule};
 
 /// A label map. Sources share one `Arc` between objects with identical labels.
 pub type Labels = BTreeMap<String, String>;
@@ -261,47 +268,6 @@ impl fmt::Display for Operator {
     }
 }
 
-/// Which directions a policy isolates, after the API server's defaulting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct PolicyTypes {
-    pub ingress: bool,
-    pub egress: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    pub namespace: String,
-    pub name: String,
-    pub pod_selector: Selector,
-    pub types: PolicyTypes,
-    /// True when `policyTypes` was absent and `types` comes from the API server's defaulting.
-    pub types_defaulted: bool,
-    pub ingress: Vec<Rule>,
-    pub egress: Vec<Rule>,
-}
-
-/// One ingress or egress rule. An empty `peers` list matches every peer; an empty `ports` list
-/// matches every port and protocol (absent and empty mean the same in the API).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Rule {
-    pub peers: Vec<Peer>,
-    pub ports: Vec<PolicyPort>,
-}
-
-/// One `from`/`to` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Peer {
-    /// At least one of the selectors is present. Both present means AND: pods matching
-    /// `pod_selector` in namespaces matching `namespace_selector`. `pod_selector` alone means pods
-    /// of the policy's own namespace; `namespace_selector` alone means every pod of the matching
-    /// namespaces.
-    Selectors {
-        pod_selector: Option<Selector>,
-        namespace_selector: Option<Selector>,
-    },
-    IpBlock(IpBlock),
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IpBlock {
     pub cidr: IpNet,
@@ -452,27 +418,4 @@ pub struct IngressClass {
     pub name: String,
     /// `spec.controller`, e.g. `k8s.io/ingress-nginx`.
     pub controller: String,
-}
-
-/// `podSelector app=web`, `namespaceSelector team=a AND podSelector app=web`,
-/// `ipBlock 0.0.0.0/0 except 10.0.0.0/8`.
-impl fmt::Display for Peer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Peer::Selectors { pod_selector, namespace_selector } => match (namespace_selector, pod_selector) {
-                (Some(ns), Some(pod)) => write!(f, "namespaceSelector {ns} AND podSelector {pod}"),
-                (Some(ns), None) => write!(f, "namespaceSelector {ns}"),
-                (None, Some(pod)) => write!(f, "podSelector {pod}"),
-                (None, None) => f.write_str("(no selector)"),
-            },
-            Peer::IpBlock(b) => {
-                write!(f, "ipBlock {}", b.cidr)?;
-                if !b.except.is_empty() {
-                    let except: Vec<String> = b.except.iter().map(ToString::to_string).collect();
-                    write!(f, " except {}", except.join(", "))?;
-                }
-                Ok(())
-            }
-        }
-    }
 }

@@ -3,10 +3,12 @@
 //! was needed, AND written where OR was meant, a missing namespace label, rules ignored because of
 //! `policyTypes`).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use super::eval::{Endpoint, Engine, has_type, rules_for};
-use super::model::{Peer, Pod, PortRef, Protocol};
+use super::flow::{Endpoint, Engine};
+use super::model::{Peer, Pod, Policy, PortRef, Protocol};
+use super::netpol::{has_type, rules_for};
 use super::service;
 use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
 
@@ -123,20 +125,58 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             ),
         ));
     }
+    // What a policy layer could not decide from the cluster's state, or assumed.
+    for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
+        if !out.contains(note) {
+            out.push(note.clone());
+        }
+    }
     out
+}
+
+/// The policies of the sides' namespaces by name, built once per verdict: the hints look up
+/// each deciding policy, and a search of the namespace's list per policy made `why` quadratic in
+/// the number of policies isolating a pod (issue 11.9). The first policy of a name wins, as the
+/// verdict's evidence lists it.
+struct PolicyIndex<'s> {
+    by_name: HashMap<(&'s str, &'s str), &'s Policy>,
+}
+
+impl<'s> PolicyIndex<'s> {
+    fn new(engine: &Engine<'s>, verdict: &Verdict) -> Self {
+        let mut by_name = HashMap::new();
+        let mut namespaces: Vec<&str> =
+            verdict.egress.policies.iter().chain(&verdict.ingress.policies).map(|p| p.namespace.as_str()).collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        for ns in namespaces {
+            for &policy in engine.policies_in(ns) {
+                by_name.entry((policy.namespace.as_str(), policy.name.as_str())).or_insert(policy);
+            }
+        }
+        PolicyIndex { by_name }
+    }
+
+    fn get(&self, namespace: &str, name: &str) -> Option<&'s Policy> {
+        self.by_name.get(&(namespace, name)).copied()
+    }
 }
 
 pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQuery, verdict: &Verdict) -> Vec<Note> {
     let mut out = Vec::new();
     if verdict.override_reason.is_none() {
+        let index = PolicyIndex::new(engine, verdict);
         for side in [&verdict.egress, &verdict.ingress] {
-            miss_hints(engine, side, &mut out);
+            miss_hints(&index, side, &mut out);
         }
         if let (Endpoint::Pod(dst), PortQuery::Port { port, protocol }) = (to, query) {
-            service_port_hints(engine, dst, port, protocol, verdict, &mut out);
+            service_port_hints(engine, &index, dst, port, protocol, verdict, &mut out);
+        }
+        if let Endpoint::Pod(dst) = to {
+            cluster_ip_hints(engine, &index, dst, verdict, &mut out);
         }
         ignored_rules_hints(engine, from, to, &mut out);
-        or_permissive_hints(engine, verdict, &mut out);
+        or_permissive_hints(&index, verdict, &mut out);
     }
     if let Endpoint::Pod(src) = from {
         dns_hint(engine, src, to, &mut out);
@@ -147,7 +187,7 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
 }
 
 /// Hints read off the nearest misses: AND/OR confusion and namespace labels that would match.
-fn miss_hints(engine: &Engine, side: &Side, out: &mut Vec<Note>) {
+fn miss_hints(index: &PolicyIndex, side: &Side, out: &mut Vec<Note>) {
     for p in &side.policies {
         let Some(miss) = &p.nearest_miss else { continue };
         let (Some(rule), Some(peer)) = (miss.rule, miss.peer) else { continue };
@@ -157,10 +197,8 @@ fn miss_hints(engine: &Engine, side: &Side, out: &mut Vec<Note>) {
                 // Splitting is only advice when the selector that matched narrows something: a
                 // `{}` on its own would admit every pod of the policy's namespace, or of the cluster.
                 let matched_is_empty =
-                    engine
-                        .policies_in(&p.namespace)
-                        .iter()
-                        .find(|x| x.name == p.name)
+                    index
+                        .get(&p.namespace, &p.name)
                         .and_then(|x| rules_for(x, side.direction).get(rule))
                         .and_then(|r| r.peers.get(peer))
                         .is_some_and(|entry| match entry {
@@ -244,6 +282,7 @@ fn exact_labels(unmet: &[super::selector::Unmet]) -> Vec<String> {
 /// names a Service port instead of the target port.
 fn service_port_hints(
     engine: &Engine,
+    index: &PolicyIndex,
     dst: &Pod,
     port: u16,
     protocol: Protocol,
@@ -266,35 +305,106 @@ fn service_port_hints(
                 ));
             }
         }
-        for p in verdict.ingress.policies.iter().filter(|_| !verdict.ingress.allowed) {
-            let Some(miss) = &p.nearest_miss else { continue };
-            if !miss.is_port_only() {
+        // A rule allowing the Service port, where the pod is reached at the target port: on the
+        // destination's ingress, and as much on the source's egress (a DNS egress rule on 53 while
+        // CoreDNS listens on 5353 behind its Service), since policy applies after the Service
+        // translated the port either way.
+        for side in [&verdict.ingress, &verdict.egress] {
+            if side.allowed {
                 continue;
             }
-            let Some(rule) = miss.rule else { continue };
-            let Some(policy) = engine.policies_in(&p.namespace).iter().find(|x| x.name == p.name) else { continue };
-            for pp in &policy.ingress[rule].ports {
-                let Some(PortRef::Number(n)) = pp.port else { continue };
-                if let Some(sp) = svc.ports.iter().find(|sp| sp.port == n && sp.protocol == pp.protocol)
-                    && service::target_port_on(sp, dst) == Some(port)
-                    && n != port
-                {
-                    out.push(Note::new(
-                        "policy-uses-service-port",
-                        format!(
-                            "policy {}/{} ingress[{rule}] allows port {n}, the port of Service {}/{}; traffic reaches \
-                             the pod at the target port {port}, so the policy must allow {port}{}",
-                            p.namespace,
-                            p.name,
-                            svc.namespace,
-                            svc.name,
-                            match &sp.target_port {
-                                PortRef::Name(name) => format!(" (or the named port {name})"),
-                                PortRef::Number(_) => String::new(),
-                            }
-                        ),
-                    ));
+            for p in &side.policies {
+                let Some(miss) = &p.nearest_miss else { continue };
+                if !miss.is_port_only() {
+                    continue;
                 }
+                let Some(rule) = miss.rule else { continue };
+                let Some(policy) = index.get(&p.namespace, &p.name) else { continue };
+                let Some(rule_ports) = rules_for(policy, side.direction).get(rule).map(|r| &r.ports) else { continue };
+                for pp in rule_ports {
+                    let Some(PortRef::Number(n)) = pp.port else { continue };
+                    if let Some(sp) = svc.ports.iter().find(|sp| sp.port == n && sp.protocol == pp.protocol)
+                        && service::target_port_on(sp, dst) == Some(port)
+                        && n != port
+                    {
+                        out.push(Note::new(
+                            "policy-uses-service-port",
+                            format!(
+                                "policy {}/{} {}[{rule}] allows port {n}, the port of Service {}/{}; traffic reaches \
+                                 the pod at the target port {port}, so the policy must allow {port}{}",
+                                p.namespace,
+                                p.name,
+                                side.direction.as_str(),
+                                svc.namespace,
+                                svc.name,
+                                match &sp.target_port {
+                                    PortRef::Name(name) => format!(" (or the named port {name})"),
+                                    PortRef::Number(_) => String::new(),
+                                }
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An egress `ipBlock` naming a Service's ClusterIP: the Service translates the address before
+/// NetworkPolicy sees the traffic, so the peer is always a backend pod and never the ClusterIP,
+/// and such a rule never matches (unless its CIDR happens to cover the backends too).
+fn cluster_ip_hints(engine: &Engine, index: &PolicyIndex, dst: &Pod, verdict: &Verdict, out: &mut Vec<Note>) {
+    if verdict.egress.allowed {
+        return;
+    }
+    let snapshot = engine.snapshot();
+    let services: Vec<&super::model::Service> = snapshot
+        .services
+        .iter()
+        .filter(|svc| !svc.cluster_ips.is_empty() && svc.namespace == dst.namespace)
+        .filter(|svc| {
+            service::backends(snapshot, svc)
+                .iter()
+                .any(|b| b.pod().is_some_and(|p| p.namespace == dst.namespace && p.name == dst.name))
+        })
+        .collect();
+    if services.is_empty() {
+        return;
+    }
+    for p in &verdict.egress.policies {
+        let Some(policy) = index.get(&p.namespace, &p.name) else { continue };
+        for (r, rule) in rules_for(policy, Direction::Egress).iter().enumerate() {
+            for (e, peer) in rule.peers.iter().enumerate() {
+                let Peer::IpBlock(block) = peer else { continue };
+                if dst.ips.iter().any(|ip| block.contains(*ip)) {
+                    continue;
+                }
+                let Some((svc, cluster_ip)) = services
+                    .iter()
+                    .find_map(|svc| svc.cluster_ips.iter().find(|ip| block.contains(**ip)).map(|ip| (svc, ip)))
+                else {
+                    continue;
+                };
+                let backends: Vec<String> = dst.ips.iter().map(ToString::to_string).collect();
+                out.push(Note::new(
+                    "ip-block-cluster-ip",
+                    format!(
+                        "policy {}/{} egress[{r}].to[{e}] ipBlock {} covers {cluster_ip}, the ClusterIP of Service \
+                         {}/{}: NetworkPolicy sees the traffic after the Service translated the address, to a \
+                         backend pod ({}), never to the ClusterIP. Allow the backends instead: a podSelector with a \
+                         namespaceSelector for their labels and namespace",
+                        p.namespace,
+                        p.name,
+                        block.cidr,
+                        svc.namespace,
+                        svc.name,
+                        if backends.is_empty() {
+                            format!("{}/{}", dst.namespace, dst.name)
+                        } else {
+                            backends.join(", ")
+                        }
+                    ),
+                ));
             }
         }
     }
@@ -330,10 +440,10 @@ fn ignored_rules_hints(engine: &Engine, from: Endpoint, to: Endpoint, out: &mut 
 
 /// An allow through a namespaceSelector-only entry sitting next to a podSelector-only entry in the
 /// same rule: often meant as one AND entry, and much wider than intended.
-fn or_permissive_hints(engine: &Engine, verdict: &Verdict, out: &mut Vec<Note>) {
+fn or_permissive_hints(index: &PolicyIndex, verdict: &Verdict, out: &mut Vec<Note>) {
     for side in [&verdict.egress, &verdict.ingress] {
         for p in &side.policies {
-            let Some(policy) = engine.policies_in(&p.namespace).iter().find(|x| x.name == p.name) else { continue };
+            let Some(policy) = index.get(&p.namespace, &p.name) else { continue };
             let rules = rules_for(policy, side.direction);
             for m in &p.matches {
                 let Some(peer) = m.peer else { continue };
@@ -528,4 +638,140 @@ fn unknown_namespace_consulted(engine: &Engine, from: Endpoint, to: Endpoint) ->
 fn only_name_label(s: &super::model::Selector) -> bool {
     s.match_labels.iter().all(|(k, _)| k == super::model::NAMESPACE_NAME_LABEL)
         && s.match_expressions.iter().all(|r| r.key == super::model::NAMESPACE_NAME_LABEL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Protocol::{Tcp, Udp};
+    use super::super::model::{Service, ServicePort, Snapshot};
+    use super::super::testkit::*;
+    use super::*;
+
+    /// CoreDNS listening on 5353 behind the kube-dns Service on 53, and an app with a default
+    /// deny and an egress rule for DNS: `dns_rule_port` is the port that rule allows, `extra` are
+    /// more egress rules.
+    fn dns_cluster(dns_rule_port: u16, extra: Vec<super::super::model::Rule>) -> Snapshot {
+        let mut rules = vec![rule(
+            vec![and_peer(sel(&[("kubernetes.io/metadata.name", "kube-system")]), sel(&[("k8s-app", "kube-dns")]))],
+            vec![port(Udp, dns_rule_port), port(Tcp, dns_rule_port)],
+        )];
+        rules.extend(extra);
+        let mut s = snapshot(
+            vec![namespace("kube-system", &[]), namespace("shop", &[])],
+            vec![
+                with_ports(
+                    pod("kube-system", "coredns-1", &[("k8s-app", "kube-dns")], "10.244.0.5"),
+                    &[("dns", 5353, Udp), ("dns-tcp", 5353, Tcp)],
+                ),
+                pod("shop", "web", &[("app", "web")], "10.244.1.7"),
+            ],
+            vec![policy("shop", "allow-dns", sel(&[])).egress(rules).build()],
+        );
+        s.services.push(Service {
+            namespace: "kube-system".into(),
+            name: "kube-dns".into(),
+            selector: Some(labels(&[("k8s-app", "kube-dns")])),
+            ports: vec![
+                ServicePort {
+                    name: Some("dns".into()),
+                    port: 53,
+                    target_port: PortRef::Name("dns".into()),
+                    protocol: Udp,
+                },
+                ServicePort {
+                    name: Some("dns-tcp".into()),
+                    port: 53,
+                    target_port: PortRef::Name("dns-tcp".into()),
+                    protocol: Tcp,
+                },
+            ],
+            cluster_ips: vec![ip("10.96.0.10")],
+            endpoints: vec![],
+        });
+        s
+    }
+
+    fn hints_for(s: &Snapshot, port: u16, protocol: Protocol) -> Vec<Note> {
+        let engine = Engine::new(s);
+        let web = s.pods.iter().find(|p| p.name == "web").unwrap();
+        let dns = s.pods.iter().find(|p| p.name == "coredns-1").unwrap();
+        let v = engine.evaluate(Endpoint::Pod(web), Endpoint::Pod(dns), PortQuery::Port { port, protocol });
+        assert!(!v.allowed, "the flow is blocked");
+        v.hints
+    }
+
+    #[test]
+    fn an_egress_rule_on_the_service_port_gets_the_service_port_hint() {
+        let hints = hints_for(&dns_cluster(53, vec![]), 5353, Udp);
+        let hint = hints.iter().find(|h| h.kind == "policy-uses-service-port").expect("the hint");
+        assert_eq!(
+            hint.message,
+            "policy shop/allow-dns egress[0] allows port 53, the port of Service kube-system/kube-dns; traffic reaches \
+             the pod at the target port 5353, so the policy must allow 5353 (or the named port dns)"
+        );
+        let tcp = hints_for(&dns_cluster(53, vec![]), 5353, Tcp);
+        assert!(tcp.iter().any(|h| h.message.contains("(or the named port dns-tcp)")), "{tcp:?}");
+    }
+
+    #[test]
+    fn an_egress_rule_on_the_target_port_gets_no_service_port_hint() {
+        let s = dns_cluster(5353, vec![]);
+        let engine = Engine::new(&s);
+        let (web, dns) = (&s.pods[1], &s.pods[0]);
+        let v = engine.evaluate(Endpoint::Pod(web), Endpoint::Pod(dns), PortQuery::Port { port: 5353, protocol: Udp });
+        assert!(v.allowed);
+        assert!(!v.hints.iter().any(|h| h.kind == "policy-uses-service-port"), "{:?}", v.hints);
+    }
+
+    #[test]
+    fn an_ip_block_naming_a_cluster_ip_gets_its_hint() {
+        let s = dns_cluster(1, vec![rule(vec![ip_peer("10.96.0.10/32", &[])], vec![port(Udp, 53)])]);
+        let hints = hints_for(&s, 5353, Udp);
+        let hint = hints.iter().find(|h| h.kind == "ip-block-cluster-ip").expect("the hint");
+        assert_eq!(
+            hint.message,
+            "policy shop/allow-dns egress[1].to[0] ipBlock 10.96.0.10/32 covers 10.96.0.10, the ClusterIP of Service \
+             kube-system/kube-dns: NetworkPolicy sees the traffic after the Service translated the address, to a \
+             backend pod (10.244.0.5), never to the ClusterIP. Allow the backends instead: a podSelector with a \
+             namespaceSelector for their labels and namespace"
+        );
+    }
+
+    #[test]
+    fn an_ip_block_that_also_covers_the_backends_gets_no_cluster_ip_hint() {
+        // 10.0.0.0/8 holds the Service range and the pod network alike: it matches the backend.
+        let s = dns_cluster(1, vec![rule(vec![ip_peer("10.0.0.0/8", &[])], vec![port(Udp, 53)])]);
+        let hints = hints_for(&s, 5353, Udp);
+        assert!(!hints.iter().any(|h| h.kind == "ip-block-cluster-ip"), "{hints:?}");
+    }
+
+    #[test]
+    fn an_ip_block_of_another_address_gets_no_cluster_ip_hint() {
+        let s = dns_cluster(1, vec![rule(vec![ip_peer("10.96.0.11/32", &[])], vec![port(Udp, 53)])]);
+        let hints = hints_for(&s, 5353, Udp);
+        assert!(!hints.iter().any(|h| h.kind == "ip-block-cluster-ip"), "{hints:?}");
+    }
+
+    #[test]
+    fn hints_look_policies_up_by_name_once_per_verdict() {
+        // Many policies isolating one pod, each a near miss: every hint finds its policy through
+        // the index, including the last one of a large namespace (issue 11.9).
+        let mut policies: Vec<Policy> = (0..2000)
+            .map(|i| {
+                policy("shop", &format!("p{i}"), sel(&[("app", "db")]))
+                    .ingress(vec![rule(vec![and_peer(sel(&[("team", "x")]), sel(&[("app", "web")]))], vec![])])
+                    .build()
+            })
+            .collect();
+        policies.push(policy("shop", "p0", sel(&[("app", "other")])).ingress(vec![]).build());
+        let s = snapshot(
+            vec![namespace("shop", &[])],
+            vec![pod("shop", "web", &[("app", "web")], "10.0.0.1"), pod("shop", "db", &[("app", "db")], "10.0.0.2")],
+            policies,
+        );
+        let engine = Engine::new(&s);
+        let v = engine.evaluate(Endpoint::Pod(&s.pods[0]), Endpoint::Pod(&s.pods[1]), PortQuery::ANY);
+        let and_not_or = v.hints.iter().filter(|h| h.kind == "and-not-or").count();
+        assert_eq!(and_not_or, 2000, "one per isolating policy, the first of a duplicated name included");
+    }
 }

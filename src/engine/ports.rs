@@ -110,6 +110,35 @@ impl PortSet {
         out
     }
 
+    /// The ports of `self` not in `other`.
+    pub fn difference(&self, other: &PortSet) -> PortSet {
+        let mut out = PortSet::default();
+        for p in Protocol::ALL {
+            let cut = other.ranges(p);
+            let mut j = 0;
+            for &(lo, hi) in self.ranges(p) {
+                let mut lo = u32::from(lo);
+                let hi = u32::from(hi);
+                while j < cut.len() && u32::from(cut[j].1) < lo {
+                    j += 1;
+                }
+                let mut k = j;
+                while lo <= hi && k < cut.len() && u32::from(cut[k].0) <= hi {
+                    let (clo, chi) = (u32::from(cut[k].0), u32::from(cut[k].1));
+                    if clo > lo {
+                        out.ranges[slot(p)].push((lo as u16, (clo - 1) as u16));
+                    }
+                    lo = lo.max(chi + 1);
+                    k += 1;
+                }
+                if lo <= hi {
+                    out.ranges[slot(p)].push((lo as u16, hi as u16));
+                }
+            }
+        }
+        out
+    }
+
     /// Every (protocol, lo, hi) range in protocol order.
     pub fn iter(&self) -> impl Iterator<Item = (Protocol, u16, u16)> + '_ {
         Protocol::ALL.into_iter().flat_map(move |p| self.ranges(p).iter().map(move |&(lo, hi)| (p, lo, hi)))
@@ -330,6 +359,31 @@ mod tests {
         assert_eq!(i.ranges(Protocol::Tcp), &[(95, 100), (200, 200)]);
         assert!(i.ranges(Protocol::Udp).is_empty());
         assert_eq!(i.to_string(), "TCP 95-100, 200");
+    }
+
+    #[test]
+    fn port_set_difference_removes_ranges_and_keeps_the_rest() {
+        let mut a = PortSet::empty();
+        a.insert(Protocol::Tcp, 1, 100);
+        a.insert(Protocol::Tcp, 200, 300);
+        a.insert(Protocol::Udp, 53, 53);
+        let mut b = PortSet::empty();
+        b.insert(Protocol::Tcp, 10, 20);
+        b.insert(Protocol::Tcp, 90, 210);
+        b.insert(Protocol::Tcp, 300, 400);
+        let d = a.difference(&b);
+        assert_eq!(d.ranges(Protocol::Tcp), &[(1, 9), (21, 89), (211, 299)]);
+        assert_eq!(d.ranges(Protocol::Udp), &[(53, 53)]);
+        assert!(PortSet::all().difference(&PortSet::all()).is_empty());
+        let rest = PortSet::all().difference(&PortSet::single(Protocol::Tcp, MAX_PORT));
+        assert_eq!(rest.ranges(Protocol::Tcp), &[(MIN_PORT, MAX_PORT - 1)]);
+        assert!(rest.is_all_of(Protocol::Udp));
+        // What is left and what was taken make up the whole, and never overlap.
+        let taken = a.intersection(&b);
+        assert!(d.intersection(&taken).is_empty());
+        let mut whole = d.clone();
+        whole.union_with(&taken);
+        assert_eq!(whole, a);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The verdict on one flow, with its evidence: per direction, the policies that isolate, the rule
-//! that allows, and for a blocked flow each isolating policy's nearest miss. Serializable as the
-//! `-o json` contract; renderers read it, never recompute it.
+//! that allows, and for a blocked flow each isolating policy's nearest miss; on a cluster with
+//! several policy layers, what each layer decided (`Side::layers`). Serializable as the `-o json`
+//! contract; renderers read it, never recompute it.
 
 use std::net::IpAddr;
 
@@ -105,6 +106,11 @@ pub struct Side {
     /// policies looks at a label other than its name: the answer rests on labels unknown.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespace_labels_unknown: Vec<String>,
+    /// With more than one policy layer (the cluster-wide tiers, a network plugin's own kinds):
+    /// each layer in evaluation order, what it decided and why. Empty, and left out of JSON, on a
+    /// cluster with NetworkPolicy only: `policies` says it all there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerEvidence>,
 }
 
 /// Why a side has no NetworkPolicy to consult.
@@ -259,4 +265,123 @@ impl Note {
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
         Note { kind, message: message.into() }
     }
+}
+
+/// What one layer did for one side of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Allow,
+    Deny,
+    /// Handed on by a `Pass` rule.
+    Pass,
+    /// Nothing in the layer applied: handed on.
+    NoOpinion,
+    /// Asked about every port: it allowed some and denied others (see the ports).
+    Mixed,
+    /// An earlier layer decided every port: this one was not asked.
+    NotReached,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Pass => "pass",
+            Outcome::NoOpinion => "no-opinion",
+            Outcome::Mixed => "mixed",
+            Outcome::NotReached => "not-reached",
+        }
+    }
+}
+
+/// One layer's part in one side of a flow (an entry of `layers` in `-o json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerEvidence {
+    /// `admin`, `networkpolicy`, `baseline` (later `calico-tier:<name>`, ...).
+    pub layer: String,
+    pub decision: Outcome,
+    /// Asked about every port: the ports it allowed, and those it denied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_ports: Option<PortSet>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_ports: Option<PortSet>,
+    /// The rules that decided, in evaluation order: the Pass hand-offs on the way, then the rule
+    /// that allowed or denied (one per range of ports, asked about every port).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleEvidence>,
+    /// For a blocked side: each rule of this layer that could have allowed the flow had it
+    /// matched, and what differed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub misses: Vec<RuleMiss>,
+    /// What the layer could not decide from the cluster's state, or assumed (a domain name, two
+    /// policies at one priority): said here and among the verdict's caveats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+}
+
+impl LayerEvidence {
+    pub fn new(layer: &str, decision: Outcome) -> Self {
+        LayerEvidence {
+            layer: layer.to_string(),
+            decision,
+            allowed_ports: None,
+            denied_ports: None,
+            rules: Vec::new(),
+            misses: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn not_reached(layer: &str) -> Self {
+        LayerEvidence::new(layer, Outcome::NotReached)
+    }
+}
+
+/// A rule of some policy, as evidence: which policy (kind, name, priority), which rule, and what
+/// it matched.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleEvidence {
+    /// `NetworkPolicy`, `AdminNetworkPolicy`, `BaselineAdminNetworkPolicy`, `ClusterNetworkPolicy`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    /// Index into the policy's rules for the direction.
+    pub rule: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    /// The action as the policy spells it: `Allow`, `Accept`, `Deny`, `Pass`.
+    pub action: String,
+    pub decision: Outcome,
+    /// Index of the matching peer entry; absent when the rule matches every peer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<usize>,
+    pub peer_text: String,
+    pub port_text: String,
+    /// Asked about every port: the ports this rule decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortSet>,
+}
+
+/// A rule that could have allowed a blocked flow, and its nearest miss.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleMiss {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i32>,
+    pub rule: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
+    pub action: String,
+    pub miss: Miss,
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod diff;
+pub mod escape;
 pub mod init;
 pub mod list;
 pub mod matrix;

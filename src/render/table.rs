@@ -24,8 +24,14 @@ pub struct Cell {
     role: Role,
 }
 
+/// A cell; unprintable characters in `text` are shown escaped (see `escape`).
 pub fn cell(text: impl ToString, role: Role) -> Cell {
-    Cell { text: text.to_string(), role }
+    let text = text.to_string();
+    let text = match super::escape::escaped(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    };
+    Cell { text, role }
 }
 
 #[derive(Debug, Clone)]

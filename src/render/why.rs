@@ -275,7 +275,8 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
     // Group destinations with the same outcome, so a Service with ten identical backends reads once.
     let mut shown: Vec<(String, Vec<&Evaluation>)> = Vec::new();
     for e in &r.evaluations {
-        let key = outcome_key(e);
+        // One destination needs no grouping, nor a key that costs as much as its JSON.
+        let key = if r.evaluations.len() > 1 { outcome_key(e) } else { String::new() };
         match shown.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(e),
             None => shown.push((key, vec![e])),
@@ -298,12 +299,21 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
         write_verdict(out, e, wide, pal, several)?;
     }
 
-    let mut hints: Vec<&Note> = Vec::new();
-    let mut caveats: Vec<&Note> = r.caveats.iter().collect();
-    for e in &r.evaluations {
-        hints.extend(e.verdict.hints.iter().filter(|h| !hints.contains(h)).collect::<Vec<_>>());
-        caveats.extend(e.verdict.caveats.iter().filter(|c| !caveats.contains(c)).collect::<Vec<_>>());
-    }
+    // Each note once, in order; a set keeps this linear when a pod has thousands of policies.
+    let mut seen = std::collections::HashSet::new();
+    let caveats: Vec<&Note> = r
+        .caveats
+        .iter()
+        .chain(r.evaluations.iter().flat_map(|e| &e.verdict.caveats))
+        .filter(|c| seen.insert((c.kind, c.message.as_str())))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let hints: Vec<&Note> = r
+        .evaluations
+        .iter()
+        .flat_map(|e| &e.verdict.hints)
+        .filter(|h| seen.insert((h.kind, h.message.as_str())))
+        .collect();
     if !hints.is_empty() {
         writeln!(out)?;
         writeln!(out, "{}", pal.heading("Hints:"))?;

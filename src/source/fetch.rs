@@ -148,7 +148,7 @@ pub async fn get(
 }
 
 /// The `metadata.continue` of a list response, if more pages remain.
-fn continue_token(text: &str) -> Result<Option<String>, String> {
+pub(crate) fn continue_token(text: &str) -> Result<Option<String>, String> {
     #[derive(serde::Deserialize)]
     struct Page {
         metadata: Option<Meta>,

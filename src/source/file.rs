@@ -1,15 +1,20 @@
-//! Manifests given with `-f`: files, directories (recursive) and stdin, in YAML or JSON.
+//! Manifests given with `-f`: files, directories (recursive) and stdin, in YAML or JSON; and the
+//! output of `kubectl kustomize` for `-k`.
 //!
 //! A file is read into memory once and parsed with strings borrowed from it; objects go to the
 //! `SnapshotBuilder` as they are parsed, so a List is never held whole. JSON (text whose first
-//! character is `{` or `[`, as kubectl decides) is read in one pass. YAML is split into its
-//! documents, each read in one pass too unless an object puts a field before its `kind`; then the
-//! document is probed for its kinds and read again (see `wire::DocumentSeed`). Kinds kubectl-deny
-//! does not read and empty documents are skipped. Errors name the file, the document (1-based) and
-//! the line. This module owns paths and text; conversion into the snapshot is `convert`'s.
+//! character is `{` or `[`, as kubectl decides, unless a line holds a `---` document marker) is
+//! read in one pass. YAML is split into its documents, each read in one pass too unless an object
+//! puts a field before its `kind`; then the document is probed for its kinds and read again (see
+//! `wire::DocumentSeed`). Kinds kubectl-deny does not read and empty documents are skipped;
+//! documents that are not Kubernetes objects at all (Helm values, a `Chart.yaml`, a template, a
+//! JSON array) are skipped with a note. Errors name the file, the document (1-based) and the line.
+//! Reading nothing at all is an error: an empty input is a failed `kubectl get` upstream far more
+//! often than an empty cluster. This module owns paths and text; conversion into the snapshot is
+//! `convert`'s.
 
-use std::cell::Cell;
-use std::collections::HashSet;
+use std::cell::{Cell, OnceCell};
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,69 +25,325 @@ use serde::de::{DeserializeSeed, Deserializer};
 use serde_json::value::RawValue;
 
 use super::convert::SnapshotBuilder;
-use super::wire::{DocumentSeed, Object, Probe, Sink, Stopped};
-use super::{Location, ParseError, SourceError};
+use super::wire::{DocumentSeed, NotObject, Object, Probe, Shape, Sink, Stopped};
+use super::{Location, Notice, ParseError, SourceError, yaml};
 use crate::engine::Snapshot;
 
 /// The file extensions read from a directory. A file named explicitly is read whatever its name.
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
-/// Reads every path in order: `-` is stdin (at most once), a directory is searched recursively
-/// for `*.yaml`, `*.yml` and `*.json` in sorted order, skipping hidden files and directories.
-/// Namespaced objects without a namespace get `default_namespace`.
-pub fn load(paths: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -> Result<Snapshot, SourceError> {
-    let mut builder = SnapshotBuilder::new(default_namespace);
-    let mut stdin_read = false;
-    for path in paths {
-        if path.as_os_str() == "-" {
-            if std::mem::replace(&mut stdin_read, true) {
-                return Err(SourceError::StdinTwice);
-            }
-            let mut bytes = Vec::new();
-            stdin.read_to_end(&mut bytes).map_err(|source| SourceError::Io { path: "stdin".into(), source })?;
-            add_bytes(&mut builder, bytes, "stdin")?;
-            continue;
-        }
-        let metadata = fs::metadata(path).map_err(|source| io_error(path, source))?;
-        if metadata.is_dir() {
-            let files = manifests_in(path)?;
-            if files.is_empty() {
-                return Err(SourceError::NoManifests { path: path.display().to_string() });
-            }
-            for file in files {
-                add_file(&mut builder, &file)?;
-            }
-        } else {
-            add_file(&mut builder, path)?;
-        }
-    }
-    Ok(builder.finish())
+/// The stack the reader runs on: serde reads nested maps and lists recursively, and YAML allows
+/// `yaml::MAX_DEPTH` levels (CustomResourceDefinition schemas nest deep).
+const READER_STACK: usize = 256 << 20;
+
+/// What was read: the snapshot, and the notes and warnings to show with the answer.
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    pub notices: Vec<Notice>,
 }
 
-/// Reads manifests from text; `origin` names it in errors (`stdin`, a file name).
+/// Reads every path in order: `-` is stdin (at most once), a directory is searched recursively
+/// for `*.yaml`, `*.yml` and `*.json` in sorted order, skipping hidden files and directories.
+/// Namespaced objects without a namespace get `default_namespace`. Reading no object of a kind
+/// kubectl-deny reads is an error (`SourceError::NothingRead`).
+pub fn read(paths: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -> Result<Loaded, SourceError> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(SourceError::StdinTwice);
+    }
+    let mut stdin_bytes = None;
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut bytes = Vec::new();
+        stdin.read_to_end(&mut bytes).map_err(|source| SourceError::Io { path: "stdin".into(), source })?;
+        stdin_bytes = Some(bytes);
+    }
+    on_reader_stack(move || {
+        let mut loader = Loader::new(default_namespace);
+        for path in paths {
+            if path.as_os_str() == "-" {
+                loader.add_bytes(stdin_bytes.take().unwrap_or_default(), "stdin")?;
+                continue;
+            }
+            let metadata = fs::metadata(path).map_err(|source| io_error(path, source))?;
+            if metadata.is_dir() {
+                let files = manifests_in(path)?;
+                if files.is_empty() {
+                    return Err(SourceError::NoManifests { path: path.display().to_string() });
+                }
+                for file in files {
+                    loader.add_file(&file)?;
+                }
+            } else {
+                loader.add_file(path)?;
+            }
+        }
+        loader.finish("-f")
+    })
+}
+
+/// `read`, for callers that need only the snapshot.
+pub fn load(paths: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -> Result<Snapshot, SourceError> {
+    read(paths, default_namespace, stdin).map(|loaded| loaded.snapshot)
+}
+
+/// `-k DIR`: the kustomization rendered by `kubectl kustomize DIR`, as kubectl users expect.
+pub fn read_kustomization(dir: &Path, default_namespace: &str) -> Result<Loaded, SourceError> {
+    let shown = dir.display().to_string();
+    let output = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| SourceError::Kustomize {
+            dir: shown.clone(),
+            message: match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "-k needs kubectl on PATH to render the kustomization (kubectl kustomize {shown}); install \
+                     kubectl, or render it yourself: kustomize build {shown} | kubectl deny ... -f -"
+                ),
+                _ => format!("cannot run kubectl kustomize {shown}: {e}"),
+            },
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said: Vec<&str> = stderr
+            .lines()
+            .map(|line| line.trim().trim_start_matches("error: ").trim_start_matches("Error: "))
+            .filter(|l| !l.is_empty())
+            .take(5)
+            .collect();
+        return Err(SourceError::Kustomize {
+            dir: shown.clone(),
+            message: format!(
+                "kubectl kustomize {shown} failed ({}){}",
+                output.status,
+                if said.is_empty() { String::new() } else { format!(": {}", said.join("; ")) }
+            ),
+        });
+    }
+    let origin = format!("kubectl kustomize {shown}");
+    on_reader_stack(move || {
+        let mut loader = Loader::new(default_namespace);
+        loader.add_bytes(output.stdout, &origin)?;
+        loader.finish(&format!("-k {shown}"))
+    })
+}
+
+/// Reads manifests from text; `origin` names it in errors (`stdin`, a file name). Reading nothing
+/// is not an error here.
+pub fn read_str(text: &str, origin: &str, default_namespace: &str) -> Result<Loaded, SourceError> {
+    on_reader_stack(|| {
+        let mut loader = Loader::new(default_namespace);
+        loader.add_text(text, origin)?;
+        Ok(Loaded { snapshot: loader.builder.finish(), notices: loader.notices })
+    })
+}
+
+/// `read_str`, for callers that need only the snapshot.
 pub fn load_str(text: &str, origin: &str, default_namespace: &str) -> Result<Snapshot, SourceError> {
-    let mut builder = SnapshotBuilder::new(default_namespace);
-    add_text(&mut builder, text, origin)?;
-    Ok(builder.finish())
+    read_str(text, origin, default_namespace).map(|loaded| loaded.snapshot)
+}
+
+/// Runs `f` on a thread with `READER_STACK` of stack (or on this one if none can be started).
+fn on_reader_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let slot = std::sync::Mutex::new(Some(f));
+    let run = || (slot.lock().unwrap_or_else(|e| e.into_inner()).take().expect("run once"))();
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new().name("reader".into()).stack_size(READER_STACK).spawn_scoped(scope, run) {
+            Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => run(),
+        }
+    })
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> SourceError {
     SourceError::Io { path: path.display().to_string(), source }
 }
 
-fn add_file(builder: &mut SnapshotBuilder, path: &Path) -> Result<(), SourceError> {
-    let bytes = fs::read(path).map_err(|source| io_error(path, source))?;
-    add_bytes(builder, bytes, &path.display().to_string())
+/// What one input (a file, stdin, kustomize's output) held, for the error when nothing was read.
+struct InputRecord {
+    name: String,
+    bytes: usize,
+    documents: usize,
+    other: BTreeMap<String, usize>,
+    skipped: usize,
+    /// Why the first skipped document was skipped.
+    skip_reason: Option<String>,
 }
 
-/// Decodes UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell's `>` writes).
-fn add_bytes(builder: &mut SnapshotBuilder, bytes: Vec<u8>, origin: &str) -> Result<(), SourceError> {
+/// Reads inputs into one builder, keeping the notes and what each input held.
+struct Loader {
+    builder: SnapshotBuilder,
+    notices: Vec<Notice>,
+    inputs: Vec<InputRecord>,
+}
+
+impl Loader {
+    fn new(default_namespace: &str) -> Self {
+        Loader { builder: SnapshotBuilder::new(default_namespace), notices: Vec::new(), inputs: Vec::new() }
+    }
+
+    fn add_file(&mut self, path: &Path) -> Result<(), SourceError> {
+        let bytes = fs::read(path).map_err(|source| io_error(path, source))?;
+        self.add_bytes(bytes, &path.display().to_string())
+    }
+
+    /// Decodes UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell's `>` writes).
+    fn add_bytes(&mut self, bytes: Vec<u8>, origin: &str) -> Result<(), SourceError> {
+        let text = decode(bytes, origin)?;
+        self.add_text(&text, origin)
+    }
+
+    fn add_text(&mut self, text: &str, origin: &str) -> Result<(), SourceError> {
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        let file: Arc<str> = Arc::from(origin);
+        if is_json(text) {
+            let mut input = Input::new(&file, text);
+            let result = self.add_json(&mut input);
+            let yaml_stream = input.yaml_stream;
+            match result {
+                Ok(()) if yaml_stream => {
+                    // Read again from the start as YAML; the first document is read twice, in the
+                    // same place, which changes nothing.
+                    let _ = self.builder.take_warnings();
+                    let mut input = Input::new(&file, text);
+                    let result = self.add_yaml(&mut input);
+                    self.take_warnings(&input);
+                    return self.end_input(result, &input, origin);
+                }
+                Err(json_error) if input.json_syntax_first => {
+                    // Flow-style YAML starts with `{` too: give it a chance before reporting the
+                    // JSON error.
+                    let _ = self.builder.take_warnings();
+                    let mut input = Input::new(&file, text);
+                    let result = self.add_yaml(&mut input).map_err(|_| json_error);
+                    self.take_warnings(&input);
+                    return self.end_input(result, &input, origin);
+                }
+                result => {
+                    self.take_warnings(&input);
+                    return self.end_input(result, &input, origin);
+                }
+            }
+        }
+        // A byte order mark may start any document of a stream; the parser wants none.
+        let cleaned;
+        let text = if text.contains('\u{FEFF}') {
+            cleaned = without_byte_order_marks(text);
+            cleaned.as_str()
+        } else {
+            text
+        };
+        let mut input = Input::new(&file, text);
+        let result = self.add_yaml(&mut input);
+        self.take_warnings(&input);
+        self.end_input(result, &input, origin)
+    }
+
+    /// Records what the input held and notes the documents skipped.
+    fn end_input(
+        &mut self,
+        result: Result<(), SourceError>,
+        input: &Input<'_>,
+        origin: &str,
+    ) -> Result<(), SourceError> {
+        let result = result.map_err(|e| input.with_line(e));
+        result?;
+        let other = self.builder.take_other_kinds();
+        if other.contains_key("Kustomization") {
+            self.notices.push(Notice::note(format!(
+                "{origin} holds a Kustomization: -f reads the files it lists as they are, unpatched; to read what \
+                 it renders, use -k {}",
+                Path::new(origin).parent().map_or(".".to_string(), |d| d.display().to_string())
+            )));
+        }
+        let name_of = |origin: &str| Path::new(origin).file_name().map(|n| n.to_string_lossy().to_string());
+        let reason_for = |reason: &Skip| reason.describe(name_of(origin).as_deref(), origin);
+        match input.skipped.as_slice() {
+            [] => {}
+            [(_, reason), ..] if input.skipped.len() == input.documents => {
+                self.notices.push(Notice::note(format!("skipped {origin}: {}", reason_for(reason))));
+            }
+            skipped => {
+                for (document, reason) in skipped {
+                    self.notices
+                        .push(Notice::note(format!("skipped {origin} document {document}: {}", reason_for(reason))));
+                }
+            }
+        }
+        self.inputs.push(InputRecord {
+            name: origin.to_string(),
+            bytes: input.text.len(),
+            documents: input.documents,
+            other,
+            skipped: input.skipped.len(),
+            skip_reason: input.skipped.first().map(|(_, reason)| reason_for(reason)),
+        });
+        Ok(())
+    }
+
+    /// The builder's warnings about the input just read, with their lines.
+    fn take_warnings(&mut self, input: &Input<'_>) {
+        for mut warning in self.builder.take_warnings() {
+            if warning.line.is_none() {
+                warning.line = warning.at.and_then(|at| input.line_of(at));
+            }
+            self.notices.push(Notice::warning(warning.to_string()));
+        }
+    }
+
+    /// The snapshot, or the error when nothing at all was read.
+    fn finish(mut self, flag: &str) -> Result<Loaded, SourceError> {
+        self.notices.extend(self.builder.take_warnings().into_iter().map(|w| Notice::warning(w.to_string())));
+        if let Some(more) = self.builder.take_suppressed() {
+            self.notices.push(Notice::warning(more.to_string()));
+        }
+        if self.builder.objects_read() == 0 {
+            return Err(nothing_read(flag, &self.inputs));
+        }
+        Ok(Loaded { snapshot: self.builder.finish(), notices: self.notices })
+    }
+}
+
+/// `SourceError::NothingRead`, saying what each input held.
+fn nothing_read(flag: &str, inputs: &[InputRecord]) -> SourceError {
+    let describe = |input: &InputRecord| {
+        let held = if input.bytes == 0 {
+            if input.name == "stdin" { "empty (0 bytes)".to_string() } else { "empty".to_string() }
+        } else if input.documents == 0 {
+            "no documents (only comments or blank lines)".to_string()
+        } else if !input.other.is_empty() {
+            let kinds: Vec<String> = input.other.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+            kinds.join(", ")
+        } else if input.skipped > 0 {
+            match &input.skip_reason {
+                Some(reason) if input.skipped == 1 => format!("skipped, {reason}"),
+                Some(reason) => format!("{} documents skipped, the first {reason}", input.skipped),
+                None => "nothing that is a Kubernetes object".to_string(),
+            }
+        } else {
+            "no objects".to_string()
+        };
+        format!("{}: {held}", input.name)
+    };
+    let mut parts: Vec<String> = inputs.iter().take(5).map(describe).collect();
+    if inputs.len() > 5 {
+        parts.push(format!("and {} more inputs", inputs.len() - 5));
+    }
+    SourceError::NothingRead {
+        flag: flag.to_string(),
+        what: parts.join("; "),
+        from_stdin: inputs.iter().any(|i| i.name == "stdin"),
+    }
+}
+
+/// UTF-8, or UTF-16 with a byte order mark.
+fn decode(bytes: Vec<u8>, origin: &str) -> Result<String, SourceError> {
     let utf16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
         Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
         _ => None,
     };
-    let text = match utf16 {
+    match utf16 {
         Some(decode) => {
             let units: Vec<u16> =
                 bytes[2..].chunks(2).map(|pair| decode([pair[0], *pair.get(1).unwrap_or(&0)])).collect();
@@ -95,7 +356,7 @@ fn add_bytes(builder: &mut SnapshotBuilder, bytes: Vec<u8>, origin: &str) -> Res
                     field: None,
                     message: "is not valid UTF-16 text".to_string(),
                 }))
-            })?
+            })
         }
         None => String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -111,24 +372,109 @@ fn add_bytes(builder: &mut SnapshotBuilder, bytes: Vec<u8>, origin: &str) -> Res
                     valid.len()
                 ),
             }))
-        })?,
-    };
-    add_text(builder, &text, origin)
+        }),
+    }
 }
 
-fn add_text(builder: &mut SnapshotBuilder, text: &str, origin: &str) -> Result<(), SourceError> {
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let file: Arc<str> = Arc::from(origin);
-    if text.trim_start().starts_with(['{', '[']) {
-        match add_json(builder, text, &file) {
-            // Flow-style YAML also starts with `{`: give it a chance before reporting the JSON error.
-            Err(JsonFailure { error, first_document_syntax: true }) => {
-                add_yaml(builder, text, &file).map_err(|_| error)
+/// JSON as kubectl tells it: the first character is `{` or `[`. (JSON documents separated by
+/// `---`, a YAML stream, are found after the first value and read as YAML.)
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with(['{', '['])
+}
+
+/// The text without the byte order marks that start lines (where a document may start).
+fn without_byte_order_marks(text: &str) -> String {
+    let mut cleaned = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        cleaned.push_str(line.trim_start_matches('\u{FEFF}'));
+    }
+    cleaned
+}
+
+/// Why a document was skipped.
+enum Skip {
+    NotObject(NotObject),
+    Template,
+    NotManifest,
+}
+
+impl Skip {
+    fn describe(&self, file_name: Option<&str>, origin: &str) -> String {
+        let dir = Path::new(origin).parent().map_or(".".to_string(), |d| d.display().to_string());
+        match (self, file_name) {
+            (Skip::Template, _) => {
+                "a template ({{ }}), not a manifest: render it first (helm template ..., then -f -)".to_string()
             }
-            other => other.map_err(|failure| failure.error),
+            (Skip::NotObject(NotObject::NoKind), Some("Chart.yaml" | "Chart.yml")) => {
+                "a Helm chart's Chart.yaml, not a Kubernetes object".to_string()
+            }
+            (
+                Skip::NotObject(NotObject::NoKind),
+                Some("kustomization.yaml" | "kustomization.yml" | "Kustomization"),
+            ) => {
+                format!(
+                    "a kustomization, not a Kubernetes object: -f reads the files it lists as they are, unpatched; \
+                     to read what it renders, use -k {dir}"
+                )
+            }
+            (Skip::NotObject(NotObject::NoKind), _) => "not a Kubernetes object (no kind)".to_string(),
+            (Skip::NotObject(NotObject::Sequence), _) => "a list, not a Kubernetes object".to_string(),
+            (Skip::NotObject(NotObject::Scalar), _) => "a single value, not a Kubernetes object".to_string(),
+            (Skip::NotManifest, _) => "not YAML that kubectl reads, and no kind: not a Kubernetes object".to_string(),
         }
-    } else {
-        add_yaml(builder, text, &file)
+    }
+}
+
+/// The text being read, and what its documents turned out to be.
+struct Input<'t> {
+    file: &'t Arc<str>,
+    text: &'t str,
+    /// Where each line starts, built on first need.
+    lines: OnceCell<Vec<usize>>,
+    /// Skipped documents (1-based index) and why.
+    skipped: Vec<(usize, Skip)>,
+    documents: usize,
+    /// JSON whose first value has a syntax error: perhaps flow-style YAML.
+    json_syntax_first: bool,
+    /// JSON values separated by `---` lines: a YAML stream.
+    yaml_stream: bool,
+}
+
+impl<'t> Input<'t> {
+    fn new(file: &'t Arc<str>, text: &'t str) -> Self {
+        Input {
+            file,
+            text,
+            lines: OnceCell::new(),
+            skipped: Vec::new(),
+            documents: 0,
+            json_syntax_first: false,
+            yaml_stream: false,
+        }
+    }
+
+    /// The 1-based line of the byte at `address`, when it lies in this input's text (strings the
+    /// reader borrowed from the text carry their address).
+    fn line_of(&self, address: usize) -> Option<usize> {
+        let start = self.text.as_ptr() as usize;
+        let offset = address.checked_sub(start).filter(|&offset| offset <= self.text.len())?;
+        let lines = self.lines.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        Some(lines.partition_point(|&line_start| line_start <= offset))
+    }
+
+    /// An error about an object, with the line of the field when it was read from this text.
+    fn with_line(&self, error: SourceError) -> SourceError {
+        match error {
+            SourceError::Invalid(mut invalid) if invalid.line.is_none() => {
+                invalid.line = invalid.at.and_then(|at| self.line_of(at));
+                SourceError::Invalid(invalid)
+            }
+            other => other,
+        }
     }
 }
 
@@ -141,7 +487,7 @@ enum Failure<E> {
 /// How a document is read (see `DocumentSeed`).
 #[derive(Clone, Copy)]
 enum Mode<'p> {
-    Json,
+    Json(&'p Cell<bool>),
     Probed(&'p Probe),
     InOrder(&'p Cell<bool>),
 }
@@ -152,7 +498,7 @@ impl<'p> Mode<'p> {
         'p: 's,
     {
         match self {
-            Mode::Json => DocumentSeed::json(sink),
+            Mode::Json(needs_probe) => DocumentSeed::json(needs_probe, sink),
             Mode::Probed(probe) => DocumentSeed::probed(probe, sink),
             Mode::InOrder(needs_probe) => DocumentSeed::in_order(needs_probe, sink),
         }
@@ -165,7 +511,7 @@ fn read_document<'de, D: Deserializer<'de>>(
     mode: Mode<'_>,
     builder: &mut SnapshotBuilder,
     at: &Location,
-) -> Result<(), Failure<D::Error>> {
+) -> Result<Shape, Failure<D::Error>> {
     let mut rejected = None;
     let mut location = at.clone();
     let mut sink = |object: Object<'de>, items: &[usize]| {
@@ -180,61 +526,174 @@ fn read_document<'de, D: Deserializer<'de>>(
     match (rejected, parsed) {
         (Some(e), _) => Err(Failure::Rejected(e)),
         (None, Err(e)) => Err(Failure::Parse(e)),
-        (None, Ok(())) => Ok(()),
+        (None, Ok(shape)) => Ok(shape),
     }
 }
 
-struct JsonFailure {
-    error: SourceError,
-    first_document_syntax: bool,
+/// A document that failed: a template or a text without a kind is skipped rather than an error.
+fn skip_failed(text: &str) -> Option<Skip> {
+    if text.contains("{{") && text.contains("}}") {
+        return Some(Skip::Template);
+    }
+    // Conservative: any mention of a kind makes it a manifest whose error is reported.
+    (!text.contains("kind")).then_some(Skip::NotManifest)
 }
 
-impl From<SourceError> for JsonFailure {
-    fn from(error: SourceError) -> Self {
-        JsonFailure { error, first_document_syntax: false }
-    }
-}
-
-/// A JSON file: one value, or (rarely) several in a row.
-fn add_json(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Result<(), JsonFailure> {
-    let start = text.len() - text.trim_start().len();
-    let at = Location::document(file, 1, 1 + newlines(&text.as_bytes()[..start]));
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    match read_document(&mut deserializer, Mode::Json, builder, &at) {
-        Ok(()) => {}
-        Err(Failure::Rejected(e)) => return Err(e.into()),
-        Err(Failure::Parse(e)) => {
-            let first_document_syntax = e.is_syntax();
-            let error = json_error(&e, file, 1, &text[start..], (0, 0));
-            return Err(JsonFailure { error, first_document_syntax });
-        }
-    }
-    if deserializer.end().is_ok() {
-        return Ok(());
-    }
-    // More values follow. Only now find where each one starts (an extra scan), then read the rest.
-    let mut values = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-    values.next();
-    for document in 2.. {
-        let rest = &text[values.byte_offset()..];
-        let raw = match values.next() {
-            None => return Ok(()),
-            Some(Ok(raw)) => raw.get(),
-            Some(Err(e)) => return Err(json_error(&e, file, document, rest.trim_start(), (0, 0)).into()),
-        };
-        let offset = raw.as_ptr() as usize - text.as_ptr() as usize;
-        let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
-        let line = 1 + newlines(&text.as_bytes()[..offset]);
-        let at = Location::document(file, document, line);
-        match read_document(&mut serde_json::Deserializer::from_str(raw), Mode::Json, builder, &at) {
-            Ok(()) => {}
-            Err(Failure::Rejected(e)) => return Err(e.into()),
-            Err(Failure::Parse(e)) => {
-                return Err(json_error(&e, file, document, raw, (line - 1, offset - line_start)).into());
+impl Loader {
+    /// A JSON text: one value, or (rarely) several in a row.
+    fn add_json(&mut self, input: &mut Input<'_>) -> Result<(), SourceError> {
+        let text = input.text;
+        let file = input.file;
+        let mut values = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+        let mut first = true;
+        for document in 1.. {
+            // The first value is read in place (no extra scan); only a stream of several values
+            // needs each one's extent first.
+            let (raw, offset) = if first {
+                first = false;
+                let start = text.len() - text.trim_start().len();
+                (&text[start..], start)
+            } else {
+                let rest_at = values.byte_offset();
+                match values.next() {
+                    None => return Ok(()),
+                    Some(Ok(raw)) => {
+                        let raw = raw.get();
+                        (raw, raw.as_ptr() as usize - text.as_ptr() as usize)
+                    }
+                    Some(Err(e)) => {
+                        return Err(json_error(&e, file, document, text[rest_at..].trim_start(), (0, 0)));
+                    }
+                }
+            };
+            if raw.is_empty() {
+                return Ok(());
+            }
+            input.documents = document;
+            let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
+            let line = 1 + newlines(&text.as_bytes()[..offset]);
+            let at = Location::document(file, document, line);
+            let needs_probe = Cell::new(false);
+            let mut deserializer = serde_json::Deserializer::from_str(raw);
+            let mut outcome = read_document(&mut deserializer, Mode::Json(&needs_probe), &mut self.builder, &at);
+            if matches!(outcome, Err(Failure::Parse(_))) && needs_probe.get() {
+                let probe = Probe::deserialize(&mut serde_json::Deserializer::from_str(raw))
+                    .map_err(|e| json_error(&e, file, document, raw, (line - 1, offset - line_start)))?;
+                deserializer = serde_json::Deserializer::from_str(raw);
+                outcome = read_document(&mut deserializer, Mode::Probed(&probe), &mut self.builder, &at);
+            }
+            match outcome {
+                Ok(Shape::NotObject(why)) => input.skipped.push((document, Skip::NotObject(why))),
+                Ok(_) => {}
+                Err(failure) => {
+                    if document == 1 && matches!(&failure, Failure::Parse(e) if e.is_syntax()) {
+                        input.json_syntax_first = true;
+                    }
+                    if let Some(skip) = skip_failed(raw) {
+                        input.skipped.push((document, skip));
+                    } else {
+                        return Err(match failure {
+                            Failure::Rejected(e) => e,
+                            Failure::Parse(e) => json_error(&e, file, document, raw, (line - 1, offset - line_start)),
+                        });
+                    }
+                }
+            }
+            if document == 1 {
+                if deserializer.end().is_ok() {
+                    return Ok(());
+                }
+                // More values follow: find where each one starts (an extra scan), then read the rest.
+                values.next();
+                if text[values.byte_offset()..]
+                    .trim_start()
+                    .split('\n')
+                    .next()
+                    .is_some_and(|line| is_marker(line, "---"))
+                {
+                    // JSON documents separated by YAML's document markers: a YAML stream.
+                    input.yaml_stream = true;
+                    return Ok(());
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// A YAML stream, document by document: in one pass when every object names its kind first, as
+    /// is usual; otherwise probed for its kinds, then read again.
+    fn add_yaml(&mut self, input: &mut Input<'_>) -> Result<(), SourceError> {
+        let file = input.file;
+        for document in yaml_documents(input.text) {
+            input.documents = document.index;
+            let at = Location::document(file, document.index, document.line);
+            let needs_probe = Cell::new(false);
+            let mut outcome = read_yaml(document.text, Mode::InOrder(&needs_probe), &mut self.builder, &at);
+            let mut probe = None;
+            if matches!(outcome, Err(Failure::Parse(_))) && needs_probe.get() {
+                match serde_saphyr::from_str_with_options::<Option<Probe>>(document.text, yaml::options()) {
+                    Ok(Some(found)) => {
+                        probe = Some(found);
+                        let probe = probe.as_ref().expect("just set");
+                        outcome = read_yaml(document.text, Mode::Probed(probe), &mut self.builder, &at);
+                    }
+                    Ok(None) => outcome = Ok(Shape::Empty),
+                    Err(e) => outcome = Err(Failure::Parse(e)),
+                }
+            }
+            match outcome {
+                Ok(Shape::NotObject(why)) => input.skipped.push((document.index, Skip::NotObject(why))),
+                Ok(_) => {}
+                Err(failure) => {
+                    if let Some(skip) = skip_failed(document.text) {
+                        input.skipped.push((document.index, skip));
+                        continue;
+                    }
+                    return Err(match failure {
+                        Failure::Rejected(e) => e,
+                        Failure::Parse(e) => {
+                            let mode = match &probe {
+                                Some(probe) => Some(Mode::Probed(probe)),
+                                None if needs_probe.get() => None,
+                                None => Some(Mode::InOrder(&needs_probe)),
+                            };
+                            yaml_error(&e, &document, file, mode)
+                        }
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_yaml(
+    text: &str,
+    mode: Mode<'_>,
+    builder: &mut SnapshotBuilder,
+    at: &Location,
+) -> Result<Shape, Failure<serde_saphyr::Error>> {
+    let mut rejected = None;
+    let mut shape = Shape::Empty;
+    let parsed =
+        serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |de| {
+            match read_document(de, mode, builder, at) {
+                Ok(read) => {
+                    shape = read;
+                    Ok(())
+                }
+                Err(Failure::Parse(e)) => Err(e),
+                Err(Failure::Rejected(e)) => {
+                    rejected = Some(e);
+                    Ok(())
+                }
+            }
+        });
+    match (rejected, parsed) {
+        (Some(e), _) => Err(Failure::Rejected(e)),
+        (None, Err(e)) => Err(Failure::Parse(e)),
+        (None, Ok(())) => Ok(shape),
+    }
 }
 
 /// A JSON parse error at its line and column in the file: `shift` is the line and column (both
@@ -250,13 +709,21 @@ fn json_error(
         (1, column) => (1 + shift.0, column + shift.1),
         (line, column) => (line + shift.0, column),
     };
+    let raw = super::wire::without_position(error);
+    let message = if raw.contains("recursion limit") {
+        "nested deeper than 128 levels of maps and lists inside a field kubectl deny reads: a manifest that deep \
+         was generated wrongly"
+            .to_string()
+    } else {
+        super::plain_message(&raw)
+    };
     SourceError::Parse(Box::new(ParseError {
         file: file.to_string(),
         document: Some(document),
         line: Some(line).filter(|&l| l > 0),
         column: Some(column).filter(|&c| c > 0),
         field: json_field(text),
-        message: super::plain_message(&super::wire::without_position(error)),
+        message,
     }))
 }
 
@@ -266,7 +733,8 @@ fn json_field(document: &str) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_str(document);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-    let _ = DocumentSeed::json(&mut |_, _| Ok(())).deserialize(tracked);
+    let needs_probe = Cell::new(false);
+    let _ = DocumentSeed::json(&needs_probe, &mut |_, _| Ok(())).deserialize(tracked);
     field_of(&track.path())
 }
 
@@ -282,74 +750,6 @@ fn newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// A YAML stream, document by document: in one pass when every object names its kind first, as is
-/// usual; otherwise probed for its kinds, then read again.
-fn add_yaml(builder: &mut SnapshotBuilder, text: &str, file: &Arc<str>) -> Result<(), SourceError> {
-    for document in yaml_documents(text) {
-        let at = Location::document(file, document.index, document.line);
-        let needs_probe = Cell::new(false);
-        let in_order = read_yaml(document.text, Mode::InOrder(&needs_probe), builder, &at);
-        let probe = match (in_order, needs_probe.get()) {
-            (Ok(()), _) => continue,
-            (Err(Failure::Rejected(e)), _) => return Err(e),
-            (Err(Failure::Parse(e)), false) => {
-                return Err(yaml_error(&e, &document, file, Some(Mode::InOrder(&needs_probe))));
-            }
-            (Err(Failure::Parse(_)), true) => {
-                serde_saphyr::from_str_with_options::<Option<Probe>>(document.text, yaml_options())
-                    .map_err(|e| yaml_error(&e, &document, file, None))?
-            }
-        };
-        let Some(probe) = probe else { continue };
-        match read_yaml(document.text, Mode::Probed(&probe), builder, &at) {
-            Ok(()) => {}
-            Err(Failure::Rejected(e)) => return Err(e),
-            Err(Failure::Parse(e)) => return Err(yaml_error(&e, &document, file, Some(Mode::Probed(&probe)))),
-        }
-    }
-    Ok(())
-}
-
-fn read_yaml(
-    text: &str,
-    mode: Mode<'_>,
-    builder: &mut SnapshotBuilder,
-    at: &Location,
-) -> Result<(), Failure<serde_saphyr::Error>> {
-    let mut rejected = None;
-    let parsed =
-        serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
-            match read_document(de, mode, builder, at) {
-                Ok(()) => Ok(()),
-                Err(Failure::Parse(e)) => Err(e),
-                Err(Failure::Rejected(e)) => {
-                    rejected = Some(e);
-                    Ok(())
-                }
-            }
-        });
-    match (rejected, parsed) {
-        (Some(e), _) => Err(Failure::Rejected(e)),
-        (None, Err(e)) => Err(Failure::Parse(e)),
-        (None, Ok(())) => Ok(()),
-    }
-}
-
-fn yaml_options() -> serde_saphyr::Options {
-    // Manifests are the user's own files and kubectl dumps of whole clusters run to millions of
-    // nodes: lift the size limits, keep the guards against alias bombs and deep nesting.
-    serde_saphyr::options! {
-        with_snippet: false,
-        budget: serde_saphyr::budget! {
-            max_reader_input_bytes: None,
-            max_events: usize::MAX,
-            max_nodes: usize::MAX,
-            max_documents: usize::MAX,
-            max_total_scalar_bytes: usize::MAX,
-        },
-    }
-}
-
 /// `mode` is how the failed read went; `None` for the probe itself.
 fn yaml_error(
     error: &serde_saphyr::Error,
@@ -358,26 +758,42 @@ fn yaml_error(
     mode: Option<Mode<'_>>,
 ) -> SourceError {
     let location = error.location();
-    let mut message = error.without_snippet().to_string();
-    if let Some(at) = &location {
-        let suffix = format!(" at line {}, column {}", at.line(), at.column());
-        if let Some(bare) = message.strip_suffix(&suffix) {
-            message = bare.to_string();
+    let position = location
+        .as_ref()
+        .and_then(|at| Some((usize::try_from(at.line()).ok()?, usize::try_from(at.column()).ok()?)))
+        .filter(|&(line, column)| line > 0 && column > 0);
+    let scalar = position.and_then(|(line, column)| yaml::scalar_at(document.text, line, column));
+    let message = match yaml::message(error, scalar) {
+        Some(message) => message,
+        None => {
+            let mut message = yaml::original(error).to_string();
+            if let Some(at) = &location {
+                let suffix = format!(" at line {}, column {}", at.line(), at.column());
+                if let Some(bare) = message.strip_suffix(&suffix) {
+                    message = bare.to_string();
+                }
+            }
+            // serde-saphyr's advice names its own options, which mean nothing to a user.
+            if let Some((bare, _)) = message.split_once(", set DuplicateKeyPolicy") {
+                message = bare.to_string();
+            }
+            if message.contains('\t') || message.to_ascii_lowercase().contains("tab") {
+                message.push_str(
+                    "; YAML indents with spaces only: replace the tab with spaces (kubectl's decoder reads a tab only \
+                     between the items of a [...] or {...})",
+                );
+            }
+            super::plain_message(&message)
         }
-    }
-    // serde-saphyr's advice names its own options, which mean nothing to a user.
-    if let Some((bare, _)) = message.split_once(", set DuplicateKeyPolicy") {
-        message = bare.to_string();
-    }
-    let line = location.as_ref().map(|at| document.line + usize::try_from(at.line()).unwrap_or(1).max(1) - 1);
-    let column = location.as_ref().and_then(|at| usize::try_from(at.column()).ok()).filter(|&c| c > 0);
+    };
+    let line = position.map(|(line, _)| document.line + line - 1);
     SourceError::Parse(Box::new(ParseError {
         file: file.to_string(),
         document: Some(document.index),
         line: line.or(Some(document.line)),
-        column,
+        column: position.map(|(_, column)| column),
         field: yaml_field(document.text, mode),
-        message: super::plain_message(&message),
+        message,
     }))
 }
 
@@ -385,14 +801,19 @@ fn yaml_error(
 /// tracked.
 fn yaml_field(text: &str, mode: Option<Mode<'_>>) -> Option<String> {
     let mut track = serde_path_to_error::Track::new();
-    let _ = serde_saphyr::with_deserializer_from_str_with_options(text, yaml_options(), |de| {
+    let _ = serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |de| {
         let de = serde_path_to_error::Deserializer::new(de, &mut track);
         match mode {
-            Some(mode) => mode.seed(&mut |_, _| Ok(())).deserialize(de),
+            Some(mode) => mode.seed(&mut |_, _| Ok(())).deserialize(de).map(drop),
             None => Option::<Probe>::deserialize(de).map(drop),
         }
     });
     field_of(&track.path())
+}
+
+/// A line that starts with `marker` followed by nothing or a space.
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker).is_some_and(|rest| rest.chars().next().is_none_or(char::is_whitespace))
 }
 
 /// One document of a YAML stream.
@@ -409,9 +830,6 @@ struct YamlDocument<'t> {
 /// either inside a document, so this split is exact. Text before the first marker that holds only
 /// comments and directives is not a document.
 fn yaml_documents(text: &str) -> Vec<YamlDocument<'_>> {
-    fn is_marker(line: &str, marker: &str) -> bool {
-        line.strip_prefix(marker).is_some_and(|rest| rest.chars().next().is_none_or(char::is_whitespace))
-    }
     fn has_content(text: &str) -> bool {
         text.lines().any(|line| {
             let line = line.trim_start();
@@ -682,19 +1100,32 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_yaml_keys_are_reported_plainly() {
+    fn duplicate_keys_are_reported_plainly_in_yaml_and_json_alike() {
         let e = load_error("kind: Pod\nmetadata: {name: a}\nmetadata: {name: b}\n");
-        assert!(e.contains("duplicate mapping key"), "{e}");
+        assert!(e.contains("metadata is given twice in one object"), "{e}");
         assert!(!e.contains("DuplicateKeyPolicy"), "{e}");
+        let e = load_error(r#"{"kind": "Pod", "metadata": {"name": "a"}, "metadata": {"name": "b"}}"#);
+        assert!(e.contains("metadata is given twice in one object"), "{e}");
     }
 
     #[test]
-    fn document_without_kind_is_an_error() {
-        let e = load_error("apiVersion: v1\nmetadata: {name: a}\n");
-        assert!(e.starts_with("test.yaml: document 1, line "), "{e}");
-        assert!(e.contains("missing `kind`"), "{e}");
-        let e = load_error("[1, 2]\n");
-        assert!(e.contains("expected a Kubernetes object"), "{e}");
+    fn documents_that_are_not_objects_are_skipped_with_a_note() {
+        let notes = |text: &str| -> Vec<String> {
+            read_str(text, "dir/test.yaml", "default").unwrap().notices.iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            notes("apiVersion: v1\nmetadata: {name: a}\n"),
+            ["note: skipped dir/test.yaml: not a Kubernetes object (no kind)"]
+        );
+        assert_eq!(notes("[1, 2]\n"), ["note: skipped dir/test.yaml: a list, not a Kubernetes object"]);
+        assert_eq!(
+            notes("kind: Pod\nmetadata: {name: a}\n---\n- x\n"),
+            ["note: skipped dir/test.yaml document 2: a list, not a Kubernetes object"]
+        );
+        let templated = "kind: Pod\nmetadata:\n  name: {{ .Values.name }}\n";
+        assert!(notes(templated)[0].contains("a template ({{ }}), not a manifest"));
+        let e = load_error("kind: Pod\nmetadata: {name: [a]}\n");
+        assert!(e.contains("metadata.name"), "a Kubernetes object that is malformed stays an error: {e}");
     }
 
     #[test]
@@ -750,16 +1181,21 @@ mod tests {
     }
 
     #[test]
-    fn yaml_plain_scalars_read_as_the_type_the_field_needs() {
+    fn yaml_plain_scalars_are_typed_as_kubectl_types_them() {
         let s = load_text(
-            "kind: Pod\nmetadata:\n  name: p\n  labels: {version: 1.0, canary: true, build: 0042}\nspec:\n  hostNetwork: true\n  containers:\n  - ports:\n    - containerPort: 8080\n",
+            "kind: Pod\nmetadata:\n  name: p\n  labels: {version: '1.0', canary: \"true\", build: v0042}\nspec:\n  hostNetwork: on\n  containers:\n  - ports:\n    - containerPort: 8080\n",
         );
         let labels = &s.pods[0].labels;
         assert_eq!(
             (labels["version"].as_str(), labels["canary"].as_str(), labels["build"].as_str()),
-            ("1.0", "true", "0042")
+            ("1.0", "true", "v0042")
         );
-        assert!(s.pods[0].host_network);
+        assert!(s.pods[0].host_network, "an unquoted on is a boolean to kubectl");
+        for (value, reads) in [("1.0", "the number 1"), ("true", "the boolean true"), ("0042", "the number 34 (octal)")]
+        {
+            let e = load_error(&format!("kind: Pod\nmetadata:\n  name: p\n  labels: {{v: {value}}}\n"));
+            assert!(e.contains(&format!("metadata.labels.v: kubectl reads the unquoted {value} as {reads}")), "{e}");
+        }
     }
 
     #[test]

@@ -86,8 +86,15 @@ impl Live {
     /// is an error here.
     pub fn flow(&mut self, flow: Flow<'_>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        let responses = runtime.block_on(read_flow(conn, flow, notes))?;
-        build(&responses)
+        let (responses, missing) = runtime.block_on(read_flow(conn, flow, notes))?;
+        let mut snapshot = build(&responses)?;
+        if let Some(target) = missing {
+            // The server answered 404 for this endpoint: it does not exist, even if a list read
+            // for suggestions (an inconsistent or lagging server) shows it; evaluating it on a
+            // snapshot without its policies would answer for a pod nobody isolates.
+            forget(&mut snapshot, target);
+        }
+        Ok(snapshot)
     }
 
     /// The snapshot `matrix` evaluates: pods (whole), policies and namespaces of `namespaces`
@@ -171,13 +178,40 @@ fn build(responses: &Responses) -> Result<Snapshot, SourceError> {
     Ok(finish(builder))
 }
 
+/// Every resource the live source reads, for [`decode_response`].
+const RESOURCES: [Resource; 12] = [
+    fetch::NAMESPACES,
+    fetch::PODS,
+    fetch::NETWORK_POLICIES,
+    fetch::SERVICES,
+    fetch::ENDPOINT_SLICES,
+    fetch::NODES,
+    fetch::DEPLOYMENTS,
+    fetch::STATEFULSETS,
+    fetch::DAEMONSETS,
+    fetch::REPLICASETS,
+    fetch::JOBS,
+    fetch::CRONJOBS,
+];
+
+/// Decodes one response as the live source does: `selector` picks the resource (its value
+/// modulo 12) and the form (bit 4: a list page, else one object; bit 5: metadata-only). For the
+/// fuzz target of API pages (`crate::fuzzing::api_page`).
+#[doc(hidden)]
+pub fn decode_response(selector: u8, text: &str) -> Result<Snapshot, SourceError> {
+    let resource = RESOURCES[usize::from(selector) % RESOURCES.len()];
+    let list = selector & 0x10 != 0;
+    let metadata_only = selector & 0x20 != 0;
+    build(&Responses(vec![Response { resource, list, metadata_only, text: text.to_string() }]))
+}
+
 /// Adds the objects of one response.
 fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
     let at = Location::default();
     match r.resource.plural {
         "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at)),
         "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at)),
-        "networkpolicies" => each::<wire::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
+        "networkpolicies" => each::<super::netpol::NetworkPolicy>(r, |o| builder.add_network_policy(o, &at)),
         "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at)),
         "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at)),
         "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at)),
@@ -389,7 +423,13 @@ fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
 // why
 // ---------------------------------------------------------------------------------------------
 
-async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -> Read<Responses> {
+/// What `why` reads for `flow`, and the endpoint found missing, if any (then the responses only
+/// hold what the suggestions need).
+async fn read_flow<'f>(
+    conn: &Connection,
+    flow: Flow<'f>,
+    notes: &mut Vec<String>,
+) -> Read<(Responses, Option<&'f ObjectRef>)> {
     // 1. The endpoints.
     let (from, to) = tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true));
     let ((from, from_found), (to, to_found)) = (from?, to?);
@@ -399,11 +439,11 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
     // Resolved in this order, so the first missing one is the one to explain.
     if !from_found {
         responses.extend(read_suggestions(conn, flow.from).await?);
-        return Ok(responses);
+        return Ok((responses, Some(flow.from)));
     }
     if !to_found {
         responses.extend(read_suggestions(conn, flow.to).await?);
-        return Ok(responses);
+        return Ok((responses, Some(flow.to)));
     }
 
     // 2. The policies of the endpoints' namespaces; the network plugin; nodes when an address is
@@ -499,7 +539,21 @@ async fn read_flow(conn: &Connection, flow: Flow<'_>, notes: &mut Vec<String>) -
         }
     }
     responses.extend(dns_responses?);
-    Ok(responses)
+    Ok((responses, None))
+}
+
+/// Drops `target` from a snapshot read for suggestions, so that the resolver reports it missing.
+fn forget(snapshot: &mut Snapshot, target: &ObjectRef) {
+    match target {
+        ObjectRef::Pod { namespace, name } => snapshot.pods.retain(|p| !(p.namespace == *namespace && p.name == *name)),
+        ObjectRef::Workload { kind, namespace, name } => {
+            snapshot.workloads.retain(|w| !(w.kind == *kind && w.namespace == *namespace && w.name == *name))
+        }
+        ObjectRef::Service { namespace, name } => {
+            snapshot.services.retain(|s| !(s.namespace == *namespace && s.name == *name))
+        }
+        ObjectRef::Ip(_) => {}
+    }
 }
 
 /// Reads one endpoint (`destination`: it is TO, which may be a Service's ClusterIP); the flag

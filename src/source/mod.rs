@@ -3,8 +3,11 @@
 //! Both build the same `engine::Snapshot`. This layer knows Kubernetes object shapes and the API
 //! server's defaulting; it never evaluates policy and never prints.
 //!
-//! - `wire`: the objects as the API serializes them (the subset of fields the tool reads).
+//! - `wire`: the objects as the API serializes them (the subset of fields the tool reads), the
+//!   shapes every kind shares, and the dispatch on `apiVersion` and `kind`.
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
+//! - one module per policy kind, with its wire shape and its conversion: `netpol`
+//!   (NetworkPolicy v1).
 //! - `file`: manifests from files, directories and stdin.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 
@@ -17,8 +20,10 @@ pub mod convert;
 pub mod fetch;
 pub mod file;
 pub mod live;
+pub mod netpol;
 pub mod refs;
 pub mod wire;
+pub mod yaml;
 
 /// A failure to read cluster state, with enough context to fix it.
 ///
@@ -57,6 +62,73 @@ pub enum SourceError {
     /// An object is well-formed but the API server would reject it.
     #[error("{0}")]
     Invalid(Box<InvalidObject>),
+
+    /// The inputs held no object of a kind kubectl-deny reads: an empty file, an empty stdin (a
+    /// failed command before the pipe), or only other kinds.
+    #[error(
+        "nothing was read from {flag}: {what}\n  kubectl deny reads Namespaces, Pods, NetworkPolicies, Services, \
+         EndpointSlices, Nodes, IngressClasses, workloads (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, \
+         CronJobs) and the policies of Cilium, Calico and the network-policy API; none of the kinds kubectl deny \
+         reads was found\n  fix: {}",
+        if *from_stdin {
+            "check that the command before the pipe succeeded (an error there leaves stdin empty), e.g. \
+             kubectl get namespaces,pods,services,networkpolicies -A -o yaml | kubectl deny list -f -"
+        } else {
+            "give -f the manifests to read, or a dump such as \
+             kubectl get namespaces,pods,services,networkpolicies -A -o yaml > cluster.yaml"
+        }
+    )]
+    NothingRead { flag: String, what: String, from_stdin: bool },
+
+    /// `-k`: the kustomization could not be rendered.
+    #[error("{message}")]
+    Kustomize { dir: String, message: String },
+}
+
+/// Something to show with the answer, on stderr: a `note:` (a file skipped) or a `Warning:` (an
+/// unknown field, an object read twice), as kubectl prints its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub warning: bool,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn note(message: String) -> Self {
+        Notice { warning: false, message }
+    }
+
+    pub fn warning(message: String) -> Self {
+        Notice { warning: true, message }
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", if self.warning { "Warning" } else { "note" }, self.message)
+    }
+}
+
+/// A warning about an object read from a manifest: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub location: Location,
+    /// The address, in the text read, of the key or value the warning is about, from which the
+    /// manifest reader finds its line.
+    pub at: Option<usize>,
+    /// The line of the key or value, once known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let place = self.location.with_line(self.line);
+        if !place.is_empty() {
+            write!(f, "{place}: ")?;
+        }
+        f.write_str(&self.message)
+    }
 }
 
 /// A manifest the parser could not read.
@@ -108,14 +180,20 @@ pub struct InvalidObject {
     pub field: String,
     pub message: String,
     pub fix: String,
+    /// The address, in the text read, of the offending value, from which the manifest reader
+    /// finds its line.
+    pub at: Option<usize>,
+    /// The line of the offending value, once known.
+    pub line: Option<usize>,
 }
 
 /// `pods.yaml: document 2 (line 14): NetworkPolicy prod/np: spec.ingress[0].from[0]: must specify a
 /// peer`, and the fix on a second line.
 impl fmt::Display for InvalidObject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.location.is_empty() {
-            write!(f, "{}: ", self.location)?;
+        let place = self.location.with_line(self.line);
+        if !place.is_empty() {
+            write!(f, "{place}: ")?;
         }
         write!(f, "{}: {}: {}\n  fix: {}", self.object, self.field, self.message, self.fix)
     }
@@ -149,6 +227,18 @@ impl Location {
 
     pub fn is_empty(&self) -> bool {
         self.file.is_none() && self.document.is_none() && self.line.is_none() && self.items.is_empty()
+    }
+
+    /// This location rendered, or with the exact `line` of a field when known:
+    /// `pods.yaml: document 2, line 17` instead of `pods.yaml: document 2 (line 14), items[3]`.
+    pub fn with_line(&self, line: Option<usize>) -> String {
+        match (line, &self.file) {
+            (Some(line), Some(file)) => match self.document {
+                Some(document) => format!("{file}: document {document}, line {line}"),
+                None => format!("{file}: line {line}"),
+            },
+            _ => self.to_string(),
+        }
     }
 }
 
@@ -199,6 +289,7 @@ pub(crate) fn plain_message(raw: &str) -> String {
         return "expected a value, found nothing".into();
     }
     match raw {
+        "expected string scalar" => return "expected a string".into(),
         "expected mapping start" => return "expected a map (key: value pairs)".into(),
         "expected sequence start" => return "expected a list".into(),
         _ => {}
@@ -207,8 +298,25 @@ pub(crate) fn plain_message(raw: &str) -> String {
         if let Some(rest) = raw.strip_prefix(prefix)
             && let Some((found, expected)) = rest.split_once(", expected ")
         {
+            if expected == "a boolean"
+                && let Some(text) = found.strip_prefix("string ")
+            {
+                let bare = text.trim_matches('"');
+                let fix = match bare.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "on" | "y" => "write true without quotes",
+                    "false" | "no" | "off" | "n" => "write false without quotes",
+                    _ => "write true or false without quotes",
+                };
+                return format!(
+                    "{text} is a string where a boolean is required: kubectl sends it as a string and the API \
+                     server rejects it; {fix}"
+                );
+            }
             return format!("expected {expected}, found {}", found.replace('`', ""));
         }
+    }
+    if let Some(field) = raw.strip_prefix("duplicate field `").and_then(|f| f.strip_suffix('`')) {
+        return format!("{field} is given twice in one object; keep one (kubectl would silently keep the last)");
     }
     if let Some(field) = raw.strip_prefix("missing field `").and_then(|f| f.strip_suffix('`')) {
         return format!("missing required field {field}");
@@ -256,6 +364,7 @@ mod tests {
         );
         assert_eq!(plain_message("invalid type: integer `5`, expected a string"), "expected a string, found integer 5");
         assert_eq!(plain_message("expected mapping start"), "expected a map (key: value pairs)");
+        assert_eq!(plain_message("expected string scalar"), "expected a string");
         assert_eq!(plain_message("missing field `name`"), "missing required field name");
         assert!(plain_message("cannot deserialize null into string; use Option<String>").contains("found nothing"));
     }

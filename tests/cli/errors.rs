@@ -412,8 +412,11 @@ fn wrong_field_types_name_the_field() {
 }
 
 #[test]
-fn a_manifest_without_kind_is_rejected() {
+fn a_manifest_without_kind_is_not_an_object_and_alone_is_nothing_read() {
     why_stdin("apiVersion: v1\nmetadata: {name: x}\n", &["a", "a"])
+        .error()
+        .stderr_has("nothing was read from -f: stdin: skipped, not a Kubernetes object (no kind)");
+    why_stdin("apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, metadata: {name: x}}]\n", &["a", "a"])
         .error()
         .stderr_has("missing `kind`: every manifest needs `apiVersion` and `kind`");
 }
@@ -485,8 +488,8 @@ fn stdin_can_be_read_only_once() {
 }
 
 #[test]
-fn empty_stdin_has_no_pods() {
-    Deny::new(&["why", "-f", "-", "a", "b"]).stdin(b"").run().error().stderr_has("pod \"a\" not found");
+fn empty_stdin_is_nothing_read() {
+    Deny::new(&["why", "-f", "-", "a", "b"]).stdin(b"").run().error().stderr_has("nothing was read from -f: stdin");
 }
 
 #[test]

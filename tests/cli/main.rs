@@ -12,6 +12,8 @@
 //!   fix it, never a panic.
 //! - `output`: snapshots of representative answers, JSON and YAML shapes, colour, a closed pipe,
 //!   a failing stdout.
+//! - `reader`: reading manifests as kubectl and the API server read them: nothing read, unknown
+//!   fields, objects read twice, files skipped in a repository, `-k`, validation, YAML typing.
 //!
 //! Tests marked `#[ignore = "bug: ..."]` reproduce known bugs; they fail until the bug is fixed.
 
@@ -19,8 +21,10 @@ mod harness;
 
 mod errors;
 mod flows;
+mod hints_service;
 mod list;
 mod matrix;
 mod output;
+mod reader;
 mod suggest;
 mod why;

@@ -315,3 +315,61 @@ fn a_response_that_is_not_from_kubernetes_is_reported_as_such() {
     expect_code(&out, 2);
     assert!(out.stderr.contains("reading the list of pods from the API server: unexpected response"), "{}", out.stderr);
 }
+
+// --- --request-timeout ---------------------------------------------------------------------------
+
+#[test]
+fn a_request_timeout_beyond_what_kubectl_takes_is_refused_before_connecting() {
+    let server = ApiServer::start(examples());
+    // A bare integer is seconds, bounded like a duration with a unit (issue 11.2: it overflowed
+    // inside hyper and ended in "channel closed").
+    for huge in ["9300000000000000000", "9223372037", "2562048h"] {
+        let out = run(&server, &with_timeout(&["list"], huge));
+        expect_code(&out, 2);
+        assert!(
+            out.stderr.starts_with(&format!(
+                "error: invalid --request-timeout {huge:?}: out of range: the longest timeout kubectl takes is \
+                 9223372036 seconds"
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+    assert_eq!(server.requests().len(), 0, "nothing is sent:\n{}", server.request_lines());
+}
+
+#[test]
+fn the_longest_request_timeout_is_a_bound_that_never_fires() {
+    let server = ApiServer::start(examples());
+    for longest in ["9223372036", "2562047h47m16.854775807s", "0.1ns"] {
+        let out = run(&server, &with_timeout(WHY, longest));
+        expect_code(&out, 0);
+        assert!(!out.stderr.contains("panicked"), "{longest}: {}", out.stderr);
+    }
+}
+
+#[test]
+fn an_odd_length_utf16_kubeconfig_is_named_not_a_crash() {
+    // kube-client 5.0.0 panics reading these (issue 11.1): every command that connects crashed.
+    let dir = support::TempDir::new("utf16-kubeconfig");
+    for (name, bytes, order) in
+        [("le", &[0xFF_u8, 0xFE, 0x41][..], "little-endian"), ("be", &[0xFE, 0xFF, 0x00][..], "big-endian")]
+    {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for args in [&["list"][..], WHY] {
+            let env = [("KUBECONFIG", path.display().to_string())];
+            let out = support::run(args, &env);
+            expect_code(&out, 2);
+            assert_eq!(
+                out.stderr,
+                format!(
+                    "error: kubeconfig {}: it starts with a UTF-16 {order} byte-order mark but has an odd number of \
+                     bytes after it (1), so it is truncated or not UTF-16; save it as UTF-8\n",
+                    path.display()
+                )
+            );
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! commands need, and completion from the cluster.
 //!
 //! Contents:
+//! - `access`: --server, --token, --as and the TLS flags; exec credential plugins; addresses that
+//!   are not a Kubernetes API; servers that never complete a connection.
 //! - `common`: the example cluster as a fixture, manifests written from a server's objects.
 //! - `why`: endpoints of every kind, hints and caveats from live state, notes on forbidden reads,
 //!   not-found errors with suggestions, request counts in a small and a large cluster.
@@ -16,6 +18,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod access;
 mod common;
 mod complete;
 mod errors;

@@ -339,6 +339,23 @@ fn an_unknown_pod_gets_close_names_and_the_namespaces_where_it_exists() {
     assert!(suggestions >= 2, "suggestions are read metadata-only:\n{}", server.request_lines());
 }
 
+/// A server that answers 404 for a pod it still lists (a lagging or inconsistent server): the pod
+/// is reported missing, never evaluated on a snapshot read only for suggestions (which holds no
+/// policies and would call it allowed).
+#[test]
+fn a_pod_the_server_answers_404_for_is_missing_even_if_a_list_shows_it() {
+    let server = ApiServer::start(examples());
+    server.inject(Fault::new("GET", "/api/v1/namespaces/production/pods/frontend-6d8f7c9b5-2lq8x").status(404));
+    let out = run(&server, &["why", FRONTEND, "production/postgres-0:5432"]);
+    expect_code(&out, 2);
+    assert!(
+        out.stderr.contains("pod \"frontend-6d8f7c9b5-2lq8x\" not found in namespace \"production\""),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "no verdict: {}", out.stdout);
+}
+
 #[test]
 fn an_unknown_namespace_is_named_with_close_ones() {
     let server = ApiServer::start(examples());

@@ -118,6 +118,8 @@ pub struct RecordedRequest {
     pub content_type: Option<String>,
     pub authorization: Option<String>,
     pub user_agent: Option<String>,
+    /// Every header as sent, names in lower case, in order (repeated headers repeat).
+    pub headers: Vec<(String, String)>,
     pub body: String,
     /// The status answered; 0 while unanswered (a hung or still-delayed request).
     pub status: u16,
@@ -128,6 +130,11 @@ impl RecordedRequest {
     /// The first value of a query parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The values of a header (name in any case), in the order sent.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
     /// True when the client asked for `PartialObjectMetadata(List)` only.
@@ -163,6 +170,7 @@ enum Mode {
     Serve,
     Hang,
     Refuse,
+    Stall,
 }
 
 struct Shared {
@@ -319,6 +327,12 @@ impl ApiServer {
         self.mode.send_replace(Mode::Hang);
     }
 
+    /// Accept TCP connections but never read or write a byte on them, as a server that never
+    /// completes a TLS handshake (point an `https://` URL at [`ApiServer::addr`]).
+    pub fn stall(&self) {
+        self.mode.send_replace(Mode::Stall);
+    }
+
     /// Close the listening socket and every open connection: clients get "connection refused".
     pub fn refuse_connections(&self) {
         self.mode.send_replace(Mode::Refuse);
@@ -405,7 +419,11 @@ async fn accept_loop(
             changed = mode.changed() => if changed.is_err() { return },
             accepted = accept(listener.as_ref()) => {
                 if let Ok((stream, _)) = accepted {
-                    tokio::spawn(serve_connection(stream, shared.clone(), mode.clone()));
+                    if current == Mode::Stall {
+                        tokio::spawn(hold(stream, mode.clone()));
+                    } else {
+                        tokio::spawn(serve_connection(stream, shared.clone(), mode.clone()));
+                    }
                 }
             }
         }
@@ -437,6 +455,12 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>, mo
         _ = connection => {}
         _ = until_refusing(mode) => {}
     }
+}
+
+/// Keeps a stalled connection open, unread, until the server refuses connections or stops.
+async fn hold(stream: tokio::net::TcpStream, mode: watch::Receiver<Mode>) {
+    until_refusing(mode).await;
+    drop(stream);
 }
 
 async fn until_refusing(mut mode: watch::Receiver<Mode>) {
@@ -487,6 +511,11 @@ async fn handle(
         content_type: call.content_type.clone(),
         authorization,
         user_agent: call.user_agent.clone(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
         seq,

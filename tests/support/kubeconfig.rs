@@ -35,6 +35,8 @@ pub struct UserEntry {
     pub token: String,
     /// False: the server answers this token with 401 Unauthorized.
     pub accepted: bool,
+    /// An exec credential plugin (`users[].user.exec`) instead of the token.
+    pub exec: Option<Value>,
 }
 
 impl KubeconfigSpec {
@@ -83,13 +85,21 @@ impl KubeconfigSpec {
 
     /// A user whose bearer token the server accepts; `name` is also the user name in 403 messages.
     pub fn user(mut self, name: &str, token: &str) -> KubeconfigSpec {
-        self.users.push(UserEntry { name: name.into(), token: token.into(), accepted: true });
+        self.users.push(UserEntry { name: name.into(), token: token.into(), accepted: true, exec: None });
         self
     }
 
     /// A user whose token the server rejects with 401.
     pub fn rejected_user(mut self, name: &str, token: &str) -> KubeconfigSpec {
-        self.users.push(UserEntry { name: name.into(), token: token.into(), accepted: false });
+        self.users.push(UserEntry { name: name.into(), token: token.into(), accepted: false, exec: None });
+        self
+    }
+
+    /// A user whose credentials come from an exec plugin (the `exec` object as in a kubeconfig:
+    /// `apiVersion`, `command`, `args`, `installHint`, `interactiveMode`, ...). The server
+    /// accepts `token` when the plugin answers it.
+    pub fn exec_user(mut self, name: &str, token: &str, exec: Value) -> KubeconfigSpec {
+        self.users.push(UserEntry { name: name.into(), token: token.into(), accepted: true, exec: Some(exec) });
         self
     }
 
@@ -103,7 +113,10 @@ impl KubeconfigSpec {
                 "name": c.name,
                 "cluster": { "server": c.server.clone().unwrap_or_else(|| url.to_string()) },
             })).collect::<Vec<_>>(),
-            "users": self.users.iter().map(|u| json!({ "name": u.name, "user": { "token": u.token } })).collect::<Vec<_>>(),
+            "users": self.users.iter().map(|u| match &u.exec {
+                Some(exec) => json!({ "name": u.name, "user": { "exec": exec } }),
+                None => json!({ "name": u.name, "user": { "token": u.token } }),
+            }).collect::<Vec<_>>(),
             "contexts": self.contexts.iter().map(|c| {
                 let mut context = json!({ "cluster": c.cluster, "user": c.user });
                 if let Some(ns) = &c.namespace {
