@@ -446,6 +446,12 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
     for s in &targets.skipped {
         let _ = writeln!(err, "Warning: skipped {}: {}", s.namespace, s.reason);
     }
+    // The table lists bad records in its report; YAML and JSON are for other programs.
+    if matches!(format, OutputFormat::Yaml | OutputFormat::Json)
+        && let Some(warning) = loaded.observed.bad_warning()
+    {
+        let _ = writeln!(err, "Warning: {warning}");
+    }
     if format == OutputFormat::Yaml {
         let (report, policies) = allows_for(&loaded, &after, &after_engine, &replayed, &targets.namespaces)?;
         crate::render::audit::allows(out, &report, &policies).map_err(super::output_error)?;
@@ -483,6 +489,9 @@ pub fn guard(
             return Err(e);
         }
     };
+    if let Some(warning) = loaded.observed.bad_warning() {
+        let _ = writeln!(err, "Warning: {warning}");
+    }
     let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
     let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
     let (after, _) =

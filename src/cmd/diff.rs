@@ -46,6 +46,7 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
         let cidrs = super::audit::group_cidrs(&args.group_cidr)?;
         let loaded = super::audit::load(ctx, &args.flows, &cidrs, err)?;
         notes.extend(loaded.notes.iter().cloned());
+        notes.extend(loaded.observed.bad_warning());
         (loaded.snapshot.clone(), loaded.default_namespace.clone(), Some((loaded, cidrs)))
     };
     let after = changed(&before, args, &default_namespace)?;

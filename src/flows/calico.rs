@@ -78,9 +78,9 @@ fn number(raw: Option<&RawValue>) -> Option<Result<i64, String>> {
 }
 
 pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
-    let l: Line = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let l: Line = serde_json::from_str(line).map_err(|e| super::json_error::<Line>(line, e))?;
     let proto_text = match l.proto {
-        None => return Err("no proto".into()),
+        None => return Err("no proto (tcp, udp, sctp or the IANA number)".into()),
         Some(raw) => raw.get().trim_matches('"').to_string(),
     };
     let Some(protocol) = super::protocol_of(&proto_text) else {
@@ -88,32 +88,39 @@ pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
     };
     let port = match number(l.dest_port) {
         Some(Ok(p @ 1..=65535)) => p as u16,
-        Some(Ok(p)) => return Err(format!("dest_port {p} is out of range")),
-        Some(Err(e)) => return Err(format!("dest_port: {e}")),
-        None => return Err("no dest_port".into()),
+        Some(Ok(p)) => return Err(format!("field dest_port: {p} is out of range (1-65535)")),
+        Some(Err(e)) => return Err(format!("field dest_port: {e}")),
+        None => return Err("no dest_port: is this a Calico flow log record?".into()),
     };
     let time = match number(l.end_time).or_else(|| number(l.start_time)) {
         Some(Ok(t)) => Some(t),
-        Some(Err(e)) => return Err(format!("end_time: {e}")),
+        Some(Err(e)) => return Err(format!("field end_time (or start_time): {e}")),
         None => None,
     };
-    let from = end(l.source_namespace, l.source_name, l.source_name_aggr, l.source_ip, l.source_labels, l.source_type)
-        .map_err(|e| format!("source: {e}"))?;
-    let to = end(l.dest_namespace, l.dest_name, l.dest_name_aggr, l.dest_ip, l.dest_labels, l.dest_type)
-        .map_err(|e| format!("dest: {e}"))?;
+    let from = end(
+        "source",
+        l.source_namespace,
+        l.source_name,
+        l.source_name_aggr,
+        l.source_ip,
+        l.source_labels,
+        l.source_type,
+    )?;
+    let to = end("dest", l.dest_namespace, l.dest_name, l.dest_name_aggr, l.dest_ip, l.dest_labels, l.dest_type)?;
     let reporter = l.reporter.as_deref().unwrap_or("");
     let seen = match l.action.as_deref() {
         Some("deny") => Seen::Dropped { by_policy: true },
         Some("allow") if reporter == "dst" => Seen::Forwarded,
         Some("allow") if reporter == "src" && to.namespace.is_empty() => Seen::Forwarded,
         Some("allow") => Seen::Unknown,
-        Some(other) => return Err(format!("action {other:?} is neither allow nor deny")),
-        None => return Err("no action".into()),
+        Some(other) => return Err(format!("field action: {other:?} is neither allow nor deny")),
+        None => return Err("no action (allow or deny)".into()),
     };
     Ok(Parsed::Record(Record { from, to, port, protocol, seen, time, count: l.num_flows.unwrap_or(1).max(1) }))
 }
 
 fn end<'a>(
+    side: &str,
     namespace: Option<Cow<'a, str>>,
     name: Option<Cow<'a, str>>,
     aggr: Option<Cow<'a, str>>,
@@ -124,7 +131,7 @@ fn end<'a>(
     let dash = |s: &Option<Cow<'a, str>>| s.as_deref().is_none_or(|s| s.is_empty() || s == "-");
     let ip = match &ip {
         Some(text) if !text.is_empty() && text != "-" => {
-            Some(text.parse::<IpAddr>().map_err(|_| format!("{text:?} is not an IP address"))?)
+            Some(text.parse::<IpAddr>().map_err(|_| format!("field {side}_ip: {text:?} is not an IP address"))?)
         }
         _ => None,
     };
@@ -148,7 +155,9 @@ fn end<'a>(
             None => (a, false),
         }
     } else {
-        return Err("neither a name nor an aggregated name".into());
+        return Err(format!(
+            "a pod ({side}_type wep) needs {side}_name or {side}_name_aggr, and the record has neither"
+        ));
     };
     Ok(RawEnd { namespace, name, aggregated, ip, labels, workloads: None, reserved: None })
 }

@@ -140,13 +140,13 @@ impl Enum<'_> {
 /// One line of Hubble JSON.
 pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
     if line.starts_with(r#"{"flow":"#) {
-        let response: Response = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let response: Response = serde_json::from_str(line).map_err(|e| super::json_error::<Response>(line, e))?;
         return match response.flow {
             Some(flow) => record(flow, response.time),
             None => Ok(Parsed::Skipped(Skip::NotAFlow)),
         };
     }
-    let mut top: Flow = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let mut top: Flow = serde_json::from_str(line).map_err(|e| super::json_error::<Flow>(line, e))?;
     let wrapper_time = top.time.take();
     let flow = match top.flow.take() {
         Some(inner) => *inner,
@@ -188,10 +188,10 @@ fn record<'a>(flow: Flow<'a>, wrapper_time: Option<Cow<'a, str>>) -> Result<Pars
             Seen::Forwarded
         }
         Some(_) => return Ok(Parsed::Skipped(Skip::NoVerdict)),
-        None => return Err("no verdict".into()),
+        None => return Err("no verdict (FORWARDED, DROPPED, ...): is this a flow of hubble observe -o json?".into()),
     };
     let Some(l4) = &flow.l4 else {
-        return Err("no l4 (TCP, UDP, SCTP or ICMP)".into());
+        return Err("no l4 (TCP, UDP, SCTP or ICMP): is this a flow of hubble observe -o json?".into());
     };
     let (protocol, ports) = match (&l4.tcp, &l4.udp, &l4.sctp) {
         (Some(p), _, _) => (Protocol::Tcp, p),
@@ -201,24 +201,24 @@ fn record<'a>(flow: Flow<'a>, wrapper_time: Option<Cow<'a, str>>) -> Result<Pars
     };
     let port = match ports.destination_port {
         Some(p @ 1..=65535) => p as u16,
-        Some(p) => return Err(format!("destination_port {p} is out of range")),
-        None => return Err(format!("l4.{protocol} has no destination_port")),
+        Some(p) => return Err(format!("field l4.{protocol}.destination_port: {p} is out of range (1-65535)")),
+        None => return Err(format!("no l4.{protocol}.destination_port")),
     };
     let ip = flow.ip.as_ref();
     let address = |text: Option<&Cow<str>>, side: &str| -> Result<Option<IpAddr>, String> {
         match text {
             None => Ok(None),
             Some(t) if t.is_empty() => Ok(None),
-            Some(t) => t.parse().map(Some).map_err(|_| format!("IP.{side} {t:?} is not an IP address")),
+            Some(t) => t.parse().map(Some).map_err(|_| format!("field IP.{side}: {t:?} is not an IP address")),
         }
     };
     let from = end(flow.source, address(ip.and_then(|i| i.source.as_ref()), "source")?);
     let to = end(flow.destination, address(ip.and_then(|i| i.destination.as_ref()), "destination")?);
     if from.name.is_empty() && from.ip.is_none() {
-        return Err("the source has neither a pod_name nor an IP".into());
+        return Err("the source has neither a source.pod_name nor an IP.source".into());
     }
     if to.name.is_empty() && to.ip.is_none() {
-        return Err("the destination has neither a pod_name nor an IP".into());
+        return Err("the destination has neither a destination.pod_name nor an IP.destination".into());
     }
     Ok(Parsed::Record(Record { from, to, port, protocol, seen, time, count: 1 }))
 }

@@ -114,6 +114,45 @@ pub enum Parsed<'a> {
     Skipped(Skip),
 }
 
+/// Why a JSON line does not read as a record of type `T`, said with the field: the line is
+/// deserialized again, tracking the path (`flow.l4.TCP.destination_port`), which costs only on
+/// this path of bad lines. Columns, not serde's `line 1`, locate the fault within the line.
+pub(crate) fn json_error<'a, T: serde::Deserialize<'a>>(line: &'a str, first: serde_json::Error) -> String {
+    let column = first.column();
+    let message = first.to_string();
+    let what = strip_location(&message);
+    if first.is_syntax() || first.is_eof() {
+        return format!(
+            "not JSON ({what} at column {column}): each line must hold one whole JSON object (a line cut short, or \
+             two records on one line?)"
+        );
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    let mut path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => e.path().to_string(),
+        Ok(_) => String::new(),
+    };
+    // An array where an object belongs is read as a sequence of fields: the fault is the array.
+    let not_object = what.contains("expected struct");
+    if not_object && path.ends_with(']') {
+        path.truncate(path.rfind('[').unwrap_or(0));
+    }
+    let what = if not_object { "not a JSON object" } else { what };
+    if path.is_empty() || path == "." {
+        format!("{what} (column {column}): each line must be one JSON object")
+    } else {
+        format!("field {path}: {what} (column {column})")
+    }
+}
+
+/// serde_json's message without its ` at line L column C`.
+fn strip_location(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    }
+}
+
 /// Parses a Hubble/Calico/CSV protocol word or IANA number.
 pub fn protocol_of(text: &str) -> Option<Protocol> {
     match text {

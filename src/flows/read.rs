@@ -35,6 +35,32 @@ impl Format {
             Format::Csv => "CSV",
         }
     }
+
+    /// What each line of the format must be, for the message that asks to fix a bad one.
+    pub fn line_shape(self) -> &'static str {
+        match self {
+            Format::Hubble => "a Hubble line is one flow as hubble observe -o json or -o jsonpb prints it",
+            Format::Calico => {
+                "a Calico line is one flow log record in JSON (dest_port, proto, action, reporter, source_* and dest_*)"
+            }
+            Format::Csv => "a CSV line is from,to,port,protocol[,count], endpoints as why takes them",
+        }
+    }
+}
+
+/// How to mend the bad lines of these inputs: fix or remove them, each format's line shape.
+pub fn fix_hint(inputs: &[InputSummary]) -> String {
+    let mut shapes: Vec<&str> = Vec::new();
+    for format in inputs.iter().filter(|i| i.bad > 0).filter_map(|i| i.format) {
+        if !shapes.contains(&format.line_shape()) {
+            shapes.push(format.line_shape());
+        }
+    }
+    if shapes.is_empty() {
+        "fix or remove those lines".to_string()
+    } else {
+        format!("fix or remove those lines ({})", shapes.join("; "))
+    }
 }
 
 /// An endpoint as the records name it, first seen.
@@ -201,8 +227,17 @@ pub enum ReadError {
         source: std::io::Error,
     },
     #[error(
-        "no flow could be read from {inputs}: {bad} bad record(s){first}; give Hubble JSON (hubble observe -o \
-         jsonpb), Calico flow logs (JSON lines) or CSV lines from,to,port,protocol[,count]"
+        "cannot read flows from {input}: its gzip stream is cut short or corrupt ({source}); nothing was replayed. \
+         Check it with gzip -t, and export it again (a file still being written ends early)"
+    )]
+    Gzip {
+        input: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "no flow could be read from {inputs}: {bad} bad record(s){first}; flows are read from Hubble JSON (hubble \
+         observe -o jsonpb), Calico flow logs (JSON lines) or CSV lines from,to,port,protocol[,count]"
     )]
     NothingRead { inputs: String, bad: u64, first: String },
     #[error(
@@ -234,12 +269,15 @@ pub fn read(inputs: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -
         let gzip = reader.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
         if gzip {
             let decoder = flate2::bufread::MultiGzDecoder::new(reader);
-            observed.read_lines(decoder, &name, true, default_namespace)?;
+            observed.read_lines(decoder, &name, true, default_namespace).map_err(|e| match e {
+                ReadError::Io { input, source } => ReadError::Gzip { input, source },
+                other => other,
+            })?;
         } else {
             observed.read_lines(reader, &name, false, default_namespace)?;
         }
     }
-    let names = || inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let names = || inputs.iter().map(|p| display(p)).collect::<Vec<_>>().join(", ");
     if observed.flows.is_empty() {
         if observed.bad_count > 0 {
             let first = observed
@@ -247,6 +285,7 @@ pub fn read(inputs: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -
                 .first()
                 .map(|b| format!(" (the first, {} line {}: {})", b.input, b.line, b.message))
                 .unwrap_or_default();
+            let first = format!("{first}; {}", fix_hint(&observed.inputs));
             return Err(ReadError::NothingRead { inputs: names(), bad: observed.bad_count, first });
         }
         let skipped: Vec<String> = observed.skipped.iter().map(|(s, n)| format!("{n} {}", s.describe())).collect();
@@ -254,6 +293,26 @@ pub fn read(inputs: &[PathBuf], default_namespace: &str, stdin: &mut dyn Read) -
         return Err(ReadError::Empty { inputs: names(), skipped });
     }
     Ok(observed)
+}
+
+impl Observed {
+    /// The bad records as one warning, for outputs with no room for them (YAML, `diff`, `init`):
+    /// how many, the first ones with their input and line, and how to mend them. `None` when
+    /// every record was read.
+    pub fn bad_warning(&self) -> Option<String> {
+        if self.bad_count == 0 {
+            return None;
+        }
+        let mut text =
+            format!("{} bad flow record(s) skipped, not replayed; {}:", self.bad_count, fix_hint(&self.inputs));
+        for b in &self.bad {
+            text.push_str(&format!("\n  {} line {}: {}", b.input, b.line, b.message));
+        }
+        if self.bad_count > self.bad.len() as u64 {
+            text.push_str(&format!("\n  ... and {} more", self.bad_count - self.bad.len() as u64));
+        }
+        Some(text)
+    }
 }
 
 /// Reads flows from text already in memory (tests, benchmarks).

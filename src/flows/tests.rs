@@ -333,3 +333,106 @@ fn inputs_larger_than_a_block_are_parsed_in_parallel_with_the_right_line_numbers
     assert_eq!((o.ends.len(), o.flows.len()), (3, 2), "endpoints merged across workers");
     assert_eq!(o.flows.values().map(|s| s.count).sum::<u64>(), 11_998);
 }
+
+#[test]
+fn a_bad_hubble_record_names_the_field_its_column_and_what_was_expected() {
+    let good = hubble_line("FORWARDED", "");
+    let typed = good.replace(r#""destination_port":8080"#, r#""destination_port":"http""#);
+    let reply = good.replace(r#""Type":"L3_L4""#, r#""Type":"L3_L4","is_reply":"yes""#);
+    let cut = &good[..good.len() / 2];
+    let text = format!("{good}\n{typed}\n{reply}\n{cut}\n[1,2]\n{{\"flow\":[1]}}\n");
+    let o = one(&text);
+    let messages: Vec<&str> = o.bad.iter().map(|b| b.message.as_str()).collect();
+    assert!(
+        messages[0].starts_with(
+            "Hubble record: field flow.l4.TCP.destination_port: invalid type: string \"http\", expected u32 (column "
+        ),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("Hubble record: field flow.is_reply: invalid type: string \"yes\", expected a boolean"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].contains("not JSON (EOF while parsing") && messages[2].contains("a line cut short"),
+        "{messages:?}"
+    );
+    assert!(messages[3].starts_with("Hubble record: not a JSON object (column 2)"), "{messages:?}");
+    assert!(messages[4].starts_with("Hubble record: field flow: not a JSON object"), "{messages:?}");
+    let warning = o.bad_warning().unwrap();
+    assert!(warning.starts_with("5 bad flow record(s) skipped, not replayed; fix or remove those lines (a Hubble line is one flow as hubble observe -o json or -o jsonpb prints it):\n  stdin line 2: "), "{warning}");
+}
+
+#[test]
+fn a_bad_calico_record_names_the_field() {
+    let base = r#"{"source_type":"wep","source_namespace":"shop","source_name":"web-1","source_ip":"SRC","dest_type":"wep","dest_namespace":"shop","dest_name":"api-1","dest_port":PORT,"proto":"tcp","action":"ACTION","reporter":"dst"}"#;
+    let line =
+        |src: &str, port: &str, action: &str| base.replace("SRC", src).replace("PORT", port).replace("ACTION", action);
+    let text = [
+        line("10.0.0.1", "8080", "allow"),
+        line("10.0.0.999", "8080", "allow"),
+        line("10.0.0.1", "\"web\"", "allow"),
+        line("10.0.0.1", "70000", "allow"),
+        line("10.0.0.1", "8080", "log"),
+        line("10.0.0.1", "8080", "allow").replace(r#""source_name":"web-1","#, ""),
+        line("10.0.0.1", "8080", "allow")
+            .replace(r#""num_flows""#, "")
+            .replace(r#""reporter":"dst""#, r#""reporter":"dst","num_flows":"four""#),
+    ]
+    .join("\n");
+    let o = one(&text);
+    assert_eq!(o.inputs[0].format, Some(Format::Calico));
+    let messages: Vec<&str> = o.bad.iter().map(|b| b.message.as_str()).collect();
+    assert_eq!(
+        messages[..5],
+        [
+            "Calico record: field source_ip: \"10.0.0.999\" is not an IP address",
+            "Calico record: field dest_port: \"web\" is not a number",
+            "Calico record: field dest_port: 70000 is out of range (1-65535)",
+            "Calico record: field action: \"log\" is neither allow nor deny",
+            "Calico record: a pod (source_type wep) needs source_name or source_name_aggr, and the record has neither",
+        ]
+    );
+    assert!(
+        messages[5].starts_with("Calico record: field num_flows: invalid type: string \"four\", expected u64 (column "),
+        "{messages:?}"
+    );
+    assert!(o.bad_warning().unwrap().contains("a Calico line is one flow log record in JSON"));
+}
+
+#[test]
+fn a_bad_csv_line_names_the_column_and_nothing_read_says_how_to_fix_it() {
+    let o = one(
+        "from,to,port,protocol\nshop/web,shop/api,8080,tcp\nshop/web,shop/api,http,tcp\nshop/web,shop/api,8080,icmp\nshop/web,,8080,tcp\nshop/web,shop/api,8080,tcp,many\nshop/web\tshop/api\t8080\n",
+    );
+    let messages: Vec<&str> = o.bad.iter().map(|b| b.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "port \"http\" is not a number",
+            "protocol \"icmp\": use tcp, udp or sctp",
+            "to: empty endpoint",
+            "count \"many\" is not a whole number",
+            "3 fields; expected from<TAB>to<TAB>port<TAB>protocol[<TAB>count]",
+        ]
+    );
+    assert_eq!(o.bad.iter().map(|b| b.line).collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
+    let err = read_str("web;api;8080;tcp\n", "default").unwrap_err().to_string();
+    assert!(
+        err.starts_with("no flow could be read from stdin: 1 bad record(s) (the first, stdin line 1: 1 fields; expected from,to,port,protocol[,count]); fix or remove those lines (a CSV line is from,to,port,protocol[,count]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_truncated_gzip_input_is_an_error_saying_so_and_nothing_is_replayed() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for _ in 0..50 {
+        writeln!(gz, "{}", hubble_line("FORWARDED", "")).unwrap();
+    }
+    let bytes = gz.finish().unwrap();
+    let cut = &bytes[..bytes.len() / 2];
+    let err = read(&[std::path::PathBuf::from("-")], "default", &mut &cut[..]).unwrap_err().to_string();
+    assert!(err.starts_with("cannot read flows from stdin: its gzip stream is cut short or corrupt"), "{err}");
+    assert!(err.contains("gzip -t"), "{err}");
+}

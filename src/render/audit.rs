@@ -253,6 +253,7 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
         if input.bad > input.bad_records.len() as u64 {
             writeln!(out, "  ... and {} more", input.bad - input.bad_records.len() as u64)?;
         }
+        writeln!(out, "  To replay them, {}", crate::flows::read::fix_hint(&input.inputs))?;
     }
     for c in &report.caveats {
         writeln!(out, "\nNote: {c}")?;

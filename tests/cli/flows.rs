@@ -119,7 +119,7 @@ fn flow_input_errors_exit_2_with_what_to_do() {
     let garbage = Deny::new(&["audit", "-f", &examples(), "--flows", "-"]).stdin(b"{oops\n").run();
     assert_eq!(garbage.code, Some(2), "{garbage}");
     assert!(
-        garbage.stderr.contains("no flow could be read from -: 1 bad record(s) (the first, stdin line 1"),
+        garbage.stderr.contains("no flow could be read from stdin: 1 bad record(s) (the first, stdin line 1"),
         "{garbage}"
     );
     let cidr = deny(&["audit", "-f", &examples(), "--flows", &hubble(), "--group-cidr", "10.0.0.0/33"]);
@@ -194,4 +194,89 @@ fn diff_errors_name_the_fix() {
     let missing = deny(&["diff", "-f", &examples(), "--without", "production/nope"]);
     assert_eq!(missing.code, Some(2), "{missing}");
     assert!(missing.stderr.contains("there is no NetworkPolicy nope in namespace production"), "{missing}");
+}
+
+/// Every format: a file of nothing but bad records is an error (exit 2, nothing on stdout) naming
+/// the input, the line, the field and the shape a line must have; a bad record among good ones
+/// is a warning on stderr wherever stdout is for programs (YAML, JSON, diff, init).
+#[test]
+fn malformed_flow_records_in_every_format_name_file_line_field_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "hubble.jsonl",
+            b"{\"flow\":{\"verdict\":\"FORWARDED\",\"l4\":{\"TCP\":{\"destination_port\":\"http\"}}}}\n",
+            "hubble.jsonl line 1: Hubble record: field flow.l4.TCP.destination_port: invalid type: string \"http\", expected u32 (column 69)); fix or remove those lines (a Hubble line is one flow as hubble observe -o json or -o jsonpb prints it)",
+        ),
+        (
+            "calico.jsonl",
+            b"{\"dest_port\":8080,\"proto\":\"tcp\",\"action\":\"allow\",\"reporter\":\"dst\",\"source_type\":\"net\",\"source_ip\":\"10.0.0.300\"}\n",
+            "calico.jsonl line 1: Calico record: field source_ip: \"10.0.0.300\" is not an IP address); fix or remove those lines (a Calico line is one flow log record in JSON",
+        ),
+        (
+            "flows.csv",
+            b"from,to,port,protocol\nstaging/debug,staging/frontend,http,tcp\n",
+            "flows.csv line 2: port \"http\" is not a number); fix or remove those lines (a CSV line is from,to,port,protocol[,count]",
+        ),
+        (
+            "flows.tsv",
+            b"staging/debug\tstaging/frontend\t8080\ttcp\t-3\n",
+            "flows.tsv line 1: count \"-3\" is not a whole number); fix or remove those lines (a CSV line",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let path = path.to_str().unwrap();
+        for output in ["wide", "json", "yaml"] {
+            let run = deny(&["audit", "-f", &examples(), "-n", "staging", "--flows", path, "-o", output]);
+            assert_eq!(run.code, Some(2), "{run}");
+            assert_eq!(run.stdout, "", "never a partial write: {run}");
+            assert!(run.stderr.starts_with("error: no flow could be read from "), "{run}");
+            assert!(run.stderr.contains(expected), "{name}: {run}");
+        }
+        let init = deny(&["init", "-f", &examples(), "-n", "staging", "-o", "yaml", "--flows", path]);
+        assert_eq!((init.code, init.stdout.as_str()), (Some(2), ""), "{init}");
+        let diff = deny(&["diff", "-f", &examples(), "-n", "staging", "--without", "x/y", "--flows", path]);
+        assert_eq!((diff.code, diff.stdout.as_str()), (Some(2), ""), "{diff}");
+    }
+    // A truncated gzip export: an error, not the part before the cut.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, std::fs::read(hubble()).unwrap().repeat(20).as_slice()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let cut = dir.path().join("cut.jsonl.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let run = deny(&["audit", "-f", &examples(), "-n", "staging", "--flows", cut.to_str().unwrap()]);
+    assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""), "{run}");
+    assert!(run.stderr.contains("cut.jsonl.gz: its gzip stream is cut short or corrupt"), "{run}");
+}
+
+#[test]
+fn a_bad_record_among_good_ones_is_a_warning_on_stderr_for_yaml_json_diff_and_init() {
+    let good = std::fs::read_to_string(hubble()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.jsonl");
+    std::fs::write(&path, format!("{good}{{\"flow\":{{\"verdict\":\"FORWARDED\",\"is_reply\":\"no\"}}}}\n")).unwrap();
+    let path = path.to_str().unwrap();
+    let warning = "Warning: 1 bad flow record(s) skipped, not replayed; fix or remove those lines (a Hubble line is one flow as hubble observe -o json or -o jsonpb prints it):\n  ";
+    let line = "flows.jsonl line 17: Hubble record: field flow.is_reply: invalid type: string \"no\", expected a boolean (column 46)\n";
+    let yaml = deny(&["audit", "-f", &examples(), "-n", "staging", "--flows", path, "-o", "yaml"]);
+    assert_eq!(yaml.code, Some(0), "{yaml}");
+    assert!(yaml.stdout.contains("kind: NetworkPolicy") && !yaml.stdout.contains("bad"), "{yaml}");
+    assert!(yaml.stderr.contains(warning) && yaml.stderr.contains(line), "{yaml}");
+    let json = deny(&["audit", "-f", &examples(), "-n", "staging", "--flows", path, "-o", "json"]);
+    assert_eq!(json.code, Some(1), "{json}");
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["input"]["bad"], 1);
+    assert!(json.stderr.contains(warning), "{json}");
+    let table = deny(&["audit", "-f", &examples(), "-n", "staging", "--flows", path]);
+    assert!(table.stdout.contains("Bad records: 1 (not replayed)"), "{table}");
+    assert!(table.stdout.contains("To replay them, fix or remove those lines"), "{table}");
+    assert_eq!(table.stderr, "", "the table says it once, in its report: {table}");
+    let diff = deny(&["diff", "-f", &examples(), "-n", "production", "--without", "api-ingress", "--flows", path]);
+    assert_eq!(diff.code, Some(1), "{diff}");
+    assert!(diff.stderr.contains(warning) && diff.stderr.contains(line), "{diff}");
+    let init = deny(&["init", "-f", &examples(), "-n", "production", "-o", "yaml", "--flows", path]);
+    assert_eq!(init.code, Some(0), "{init}");
+    assert!(init.stderr.contains(warning) && init.stderr.contains(line), "{init}");
 }
