@@ -4,7 +4,13 @@
 //!
 //! Inputs come from `tools/synth` in `KUBECTL_DENY_BENCH_DIR` (default `target/bench-inputs`):
 //! `large.json` (5,000 pods) and `flows-1m.jsonl`, a million Hubble records cycling through
-//! 100,000 distinct flows between its pods; both are generated when missing.
+//! 100,000 distinct flows between its pods, and `flows-250k.jsonl`, a quarter of the records over
+//! the same 100,000 flows; all are generated when missing.
+//!
+//! Then the whole command the issue sizes, `kubectl deny audit -f large.json -A --flows
+//! flows-1m.jsonl` (5,000 pods, 100,000 distinct flows), as JSON and as the allows (`-o yaml`),
+//! each with its peak memory (GNU `/usr/bin/time`, when installed), and the same audit on the
+//! 250,000 records: memory must not grow with the records.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -47,8 +53,10 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench input folder");
     let cluster = dir.join("large.json");
     let flows_file = dir.join("flows-1m.jsonl");
+    let quarter = dir.join("flows-250k.jsonl");
     if !synth(&["--preset", "large"], &cluster)
         || !synth(&["--preset", "large", "--hubble-flows", "1000000", "--distinct-flows", "100000"], &flows_file)
+        || !synth(&["--preset", "large", "--hubble-flows", "250000", "--distinct-flows", "100000"], &quarter)
     {
         println!("flows: no input (cargo run -p kubectl-deny-synth failed)");
         return;
@@ -99,4 +107,43 @@ fn main() {
         resolved.flows.len(),
         resolved.peers.len()
     );
+    for (what, flows, output) in [
+        ("audit -o json", &flows_file, "json"),
+        ("audit -o yaml", &flows_file, "yaml"),
+        ("audit -o json", &quarter, "json"),
+    ] {
+        let (t, rss) = best(runs, || command(&cluster, flows, output));
+        let name = flows.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        println!(
+            "flows: kubectl deny {what} -f large.json -A --flows {name}: {:.2} s{}",
+            t.as_secs_f64(),
+            rss.map(|kb| format!(", peak RSS {:.0} MB", kb as f64 / 1e3)).unwrap_or_default()
+        );
+    }
+}
+
+/// One whole `audit` on the generated cluster, stdout dropped; its peak RSS in kB when GNU time
+/// is there to say it.
+fn command(cluster: &Path, flows: &Path, output: &str) -> Option<u64> {
+    let bin = env!("CARGO_BIN_EXE_kubectl-deny");
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut cmd = if gnu_time {
+        let mut c = std::process::Command::new("/usr/bin/time");
+        c.args(["-f", "%M", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    };
+    let out = cmd
+        .args(["audit", "-A", "-o", output, "-f"])
+        .arg(cluster)
+        .arg("--flows")
+        .arg(flows)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("run kubectl-deny");
+    // 0: nothing cut; 1: the kit cuts observed flows. Both are answers.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "audit failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    gnu_time.then(|| stderr.lines().last().and_then(|l| l.trim().parse().ok())).flatten()
 }

@@ -38,13 +38,7 @@ pub fn with_kit(
     let mut after = snapshot.clone();
     let mut installed = Vec::new();
     for ns in namespaces {
-        let existing: Vec<Existing> = snapshot
-            .policies
-            .iter()
-            .filter(|p| p.namespace == *ns)
-            .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
-            .collect();
-        let steps = planner.steps(ns, &existing);
+        let steps = planner.steps(ns, &existing(snapshot, ns));
         let mut named = Vec::new();
         for ((model, kit_policy), step) in planner.models.iter().zip(&kit.policies).zip(steps) {
             if step == Step::Apply {
@@ -58,4 +52,15 @@ pub fn with_kit(
         installed.push(Installed { namespace: ns.clone(), steps: named });
     }
     Ok((after, installed))
+}
+
+/// The policies of namespace `ns` as the planner weighs them, from manifests: none marked as the
+/// kit's own, so none is ever replaced.
+pub fn existing(snapshot: &Snapshot, ns: &str) -> Vec<Existing> {
+    snapshot
+        .policies
+        .iter()
+        .filter(|p| p.namespace == ns)
+        .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
+        .collect()
 }

@@ -99,15 +99,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
                     let steps: Vec<(String, Vec<Step>)> = targets
                         .namespaces
                         .iter()
-                        .map(|ns| {
-                            let existing: Vec<Existing> = snapshot
-                                .policies
-                                .iter()
-                                .filter(|p| p.namespace == *ns)
-                                .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
-                                .collect();
-                            (ns.clone(), planner.steps(ns, &existing))
-                        })
+                        .map(|ns| (ns.clone(), planner.steps(ns, &super::after::existing(&snapshot, ns))))
                         .collect();
                     render::manifests(out, &inputs, &targets, &steps).map_err(Error::Output)?;
                     Ok(Exit::Success)

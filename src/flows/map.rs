@@ -207,7 +207,7 @@ impl<'s> Index<'s> {
         let host = pods.iter().any(|p| p.host_network) || (pods.is_empty() && w.host_network);
         match pods.first() {
             Some(p) => (vec![Rep::Pod((*p).clone())], host),
-            None => (vec![Rep::Pod(template_pod(w))], host),
+            None => (vec![Rep::Pod(w.template_pod())], host),
         }
     }
 }
@@ -268,16 +268,7 @@ fn map_end(index: &Index, end: &End, group_cidrs: &[IpNet]) -> (Peer, Option<Str
     let ns = end.namespace.as_str();
     // A workload named by a CSV line.
     if let Some((short, name)) = end.name.split_once('/') {
-        let kind = [
-            WorkloadKind::Deployment,
-            WorkloadKind::StatefulSet,
-            WorkloadKind::DaemonSet,
-            WorkloadKind::ReplicaSet,
-            WorkloadKind::Job,
-            WorkloadKind::CronJob,
-        ]
-        .into_iter()
-        .find(|k| k.short_name() == short);
+        let kind = WorkloadKind::ALL.into_iter().find(|k| k.short_name() == short);
         return match kind.and_then(|k| index.workload(ns, k, name)) {
             Some(w) => (workload_peer(index, w), None, None),
             None => (unknown(format!("{ns}/{}", end.name), "no such workload".into()), None, None),
@@ -294,16 +285,7 @@ fn map_end(index: &Index, end: &End, group_cidrs: &[IpNet]) -> (Peer, Option<Str
     let what = if end.aggregated { format!("{}-*", end.name) } else { end.name.clone() };
     let labels = end.labels.as_ref();
     let recorded = end.workloads.iter().find_map(|(kind, name)| {
-        let kind = [
-            WorkloadKind::Deployment,
-            WorkloadKind::StatefulSet,
-            WorkloadKind::DaemonSet,
-            WorkloadKind::ReplicaSet,
-            WorkloadKind::Job,
-            WorkloadKind::CronJob,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)?;
+        let kind = WorkloadKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
         index.workload(ns, kind, name)
     });
     let found = recorded
@@ -429,22 +411,6 @@ fn address_peer(index: &Index, end: &End, group_cidrs: &[IpNet]) -> Peer {
         reps: vec![Rep::Ip(ip)],
         mapped: Vec::new(),
         host_network: false,
-    }
-}
-
-/// A workload without pods, as the pod its template would make.
-fn template_pod(w: &Workload) -> Pod {
-    Pod {
-        namespace: w.namespace.clone(),
-        name: format!("{}/{}", w.kind.short_name(), w.name),
-        labels: w.template_labels.clone(),
-        ports: w.template_ports.clone(),
-        ips: Vec::new(),
-        host_network: w.host_network,
-        phase: None,
-        node: None,
-        owner: None,
-        mesh: None,
     }
 }
 

@@ -323,7 +323,6 @@ pub fn read_str(text: &str, default_namespace: &str) -> Result<Observed, ReadErr
 
 /// Bytes handed to a worker at once, cut at a line end.
 pub const BLOCK_BYTES: usize = 4 << 20;
-const BLOCK: usize = BLOCK_BYTES;
 
 /// What one worker made of its blocks: the same aggregate, merged into the input's at the end.
 #[derive(Default)]
@@ -371,7 +370,7 @@ impl Observed {
             });
         summary.format = format;
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let parts: Vec<Part> = if workers == 1 || first.len() < BLOCK {
+        let parts: Vec<Part> = if workers == 1 || first.len() < BLOCK_BYTES {
             // Small inputs (and single cores): parsed here.
             let mut part = Part::default();
             let mut index = 0;
@@ -658,18 +657,18 @@ impl Part {
     }
 }
 
-/// The next block of whole lines (at least `BLOCK` bytes unless the input ends first), `None` at
+/// The next block of whole lines (at least `BLOCK_BYTES` bytes unless the input ends first), `None` at
 /// the end. `carry` holds the start of a line the previous block cut off.
 fn next_block(reader: &mut impl Read, carry: &mut Vec<u8>) -> std::io::Result<Option<Vec<u8>>> {
     let mut block = std::mem::take(carry);
-    block.reserve(BLOCK + (64 << 10));
+    block.reserve(BLOCK_BYTES + (64 << 10));
     loop {
-        let want = (BLOCK + (64 << 10)).saturating_sub(block.len()).max(64 << 10) as u64;
+        let want = (BLOCK_BYTES + (64 << 10)).saturating_sub(block.len()).max(64 << 10) as u64;
         let n = reader.by_ref().take(want).read_to_end(&mut block)?;
         if n == 0 {
             return Ok(if block.is_empty() { None } else { Some(block) });
         }
-        if block.len() >= BLOCK
+        if block.len() >= BLOCK_BYTES
             && let Some(cut) = block.iter().rposition(|b| *b == b'\n')
         {
             *carry = block.split_off(cut + 1);

@@ -248,15 +248,6 @@ fn each<'t, T: Deserialize<'t>>(
     objects.into_iter().try_for_each(add)
 }
 
-const WORKLOAD_KINDS: [WorkloadKind; 6] = [
-    WorkloadKind::Deployment,
-    WorkloadKind::StatefulSet,
-    WorkloadKind::DaemonSet,
-    WorkloadKind::ReplicaSet,
-    WorkloadKind::Job,
-    WorkloadKind::CronJob,
-];
-
 fn workload_resource(kind: WorkloadKind) -> Resource {
     match kind {
         WorkloadKind::Deployment => fetch::DEPLOYMENTS,
@@ -269,7 +260,7 @@ fn workload_resource(kind: WorkloadKind) -> Resource {
 }
 
 fn workload_kind(plural: &str) -> Option<WorkloadKind> {
-    WORKLOAD_KINDS.into_iter().find(|k| workload_resource(*k).plural == plural)
+    WorkloadKind::ALL.into_iter().find(|k| workload_resource(*k).plural == plural)
 }
 
 /// A selector in the API's `labelSelector` syntax: `app=web,tier in (a,b),!legacy`.
@@ -836,7 +827,7 @@ async fn read_suggestions(conn: &Connection, target: &ObjectRef) -> Read<Respons
     let resource = kind.map(workload_resource).unwrap_or(fetch::PODS);
     let by_name = format!("metadata.name={name}");
     let others: Vec<Resource> =
-        WORKLOAD_KINDS.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
+        WorkloadKind::ALL.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
     let (here, elsewhere, workloads) = tokio::join!(
         list(conn, resource, Some(namespace), metadata_only_options()),
         list(conn, resource, None, named(&by_name)),
