@@ -112,7 +112,7 @@ pub fn hubble<W: Write>(cluster: &Cluster, records: usize, distinct: usize, seed
         } else {
             (src.ip.as_str(), dst_ip, &src_json, &dst_json, l4(source_port, u32::from(port)))
         };
-        let stamp = format!("{}.{:09}Z", format_time(time), (i as u64 * 7919) % 1_000_000_000);
+        let stamp = format!("{}.{:09}Z", crate::render::rfc3339(time).trim_end_matches('Z'), (i as u64 * 7919) % 1_000_000_000);
         let (verdict, drop) = if dropped {
             ("DROPPED", r#","drop_reason":133,"drop_reason_desc":"POLICY_DENIED""#)
         } else {
@@ -161,20 +161,4 @@ fn uuid(i: u64) -> String {
         (x >> 4) & 0xfff,
         x & 0xffff_ffff_ffff
     )
-}
-
-/// Unix seconds as `2025-11-30T08:00:00` (UTC).
-fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
 }
