@@ -112,7 +112,8 @@ pub fn hubble<W: Write>(cluster: &Cluster, records: usize, distinct: usize, seed
         } else {
             (src.ip.as_str(), dst_ip, &src_json, &dst_json, l4(source_port, u32::from(port)))
         };
-        let stamp = format!("{}.{:09}Z", crate::render::rfc3339(time).trim_end_matches('Z'), (i as u64 * 7919) % 1_000_000_000);
+        let stamp =
+            format!("{}.{:09}Z", crate::render::rfc3339(time).trim_end_matches('Z'), (i as u64 * 7919) % 1_000_000_000);
         let (verdict, drop) = if dropped {
             ("DROPPED", r#","drop_reason":133,"drop_reason_desc":"POLICY_DENIED""#)
         } else {
