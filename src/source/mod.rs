@@ -10,6 +10,8 @@
 //!   (NetworkPolicy v1).
 //! - `file`: manifests from files, directories and stdin.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
+//! - `discovery`: which APIs the live cluster serves, from one request shared by every reader of a
+//!   CRD-backed kind.
 
 use std::fmt;
 use std::io;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 
 pub mod cluster;
 pub mod convert;
+pub mod discovery;
 pub mod fetch;
 pub mod file;
 pub mod live;
