@@ -265,7 +265,11 @@ fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointAr
                     service_port: Some(t.service_port.clone()),
                     port: Some(t.port),
                     protocol: Some(t.protocol),
-                    verdict: engine.evaluate(endpoint_of(&source.endpoint), endpoint_of(&t.endpoint), query),
+                    verdict: engine.evaluate_through_service(
+                        endpoint_of(&source.endpoint),
+                        endpoint_of(&t.endpoint),
+                        query,
+                    ),
                 });
             }
             (port, port_name) = match &to.port {

@@ -241,6 +241,19 @@ pub enum PeerMiss {
     NotAPod { ip: IpAddr },
     /// A selector entry against a host-network pod: its traffic carries the node's IP.
     HostNetwork,
+    /// A `nodes` entry (cluster-wide tiers): the node's labels differ.
+    NodeLabels { unmet: Vec<Unmet> },
+    /// A `nodes` entry against an address that is no node's (or a pod not on the host network).
+    NotANode {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        address: Option<IpAddr>,
+    },
+    /// A `domainNames` entry: whether it matches depends on DNS, which the cluster's state does
+    /// not tell.
+    DomainName,
+    /// An entry of a kind this tool does not know (a newer API): treated as the API asks
+    /// (fail closed).
+    UnknownPeer,
 }
 
 /// The flow's port is not among a rule's ports.

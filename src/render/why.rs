@@ -546,6 +546,16 @@ fn miss_details(m: &Miss) -> Vec<String> {
         Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
         Some(PeerMiss::HostNetwork) => lines
             .push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into()),
+        Some(PeerMiss::NodeLabels { unmet }) => {
+            for u in unmet {
+                lines.push(format!("node: {u}"));
+            }
+        }
+        Some(PeerMiss::NotANode { address: Some(ip) }) => lines.push(format!("{ip} is no node's address")),
+        Some(PeerMiss::NotANode { address: None }) => lines.push("the peer is not a node".into()),
+        Some(PeerMiss::DomainName) => lines
+            .push("a domain name: whether it matches depends on DNS, which the cluster's state does not tell".into()),
+        Some(PeerMiss::UnknownPeer) => lines.push("a peer of a kind this tool does not know".into()),
         None => {}
     }
     if let Some(pm) = &m.port_miss {

@@ -1,0 +1,1 @@
+//! Named unit tests of the cluster-wide tiers (`tiers`): one per rule of the API.
