@@ -335,6 +335,21 @@ pub struct LayerEvidence {
     pub notes: Vec<Note>,
 }
 
+impl Side {
+    /// The layer that denied this side (some of its ports, asked about every port), and the rule
+    /// that decided, when a layer of several did: `None` with NetworkPolicy alone.
+    pub fn denied_by(&self) -> Option<(&LayerEvidence, Option<&RuleEvidence>)> {
+        self.layers
+            .iter()
+            .find(|l| match l.decision {
+                Outcome::Deny => true,
+                Outcome::Mixed => l.denied_ports.as_ref().is_some_and(|p| !p.is_empty()),
+                _ => false,
+            })
+            .map(|l| (l, l.rules.iter().rev().find(|r| r.decision == Outcome::Deny)))
+    }
+}
+
 impl LayerEvidence {
     pub fn new(layer: &str, decision: Outcome) -> Self {
         LayerEvidence {
