@@ -125,6 +125,23 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             ),
         ));
     }
+    // Cluster-wide policies the live source was not allowed to read.
+    if !engine.snapshot().unread_cluster_policies.is_empty() {
+        out.push(Note::new(
+            "cluster-policies-unread",
+            format!(
+                "the {} of the cluster could not be read (forbidden): this verdict ignores the Admin and Baseline \
+                 tiers they may set",
+                engine
+                    .snapshot()
+                    .unread_cluster_policies
+                    .iter()
+                    .map(|k| format!("{k}s"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        ));
+    }
     // What a policy layer could not decide from the cluster's state, or assumed.
     for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
         if !out.contains(note) {
