@@ -250,17 +250,17 @@ fn tier_hints(side: &Side, out: &mut Vec<Note>) {
         && let Some(p) = pass.rules.iter().find(|r| r.decision == Outcome::Pass)
         && layer.layer != "admin"
     {
-        let by = match (layer.layer.as_str(), rule) {
+        let then = match (layer.layer.as_str(), rule) {
             ("networkpolicy", _) => {
-                format!("the NetworkPolicies of namespace {namespace}, which isolate {}", side.subject)
+                format!("the NetworkPolicies of namespace {namespace} isolate {} and deny it", side.subject)
             }
-            (_, Some(r)) => describe_rule(r, side.direction),
-            _ => format!("the {} layer", layer.layer),
+            (_, Some(r)) => format!("{} then denies it", describe_rule(r, side.direction)),
+            _ => format!("the {} layer then denies it", layer.layer),
         };
         out.push(Note::new(
             "pass-then-deny",
             format!(
-                "{} hands this {dir} on to the namespace's policies (Pass), and {by} then denies it",
+                "{} hands this {dir} on to the namespace's policies (Pass), and {then}",
                 describe_rule(p, side.direction)
             ),
         ));
