@@ -8,6 +8,11 @@
 //!   the cluster; when an endpoint does not exist, the names the resolver suggests are read instead.
 //! - `matrix` (`Live::scope`): the pods, policies and namespaces of the scope.
 //! - `list` (`Live::coverage`): namespaces, policies, and pods metadata-only, paginated.
+//! - all three: the cluster-wide policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+//!   ClusterNetworkPolicy) when the shared discovery (`discovery::discover`, one `GET /apis` per
+//!   command, concurrent with the other reads) says they are served: one read per kind served,
+//!   none otherwise; the Nodes when a `nodes` peer may match an end. A kind RBAC forbids is a note
+//!   and lands in `Snapshot::unread_cluster_policies`, which every verdict turns into a caveat.
 //!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
 //! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
