@@ -652,7 +652,8 @@ fn tier_peer(
         for (i, text) in nets.iter().enumerate() {
             let p = nets_path.index(i);
             let net = cidr(text, ctx, &p)?;
-            if schema == Schema::V1Beta1 && net.to_string() != text.as_str() {
+            let unmasked = text.parse::<ipnet::IpNet>().is_ok_and(|n| n != n.trunc());
+            if schema == Schema::V1Beta1 && unmasked {
                 return Err(ctx.invalid(
                     &p,
                     format!("{text:?} has host bits set"),
