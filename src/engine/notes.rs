@@ -564,7 +564,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         for ip in addresses.into_iter().filter(|ip| matches!(ip, std::net::IpAddr::V4(v4) if v4.is_link_local())) {
             let dst = Endpoint::Ip(ip);
             let query = PortQuery::Port { port: 53, protocol: Protocol::Udp };
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
                 out.push(Note::new(
                     "dns-blocked",
                     format!(
@@ -589,7 +589,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
             let Some(port) = port else { continue };
             let query = PortQuery::Port { port, protocol };
             let dst = Endpoint::Pod(&t.pod);
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
                 blocked.push(format!("{protocol} {port}"));
             }
         }
@@ -638,7 +638,7 @@ fn mesh_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         };
         let dst = Endpoint::Pod(first);
         let query = PortQuery::Port { port: cp.port, protocol: Protocol::Tcp };
-        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
             blocked.push((cp, format!("{}/{}", first.namespace, first.name)));
         }
     }
