@@ -25,6 +25,13 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
         )),
         None => {}
     }
+    if verdict.override_reason == Some(Override::NodeLocal) && engine.layers().len() > 1 {
+        out.push(Note::new(
+            "tiers-not-evaluated",
+            "the cluster-wide tiers were not evaluated for this flow: the network-policy API does not say whether \
+             traffic between a pod and its own node is exempt from them; assumed: exempt, as under NetworkPolicy",
+        ));
+    }
     for (role, ep) in [("source", from), ("destination", to)] {
         if let Endpoint::Pod(p) = ep {
             if p.host_network {
