@@ -284,7 +284,7 @@ fn explanations(snapshot: &Snapshot, from: &Peer, to: &Peer, f: &Flow, forwarded
         ));
     } else {
         out.push(format!(
-            "a policy kind not modelled here (AdminNetworkPolicy, Cilium or Calico policies, not read) {} it",
+            "a policy the snapshot does not hold (not given with -f, or of a kind not read here) {} it",
             if forwarded { "allows" } else { "denies" }
         ));
     }
