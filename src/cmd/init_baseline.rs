@@ -220,9 +220,9 @@ async fn run_live(
         return Ok(Exit::Success);
     };
     let existing = match fetch::get(&conn, form.resource(), None, form.name()).await? {
-        Some(text) => Some(
-            serde_json::from_str::<Value>(&text).map_err(|e| fetch::unexpected(form.resource(), &e.to_string()))?,
-        ),
+        Some(text) => {
+            Some(serde_json::from_str::<Value>(&text).map_err(|e| fetch::unexpected(form.resource(), &e.to_string()))?)
+        }
         None => None,
     };
     let desired = serde_json::to_value(&plan.object).map_err(|e| Error::Internal(e.to_string()))?;
@@ -417,7 +417,13 @@ fn statement(
     Ok(())
 }
 
-fn manifests(out: &mut dyn Write, plan: &Plan, why: &str, losses: &[Loss], detection: &Detection) -> std::io::Result<()> {
+fn manifests(
+    out: &mut dyn Write,
+    plan: &Plan,
+    why: &str,
+    losses: &[Loss],
+    detection: &Detection,
+) -> std::io::Result<()> {
     statement(out, "# ", plan, why, losses, detection)?;
     crate::render::yaml_document(out, &plan.object)
 }
@@ -502,7 +508,10 @@ mod tests {
             (GROUP, "v1alpha1", "baselineadminnetworkpolicies"),
         ]);
         assert_eq!(form_served(&both, None).unwrap(), Form::ClusterV1alpha2);
-        let beta = Discovery::serving(&[(GROUP, "v1alpha2", "clusternetworkpolicies"), (GROUP, "v1beta1", "clusternetworkpolicies")]);
+        let beta = Discovery::serving(&[
+            (GROUP, "v1alpha2", "clusternetworkpolicies"),
+            (GROUP, "v1beta1", "clusternetworkpolicies"),
+        ]);
         assert_eq!(form_served(&beta, None).unwrap(), Form::ClusterV1beta1);
         let old = Discovery::serving(&[(GROUP, "v1alpha1", "baselineadminnetworkpolicies")]);
         assert_eq!(form_served(&old, None).unwrap(), Form::BaselineAdmin);
@@ -514,7 +523,8 @@ mod tests {
 
     #[test]
     fn an_object_we_applied_is_ours() {
-        let ours = serde_json::json!({"metadata": {"managedFields": [{"manager": "kubectl-deny", "operation": "Apply"}]}});
+        let ours =
+            serde_json::json!({"metadata": {"managedFields": [{"manager": "kubectl-deny", "operation": "Apply"}]}});
         assert_eq!(foreign_managers(&ours, "kubectl-deny"), None);
         assert_eq!(foreign_managers(&ours, "other"), Some(vec!["kubectl-deny".to_string()]));
         let bare = serde_json::json!({"metadata": {}});

@@ -275,14 +275,8 @@ pub fn build(form: Form, detection: &Detection, options: &Options, exempt: &[Exe
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
     let mut said = Vec::new();
-    let accept = |name, from| Rule {
-        name,
-        action: form.accept(),
-        from: Some(from),
-        to: None,
-        ports: None,
-        protocols: None,
-    };
+    let accept =
+        |name, from| Rule { name, action: form.accept(), from: Some(from), to: None, ports: None, protocols: None };
     match &options.ingress {
         IngressChoice::Off => {}
         IngressChoice::Namespace(ns) => {
@@ -389,6 +383,7 @@ pub fn build(form: Form, detection: &Detection, options: &Options, exempt: &[Exe
 /// What one namespace the policy covers loses: its default in both directions, except for the
 /// pods its own NetworkPolicies select, which they keep deciding for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Loss {
     pub namespace: String,
     /// The namespace's NetworkPolicies that isolate ingress (they keep deciding).
@@ -398,8 +393,7 @@ pub struct Loss {
 
 /// Per namespace of `namespaces` not in `exempt`: what it loses, given the `policies` read.
 pub fn losses(namespaces: &[String], policies: &[Policy], exempt: &[Exempt]) -> Vec<Loss> {
-    let mut names: Vec<&String> =
-        namespaces.iter().filter(|ns| !exempt.iter().any(|e| &e.namespace == *ns)).collect();
+    let mut names: Vec<&String> = namespaces.iter().filter(|ns| !exempt.iter().any(|e| &e.namespace == *ns)).collect();
     names.sort();
     names.dedup();
     names
@@ -461,15 +455,22 @@ spec:
         assert_eq!(cnp["spec"]["subject"]["namespaces"], serde_json::json!({}));
         let dns = &cnp["spec"]["egress"][0];
         assert_eq!(dns["action"], "Accept");
-        assert!(dns["protocols"].as_array().unwrap().contains(&serde_json::json!({"udp": {"destinationPort": {"number": 5353}}})));
+        assert!(
+            dns["protocols"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!({"udp": {"destinationPort": {"number": 5353}}}))
+        );
         let banp = serde_json::to_value(build(Form::BaselineAdmin, &d, &Options::default(), &[])).unwrap();
         assert_eq!(banp["metadata"]["name"], "default");
         assert!(banp["spec"].get("tier").is_none() && banp["spec"].get("priority").is_none());
         assert_eq!(banp["spec"]["egress"][0]["action"], "Allow");
-        assert!(banp["spec"]["egress"][0]["ports"]
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!({"portNumber": {"protocol": "TCP", "port": 5353}})));
+        assert!(
+            banp["spec"]["egress"][0]["ports"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!({"portNumber": {"protocol": "TCP", "port": 5353}}))
+        );
     }
 
     #[test]
