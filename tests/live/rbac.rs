@@ -159,7 +159,10 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
         assert!(matches!(out.code, Some(0..=2)), "{args:?}: {}", out.describe());
     }
     assert!(
-        server.requests().iter().any(|r| r.method == "PATCH" && r.path.ends_with("/clusternetworkpolicies/kubectl-deny-baseline")),
+        server
+            .requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/clusternetworkpolicies/kubectl-deny-baseline")),
         "init --baseline patched its policy: {}",
         server.request_lines()
     );
