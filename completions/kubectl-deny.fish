@@ -189,7 +189,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l color
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l baseline -d 'Install the cluster-wide form instead: ONE Baseline-tier policy (ClusterNetworkPolicy, or the BaselineAdminNetworkPolicy default where only v1alpha1 is served) denying ingress and egress in every namespace but the system and infrastructure ones, allowing DNS and the ingress controller'
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A otherwise)'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A and exempt from --baseline otherwise)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-ingress -d 'Leave out allow-ingress-controller'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-dns -d 'Leave out allow-dns'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-same-namespace -d 'Add allow-same-namespace: pods may talk to each other within the namespace'

@@ -386,7 +386,7 @@ pub struct InitArgs {
 
     /// Also install into kube-system, kube-public, kube-node-lease and the namespaces running the
     /// cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring
-    /// namespace (refused with -n, skipped by -A otherwise)
+    /// namespace (refused with -n, skipped by -A and exempt from --baseline otherwise)
     #[arg(long)]
     pub include_system: bool,
 

@@ -10,7 +10,8 @@
 //! never replaced, and an allow the namespace states narrowly is not widened unless `--widen`.
 //! Every check that can refuse the command (flags, protected and missing namespaces, an invalid
 //! kit) runs before the first write. Detection, building and the apply decisions are `kit`'s;
-//! this file reads, writes and hands the results to `render::init`.
+//! this file reads, writes and hands the results to `render::init`. `--baseline` (the kit's
+//! cluster-wide form, one Baseline-tier policy) is `init_baseline`'s.
 
 use std::collections::BTreeMap;
 use std::io::Write;
