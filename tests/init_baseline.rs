@@ -504,3 +504,22 @@ fn live_yaml_leaves_out_an_object_someone_else_owns() {
     assert!(out.stderr.contains("error: BaselineAdminNetworkPolicy default already exists"), "{}", out.describe());
     assert!(patches(&server).is_empty());
 }
+
+#[test]
+fn no_ingress_controller_found_is_said_and_no_ingress_silences_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let (system, namespaces) =
+        (dir.join("kube-system.yaml").display().to_string(), dir.join("namespaces.yaml").display().to_string());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["init", "--baseline", "-f", &system, "-f", &namespaces, "-o", "yaml"];
+        args.extend_from_slice(extra);
+        support::run(&args, NO_ENV)
+    };
+    let out = run(&[]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stdout.contains("# Note: no ingress controller found"), "{}", out.describe());
+    let rules: Vec<Value> = document(&out)["spec"]["ingress"].as_array().unwrap().clone();
+    assert_eq!(rules.len(), 1, "only the deny: {rules:?}");
+    let quiet = run(&["--no-ingress"]);
+    assert!(!quiet.stdout.contains("no ingress controller found"), "{}", quiet.describe());
+}

@@ -170,6 +170,8 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 /// The policy and the namespaces it leaves out.
 struct Plan {
     form: Form,
+    /// What `--ingress-namespace` / `--no-ingress` asked for.
+    options_ingress: crate::kit::build::IngressChoice,
     exempt: Vec<Exempt>,
     object: Object,
 }
@@ -179,7 +181,7 @@ impl Plan {
         let protected = super::init::protected(detection, options);
         let exempt = baseline::exempt(&protected, args.include_system, &args.exclude);
         let object = baseline::build(form, detection, options, &exempt);
-        Plan { form, exempt, object }
+        Plan { form, options_ingress: options.ingress.clone(), exempt, object }
     }
 
     fn description(&self) -> &str {
@@ -464,6 +466,15 @@ fn statement(
     }
     for note in baseline::NOTES.iter().map(|s| s.to_string()).chain(detection.notes.iter().cloned()) {
         writeln!(out, "{prefix}Note: {note}")?;
+    }
+    if plan.object.spec.ingress.iter().all(|r| r.name != "allow-ingress-controller")
+        && !matches!(plan.options_ingress, crate::kit::build::IngressChoice::Off)
+    {
+        writeln!(
+            out,
+            "{prefix}Note: no ingress controller found: nothing is let into the covered namespaces (name the \
+             controller's namespace with --ingress-namespace, or pass --no-ingress to silence this)"
+        )?;
     }
     if detection.ingress_controllers.iter().any(|c| c.host_network) {
         writeln!(
