@@ -10,7 +10,8 @@
 //! never replaced, and an allow the namespace states narrowly is not widened unless `--widen`.
 //! Every check that can refuse the command (flags, protected and missing namespaces, an invalid
 //! kit) runs before the first write. Detection, building and the apply decisions are `kit`'s;
-//! this file reads, writes and hands the results to `render::init`.
+//! this file reads, writes and hands the results to `render::init`. `--baseline` (the kit's
+//! cluster-wide form, one Baseline-tier policy) is `init_baseline`'s.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -46,6 +47,9 @@ enum Mode {
 }
 
 pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    if args.baseline {
+        return super::init_baseline::run(ctx, args, out, err);
+    }
     let mode = mode(ctx, args)?;
     let options = options(args)?;
     let selector = match &args.selector.selector {
@@ -369,7 +373,7 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 }
 
 /// The kit choices the flags make.
-fn options(args: &InitArgs) -> Result<build::Options, Error> {
+pub(super) fn options(args: &InitArgs) -> Result<build::Options, Error> {
     let check = |flag: &str, ns: &str| {
         validate_namespace_name(ns)
             .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with {flag}: {why}")))
@@ -667,7 +671,7 @@ fn conflicting_managers(message: &str) -> Vec<String> {
 }
 
 /// A failure in a word, for the table.
-fn reason(e: &ClusterError) -> &'static str {
+pub(super) fn reason(e: &ClusterError) -> &'static str {
     match e {
         ClusterError::Forbidden { .. } => "forbidden",
         ClusterError::NotFound { .. } => "not found",

@@ -18,6 +18,7 @@ pub mod completion;
 pub mod diff;
 pub mod endpoint;
 pub mod init;
+pub mod init_baseline;
 pub mod label_query;
 pub mod list;
 pub mod load;
