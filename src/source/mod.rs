@@ -8,7 +8,8 @@
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
 //! - one module per policy kind, with its wire shape and its conversion: `netpol`
 //!   (NetworkPolicy v1).
-//! - `file`: manifests from files, directories and stdin.
+//! - `file`: manifests from files, directories and stdin; `yaml`, `yaml_events` and `held`: what
+//!   YAML needs.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 
 use std::fmt;
@@ -18,12 +19,14 @@ use std::sync::Arc;
 pub mod cluster;
 pub mod convert;
 pub mod fetch;
+pub mod held;
 pub mod file;
 pub mod live;
 pub mod netpol;
 pub mod refs;
 pub mod wire;
 pub mod yaml;
+pub mod yaml_events;
 
 /// A failure to read cluster state, with enough context to fix it.
 ///
