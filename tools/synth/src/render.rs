@@ -401,13 +401,8 @@ fn insert_path(level: &mut Vec<(Str, V)>, segments: &[&str], fields: V) {
 /// The fields a lean object keeps (`Config::lean`): what kubectl-deny reads, as paths of keys
 /// (through lists, into each item); a path that ends keeps the whole value.
 fn lean(object: &mut V, kind: &str) {
-    const COMMON: [&[&str]; 5] = [
-        &["apiVersion"],
-        &["kind"],
-        &["metadata", "name"],
-        &["metadata", "namespace"],
-        &["metadata", "labels"],
-    ];
+    const COMMON: [&[&str]; 5] =
+        [&["apiVersion"], &["kind"], &["metadata", "name"], &["metadata", "namespace"], &["metadata", "labels"]];
     const POD: [&[&str]; 8] = [
         &["spec", "containers", "name"],
         &["spec", "containers", "ports"],
@@ -1605,16 +1600,15 @@ mod tests {
 
     #[test]
     fn output_does_not_depend_on_threads_or_batch_size() {
-        let config =
-            crate::Config {
-                namespaces: 9,
-                pods: 60,
-                policies: 20,
-                seed: 4,
-                managed_fields: false,
-                calico_policies: 0,
-                lean: false,
-            };
+        let config = crate::Config {
+            namespaces: 9,
+            pods: 60,
+            policies: 20,
+            seed: 4,
+            managed_fields: false,
+            calico_policies: 0,
+            lean: false,
+        };
         let cluster = crate::plan(&config).unwrap();
         for format in [Format::Json, Format::Yaml] {
             let render = |threads, batch| {
