@@ -18,6 +18,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 pub use super::netpol::{Peer, Policy, PolicyTypes, Rule};
+pub use super::tiers::{Action, ClusterKind, ClusterPolicy, Subject, Tier, TierPeer, TierPort, TierRule};
 
 /// A label map. Sources share one `Arc` between objects with identical labels.
 pub type Labels = BTreeMap<String, String>;
@@ -31,6 +32,11 @@ pub struct Snapshot {
     pub namespaces: Vec<Namespace>,
     pub pods: Vec<Pod>,
     pub policies: Vec<Policy>,
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies.
+    pub cluster_policies: Vec<ClusterPolicy>,
+    /// The cluster-wide policy kinds the live source was not allowed to read (`AdminNetworkPolicy`,
+    /// ...): the verdicts ignore them, and say so.
+    pub unread_cluster_policies: Vec<String>,
     pub services: Vec<Service>,
     pub workloads: Vec<Workload>,
     pub nodes: Vec<Node>,
@@ -352,6 +358,16 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
+    /// Every kind, in the order lookups try them.
+    pub const ALL: [WorkloadKind; 6] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "Deployment",
@@ -395,9 +411,31 @@ pub struct Workload {
     pub host_network: bool,
 }
 
+impl Workload {
+    /// A workload is evaluated as one of its pods (a Running one first), or as this stand-in
+    /// when none is known: its pod template's labels and ports, no IP, named like the workload
+    /// (`deploy/web`) so `why NS/deploy/web` names it.
+    pub fn template_pod(&self) -> Pod {
+        Pod {
+            namespace: self.namespace.clone(),
+            name: format!("{}/{}", self.kind.short_name(), self.name),
+            labels: self.template_labels.clone(),
+            ports: self.template_ports.clone(),
+            ips: Vec::new(),
+            host_network: self.host_network,
+            phase: None,
+            node: None,
+            owner: None,
+            mesh: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub name: String,
+    /// What `nodes` peers of the cluster-wide tiers select by.
+    pub labels: Arc<Labels>,
     pub addresses: Vec<IpAddr>,
 }
 

@@ -51,6 +51,7 @@ pub struct SnapshotBuilder {
     daemonsets: Keyed<DaemonSetInfo>,
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
+    cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
@@ -101,6 +102,7 @@ impl SnapshotBuilder {
             daemonsets: Keyed::default(),
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
+            cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
             read: 0,
@@ -275,6 +277,7 @@ impl SnapshotBuilder {
                 });
                 Ok(())
             }
+            Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
                 match self.other_kinds.get_mut(kind.as_ref()) {
@@ -373,6 +376,35 @@ impl SnapshotBuilder {
         let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
+        Ok(())
+    }
+
+    /// Adds an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy.
+    pub fn add_cluster_policy(
+        &mut self,
+        kind: crate::engine::tiers::ClusterKind,
+        schema: super::tiers::Schema,
+        object: super::tiers::ClusterPolicyObject<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let kind_name = kind.as_str();
+        let meta = object.metadata.unwrap_or_default();
+        let name = required_name(&meta, kind_name, NameRule::Subdomain, None, at)?;
+        let spec = object.spec.unwrap_or_default();
+        self.warn_unknown(
+            || format!("{kind_name} {name}"),
+            at,
+            |u| {
+                u.top(&object.unknown, super::tiers::known::object());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                super::tiers::unknown_fields(u, &FieldPath::root("spec"), &spec);
+            },
+        );
+        let ctx = Ctx { kind: kind_name, namespace: None, name: &name, at };
+        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let policy = super::tiers::policy(kind, schema, name.clone(), spec, at.file.is_none(), &ctx)?;
+        self.read += 1;
+        self.keep(kind_name, policy, at, |b| &mut b.cluster_policies);
         Ok(())
     }
 
@@ -516,7 +548,8 @@ impl SnapshotBuilder {
         let meta = node.metadata.unwrap_or_default();
         let name = required_name(&meta, "Node", NameRule::Subdomain, None, at)?;
         let ctx = Ctx { kind: "Node", namespace: None, name: &name, at };
-        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let labels =
+            self.labels.intern(meta.labels.unwrap_or_default(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let status_path = FieldPath::root("status");
         let addresses_path = status_path.field("addresses");
         let mut addresses = Vec::new();
@@ -530,7 +563,7 @@ impl SnapshotBuilder {
             }
         }
         self.read += 1;
-        self.keep("Node", Node { name, addresses }, at, |b| &mut b.nodes);
+        self.keep("Node", Node { name, labels, addresses }, at, |b| &mut b.nodes);
         Ok(())
     }
 
@@ -653,8 +686,10 @@ impl SnapshotBuilder {
             daemonsets,
             ingress_classes,
             foreign_policies,
+            cluster_policies,
             ..
         } = self;
+        let cluster_policies = cluster_policies.items;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
@@ -687,6 +722,8 @@ impl SnapshotBuilder {
             daemonsets: daemonsets.items,
             ingress_classes: ingress_classes.items,
             foreign_policies,
+            cluster_policies,
+            unread_cluster_policies: Vec::new(),
         }
     }
 
@@ -840,6 +877,12 @@ impl Identity for Pod {
 impl Identity for Policy {
     fn identity(&self) -> (&str, &str, &str) {
         ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for crate::engine::tiers::ClusterPolicy {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind.as_str(), "", &self.name)
     }
 }
 

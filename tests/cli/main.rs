@@ -20,10 +20,12 @@
 mod harness;
 
 mod errors;
+mod flows;
 mod hints_service;
 mod list;
 mod matrix;
 mod output;
 mod reader;
 mod suggest;
+mod tiers;
 mod why;
