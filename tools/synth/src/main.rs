@@ -21,6 +21,7 @@ use kubectl_deny_synth::{Config, DEFAULT_SEED, Error, Format, Preset, generate, 
                   large   120 /   5,000 /  1,000\n  \
                   xlarge  500 /  20,000 /  5,000\n  \
                   huge  5,000 / 100,000 / 20,000\n  \
+                  lean  5,000 / 100,000 / 16,000   (Namespaces, Pods, NetworkPolicies; only the fields that matter)\n  \
                   nca      30 /     400 /    200   (small enough for network-config-analyzer)\n\n\
                   Counts are totals: --namespaces includes the 6 system namespaces, --pods the system pods.\n\
                   The same flags always produce the same bytes."
@@ -63,6 +64,10 @@ struct Args {
     #[arg(long)]
     managed_fields: bool,
 
+    /// Only Namespaces, Pods and NetworkPolicies, with only the fields kubectl-deny reads.
+    #[arg(long)]
+    lean: bool,
+
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -93,6 +98,7 @@ enum PresetArg {
     Large,
     Xlarge,
     Huge,
+    Lean,
     Nca,
 }
 
@@ -111,12 +117,14 @@ impl Args {
             (_, Some(PresetArg::Large)) => Preset::Large,
             (_, Some(PresetArg::Xlarge)) => Preset::Xlarge,
             (_, Some(PresetArg::Huge)) => Preset::Huge,
+            (_, Some(PresetArg::Lean)) => Preset::Lean,
         };
         let mut config = preset.config(self.seed, self.managed_fields);
         config.namespaces = self.namespaces.unwrap_or(config.namespaces);
         config.pods = self.pods.unwrap_or(config.pods);
         config.policies = self.policies.unwrap_or(config.policies);
         config.calico_policies = self.calico_policies;
+        config.lean |= self.lean;
         config
     }
 }
