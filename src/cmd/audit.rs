@@ -3,7 +3,10 @@
 //! per namespace: what is allowed today and after, what the kit would cut (the blast radius), what
 //! was observed dropped, and where the observation contradicts the computed verdict. `-o yaml`
 //! prints the allows that keep every observed flow working under the kit, read back and checked
-//! with the kit before they are printed, with their price.
+//! with the kit before they are printed, with their price. With `--baseline` the state after is
+//! that of `init --baseline` instead (`after::with_baseline`): one cluster-wide Baseline-tier
+//! deny, every namespace audited, the exempt ones included (they lose nothing); `init --baseline
+//! --flows` guards with the same replay.
 //!
 //! The loading and replaying here are shared with `diff --flows` and `init --flows`. Verdicts come
 //! only from the engine's public API (`Engine::decide`, `Engine::evaluate`), so every policy layer
@@ -26,6 +29,7 @@ use crate::flows::allows::{self, Needed};
 use crate::flows::map::{Flow, Owners, Peer, PeerKind, Rep, Resolved, Unmapped};
 use crate::flows::read::{Observed, Stats};
 use crate::flows::time::format_rfc3339;
+use crate::kit::baseline::{Exempt, Form};
 use crate::kit::build::Options;
 use crate::kit::detect::{self, Detection};
 use crate::kit::plan::{self, Step, Targets};
@@ -59,8 +63,15 @@ pub fn group_cidrs(values: &[String]) -> Result<Vec<IpNet>, Error> {
 }
 
 /// Reads the flows and the cluster state they are replayed on: from `-f`, or live, where the
-/// namespaces read are those of the scope and those the flows name (with `-A`, all of them).
-pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dyn Write) -> Result<Loaded, Error> {
+/// namespaces read are those of the scope and those the flows name (with `-A` or
+/// `cluster_wide`, all of them).
+pub fn load(
+    ctx: &Context,
+    flow_paths: &[PathBuf],
+    cidrs: &[IpNet],
+    cluster_wide: bool,
+    err: &mut dyn Write,
+) -> Result<Loaded, Error> {
     let stdin_flows = flow_paths.iter().any(|p| p.as_os_str() == "-");
     match &ctx.source {
         SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
@@ -89,7 +100,7 @@ pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dy
             let mut live = Live::connect(spec, &ctx.kube_env, ctx.namespaces.first().map(String::as_str))?;
             let default_namespace = live.default_namespace().to_string();
             let observed = read_flows(flow_paths, &default_namespace)?;
-            let scope: Option<Vec<String>> = if ctx.all_namespaces {
+            let scope: Option<Vec<String>> = if ctx.all_namespaces || cluster_wide {
                 None
             } else {
                 let mut names: BTreeSet<String> = if ctx.namespaces.is_empty() {
@@ -310,6 +321,60 @@ fn explanations(snapshot: &Snapshot, from: &Peer, to: &Peer, f: &Flow, forwarded
     out
 }
 
+/// What the state after is: the namespace kit, or the Baseline deny.
+pub enum Change {
+    Kit(Vec<Installed>),
+    Baseline { form: Form, exempt: Vec<Exempt> },
+}
+
+impl Change {
+    fn word(&self) -> &'static str {
+        match self {
+            Change::Kit(_) => "kit",
+            Change::Baseline { .. } => "baseline",
+        }
+    }
+
+    fn views(&self) -> Vec<KitView> {
+        match self {
+            Change::Kit(installed) => installed
+                .iter()
+                .map(|i| KitView {
+                    namespace: i.namespace.clone(),
+                    policies: i.steps.iter().map(|(name, step)| (name.clone(), step_word(step))).collect(),
+                })
+                .collect(),
+            Change::Baseline { form, exempt } => exempt
+                .iter()
+                .map(|e| KitView {
+                    namespace: e.namespace.clone(),
+                    policies: BTreeMap::from([(form.name().to_string(), format!("exempt: {}", e.reason))]),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The form `--baseline-api` names, or the one `init --baseline` writes offline. The verdicts do
+/// not depend on it (the Baseline tier is one tier); the name replaced does.
+pub fn baseline_form(version: Option<&str>) -> Form {
+    version.and_then(Form::of_version).unwrap_or(Form::ClusterV1alpha2)
+}
+
+/// Every namespace the state knows: declared, or holding a pod or a workload. The Baseline deny
+/// audits them all.
+fn all_namespaces(loaded: &Loaded) -> Vec<String> {
+    let s = &loaded.snapshot;
+    let names: BTreeSet<String> = s
+        .namespaces
+        .iter()
+        .map(|n| n.name.clone())
+        .chain(s.pods.iter().map(|p| p.namespace.clone()))
+        .chain(s.workloads.iter().map(|w| w.namespace.clone()))
+        .collect();
+    names.into_iter().collect()
+}
+
 fn step_word(step: &Step) -> String {
     match step {
         Step::Apply => "apply".into(),
@@ -321,7 +386,7 @@ fn step_word(step: &Step) -> String {
 }
 
 /// The report on every flow of `namespaces`.
-pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], installed: &[Installed]) -> AuditReport {
+pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], change: &Change) -> AuditReport {
     let resolved = &loaded.resolved;
     let mut by_ns: BTreeMap<String, NamespaceAudit> = namespaces
         .iter()
@@ -406,7 +471,11 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
     }
     caveats.extend(loaded.notes.iter().cloned());
     AuditReport {
-        change: "kit",
+        change: change.word(),
+        baseline: match change {
+            Change::Baseline { form, .. } => Some(form.describe()),
+            Change::Kit(_) => None,
+        },
         input: InputView {
             inputs: observed.inputs.clone(),
             records: observed.records,
@@ -415,13 +484,7 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
             bad: observed.bad_count,
             bad_records: observed.bad.clone(),
         },
-        kit: installed
-            .iter()
-            .map(|i| KitView {
-                namespace: i.namespace.clone(),
-                policies: i.steps.iter().map(|(name, step)| (name.clone(), step_word(step))).collect(),
-            })
-            .collect(),
+        kit: change.views(),
         namespaces: by_ns.into_values().collect(),
         mapped,
         unmapped: unmapped.into_values().collect(),
@@ -433,19 +496,36 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
 pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let format =
         ctx.output_format("audit", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
+    if args.baseline {
+        super::init_baseline::refuse_scope(ctx, false, &args.exclude)?;
+    }
     let cidrs = group_cidrs(&args.group_cidr)?;
-    let loaded = load(ctx, &args.flows, &cidrs, err)?;
+    let loaded = load(ctx, &args.flows, &cidrs, args.baseline, err)?;
     let options = Options::default();
-    let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
-    let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
-    let (after, installed) =
-        after::with_kit(&loaded.snapshot, &loaded.detection, &options, &kit, &targets.namespaces, false)?;
+    let (after, namespaces, change) = if args.baseline {
+        let form = baseline_form(args.baseline_api.as_deref());
+        let (after, exempt) = after::with_baseline(
+            &loaded.snapshot,
+            &loaded.detection,
+            &options,
+            form,
+            args.include_system,
+            &args.exclude,
+        )?;
+        (after, all_namespaces(&loaded), Change::Baseline { form, exempt })
+    } else {
+        let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
+        let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
+        let (after, installed) =
+            after::with_kit(&loaded.snapshot, &loaded.detection, &options, &kit, &targets.namespaces, false)?;
+        for s in &targets.skipped {
+            let _ = writeln!(err, "Warning: skipped {}: {}", s.namespace, s.reason);
+        }
+        (after, targets.namespaces, Change::Kit(installed))
+    };
     let today_engine = Engine::new(&loaded.snapshot);
     let after_engine = Engine::new(&after);
-    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &targets.namespaces);
-    for s in &targets.skipped {
-        let _ = writeln!(err, "Warning: skipped {}: {}", s.namespace, s.reason);
-    }
+    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &namespaces);
     // The table lists bad records in its report; YAML and JSON are for other programs.
     if matches!(format, OutputFormat::Yaml | OutputFormat::Json)
         && let Some(warning) = loaded.observed.bad_warning()
@@ -453,14 +533,17 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(err, "Warning: {warning}");
     }
     if format == OutputFormat::Yaml {
-        let (report, policies) = allows_for(&loaded, &after, &after_engine, &replayed, &targets.namespaces)?;
+        let (mut report, policies) = allows_for(&loaded, &after, &after_engine, &replayed, &namespaces)?;
+        if let Change::Baseline { form, .. } = &change {
+            report.baseline = Some(form.describe());
+        }
         crate::render::audit::allows(out, &report, &policies).map_err(super::output_error)?;
         for note in &loaded.notes {
             let _ = writeln!(err, "Warning: {note}");
         }
         return Ok(if report.not_selectable.is_empty() { Exit::Success } else { Exit::Negative });
     }
-    let report = report(&loaded, &replayed, &targets.namespaces, &installed);
+    let report = report(&loaded, &replayed, &namespaces, &change);
     match format {
         OutputFormat::Json => crate::render::audit::json(out, &report),
         _ => crate::render::audit::table(out, &report, ctx.palette, true, format == OutputFormat::Wide),
@@ -482,7 +565,7 @@ pub fn guard(
     // init reads the manifests again and says their notices then; they are said here only when
     // init stops here.
     let mut notices = Vec::new();
-    let loaded = match load(ctx, &args.flows, &cidrs, &mut notices) {
+    let loaded = match load(ctx, &args.flows, &cidrs, args.baseline, &mut notices) {
         Ok(loaded) => loaded,
         Err(e) => {
             let _ = err.write_all(&notices);
@@ -492,12 +575,27 @@ pub fn guard(
     if let Some(warning) = loaded.observed.bad_warning() {
         let _ = writeln!(err, "Warning: {warning}");
     }
-    let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
-    let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
-    let (after, _) =
-        after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
+    let (after, namespaces) = if args.baseline {
+        let form = baseline_form(args.baseline_api.as_deref());
+        let (after, _) = after::with_baseline(
+            &loaded.snapshot,
+            &loaded.detection,
+            options,
+            form,
+            args.include_system,
+            &args.exclude,
+        )?;
+        (after, all_namespaces(&loaded))
+    } else {
+        let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
+        let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
+        let (after, _) =
+            after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
+        (after, targets.namespaces)
+    };
+    let what = if args.baseline { "the Baseline deny" } else { "the kit" };
     let (today_engine, after_engine) = (Engine::new(&loaded.snapshot), Engine::new(&after));
-    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &targets.namespaces);
+    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &namespaces);
     let cut: Vec<&Replayed> = replayed.iter().filter(|r| r.today && !r.after).collect();
     let say = |err: &mut dyn Write, text: String| {
         let _ = writeln!(err, "{text}");
@@ -506,9 +604,9 @@ pub fn guard(
         say(
             err,
             format!(
-                "--flows: the kit cuts none of the {} observed flow(s) of {}",
+                "--flows: {what} cuts none of the {} observed flow(s) of {}",
                 replayed.len(),
-                targets.namespaces.join(", ")
+                namespaces.join(", ")
             ),
         );
         return Ok(None);
@@ -529,9 +627,18 @@ pub fn guard(
         })
         .collect();
     let flows = args.flows.iter().map(|p| crate::flows::read::display(p)).collect::<Vec<_>>().join(" --flows ");
-    let namespaces = targets.namespaces.iter().map(|n| format!("-n {n}")).collect::<Vec<_>>().join(" ");
+    let scope = if args.baseline {
+        let mut flags = vec!["--baseline".to_string()];
+        flags.extend(args.exclude.iter().map(|n| format!("--exclude {n}")));
+        if args.include_system {
+            flags.push("--include-system".into());
+        }
+        flags.join(" ")
+    } else {
+        namespaces.iter().map(|n| format!("-n {n}")).collect::<Vec<_>>().join(" ")
+    };
     if args.force {
-        say(err, format!("Warning: --force: the kit cuts {} observed flow(s) that nothing allows:", cut.len()));
+        say(err, format!("Warning: --force: {what} cuts {} observed flow(s) that nothing allows:", cut.len()));
         for l in lines {
             say(err, l);
         }
@@ -541,7 +648,8 @@ pub fn guard(
     say(
         err,
         format!(
-            "error: the starter kit would cut {} observed flow(s) that nothing allows; nothing was installed:",
+            "error: {} would cut {} observed flow(s) that nothing allows; nothing was installed:",
+            if args.baseline { "the Baseline deny" } else { "the starter kit" },
             cut.len()
         ),
     );
@@ -551,7 +659,7 @@ pub fn guard(
     say(
         err,
         format!(
-            "Allow them first (kubectl deny audit --flows {flows} {namespaces} -o yaml > allows.yaml, then kubectl \
+            "Allow them first (kubectl deny audit --flows {flows} {scope} -o yaml > allows.yaml, then kubectl \
              apply -f allows.yaml), or install anyway with --force"
         ),
     );

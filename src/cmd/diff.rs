@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
         (snapshot, default_namespace, None)
     } else {
         let cidrs = super::audit::group_cidrs(&args.group_cidr)?;
-        let loaded = super::audit::load(ctx, &args.flows, &cidrs, err)?;
+        let loaded = super::audit::load(ctx, &args.flows, &cidrs, false, err)?;
         notes.extend(loaded.notes.iter().cloned());
         notes.extend(loaded.observed.bad_warning());
         (loaded.snapshot.clone(), loaded.default_namespace.clone(), Some((loaded, cidrs)))
