@@ -927,6 +927,19 @@ mod tests {
         let options = Options::default();
         let kit = super::super::init::kit(&l.detection, &options, true).unwrap();
         let (after, _) = after::with_kit(&l.snapshot, &l.detection, &options, &kit, &namespaces, false).unwrap();
+        allows_yaml_after(l, after, &namespaces)
+    }
+
+    /// The same under the Baseline deny of `init --baseline`, every namespace audited.
+    fn allows_yaml_baseline(l: &Loaded, exclude: &[String]) -> (String, Snapshot, usize) {
+        let form = baseline_form(None);
+        let (after, _) =
+            after::with_baseline(&l.snapshot, &l.detection, &Options::default(), form, false, exclude).unwrap();
+        allows_yaml_after(l, after, &all_namespaces(l))
+    }
+
+    fn allows_yaml_after(l: &Loaded, after: Snapshot, namespaces: &[String]) -> (String, Snapshot, usize) {
+        let namespaces = namespaces.to_vec();
         let (today, after_engine) = (Engine::new(&l.snapshot), Engine::new(&after));
         let replayed = replay(&l.resolved, &today, &after_engine, &namespaces);
         let cut = replayed.iter().filter(|r| r.today && !r.after).count();
@@ -1000,6 +1013,17 @@ mod tests {
     /// today's policies block is re-opened by them.
     #[test]
     fn kit_plus_allows_keep_every_observed_flow_on_random_clusters() {
+        round_trip(false);
+    }
+
+    /// The same with the Baseline deny of `init --baseline` in place of the namespace kit: the
+    /// NetworkPolicies printed still decide for the pods they select, over the Baseline deny.
+    #[test]
+    fn baseline_plus_allows_keep_every_observed_flow_on_random_clusters() {
+        round_trip(true);
+    }
+
+    fn round_trip(baseline: bool) {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move |n: u64| {
             seed ^= seed << 13;
@@ -1039,7 +1063,16 @@ mod tests {
                 }
             }
             let l = loaded(&manifests, &flows);
-            let (yaml, after, cut) = allows_yaml(&l, &["a", "b"]);
+            let (yaml, after, cut) = if baseline {
+                // Now and then b is left out: its flows are not cut, a's are.
+                let exclude = if round % 3 == 0 { vec!["b".to_string()] } else { Vec::new() };
+                allows_yaml_baseline(&l, &exclude)
+            } else {
+                allows_yaml(&l, &["a", "b"])
+            };
+            if baseline {
+                assert!(after.cluster_policies.iter().any(|p| p.name == crate::kit::baseline::CNP_NAME));
+            }
             let added =
                 crate::source::file::load_str(&yaml, "allows", "default").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
             let mut with = after.clone();
