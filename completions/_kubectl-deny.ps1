@@ -231,6 +231,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
         'kubectl-deny;audit' {
             [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Observed flows: a file (gzip or not) or - for stdin. Repeatable')
             [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'Addresses in this CIDR count as one peer, e.g. an external service''s range (repeatable)')
+            [CompletionResult]::new('--baseline-api', '--baseline-api', [CompletionResultType]::ParameterName, 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default v1alpha2')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With --baseline: a namespace the Baseline deny leaves out (repeatable)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use')
@@ -254,7 +256,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
-            [CompletionResult]::new('--include-system', '--include-system', [CompletionResultType]::ParameterName, 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there')
+            [CompletionResult]::new('--include-system', '--include-system', [CompletionResultType]::ParameterName, 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there (with --baseline: cover them too)')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'Audit the cluster-wide form of the kit instead, as init --baseline would install it: ONE Baseline-tier deny in every namespace but the exempt ones (refused with -n and -A)')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not check the API server''s certificate (insecure: HTTPS without server authentication)')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')
