@@ -469,6 +469,12 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], cha
             loaded.snapshot.foreign_policies.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
         ));
     }
+    if !loaded.snapshot.unread_cluster_policies.is_empty() {
+        caveats.push(format!(
+            "{} could not be read: the verdicts leave them out",
+            loaded.snapshot.unread_cluster_policies.join(", ")
+        ));
+    }
     caveats.extend(loaded.notes.iter().cloned());
     AuditReport {
         change: change.word(),
