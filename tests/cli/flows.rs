@@ -365,6 +365,17 @@ fn the_baseline_migration_round_trip_audit_allows_then_init_baseline_with_flows(
     assert_eq!(init.code, Some(0), "{init}");
     assert!(init.stdout.contains("name: kubectl-deny-baseline"), "{init}");
     assert!(init.stderr.contains("--flows: the Baseline deny cuts none of the 9 observed flow(s)"), "{init}");
+    // diff --with the Baseline policy printed: the same three flows; with the allows too, none.
+    let deny_file = dir.path().join("baseline.yaml");
+    std::fs::write(&deny_file, &init.stdout).unwrap();
+    let deny_file = deny_file.to_str().unwrap();
+    let diff = deny(&["diff", "-f", &examples(), "-A", "--with", deny_file, "--flows", &hubble()]);
+    assert_eq!(diff.code, Some(1), "{diff}");
+    assert!(diff.stdout.contains("Newly blocked (3):"), "{diff}");
+    assert!(diff.stdout.contains("monitoring/pod/prometheus-0            production/deploy/api   9102/TCP"), "{diff}");
+    let both = deny(&["diff", "-f", &examples(), "-A", "--with", deny_file, "--with", file, "--flows", &hubble()]);
+    assert_eq!(both.code, Some(0), "{both}");
+    assert!(both.stdout.contains("Newly blocked (0):"), "{both}");
 }
 
 #[test]
