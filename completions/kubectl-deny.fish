@@ -166,7 +166,7 @@ server\t'Ask the API server to validate the change without persisting it'
 none\t'Apply for real (the default)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l field-manager -d 'The field manager of the server-side apply' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s l -l selector -d 'Label query (kubectl\'s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)' -r
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l flows -d 'Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows listed) when the kit would cut an observed flow that nothing allows. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l flows -d 'Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows listed) when the kit (or the Baseline deny, with --baseline) would cut an observed flow that nothing allows. Repeatable' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l group-cidr -d 'With --flows: addresses in this CIDR count as one peer (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l context -d 'The kubeconfig context to use' -r

@@ -450,7 +450,8 @@ pub struct InitArgs {
     pub no_headers: bool,
 
     /// Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows
-    /// listed) when the kit would cut an observed flow that nothing allows. Repeatable
+    /// listed) when the kit (or the Baseline deny, with --baseline) would cut an observed flow that
+    /// nothing allows. Repeatable
     #[arg(long = "flows", value_name = "FILE", action = ArgAction::Append)]
     pub flows: Vec<PathBuf>,
 
