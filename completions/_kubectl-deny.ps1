@@ -231,7 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
         'kubectl-deny;audit' {
             [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Observed flows: a file (gzip or not) or - for stdin. Repeatable')
             [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'Addresses in this CIDR count as one peer, e.g. an external service''s range (repeatable)')
-            [CompletionResult]::new('--baseline-api', '--baseline-api', [CompletionResultType]::ParameterName, 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default v1alpha2')
+            [CompletionResult]::new('--baseline-api', '--baseline-api', [CompletionResultType]::ParameterName, 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2 offline with -f')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With --baseline: a namespace the Baseline deny leaves out (repeatable)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')

@@ -209,7 +209,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s h -l 
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s V -l version -d 'Print version'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l flows -d 'Observed flows: a file (gzip or not) or - for stdin. Repeatable' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l group-cidr -d 'Addresses in this CIDR count as one peer, e.g. an external service\'s range (repeatable)' -r
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l baseline-api -d 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default v1alpha2' -r -f -a "v1beta1\t''
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l baseline-api -d 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2 offline with -f' -r -f -a "v1beta1\t''
 v1alpha2\t''
 v1alpha1\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l exclude -d 'With --baseline: a namespace the Baseline deny leaves out (repeatable)' -r

@@ -519,7 +519,8 @@ pub struct AuditArgs {
     pub baseline: bool,
 
     /// With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or
-    /// v1alpha1 (BaselineAdminNetworkPolicy); default v1alpha2
+    /// v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2
+    /// offline with -f
     #[arg(long, value_name = "VERSION", requires = "baseline", value_parser = ["v1beta1", "v1alpha2", "v1alpha1"])]
     pub baseline_api: Option<String>,
 

@@ -35,6 +35,7 @@ use crate::kit::detect::{self, Detection};
 use crate::kit::plan::{self, Step, Targets};
 use crate::render::audit::{AllowsReport, AuditReport, Contradiction, FlowRow, InputView, KitView, NamespaceAudit};
 use crate::source::live::Live;
+use crate::source::tiers::GROUP;
 
 use super::after::{self, Installed};
 
@@ -48,6 +49,9 @@ pub struct Loaded {
     /// What the source skipped and why.
     pub notes: Vec<String>,
     pub default_namespace: String,
+    /// Live: the form of the Baseline policy `init --baseline` would write, the newest the server
+    /// serves (`None`: offline, or none served).
+    pub served_baseline: Option<Form>,
 }
 
 /// Parses `--group-cidr` values.
@@ -94,6 +98,7 @@ pub fn load(
                 from_manifests: true,
                 notes: Vec::new(),
                 default_namespace,
+                served_baseline: None,
             })
         }
         SourceSpec::Cluster(spec) => {
@@ -120,7 +125,21 @@ pub fn load(
             notes.extend(facts.forbidden.iter().map(|f| format!("not allowed to {f}: detection went on without it")));
             notes.extend(facts.notes);
             let resolved = crate::flows::map::resolve(&observed, &snapshot, cidrs);
-            Ok(Loaded { snapshot, detection, observed, resolved, from_manifests: false, notes, default_namespace })
+            // Asked once per command: the tiers' read above asked already.
+            let served_baseline = match live.discovery() {
+                Ok(d) => Form::PREFERENCE.into_iter().find(|f| d.served(GROUP, f.version(), f.resource().plural)),
+                Err(_) => None,
+            };
+            Ok(Loaded {
+                snapshot,
+                detection,
+                observed,
+                resolved,
+                from_manifests: false,
+                notes,
+                default_namespace,
+                served_baseline,
+            })
         }
     }
 }
@@ -355,10 +374,11 @@ impl Change {
     }
 }
 
-/// The form `--baseline-api` names, or the one `init --baseline` writes offline. The verdicts do
-/// not depend on it (the Baseline tier is one tier); the name replaced does.
-pub fn baseline_form(version: Option<&str>) -> Form {
-    version.and_then(Form::of_version).unwrap_or(Form::ClusterV1alpha2)
+/// The form `init --baseline` would write: the one `--baseline-api` names, else the newest the
+/// server serves, else (offline) `v1alpha2`. The verdicts hardly depend on it (one tier); which
+/// object it replaces does.
+pub fn baseline_form(version: Option<&str>, loaded: &Loaded) -> Form {
+    version.and_then(Form::of_version).or(loaded.served_baseline).unwrap_or(Form::ClusterV1alpha2)
 }
 
 /// Every namespace the state knows: declared, or holding a pod or a workload. The Baseline deny
@@ -509,7 +529,7 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
     let loaded = load(ctx, &args.flows, &cidrs, args.baseline, err)?;
     let options = Options::default();
     let (after, namespaces, change) = if args.baseline {
-        let form = baseline_form(args.baseline_api.as_deref());
+        let form = baseline_form(args.baseline_api.as_deref(), &loaded);
         let (after, exempt) = after::with_baseline(
             &loaded.snapshot,
             &loaded.detection,
@@ -582,7 +602,7 @@ pub fn guard(
         let _ = writeln!(err, "Warning: {warning}");
     }
     let (after, namespaces) = if args.baseline {
-        let form = baseline_form(args.baseline_api.as_deref());
+        let form = baseline_form(args.baseline_api.as_deref(), &loaded);
         let (after, _) = after::with_baseline(
             &loaded.snapshot,
             &loaded.detection,
@@ -924,6 +944,7 @@ mod tests {
             from_manifests: true,
             notes: Vec::new(),
             default_namespace: "default".into(),
+            served_baseline: None,
         }
     }
 
@@ -938,7 +959,7 @@ mod tests {
 
     /// The same under the Baseline deny of `init --baseline`, every namespace audited.
     fn allows_yaml_baseline(l: &Loaded, exclude: &[String]) -> (String, Snapshot, usize) {
-        let form = baseline_form(None);
+        let form = baseline_form(None, l);
         let (after, _) =
             after::with_baseline(&l.snapshot, &l.detection, &Options::default(), form, false, exclude).unwrap();
         allows_yaml_after(l, after, &all_namespaces(l))

@@ -118,3 +118,26 @@ fn audit_baseline_live_answers_as_from_manifests_and_init_baseline_flows_refuses
     let after = run(&server, &["audit", "--flows", &hubble(), "--baseline"]);
     expect_code(&after, 0);
 }
+
+#[test]
+fn audit_baseline_live_evaluates_the_form_init_baseline_would_write() {
+    let server = ApiServer::start(examples().serve(
+        "policy.networking.k8s.io/v1alpha1",
+        "BaselineAdminNetworkPolicy",
+        "baselineadminnetworkpolicies",
+        false,
+    ));
+    let live = run(&server, &["audit", "--flows", &hubble(), "--baseline", "-o", "json"]);
+    expect_code(&live, 1);
+    let v: serde_json::Value = serde_json::from_str(&live.stdout).unwrap();
+    assert_eq!(
+        v["baseline"], "BaselineAdminNetworkPolicy default (policy.networking.k8s.io/v1alpha1)",
+        "{}",
+        live.stdout
+    );
+    assert_eq!(v["cut"], 3);
+    let chosen =
+        run(&server, &["audit", "--flows", &hubble(), "--baseline", "--baseline-api", "v1beta1", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&chosen.stdout).unwrap();
+    assert!(v["baseline"].as_str().unwrap().contains("policy.networking.k8s.io/v1beta1"), "{}", chosen.stdout);
+}
