@@ -90,8 +90,8 @@ pub struct AuditReport {
     /// With `baseline`: the policy, as `Form::describe` says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<String>,
-    /// `kit`: what `init` would do per namespace; `baseline`: the namespaces it leaves out, why.
     pub input: InputView,
+    /// `kit`: what `init` would do per namespace; `baseline`: the namespaces it leaves out, why.
     pub kit: Vec<KitView>,
     pub namespaces: Vec<NamespaceAudit>,
     /// How records' names were mapped to workloads (pods gone since, aggregated names).
