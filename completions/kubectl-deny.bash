@@ -183,7 +183,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__audit)
-            opts="-s -n -A -f -k -o -h -V --flows --group-cidr --include-system --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
+            opts="-s -n -A -f -k -o -h -V --flows --group-cidr --include-system --baseline --baseline-api --exclude --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +194,14 @@ _kubectl__deny() {
                     return 0
                     ;;
                 --group-cidr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baseline-api)
+                    COMPREPLY=($(compgen -W "v1beta1 v1alpha2 v1alpha1" -- "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -166,7 +166,7 @@ server\t'Ask the API server to validate the change without persisting it'
 none\t'Apply for real (the default)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l field-manager -d 'The field manager of the server-side apply' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s l -l selector -d 'Label query (kubectl\'s syntax: key=value, key!=value, key in (a,b), key notin (a), key, !key; commas join requirements that must all hold)' -r
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l flows -d 'Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows listed) when the kit would cut an observed flow that nothing allows. Repeatable' -r -F
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l flows -d 'Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows listed) when the kit (or the Baseline deny, with --baseline) would cut an observed flow that nothing allows. Repeatable' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l group-cidr -d 'With --flows: addresses in this CIDR count as one peer (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l context -d 'The kubeconfig context to use' -r
@@ -209,6 +209,10 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s h -l 
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -s V -l version -d 'Print version'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l flows -d 'Observed flows: a file (gzip or not) or - for stdin. Repeatable' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l group-cidr -d 'Addresses in this CIDR count as one peer, e.g. an external service\'s range (repeatable)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l baseline-api -d 'With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2 offline with -f' -r -f -a "v1beta1\t''
+v1alpha2\t''
+v1alpha1\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l exclude -d 'With --baseline: a namespace the Baseline deny leaves out (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l cluster -d 'The kubeconfig cluster to use' -r
@@ -233,7 +237,8 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l include-system -d 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l include-system -d 'Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh control plane, as init --include-system would install the kit there (with --baseline: cover them too)'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l baseline -d 'Audit the cluster-wide form of the kit instead, as init --baseline would install it: ONE Baseline-tier deny in every namespace but the exempt ones (refused with -n and -A)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -450,7 +450,8 @@ pub struct InitArgs {
     pub no_headers: bool,
 
     /// Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows
-    /// listed) when the kit would cut an observed flow that nothing allows. Repeatable
+    /// listed) when the kit (or the Baseline deny, with --baseline) would cut an observed flow that
+    /// nothing allows. Repeatable
     #[arg(long = "flows", value_name = "FILE", action = ArgAction::Append)]
     pub flows: Vec<PathBuf>,
 
@@ -476,6 +477,9 @@ pub struct InitArgs {
         after, the flows the kit would cut (the blast radius), the flows observed dropped, and every \
         contradiction between what was observed and the verdict computed today, with what may \
         explain it.\n\n\
+        With --baseline, the state after is that of init --baseline: one cluster-wide Baseline-tier \
+        deny covering every namespace but the exempt ones (system and infrastructure namespaces, \
+        --exclude), so every namespace is audited and an exempt one loses nothing.\n\n\
         -o yaml prints instead the NetworkPolicies that keep every observed flow working once the \
         kit is in place: one ingress policy per destination and one egress policy per source, \
         selecting workloads as why --suggest does, checked with the kit before they are printed, \
@@ -491,6 +495,7 @@ Examples:
   kubectl deny audit --flows flows.json -n shop
   kubectl deny audit --flows flows.json -n shop -o yaml > allows.yaml
   kubectl deny audit --flows calico-flows.log.gz -A -o json
+  kubectl deny audit --flows flows.json --baseline            # the cluster-wide Baseline deny
   kubectl deny audit -f examples/ -n staging --flows examples/flows/hubble.jsonl"
 )]
 pub struct AuditArgs {
@@ -503,9 +508,25 @@ pub struct AuditArgs {
     pub group_cidr: Vec<String>,
 
     /// Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh
-    /// control plane, as init --include-system would install the kit there
+    /// control plane, as init --include-system would install the kit there (with --baseline: cover
+    /// them too)
     #[arg(long)]
     pub include_system: bool,
+
+    /// Audit the cluster-wide form of the kit instead, as init --baseline would install it: ONE
+    /// Baseline-tier deny in every namespace but the exempt ones (refused with -n and -A)
+    #[arg(long)]
+    pub baseline: bool,
+
+    /// With --baseline: the API it is evaluated in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or
+    /// v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2
+    /// offline with -f
+    #[arg(long, value_name = "VERSION", requires = "baseline", value_parser = ["v1beta1", "v1alpha2", "v1alpha1"])]
+    pub baseline_api: Option<String>,
+
+    /// With --baseline: a namespace the Baseline deny leaves out (repeatable)
+    #[arg(long, value_name = "NS", action = ArgAction::Append, requires = "baseline")]
+    pub exclude: Vec<String>,
 }
 
 /// Show what a change to the policies does to reachability, before it is applied.

@@ -4,8 +4,9 @@
 //! kit name someone else uses, an allow left out so as not to widen one, and a deny held back are
 //! all what `init` would do. Never a second description of the kit.
 //!
-//! `init --baseline` (a cluster-wide deny in the Baseline tier, issue 12) plugs in here as a
-//! second `Change` once it exists.
+//! `with_baseline` is the same for `init --baseline`: the one Baseline-tier policy
+//! `init_baseline::plan` builds, read back as `-f` reads it, in place of one of the same kind and
+//! name.
 
 use crate::engine::Snapshot;
 use crate::error::Error;
@@ -13,6 +14,8 @@ use crate::kit::Kit;
 use crate::kit::build::Options;
 use crate::kit::detect::Detection;
 use crate::kit::plan::{Existing, Step};
+
+use crate::kit::baseline::{Exempt, Form};
 
 use super::init::Planner;
 
@@ -63,4 +66,22 @@ pub fn existing(snapshot: &Snapshot, ns: &str) -> Vec<Existing> {
         .filter(|p| p.namespace == ns)
         .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
         .collect()
+}
+
+/// `snapshot` with the Baseline deny installed as `init --baseline` would install it (replacing
+/// a cluster-wide policy of the same kind and name), and the namespaces it leaves out.
+pub fn with_baseline(
+    snapshot: &Snapshot,
+    detection: &Detection,
+    options: &Options,
+    form: Form,
+    include_system: bool,
+    exclude: &[String],
+) -> Result<(Snapshot, Vec<Exempt>), Error> {
+    let (exempt, object) = super::init_baseline::plan(form, detection, options, include_system, exclude);
+    let policy = super::init_baseline::read_back(&object)?;
+    let mut after = snapshot.clone();
+    after.cluster_policies.retain(|p| !(p.kind == policy.kind && p.name == policy.name));
+    after.cluster_policies.push(policy);
+    Ok((after, exempt))
 }

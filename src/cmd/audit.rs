@@ -3,7 +3,10 @@
 //! per namespace: what is allowed today and after, what the kit would cut (the blast radius), what
 //! was observed dropped, and where the observation contradicts the computed verdict. `-o yaml`
 //! prints the allows that keep every observed flow working under the kit, read back and checked
-//! with the kit before they are printed, with their price.
+//! with the kit before they are printed, with their price. With `--baseline` the state after is
+//! that of `init --baseline` instead (`after::with_baseline`): one cluster-wide Baseline-tier
+//! deny, every namespace audited, the exempt ones included (they lose nothing); `init --baseline
+//! --flows` guards with the same replay.
 //!
 //! The loading and replaying here are shared with `diff --flows` and `init --flows`. Verdicts come
 //! only from the engine's public API (`Engine::decide`, `Engine::evaluate`), so every policy layer
@@ -26,11 +29,13 @@ use crate::flows::allows::{self, Needed};
 use crate::flows::map::{Flow, Owners, Peer, PeerKind, Rep, Resolved, Unmapped};
 use crate::flows::read::{Observed, Stats};
 use crate::flows::time::format_rfc3339;
+use crate::kit::baseline::{Exempt, Form};
 use crate::kit::build::Options;
 use crate::kit::detect::{self, Detection};
 use crate::kit::plan::{self, Step, Targets};
 use crate::render::audit::{AllowsReport, AuditReport, Contradiction, FlowRow, InputView, KitView, NamespaceAudit};
 use crate::source::live::Live;
+use crate::source::tiers::GROUP;
 
 use super::after::{self, Installed};
 
@@ -44,6 +49,9 @@ pub struct Loaded {
     /// What the source skipped and why.
     pub notes: Vec<String>,
     pub default_namespace: String,
+    /// Live: the form of the Baseline policy `init --baseline` would write, the newest the server
+    /// serves (`None`: offline, or none served).
+    pub served_baseline: Option<Form>,
 }
 
 /// Parses `--group-cidr` values.
@@ -59,8 +67,15 @@ pub fn group_cidrs(values: &[String]) -> Result<Vec<IpNet>, Error> {
 }
 
 /// Reads the flows and the cluster state they are replayed on: from `-f`, or live, where the
-/// namespaces read are those of the scope and those the flows name (with `-A`, all of them).
-pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dyn Write) -> Result<Loaded, Error> {
+/// namespaces read are those of the scope and those the flows name (with `-A` or
+/// `cluster_wide`, all of them).
+pub fn load(
+    ctx: &Context,
+    flow_paths: &[PathBuf],
+    cidrs: &[IpNet],
+    cluster_wide: bool,
+    err: &mut dyn Write,
+) -> Result<Loaded, Error> {
     let stdin_flows = flow_paths.iter().any(|p| p.as_os_str() == "-");
     match &ctx.source {
         SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
@@ -83,13 +98,14 @@ pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dy
                 from_manifests: true,
                 notes: Vec::new(),
                 default_namespace,
+                served_baseline: None,
             })
         }
         SourceSpec::Cluster(spec) => {
             let mut live = Live::connect(spec, &ctx.kube_env, ctx.namespaces.first().map(String::as_str))?;
             let default_namespace = live.default_namespace().to_string();
             let observed = read_flows(flow_paths, &default_namespace)?;
-            let scope: Option<Vec<String>> = if ctx.all_namespaces {
+            let scope: Option<Vec<String>> = if ctx.all_namespaces || cluster_wide {
                 None
             } else {
                 let mut names: BTreeSet<String> = if ctx.namespaces.is_empty() {
@@ -109,7 +125,21 @@ pub fn load(ctx: &Context, flow_paths: &[PathBuf], cidrs: &[IpNet], err: &mut dy
             notes.extend(facts.forbidden.iter().map(|f| format!("not allowed to {f}: detection went on without it")));
             notes.extend(facts.notes);
             let resolved = crate::flows::map::resolve(&observed, &snapshot, cidrs);
-            Ok(Loaded { snapshot, detection, observed, resolved, from_manifests: false, notes, default_namespace })
+            // Asked once per command: the tiers' read above asked already.
+            let served_baseline = match live.discovery() {
+                Ok(d) => Form::PREFERENCE.into_iter().find(|f| d.served(GROUP, f.version(), f.resource().plural)),
+                Err(_) => None,
+            };
+            Ok(Loaded {
+                snapshot,
+                detection,
+                observed,
+                resolved,
+                from_manifests: false,
+                notes,
+                default_namespace,
+                served_baseline,
+            })
         }
     }
 }
@@ -310,6 +340,61 @@ fn explanations(snapshot: &Snapshot, from: &Peer, to: &Peer, f: &Flow, forwarded
     out
 }
 
+/// What the state after is: the namespace kit, or the Baseline deny.
+pub enum Change {
+    Kit(Vec<Installed>),
+    Baseline { form: Form, exempt: Vec<Exempt> },
+}
+
+impl Change {
+    fn word(&self) -> &'static str {
+        match self {
+            Change::Kit(_) => "kit",
+            Change::Baseline { .. } => "baseline",
+        }
+    }
+
+    fn views(&self) -> Vec<KitView> {
+        match self {
+            Change::Kit(installed) => installed
+                .iter()
+                .map(|i| KitView {
+                    namespace: i.namespace.clone(),
+                    policies: i.steps.iter().map(|(name, step)| (name.clone(), step_word(step))).collect(),
+                })
+                .collect(),
+            Change::Baseline { form, exempt } => exempt
+                .iter()
+                .map(|e| KitView {
+                    namespace: e.namespace.clone(),
+                    policies: BTreeMap::from([(form.name().to_string(), format!("exempt: {}", e.reason))]),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The form `init --baseline` would write: the one `--baseline-api` names, else the newest the
+/// server serves, else (offline) `v1alpha2`. The verdicts hardly depend on it (one tier); which
+/// object it replaces does.
+pub fn baseline_form(version: Option<&str>, loaded: &Loaded) -> Form {
+    version.and_then(Form::of_version).or(loaded.served_baseline).unwrap_or(Form::ClusterV1alpha2)
+}
+
+/// Every namespace the state knows: declared, or holding a pod or a workload. The Baseline deny
+/// audits them all.
+fn all_namespaces(loaded: &Loaded) -> Vec<String> {
+    let s = &loaded.snapshot;
+    let names: BTreeSet<String> = s
+        .namespaces
+        .iter()
+        .map(|n| n.name.clone())
+        .chain(s.pods.iter().map(|p| p.namespace.clone()))
+        .chain(s.workloads.iter().map(|w| w.namespace.clone()))
+        .collect();
+    names.into_iter().collect()
+}
+
 fn step_word(step: &Step) -> String {
     match step {
         Step::Apply => "apply".into(),
@@ -321,7 +406,7 @@ fn step_word(step: &Step) -> String {
 }
 
 /// The report on every flow of `namespaces`.
-pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], installed: &[Installed]) -> AuditReport {
+pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], change: &Change) -> AuditReport {
     let resolved = &loaded.resolved;
     let mut by_ns: BTreeMap<String, NamespaceAudit> = namespaces
         .iter()
@@ -404,9 +489,19 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
             loaded.snapshot.foreign_policies.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
         ));
     }
+    if !loaded.snapshot.unread_cluster_policies.is_empty() {
+        caveats.push(format!(
+            "{} could not be read: the verdicts leave them out",
+            loaded.snapshot.unread_cluster_policies.join(", ")
+        ));
+    }
     caveats.extend(loaded.notes.iter().cloned());
     AuditReport {
-        change: "kit",
+        change: change.word(),
+        baseline: match change {
+            Change::Baseline { form, .. } => Some(form.describe()),
+            Change::Kit(_) => None,
+        },
         input: InputView {
             inputs: observed.inputs.clone(),
             records: observed.records,
@@ -415,13 +510,7 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
             bad: observed.bad_count,
             bad_records: observed.bad.clone(),
         },
-        kit: installed
-            .iter()
-            .map(|i| KitView {
-                namespace: i.namespace.clone(),
-                policies: i.steps.iter().map(|(name, step)| (name.clone(), step_word(step))).collect(),
-            })
-            .collect(),
+        kit: change.views(),
         namespaces: by_ns.into_values().collect(),
         mapped,
         unmapped: unmapped.into_values().collect(),
@@ -433,19 +522,36 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], ins
 pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
     let format =
         ctx.output_format("audit", &[OutputFormat::Table, OutputFormat::Wide, OutputFormat::Json, OutputFormat::Yaml])?;
+    if args.baseline {
+        super::init_baseline::refuse_scope(ctx, false, &args.exclude)?;
+    }
     let cidrs = group_cidrs(&args.group_cidr)?;
-    let loaded = load(ctx, &args.flows, &cidrs, err)?;
+    let loaded = load(ctx, &args.flows, &cidrs, args.baseline, err)?;
     let options = Options::default();
-    let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
-    let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
-    let (after, installed) =
-        after::with_kit(&loaded.snapshot, &loaded.detection, &options, &kit, &targets.namespaces, false)?;
+    let (after, namespaces, change) = if args.baseline {
+        let form = baseline_form(args.baseline_api.as_deref(), &loaded);
+        let (after, exempt) = after::with_baseline(
+            &loaded.snapshot,
+            &loaded.detection,
+            &options,
+            form,
+            args.include_system,
+            &args.exclude,
+        )?;
+        (after, all_namespaces(&loaded), Change::Baseline { form, exempt })
+    } else {
+        let targets = kit_targets(ctx, &loaded, &options, &[], None, args.include_system)?;
+        let kit = super::init::kit(&loaded.detection, &options, loaded.from_manifests)?;
+        let (after, installed) =
+            after::with_kit(&loaded.snapshot, &loaded.detection, &options, &kit, &targets.namespaces, false)?;
+        for s in &targets.skipped {
+            let _ = writeln!(err, "Warning: skipped {}: {}", s.namespace, s.reason);
+        }
+        (after, targets.namespaces, Change::Kit(installed))
+    };
     let today_engine = Engine::new(&loaded.snapshot);
     let after_engine = Engine::new(&after);
-    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &targets.namespaces);
-    for s in &targets.skipped {
-        let _ = writeln!(err, "Warning: skipped {}: {}", s.namespace, s.reason);
-    }
+    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &namespaces);
     // The table lists bad records in its report; YAML and JSON are for other programs.
     if matches!(format, OutputFormat::Yaml | OutputFormat::Json)
         && let Some(warning) = loaded.observed.bad_warning()
@@ -453,14 +559,17 @@ pub fn run(ctx: &Context, args: &AuditArgs, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(err, "Warning: {warning}");
     }
     if format == OutputFormat::Yaml {
-        let (report, policies) = allows_for(&loaded, &after, &after_engine, &replayed, &targets.namespaces)?;
+        let (mut report, policies) = allows_for(&loaded, &after, &after_engine, &replayed, &namespaces)?;
+        if let Change::Baseline { form, .. } = &change {
+            report.baseline = Some(form.describe());
+        }
         crate::render::audit::allows(out, &report, &policies).map_err(super::output_error)?;
         for note in &loaded.notes {
             let _ = writeln!(err, "Warning: {note}");
         }
         return Ok(if report.not_selectable.is_empty() { Exit::Success } else { Exit::Negative });
     }
-    let report = report(&loaded, &replayed, &targets.namespaces, &installed);
+    let report = report(&loaded, &replayed, &namespaces, &change);
     match format {
         OutputFormat::Json => crate::render::audit::json(out, &report),
         _ => crate::render::audit::table(out, &report, ctx.palette, true, format == OutputFormat::Wide),
@@ -482,7 +591,7 @@ pub fn guard(
     // init reads the manifests again and says their notices then; they are said here only when
     // init stops here.
     let mut notices = Vec::new();
-    let loaded = match load(ctx, &args.flows, &cidrs, &mut notices) {
+    let loaded = match load(ctx, &args.flows, &cidrs, args.baseline, &mut notices) {
         Ok(loaded) => loaded,
         Err(e) => {
             let _ = err.write_all(&notices);
@@ -492,12 +601,27 @@ pub fn guard(
     if let Some(warning) = loaded.observed.bad_warning() {
         let _ = writeln!(err, "Warning: {warning}");
     }
-    let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
-    let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
-    let (after, _) =
-        after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
+    let (after, namespaces) = if args.baseline {
+        let form = baseline_form(args.baseline_api.as_deref(), &loaded);
+        let (after, _) = after::with_baseline(
+            &loaded.snapshot,
+            &loaded.detection,
+            options,
+            form,
+            args.include_system,
+            &args.exclude,
+        )?;
+        (after, all_namespaces(&loaded))
+    } else {
+        let targets = kit_targets(ctx, &loaded, options, &args.exclude, selector, args.include_system)?;
+        let kit = super::init::kit(&loaded.detection, options, loaded.from_manifests)?;
+        let (after, _) =
+            after::with_kit(&loaded.snapshot, &loaded.detection, options, &kit, &targets.namespaces, args.widen)?;
+        (after, targets.namespaces)
+    };
+    let what = if args.baseline { "the Baseline deny" } else { "the kit" };
     let (today_engine, after_engine) = (Engine::new(&loaded.snapshot), Engine::new(&after));
-    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &targets.namespaces);
+    let replayed = replay(&loaded.resolved, &today_engine, &after_engine, &namespaces);
     let cut: Vec<&Replayed> = replayed.iter().filter(|r| r.today && !r.after).collect();
     let say = |err: &mut dyn Write, text: String| {
         let _ = writeln!(err, "{text}");
@@ -506,9 +630,9 @@ pub fn guard(
         say(
             err,
             format!(
-                "--flows: the kit cuts none of the {} observed flow(s) of {}",
+                "--flows: {what} cuts none of the {} observed flow(s) of {}",
                 replayed.len(),
-                targets.namespaces.join(", ")
+                namespaces.join(", ")
             ),
         );
         return Ok(None);
@@ -529,9 +653,18 @@ pub fn guard(
         })
         .collect();
     let flows = args.flows.iter().map(|p| crate::flows::read::display(p)).collect::<Vec<_>>().join(" --flows ");
-    let namespaces = targets.namespaces.iter().map(|n| format!("-n {n}")).collect::<Vec<_>>().join(" ");
+    let scope = if args.baseline {
+        let mut flags = vec!["--baseline".to_string()];
+        flags.extend(args.exclude.iter().map(|n| format!("--exclude {n}")));
+        if args.include_system {
+            flags.push("--include-system".into());
+        }
+        flags.join(" ")
+    } else {
+        namespaces.iter().map(|n| format!("-n {n}")).collect::<Vec<_>>().join(" ")
+    };
     if args.force {
-        say(err, format!("Warning: --force: the kit cuts {} observed flow(s) that nothing allows:", cut.len()));
+        say(err, format!("Warning: --force: {what} cuts {} observed flow(s) that nothing allows:", cut.len()));
         for l in lines {
             say(err, l);
         }
@@ -541,7 +674,8 @@ pub fn guard(
     say(
         err,
         format!(
-            "error: the starter kit would cut {} observed flow(s) that nothing allows; nothing was installed:",
+            "error: {} would cut {} observed flow(s) that nothing allows; nothing was installed:",
+            if args.baseline { "the Baseline deny" } else { "the starter kit" },
             cut.len()
         ),
     );
@@ -551,7 +685,7 @@ pub fn guard(
     say(
         err,
         format!(
-            "Allow them first (kubectl deny audit --flows {flows} {namespaces} -o yaml > allows.yaml, then kubectl \
+            "Allow them first (kubectl deny audit --flows {flows} {scope} -o yaml > allows.yaml, then kubectl \
              apply -f allows.yaml), or install anyway with --force"
         ),
     );
@@ -810,6 +944,7 @@ mod tests {
             from_manifests: true,
             notes: Vec::new(),
             default_namespace: "default".into(),
+            served_baseline: None,
         }
     }
 
@@ -819,6 +954,19 @@ mod tests {
         let options = Options::default();
         let kit = super::super::init::kit(&l.detection, &options, true).unwrap();
         let (after, _) = after::with_kit(&l.snapshot, &l.detection, &options, &kit, &namespaces, false).unwrap();
+        allows_yaml_after(l, after, &namespaces)
+    }
+
+    /// The same under the Baseline deny of `init --baseline`, every namespace audited.
+    fn allows_yaml_baseline(l: &Loaded, exclude: &[String]) -> (String, Snapshot, usize) {
+        let form = baseline_form(None, l);
+        let (after, _) =
+            after::with_baseline(&l.snapshot, &l.detection, &Options::default(), form, false, exclude).unwrap();
+        allows_yaml_after(l, after, &all_namespaces(l))
+    }
+
+    fn allows_yaml_after(l: &Loaded, after: Snapshot, namespaces: &[String]) -> (String, Snapshot, usize) {
+        let namespaces = namespaces.to_vec();
         let (today, after_engine) = (Engine::new(&l.snapshot), Engine::new(&after));
         let replayed = replay(&l.resolved, &today, &after_engine, &namespaces);
         let cut = replayed.iter().filter(|r| r.today && !r.after).count();
@@ -892,6 +1040,17 @@ mod tests {
     /// today's policies block is re-opened by them.
     #[test]
     fn kit_plus_allows_keep_every_observed_flow_on_random_clusters() {
+        round_trip(false);
+    }
+
+    /// The same with the Baseline deny of `init --baseline` in place of the namespace kit: the
+    /// NetworkPolicies printed still decide for the pods they select, over the Baseline deny.
+    #[test]
+    fn baseline_plus_allows_keep_every_observed_flow_on_random_clusters() {
+        round_trip(true);
+    }
+
+    fn round_trip(baseline: bool) {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move |n: u64| {
             seed ^= seed << 13;
@@ -931,7 +1090,16 @@ mod tests {
                 }
             }
             let l = loaded(&manifests, &flows);
-            let (yaml, after, cut) = allows_yaml(&l, &["a", "b"]);
+            let (yaml, after, cut) = if baseline {
+                // Now and then b is left out: its flows are not cut, a's are.
+                let exclude = if round % 3 == 0 { vec!["b".to_string()] } else { Vec::new() };
+                allows_yaml_baseline(&l, &exclude)
+            } else {
+                allows_yaml(&l, &["a", "b"])
+            };
+            if baseline {
+                assert!(after.cluster_policies.iter().any(|p| p.name == crate::kit::baseline::CNP_NAME));
+            }
             let added =
                 crate::source::file::load_str(&yaml, "allows", "default").unwrap_or_else(|e| panic!("{e}\n{yaml}"));
             let mut with = after.clone();

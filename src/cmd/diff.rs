@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
         (snapshot, default_namespace, None)
     } else {
         let cidrs = super::audit::group_cidrs(&args.group_cidr)?;
-        let loaded = super::audit::load(ctx, &args.flows, &cidrs, err)?;
+        let loaded = super::audit::load(ctx, &args.flows, &cidrs, false, err)?;
         notes.extend(loaded.notes.iter().cloned());
         notes.extend(loaded.observed.bad_warning());
         (loaded.snapshot.clone(), loaded.default_namespace.clone(), Some((loaded, cidrs)))
@@ -135,6 +135,10 @@ pub fn changed(before: &Snapshot, args: &DiffArgs, default_namespace: &str) -> R
             after.workloads.retain(|q| !(q.kind == w.kind && q.namespace == w.namespace && q.name == w.name));
             after.workloads.push(w);
         }
+        for p in added.cluster_policies {
+            after.cluster_policies.retain(|q| !(q.kind == p.kind && q.name == p.name));
+            after.cluster_policies.push(p);
+        }
         after.foreign_policies.extend(added.foreign_policies);
     }
     for item in &args.without {
@@ -207,6 +211,7 @@ fn port_changes(
     // through the combined grouping) tell apart, split where the pod itself changed.
     let mut combined = after.clone();
     combined.policies.extend(before.policies.iter().cloned());
+    combined.cluster_policies.extend(before.cluster_policies.iter().cloned());
     let combined_engine = Engine::new(&combined);
     let mut groups: Vec<Vec<&Pod>> = Vec::new();
     for g in matrix::group(&combined_engine, &pods) {

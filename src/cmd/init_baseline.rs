@@ -12,6 +12,8 @@
 //! nothing is ever deleted. `-o yaml` from the cluster leaves such an object out the same way;
 //! offline, a policy of that name in the manifests with the same spec is not printed again, and
 //! one with another spec is printed with a note (its owner is not known from manifests).
+//! `--flows` replays the observed flows first (`audit::guard`) and refuses when the Baseline deny
+//! would cut one, as `init --flows` does for the namespace kit.
 
 use std::io::Write;
 
@@ -47,6 +49,16 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
     let mode = mode(ctx, args)?;
     let options = super::init::options(args)?;
     let chosen = args.baseline_api.as_deref().and_then(Form::of_version);
+    if !args.flows.is_empty() {
+        if let SourceSpec::Files(paths) = &ctx.source
+            && paths.iter().any(|p| p.as_os_str() == "-")
+        {
+            return Err(Error::Usage("init --flows reads the manifests twice: give -f a file, not -".into()));
+        }
+        if let Some(refused) = super::audit::guard(ctx, args, &options, None, err)? {
+            return Ok(refused);
+        }
+    }
     match &ctx.source {
         SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             let Mode::Manifests = mode else {
@@ -73,10 +85,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
             let held =
                 snapshot.cluster_policies.iter().find(|p| p.kind.as_str() == form.kind() && p.name == form.name());
             if let Some(held) = held {
-                let text = serde_json::to_string(&plan.object).map_err(|e| Error::Internal(e.to_string()))?;
-                let ours = crate::source::file::load_str(&text, "the Baseline policy", "default")
-                    .map_err(|e| Error::Internal(format!("the Baseline policy does not read back: {e}")))?;
-                if ours.cluster_policies.first() == Some(held) {
+                if read_back(&plan.object)? == *held {
                     statement(out, "# ", &plan, &why, &losses, &detection).map_err(Error::Output)?;
                     writeln!(
                         out,
@@ -111,8 +120,34 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
     }
 }
 
-/// Refuses what does not apply to one cluster-wide policy, and decides the output.
-fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
+/// The policy read back as `-f` reads manifests: what the engine evaluates.
+pub fn read_back(object: &Object) -> Result<crate::engine::tiers::ClusterPolicy, Error> {
+    let text = serde_json::to_string(object).map_err(|e| Error::Internal(e.to_string()))?;
+    let read = crate::source::file::load_str(&text, "the Baseline policy", "default")
+        .map_err(|e| Error::Internal(format!("the Baseline policy does not read back: {e}")))?;
+    read.cluster_policies
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Internal("the Baseline policy reads back as no cluster-wide policy".into()))
+}
+
+/// The namespaces `--baseline` leaves out and the policy, as `init --baseline` builds them.
+pub fn plan(
+    form: Form,
+    detection: &Detection,
+    options: &Options,
+    include_system: bool,
+    exclude: &[String],
+) -> (Vec<Exempt>, Object) {
+    let protected = super::init::protected(detection, options);
+    let exempt = baseline::exempt(&protected, include_system, exclude);
+    let object = baseline::build(form, detection, options, &exempt);
+    (exempt, object)
+}
+
+/// Refuses a scope (`-n`, `-A`, `-l`) and checks `--exclude`: the Baseline deny covers every
+/// namespace but the exempt ones. Shared with `audit --baseline`.
+pub fn refuse_scope(ctx: &Context, selector: bool, exclude: &[String]) -> Result<(), Error> {
     let refuse = |flag: &str, why: &str| Err(Error::Usage(format!("--baseline {why}: leave out {flag}")));
     if !ctx.namespaces.is_empty() {
         return refuse("-n", "covers every namespace but the exempt ones (leave namespaces out with --exclude)");
@@ -120,9 +155,20 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
     if ctx.all_namespaces {
         return refuse("-A", "covers every namespace already, and those created later");
     }
-    if args.selector.selector.is_some() {
+    if selector {
         return refuse("-l", "covers every namespace but the exempt ones (leave namespaces out with --exclude)");
     }
+    for ns in exclude {
+        validate_namespace_name(ns)
+            .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with --exclude: {why}")))?;
+    }
+    Ok(())
+}
+
+/// Refuses what does not apply to one cluster-wide policy, and decides the output.
+fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
+    let refuse = |flag: &str, why: &str| Err(Error::Usage(format!("--baseline {why}: leave out {flag}")));
+    refuse_scope(ctx, args.selector.selector.is_some(), &args.exclude)?;
     if args.kyverno {
         return refuse("--kyverno", "needs no generator: one policy covers namespaces created later too");
     }
@@ -141,10 +187,6 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
             "--allow-apiserver",
             "does not build the API server allow (use the namespace kit with --allow-apiserver where pods need it)",
         );
-    }
-    for ns in &args.exclude {
-        validate_namespace_name(ns)
-            .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with --exclude: {why}")))?;
     }
     let dry_run = match args.dry_run {
         DryRun::None => None,
@@ -178,9 +220,7 @@ struct Plan {
 
 impl Plan {
     fn new(form: Form, detection: &Detection, options: &Options, args: &InitArgs) -> Plan {
-        let protected = super::init::protected(detection, options);
-        let exempt = baseline::exempt(&protected, args.include_system, &args.exclude);
-        let object = baseline::build(form, detection, options, &exempt);
+        let (exempt, object) = plan(form, detection, options, args.include_system, &args.exclude);
         Plan { form, options_ingress: options.ingress.clone(), exempt, object }
     }
 

@@ -84,9 +84,14 @@ pub struct InputView {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditReport {
-    /// `kit` (the starter kit in the namespaces audited).
+    /// `kit` (the starter kit in the namespaces audited) or `baseline` (the cluster-wide Baseline
+    /// deny of `init --baseline`, every namespace audited).
     pub change: &'static str,
+    /// With `baseline`: the policy, as `Form::describe` says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     pub input: InputView,
+    /// `kit`: what `init` would do per namespace; `baseline`: the namespaces it leaves out, why.
     pub kit: Vec<KitView>,
     pub namespaces: Vec<NamespaceAudit>,
     /// How records' names were mapped to workloads (pods gone since, aggregated names).
@@ -149,6 +154,7 @@ fn flow_table(out: &mut dyn Write, rows: &[&FlowRow], palette: Palette, headers:
 
 pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, headers: bool, wide: bool) -> io::Result<()> {
     let input = &report.input;
+    let what = if report.baseline.is_some() { "the Baseline deny" } else { "the starter kit" };
     let names: Vec<String> = input
         .inputs
         .iter()
@@ -170,8 +176,9 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
         writeln!(out, "Not replayed: {}", skipped.join(", "))?;
     }
     writeln!(out)?;
+    let after = if report.baseline.is_some() { "AFTER BASELINE" } else { "AFTER KIT" };
     let mut t =
-        table::new(palette, &["NAMESPACE", "FLOWS", "ALLOWED TODAY", "AFTER KIT", "CUT", "DROPPED", "CONTRADICTIONS"]);
+        table::new(palette, &["NAMESPACE", "FLOWS", "ALLOWED TODAY", after, "CUT", "DROPPED", "CONTRADICTIONS"]);
     for ns in &report.namespaces {
         t.add_row(vec![
             cell(&ns.namespace, Role::Name),
@@ -194,7 +201,7 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
                 out,
                 "\n{}",
                 palette.bad(format!(
-                    "Cut by the starter kit in {} ({} observed flow{} allowed today, blocked after):",
+                    "Cut by {what} in {} ({} observed flow{} allowed today, blocked after):",
                     ns.namespace,
                     ns.cut.len(),
                     if ns.cut.len() == 1 { "" } else { "s" }
@@ -226,7 +233,14 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
             }
         }
     }
-    if !report.kit.is_empty() {
+    if let Some(policy) = &report.baseline {
+        writeln!(out, "\nThe Baseline deny, as init --baseline would install it: {policy}, in every namespace but:")?;
+        for k in &report.kit {
+            for what in k.policies.values() {
+                writeln!(out, "  {}: {}", k.namespace, what.trim_start_matches("exempt: "))?;
+            }
+        }
+    } else if !report.kit.is_empty() {
         writeln!(out, "\nThe starter kit, as init would install it:")?;
         for k in &report.kit {
             let parts: Vec<String> = k.policies.iter().map(|(name, what)| format!("{name} ({what})")).collect();
@@ -262,13 +276,14 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
         writeln!(
             out,
             "\n{} observed flow{} would be cut. Print the allows that keep {} working: kubectl deny audit --flows FILE \
-             -o yaml",
+             {}-o yaml",
             report.cut,
             if report.cut == 1 { "" } else { "s" },
-            if report.cut == 1 { "it" } else { "them" }
+            if report.cut == 1 { "it" } else { "them" },
+            if report.baseline.is_some() { "--baseline " } else { "" }
         )?;
     } else {
-        writeln!(out, "\nNo observed flow would be cut by the starter kit.")?;
+        writeln!(out, "\nNo observed flow would be cut by {what}.")?;
     }
     Ok(())
 }
@@ -291,16 +306,28 @@ pub struct AllowsReport {
     pub warnings: Vec<String>,
     pub not_selectable: Vec<String>,
     pub namespaces: Vec<String>,
+    /// With `audit --baseline`: the Baseline policy the allows were checked with.
+    pub baseline: Option<String>,
 }
 
 pub fn allows(out: &mut dyn Write, report: &AllowsReport, policies: &[NetworkPolicy]) -> io::Result<()> {
     writeln!(out, "# Allows for the observed flows (kubectl deny audit --flows -o yaml).")?;
-    writeln!(out, "# With the starter kit (kubectl deny init -o yaml) they keep every observed flow allowed today")?;
-    writeln!(
-        out,
-        "# working: checked, read back, with the kit and at each step of applying it: the kit's allows, these,"
-    )?;
-    writeln!(out, "# then default-deny-all ({} flow(s) needed an allow).", report.kept)?;
+    if let Some(policy) = &report.baseline {
+        writeln!(out, "# With the Baseline deny (kubectl deny init --baseline) they keep every observed flow allowed")?;
+        writeln!(out, "# today working: checked, read back, with the deny and before it: apply these, then the deny.")?;
+        writeln!(out, "# The deny: {policy}.")?;
+        writeln!(out, "# {} flow(s) needed an allow.", report.kept)?;
+    } else {
+        writeln!(
+            out,
+            "# With the starter kit (kubectl deny init -o yaml) they keep every observed flow allowed today"
+        )?;
+        writeln!(
+            out,
+            "# working: checked, read back, with the kit and at each step of applying it: the kit's allows, these,"
+        )?;
+        writeln!(out, "# then default-deny-all ({} flow(s) needed an allow).", report.kept)?;
+    }
     writeln!(
         out,
         "# The price: selectors allow whole workloads, so these open {} pod pair(s) beyond the observed flows ({} pod \

@@ -134,7 +134,8 @@ impl Live {
     /// The snapshot `audit`, `diff` and `init --flows` evaluate observed flows on: the pods
     /// (whole), NetworkPolicies, Deployments, StatefulSets and CronJobs of `namespaces` (`None`:
     /// all) that exist (a namespace named by old flows may be gone), every namespace's labels, the
-    /// DaemonSets (workloads and the network plugin) and the nodes (addresses seen in flows).
+    /// DaemonSets (workloads and the network plugin), the nodes (addresses seen in flows) and the
+    /// cluster-wide tiers' policies (`read_cluster_policies`).
     pub fn workloads_scope(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
         runtime.block_on(read_workloads_scope(conn, namespaces, notes))
@@ -1141,12 +1142,17 @@ async fn read_workloads_scope(
     let reads: Vec<(Resource, Option<&str>)> =
         scopes.iter().flat_map(|ns| kinds.iter().map(move |k| (*k, *ns))).collect();
     let pod_options = all();
-    let (pod_reads, lists, daemonsets, nodes) = tokio::join!(
+    let mut tier_notes = Vec::new();
+    let (pod_reads, lists, daemonsets, nodes, cluster_policies) = tokio::join!(
         join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
         join_all(reads.iter().map(|(resource, ns)| list(conn, *resource, *ns, all())).collect()),
         list(conn, fetch::DAEMONSETS, None, all()),
         list(conn, fetch::NODES, None, all()),
+        read_cluster_policies(conn, &mut tier_notes),
     );
+    let (cluster_policies, unread) = cluster_policies?;
+    notes.extend(tier_notes);
+    responses.extend(cluster_policies);
     for read in pod_reads {
         read?;
     }
@@ -1164,7 +1170,9 @@ async fn read_workloads_scope(
     for r in &responses.0 {
         add(&mut builder, r)?;
     }
-    Ok(finish(builder))
+    let mut snapshot = finish(builder);
+    snapshot.unread_cluster_policies = unread;
+    Ok(snapshot)
 }
 
 #[cfg(test)]

@@ -280,3 +280,129 @@ fn a_bad_record_among_good_ones_is_a_warning_on_stderr_for_yaml_json_diff_and_in
     assert_eq!(init.code, Some(0), "{init}");
     assert!(init.stderr.contains(warning) && init.stderr.contains(line), "{init}");
 }
+
+#[test]
+fn audit_baseline_audits_every_namespace_and_cuts_the_covered_ones_only() {
+    // The namespace kit in production alone cuts nothing there; the Baseline deny covers
+    // monitoring too, whose egress to production's api it denies.
+    let kit = deny(&["audit", "-f", &examples(), "-n", "production", "--flows", &hubble()]);
+    assert_eq!(kit.code, Some(0), "{kit}");
+    let run = deny(&["audit", "-f", &examples(), "--flows", &hubble(), "--baseline"]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert_eq!(run.stderr, "", "{run}");
+    assert!(run.stdout.contains("AFTER BASELINE"), "{run}");
+    assert!(run.stdout.contains("Cut by the Baseline deny in production (1 observed flow"), "{run}");
+    assert!(run.stdout.contains("monitoring/pod/prometheus-0   production/deploy/api   9102/TCP"), "{run}");
+    assert!(run.stdout.contains("Cut by the Baseline deny in staging (2 observed flows"), "{run}");
+    // Exempt namespaces are audited and lose nothing: kube-system's DNS flow stays allowed.
+    assert!(run.stdout.contains("kube-system     1       1               1                0"), "{run}");
+    assert!(run.stdout.contains("in every namespace but:\n  ingress-nginx: it runs the ingress controller"), "{run}");
+    assert!(run.stdout.contains("kubectl deny audit --flows FILE --baseline -o yaml"), "{run}");
+    // Exempt with --exclude: monitoring's egress is not denied, and production loses nothing.
+    let excluded = deny(&[
+        "audit",
+        "-f",
+        &examples(),
+        "--flows",
+        &hubble(),
+        "--baseline",
+        "--exclude",
+        "monitoring",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(excluded.code, Some(1), "staging is still cut: {excluded}");
+    let v: Value = serde_json::from_str(&excluded.stdout).unwrap();
+    assert_eq!(v["change"], "baseline");
+    assert_eq!(v["cut"], 2);
+    let ns = |name: &str| v["namespaces"].as_array().unwrap().iter().find(|n| n["namespace"] == name).unwrap().clone();
+    assert_eq!(ns("production")["cut"].as_array().unwrap().len(), 0, "{excluded}");
+    assert_eq!(ns("staging")["cut"].as_array().unwrap().len(), 2, "{excluded}");
+    assert!(
+        v["kit"].as_array().unwrap().iter().any(|k| k["namespace"] == "monitoring"
+            && k["policies"]["kubectl-deny-baseline"] == "exempt: given with --exclude"),
+        "{excluded}"
+    );
+    // --include-system covers kube-system too: the deny accepts egress to DNS, but the DNS pods'
+    // own ingress is denied there, so the audit shows the DNS flow cut.
+    let system =
+        deny(&["audit", "-f", &examples(), "--flows", &hubble(), "--baseline", "--include-system", "-o", "json"]);
+    let v: Value = serde_json::from_str(&system.stdout).unwrap();
+    assert!(v["kit"].as_array().unwrap().is_empty(), "nothing exempt: {system}");
+    assert_eq!(v["cut"], 4, "{system}");
+    let dns = &v["namespaces"].as_array().unwrap().iter().find(|n| n["namespace"] == "kube-system").unwrap()["cut"][0];
+    assert_eq!(dns["to"], "kube-system/pod/coredns-5d78c9869d-7xk2p", "{system}");
+    assert_eq!(dns["port"], 53, "{system}");
+}
+
+#[test]
+fn the_baseline_migration_round_trip_audit_allows_then_init_baseline_with_flows() {
+    // The Baseline deny alone would cut observed flows: init --baseline --flows refuses.
+    let refused = deny(&["init", "--baseline", "-f", &examples(), "-o", "yaml", "--flows", &hubble()]);
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert_eq!(refused.stdout, "", "nothing printed when refused: {refused}");
+    assert!(refused.stderr.contains("the Baseline deny would cut 3 observed flow(s)"), "{refused}");
+    assert!(refused.stderr.contains("monitoring/pod/prometheus-0 -> production/deploy/api 9102/TCP"), "{refused}");
+    assert!(refused.stderr.contains("--flows"), "{refused}");
+    assert!(refused.stderr.contains(" --baseline -o yaml > allows.yaml"), "{refused}");
+    let forced = deny(&["init", "--baseline", "-f", &examples(), "-o", "yaml", "--flows", &hubble(), "--force"]);
+    assert_eq!(forced.code, Some(0), "{forced}");
+    assert!(forced.stderr.contains("Warning: --force: the Baseline deny cuts 3"), "{forced}");
+    assert!(forced.stdout.contains("kind: ClusterNetworkPolicy"), "{forced}");
+    // The allows, checked with the Baseline deny before they are printed, and given back.
+    let allows = deny(&["audit", "-f", &examples(), "--flows", &hubble(), "--baseline", "-o", "yaml"]);
+    assert_eq!(allows.code, Some(0), "{allows}");
+    assert!(allows.stdout.contains("# With the Baseline deny (kubectl deny init --baseline)"), "{allows}");
+    assert!(allows.stdout.contains("name: allow-prometheus-egress"), "{allows}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allows.yaml");
+    std::fs::write(&file, &allows.stdout).unwrap();
+    let file = file.to_str().unwrap();
+    let again = deny(&["audit", "-f", &examples(), "-f", file, "--flows", &hubble(), "--baseline"]);
+    assert_eq!(again.code, Some(0), "{again}");
+    assert!(again.stdout.contains("No observed flow would be cut by the Baseline deny."), "{again}");
+    let init = deny(&["init", "--baseline", "-f", &examples(), "-f", file, "-o", "yaml", "--flows", &hubble()]);
+    assert_eq!(init.code, Some(0), "{init}");
+    assert!(init.stdout.contains("name: kubectl-deny-baseline"), "{init}");
+    assert!(init.stderr.contains("--flows: the Baseline deny cuts none of the 9 observed flow(s)"), "{init}");
+    // diff --with the Baseline policy printed: the same three flows; with the allows too, none.
+    let deny_file = dir.path().join("baseline.yaml");
+    std::fs::write(&deny_file, &init.stdout).unwrap();
+    let deny_file = deny_file.to_str().unwrap();
+    let diff = deny(&["diff", "-f", &examples(), "-A", "--with", deny_file, "--flows", &hubble()]);
+    assert_eq!(diff.code, Some(1), "{diff}");
+    assert!(diff.stdout.contains("Newly blocked (3):"), "{diff}");
+    assert!(diff.stdout.contains("monitoring/pod/prometheus-0            production/deploy/api   9102/TCP"), "{diff}");
+    let both = deny(&["diff", "-f", &examples(), "-A", "--with", deny_file, "--with", file, "--flows", &hubble()]);
+    assert_eq!(both.code, Some(0), "{both}");
+    assert!(both.stdout.contains("Newly blocked (0):"), "{both}");
+}
+
+#[test]
+fn audit_and_init_baseline_refuse_a_namespace_scope_as_init_baseline_does() {
+    for args in [
+        &["audit", "--baseline", "-n", "staging"][..],
+        &["audit", "--baseline", "-A"],
+        &["init", "--baseline", "-n", "staging", "-o", "yaml"],
+        &["init", "--baseline", "-l", "team=a", "-o", "yaml"],
+    ] {
+        let mut all = args.to_vec();
+        let (examples, hubble) = (examples(), hubble());
+        all.extend(["-f", &examples, "--flows", &hubble]);
+        let run = deny(&all);
+        assert_eq!(run.code, Some(2), "{run}");
+        assert!(run.stderr.contains("error: --baseline covers every namespace"), "{run}");
+        assert!(run.stderr.contains(": leave out -"), "{run}");
+        assert_eq!(run.stdout, "", "{run}");
+    }
+    let bad = deny(&["audit", "--baseline", "--exclude", "Not_A_Name", "-f", &examples(), "--flows", &hubble()]);
+    assert_eq!(bad.code, Some(2), "{bad}");
+    assert!(bad.stderr.contains("invalid namespace \"Not_A_Name\" given with --exclude"), "{bad}");
+    for flag in [&["--exclude", "staging"][..], &["--baseline-api", "v1beta1"]] {
+        let mut all = vec!["audit", "-f", "examples", "--flows", "x"];
+        all.extend(flag);
+        let run = deny(&all);
+        assert_eq!(run.code, Some(2), "{run}");
+        assert!(run.stderr.contains("--baseline"), "{flag:?} needs --baseline: {run}");
+    }
+}

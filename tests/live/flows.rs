@@ -79,3 +79,65 @@ fn diff_live_is_a_ci_gate() {
     assert!(out.stdout.contains("production/deploy/frontend   production/deploy/api   8080/TCP"), "{}", out.describe());
     assert!(server.requests().iter().all(|r| r.method == "GET"));
 }
+
+#[test]
+fn audit_baseline_live_answers_as_from_manifests_and_init_baseline_flows_refuses_before_any_write() {
+    let fixture = || {
+        examples().serve("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", "clusternetworkpolicies", false)
+    };
+    let server = ApiServer::start(fixture());
+    let live = run(&server, &["audit", "--flows", &hubble(), "--baseline", "-o", "json"]);
+    expect_code(&live, 1);
+    assert!(server.requests().iter().all(|r| r.method == "GET"), "audit only reads:\n{}", server.request_lines());
+    let dir = manifests_of(&server);
+    let files = crate::support::run(
+        &["audit", "-f", dir.path().to_str().unwrap(), "--flows", &hubble(), "--baseline", "-o", "json"],
+        &[] as &[(String, String)],
+    );
+    expect_code(&files, 1);
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&live.stdout).unwrap(), serde_json::from_str(&files.stdout).unwrap());
+    assert_eq!(a["namespaces"], b["namespaces"], "live:\n{}\nfiles:\n{}", live.stdout, files.stdout);
+    assert_eq!(a["kit"], b["kit"]);
+    assert_eq!(a["cut"], 3);
+
+    let server = ApiServer::start(fixture());
+    let refused = run(&server, &["init", "--baseline", "--flows", &hubble()]);
+    expect_code(&refused, 1);
+    assert!(refused.stderr.contains("the Baseline deny would cut 3 observed flow(s)"), "{}", refused.describe());
+    assert_eq!(server.count("PATCH", "/"), 0, "nothing is applied when init refuses");
+    let forced = run(&server, &["init", "--baseline", "--flows", &hubble(), "--force"]);
+    expect_code(&forced, 0);
+    assert_eq!(
+        server.count("PATCH", "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies/kubectl-deny-baseline"),
+        1,
+        "{}",
+        server.request_lines()
+    );
+    // The deny is in: the flows it cut are blocked today, so nothing more is cut.
+    let after = run(&server, &["audit", "--flows", &hubble(), "--baseline"]);
+    expect_code(&after, 0);
+}
+
+#[test]
+fn audit_baseline_live_evaluates_the_form_init_baseline_would_write() {
+    let server = ApiServer::start(examples().serve(
+        "policy.networking.k8s.io/v1alpha1",
+        "BaselineAdminNetworkPolicy",
+        "baselineadminnetworkpolicies",
+        false,
+    ));
+    let live = run(&server, &["audit", "--flows", &hubble(), "--baseline", "-o", "json"]);
+    expect_code(&live, 1);
+    let v: serde_json::Value = serde_json::from_str(&live.stdout).unwrap();
+    assert_eq!(
+        v["baseline"], "BaselineAdminNetworkPolicy default (policy.networking.k8s.io/v1alpha1)",
+        "{}",
+        live.stdout
+    );
+    assert_eq!(v["cut"], 3);
+    let chosen =
+        run(&server, &["audit", "--flows", &hubble(), "--baseline", "--baseline-api", "v1beta1", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&chosen.stdout).unwrap();
+    assert!(v["baseline"].as_str().unwrap().contains("policy.networking.k8s.io/v1beta1"), "{}", chosen.stdout);
+}
