@@ -147,6 +147,7 @@ pub fn template_pod(w: &Workload) -> Pod {
         node: None,
         owner: None,
         mesh: None,
+        service_account: w.service_account.clone(),
     }
 }
 

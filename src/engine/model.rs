@@ -42,6 +42,8 @@ pub struct Snapshot {
     pub foreign_policies: Vec<String>,
     /// IngressClasses, naming the ingress controllers in use (for `init`'s detection).
     pub ingress_classes: Vec<IngressClass>,
+    /// Calico's tiers and policies (empty on a cluster without them).
+    pub calico: super::calico::CalicoObjects,
 }
 
 impl Snapshot {
@@ -130,6 +132,9 @@ pub struct Pod {
     pub owner: Option<OwnerRef>,
     /// The service-mesh sidecar proxy the pod runs, if any.
     pub mesh: Option<Mesh>,
+    /// `spec.serviceAccountName` (the API server's admission sets `default` when absent); `None`
+    /// when unknown. Calico policies match it.
+    pub service_account: Option<String>,
 }
 
 /// A service mesh whose sidecar proxy runs in application pods and must reach its control plane.
@@ -393,6 +398,8 @@ pub struct Workload {
     pub template_labels: Arc<Labels>,
     pub template_ports: Arc<[ContainerPort]>,
     pub host_network: bool,
+    /// The template's service account (`default` when it names none).
+    pub service_account: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -51,6 +51,7 @@ pub struct SnapshotBuilder {
     daemonsets: Keyed<DaemonSetInfo>,
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
+    calico: crate::engine::calico::CalicoObjects,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
@@ -93,6 +94,7 @@ impl SnapshotBuilder {
             daemonsets: Keyed::default(),
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
+            calico: Default::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
             read: 0,
@@ -247,6 +249,7 @@ impl SnapshotBuilder {
                 });
                 Ok(())
             }
+            Object::Calico(kind, object) => self.add_calico(kind, object, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
                 match self.other_kinds.get_mut(kind.as_ref()) {
@@ -309,6 +312,7 @@ impl SnapshotBuilder {
             .find(|owner| owner.controller == Some(true))
             .map(|owner| OwnerRef { kind: printable(&owner.kind), name: printable(&owner.name) });
         let mesh = sidecar_mesh(&spec);
+        let service_account = Some(service_account_of(&spec));
         let pod = Pod {
             namespace,
             name,
@@ -320,6 +324,7 @@ impl SnapshotBuilder {
             node: spec.node_name.filter(|node| !node.is_empty()).map(|node| printable(&node)),
             owner,
             mesh,
+            service_account,
         };
         self.read += 1;
         self.keep("Pod", pod, at, |b| &mut b.pods);
@@ -345,6 +350,54 @@ impl SnapshotBuilder {
         let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
+        Ok(())
+    }
+
+    /// A Calico policy, staged policy or tier. A second object of the same kind and name replaces
+    /// the first, as applying both would.
+    pub fn add_calico(
+        &mut self,
+        kind: super::calico::WireKind,
+        object: super::calico::CalicoObject<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        use super::calico::Converted;
+        let display = kind.display();
+        let meta = object.metadata.unwrap_or_default();
+        let namespace = if kind.kind.namespaced() { Some(self.namespace_of(&meta, &display, at)?) } else { None };
+        let name = required_name(&meta, &display, NameRule::Subdomain, namespace.as_deref(), at)?;
+        let spec = object.spec.unwrap_or_default();
+        self.warn_unknown(
+            || match &namespace {
+                Some(ns) => format!("{display} {ns}/{name}"),
+                None => format!("{display} {name}"),
+            },
+            at,
+            |u| {
+                u.top(&object.unknown, super::calico::known::object());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                super::calico::unknown_fields(u, &FieldPath::root("spec"), &spec);
+            },
+        );
+        let ctx = Ctx { kind: &display, namespace: namespace.as_deref(), name: &name, at };
+        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let converted = super::calico::convert(kind, namespace.clone(), name.clone(), spec, &ctx)?;
+        self.read += 1;
+        let calico = &mut self.calico;
+        match converted {
+            Converted::Tier(tier) => {
+                calico.tiers.retain(|t| t.name != tier.name);
+                calico.tiers.push(tier);
+            }
+            Converted::Policy(p) => {
+                calico.policies.retain(|q| (q.kind, &q.namespace, &q.name) != (p.kind, &p.namespace, &p.name));
+                calico.policies.push(p);
+            }
+            Converted::Staged(p) => {
+                calico.staged.retain(|q| (q.kind, &q.namespace, &q.name) != (p.kind, &p.namespace, &p.name));
+                calico.staged.push(p);
+            }
+        }
         Ok(())
     }
 
@@ -604,6 +657,7 @@ impl SnapshotBuilder {
             template_labels,
             template_ports,
             host_network: pod_spec.host_network.unwrap_or(false),
+            service_account: Some(service_account_of(&pod_spec)),
         };
         self.read += 1;
         self.keep(kind.as_str(), workload, at, |b| &mut b.workloads);
@@ -625,11 +679,13 @@ impl SnapshotBuilder {
             daemonsets,
             ingress_classes,
             foreign_policies,
+            calico,
             ..
         } = self;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
+            .chain(calico.policies.iter().filter_map(|p| p.namespace.as_ref()))
             .chain(services.items.iter().map(|s| &s.namespace))
             .chain(workloads.items.iter().map(|w| &w.namespace))
             .chain(slices.items.iter().map(|s| &s.namespace));
@@ -659,6 +715,7 @@ impl SnapshotBuilder {
             daemonsets: daemonsets.items,
             ingress_classes: ingress_classes.items,
             foreign_policies,
+            calico,
         }
     }
 
@@ -995,6 +1052,13 @@ fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// A pod's service account: `serviceAccountName`, else the deprecated `serviceAccount`, else
+/// `default`, which the API server's ServiceAccount admission sets.
+fn service_account_of(spec: &wire::PodSpec<'_>) -> String {
+    let named = |s: &Option<Str<'_>>| s.as_deref().filter(|s| !s.is_empty()).map(printable);
+    named(&spec.service_account_name).or_else(|| named(&spec.service_account)).unwrap_or_else(|| "default".into())
+}
+
 /// The object an error is about, and where it was read.
 /// The object being converted, for error messages.
 pub(super) struct Ctx<'a> {
@@ -1032,7 +1096,7 @@ impl Ctx<'_> {
 }
 
 /// The address of a string borrowed from the text read; none for one the parser had to copy.
-fn address(s: &Str<'_>) -> Option<usize> {
+pub(super) fn address(s: &Str<'_>) -> Option<usize> {
     match &s.0 {
         std::borrow::Cow::Borrowed(text) => Some(text.as_ptr() as usize),
         std::borrow::Cow::Owned(_) => None,

@@ -7,7 +7,7 @@
 //!   shapes every kind shares, and the dispatch on `apiVersion` and `kind`.
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
 //! - one module per policy kind, with its wire shape and its conversion: `netpol`
-//!   (NetworkPolicy v1).
+//!   (NetworkPolicy v1), `calico` (Calico's policies and tiers).
 //! - `file`: manifests from files, directories and stdin.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 
@@ -15,6 +15,7 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
+pub mod calico;
 pub mod cluster;
 pub mod convert;
 pub mod fetch;

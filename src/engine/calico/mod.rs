@@ -1,1 +1,4 @@
+pub mod model;
 pub mod selector;
+
+pub use model::*;
