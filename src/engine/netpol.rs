@@ -173,6 +173,7 @@ impl<'s> NetworkPolicies<'s> {
                         namespace: Some(policy.namespace.clone()),
                         name: policy.name.clone(),
                         priority: None,
+                        order: None,
                         rule: m.rule,
                         rule_name: None,
                         action: "Allow".into(),
@@ -491,6 +492,7 @@ pub(crate) fn peer_distance(miss: &PeerMiss) -> usize {
         PeerMiss::OutsideCidr { .. } | PeerMiss::Excepted { .. } => 1,
         PeerMiss::NoIp => 2,
         PeerMiss::NotAPod { .. } | PeerMiss::HostNetwork => 3,
+        PeerMiss::CalicoSelector { requirements } => requirements.len().max(1),
     }
 }
 

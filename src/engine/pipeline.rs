@@ -253,7 +253,14 @@ impl LayerCoverage {
 /// Baseline-tier policies).
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
-    let _ = snapshot;
+    if !snapshot.calico.is_empty() {
+        // Calico orders everything by its tiers; Kubernetes NetworkPolicies are members of its
+        // default tier.
+        for tier in super::calico::layer::tier_layers(snapshot) {
+            out.push(Box::new(tier));
+        }
+        return out;
+    }
     out.push(Box::new(super::netpol::NetworkPolicyLayer));
     out
 }

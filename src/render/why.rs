@@ -544,6 +544,11 @@ fn miss_details(m: &Miss) -> Vec<String> {
         }
         Some(PeerMiss::NoIp) => lines.push("the peer has no IP, so an ipBlock cannot match it".into()),
         Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
+        Some(PeerMiss::CalicoSelector { requirements }) => {
+            for r in requirements {
+                lines.push(format!("peer: {r}"));
+            }
+        }
         Some(PeerMiss::HostNetwork) => lines
             .push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into()),
         None => {}
