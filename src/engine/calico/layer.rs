@@ -670,7 +670,7 @@ fn entity_miss(e: &EntityRule, positive: Option<&Expr>, endpoint: Endpoint<'_>, 
         (Some(_), None, Endpoint::Ip(ip)) => return PeerMiss::NotAPod { ip },
         (Some(_), None, Endpoint::Pod(_)) => return PeerMiss::HostNetwork,
         (Some(sel), Some(l), _) if !sel.matches(l) => {
-            return PeerMiss::CalicoSelector { requirements: sel.misses(l).iter().map(ToString::to_string).collect() };
+            return PeerMiss::CalicoSelector { requirements: sel.misses(l).iter().map(readable_miss).collect() };
         }
         _ => {}
     }
@@ -683,6 +683,19 @@ fn entity_miss(e: &EntityRule, positive: Option<&Expr>, endpoint: Endpoint<'_>, 
         return PeerMiss::CalicoSelector { requirements: vec![format!("is not a backend of Service {ns}/{name}")] };
     }
     PeerMiss::CalicoSelector { requirements: Vec::new() }
+}
+
+/// A selector miss in the user's terms: a `namespaceSelector` requirement (Calico evaluates it as
+/// `pcns.<key>`) is said to be about the namespace's label.
+fn readable_miss(m: &super::selector::Miss) -> String {
+    let text = m.to_string();
+    if m.key.as_deref().is_some_and(|k| k.starts_with(NAMESPACE_LABEL_PREFIX)) {
+        format!("namespace {}", text.replace(NAMESPACE_LABEL_PREFIX, ""))
+    } else if m.key.as_deref().is_some_and(|k| k.starts_with(SERVICE_ACCOUNT_LABEL_PREFIX)) {
+        format!("service account {}", text.replace(SERVICE_ACCOUNT_LABEL_PREFIX, ""))
+    } else {
+        text
+    }
 }
 
 /// Whether `endpoint` is one of the Service's backends: a pod its selector picks in its
@@ -895,7 +908,20 @@ impl Layer for TierLayer<'_> {
 
     fn port_cuts(&self, _: &Engine<'_>, protocol: Protocol, cuts: &mut BTreeSet<u32>) {
         for m in &self.members {
-            let Member::Calico(p) = m else { continue };
+            let p = match m {
+                Member::Calico(p) => p,
+                Member::Kubernetes(p) => {
+                    for rule in p.ingress.iter().chain(&p.egress) {
+                        for pp in rule.ports.iter().filter(|pp| pp.protocol == protocol) {
+                            if let Some(crate::engine::model::PortRef::Number(n)) = pp.port {
+                                cuts.insert(u32::from(n));
+                                cuts.insert(u32::from(pp.end_port.unwrap_or(n)) + 1);
+                            }
+                        }
+                    }
+                    continue;
+                }
+            };
             for rule in p.ingress.iter().chain(&p.egress) {
                 if rule.protocol.is_some_and(|m| !m.matches(protocol)) {
                     continue;
