@@ -20,12 +20,12 @@
 //! `kube-baseline` at 10,000,000) will take those objects in, as members beside Calico policies of
 //! those tiers, the way the default tier takes Kubernetes NetworkPolicies: see `Member`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::model::{
     Action, BUILT_IN_TIERS, CalicoKind, CalicoObjects, CalicoPolicy, CalicoPort, CalicoRule, DEFAULT_TIER, EntityRule,
-    KUBERNETES_POLICY_ORDER, ProtocolMatch, Tier, TierAction,
+    KUBERNETES_POLICY_ORDER, Tier, TierAction,
 };
 use super::selector::{Expr, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX};
 use crate::engine::flow::{Endpoint, Engine};
@@ -112,8 +112,8 @@ impl Member<'_> {
 
     pub fn kind(&self) -> &'static str {
         match self {
-            Member::Calico(p) => p.kind.as_str(),
-            Member::Kubernetes(_) => "KubernetesNetworkPolicy",
+            Member::Calico(p) => p.kind.label(),
+            Member::Kubernetes(_) => "NetworkPolicy",
         }
     }
 
@@ -505,7 +505,7 @@ impl<'s> TierLayer<'s> {
                                 Action::Log => Outcome::NoOpinion,
                             };
                             ev.rules.push(RuleEvidence {
-                                kind: p.kind.as_str().into(),
+                                kind: p.kind.label().into(),
                                 namespace: p.namespace.clone(),
                                 name: p.name.clone(),
                                 priority: None,
@@ -583,7 +583,7 @@ impl<'s> TierLayer<'s> {
             (None, _) => MissKind::Port,
         };
         RuleMiss {
-            kind: p.kind.as_str().into(),
+            kind: p.kind.label().into(),
             namespace: p.namespace.clone(),
             name: p.name.clone(),
             priority: None,
@@ -824,20 +824,12 @@ impl Layer for TierLayer<'_> {
             }),
             (Some((allow, deny)), Ports::Set(_)) => Answer::Set { allow, deny },
         };
-        if q.detail && q.layered {
+        // Always recorded, even for a single tier: `why` shows Calico's evaluation by tier.
+        if q.detail {
             let mut layer = LayerEvidence::of(&self.id, &answer);
-            if let (Some(_), Answer::Set { allow, deny }) = (result_pass(&answer), &answer)
-                && allow.is_empty()
-                && deny.is_empty()
-            {
+            if layer.decision == Outcome::NoOpinion && !ev.selecting.is_empty() {
+                // The tier took part and handed every port on.
                 layer.decision = Outcome::Pass;
-            }
-            if ev.selecting.is_empty() && layer.decision == Outcome::NoOpinion {
-                layer.notes.push(Note::new(
-                    "calico-tier-skipped",
-                    format!("no policy of tier {} selects {} for {}", self.tier.name, q.subject.display(), q.direction.as_str()),
-                ));
-                layer.notes.pop();
             }
             layer.rules = ev.rules;
             if !answer_allows(&answer) {
@@ -962,10 +954,6 @@ impl Layer for TierLayer<'_> {
     }
 }
 
-fn result_pass(answer: &Answer) -> Option<()> {
-    matches!(answer, Answer::Set { .. }).then_some(())
-}
-
 fn answer_allows(answer: &Answer) -> bool {
     match answer {
         Answer::One(d) => *d == Decision::Allow,
@@ -1005,7 +993,7 @@ impl TierLayer<'_> {
     /// What the tier does for every peer on every port of a pod selected by `selecting`:
     /// walking the rules in order, a rule matching every peer on every port decides (Allow:
     /// open, Deny: restricted, Pass: handed on); the end of the tier restricts unless it passes.
-    fn cover(&self, engine: &Engine<'_>, selecting: &[usize], pod: &Pod, direction: Direction) -> (Coverage, Vec<String>) {
+    fn cover(&self, _engine: &Engine<'_>, selecting: &[usize], pod: &Pod, direction: Direction) -> (Coverage, Vec<String>) {
         if selecting.is_empty() {
             return (Coverage::HandsOn, Vec::new());
         }
@@ -1100,7 +1088,5 @@ impl LayerPlan for TierPlan<'_, '_> {
                 deny[c / 64] |= 1 << (c % 64);
             }
         }
-        let _ = HashMap::<(), ()>::new;
-        let _ = ProtocolMatch::Is;
     }
 }

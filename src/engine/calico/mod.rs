@@ -6,3 +6,6 @@ pub mod model;
 pub mod selector;
 
 pub use model::*;
+
+#[cfg(test)]
+mod tests;

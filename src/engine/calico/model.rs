@@ -89,6 +89,15 @@ pub enum CalicoKind {
 }
 
 impl CalicoKind {
+    /// As evidence names it: `Calico NetworkPolicy` (told apart from Kubernetes'),
+    /// `GlobalNetworkPolicy`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CalicoKind::NetworkPolicy => "Calico NetworkPolicy",
+            CalicoKind::GlobalNetworkPolicy => "GlobalNetworkPolicy",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CalicoKind::NetworkPolicy => "NetworkPolicy",
@@ -125,11 +134,11 @@ pub struct CalicoPolicy {
 }
 
 impl CalicoPolicy {
-    /// `NetworkPolicy prod/allow-web`, `GlobalNetworkPolicy default-deny`.
+    /// `Calico NetworkPolicy prod/allow-web`, `GlobalNetworkPolicy default-deny`.
     pub fn display(&self) -> String {
         match &self.namespace {
-            Some(ns) => format!("{} {ns}/{}", self.kind.as_str(), self.name),
-            None => format!("{} {}", self.kind.as_str(), self.name),
+            Some(ns) => format!("{} {ns}/{}", self.kind.label(), self.name),
+            None => format!("{} {}", self.kind.label(), self.name),
         }
     }
 }
