@@ -131,6 +131,9 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             out.push(note.clone());
         }
     }
+    if !engine.snapshot().calico.is_empty() {
+        out.extend(super::calico::layer::cluster_notes(engine, from, to, query, verdict));
+    }
     out
 }
 

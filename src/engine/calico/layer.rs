@@ -86,6 +86,64 @@ pub fn orphans(snapshot: &Snapshot) -> Vec<&CalicoPolicy> {
         .collect()
 }
 
+/// What a Calico cluster's verdict must also say: the policies Calico does not enforce because
+/// their tier does not exist, and what each staged policy would change about this flow were it
+/// enforced (`Set`: as written; `Delete`: the enforced policy of its name removed). Staged
+/// policies never decide.
+pub fn cluster_notes(
+    engine: &Engine<'_>,
+    from: Endpoint<'_>,
+    to: Endpoint<'_>,
+    query: crate::engine::verdict::PortQuery,
+    verdict: &crate::engine::verdict::Verdict,
+) -> Vec<Note> {
+    use super::model::{StagedAction, StagedBody};
+    let snapshot = engine.snapshot();
+    let mut out = Vec::new();
+    for p in orphans(snapshot) {
+        out.push(Note::new(
+            "calico-missing-tier",
+            format!(
+                "{} is in tier {}, which was not read: Calico enforces no policy of a tier that does not exist, so                  it is left out (read the Tier too, if it exists)",
+                p.display(),
+                p.tier
+            ),
+        ));
+    }
+    for staged in &snapshot.calico.staged {
+        let StagedBody::Calico(policy) = &staged.policy else { continue };
+        let mut what_if = snapshot.clone();
+        what_if.calico.staged.clear();
+        let same = |q: &CalicoPolicy| q.kind == policy.kind && q.namespace == policy.namespace && q.name == policy.name;
+        what_if.calico.policies.retain(|q| !same(q));
+        match staged.action {
+            StagedAction::Set => what_if.calico.policies.push(policy.clone()),
+            StagedAction::Delete => {}
+            StagedAction::Learn | StagedAction::Ignore => continue,
+        }
+        let e = Engine::new(&what_if);
+        let v = e.evaluate(from, to, query);
+        let verb = if matches!(staged.action, StagedAction::Delete) { "deleting" } else { "enforcing" };
+        let change = match (&v.allowed_ports, &verdict.allowed_ports) {
+            (Some(after), Some(before)) if after != before => Some(format!(
+                "the ports allowed would be {} instead of {}",
+                if after.is_empty() { "none".to_string() } else { after.to_string() },
+                if before.is_empty() { "none".to_string() } else { before.to_string() }
+            )),
+            (None, None) if v.allowed != verdict.allowed => {
+                Some(format!("the flow would be {}", if v.allowed { "allowed" } else { "blocked" }))
+            }
+            _ => None,
+        };
+        let message = match change {
+            Some(change) => format!("{} is staged (never enforced); {verb} it: {change}", staged.display()),
+            None => format!("{} is staged (never enforced); {verb} it would not change this flow", staged.display()),
+        };
+        out.push(Note::new("calico-staged", message));
+    }
+    out
+}
+
 /// A policy of a tier: Calico's own, or (in the default tier) a Kubernetes NetworkPolicy.
 #[derive(Debug, Clone, Copy)]
 pub enum Member<'s> {
