@@ -151,7 +151,10 @@ def port_classes(items: list[dict], pods: list[base.PodInfo]) -> list[tuple[str,
 
 
 def read_nca_lines(path: Path) -> dict[tuple[str, str], str]:
-    """`SRC => DST : CONNECTIONS` lines as {(src, dst): connections text}, checked readable."""
+    """`SRC => DST : CONNECTIONS` lines as {(src, dst): connections text}, checked readable. NCA may
+    write a pair on several lines (seen with Calico policies: `All but {protocols:TCP}`, then
+    `{protocols:TCP,dst_ports:1-9089,9091-65535}`): the pair's connections are their union, kept as
+    the texts joined by newlines (`parse_union` reads them)."""
     out = {}
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
@@ -166,8 +169,23 @@ def read_nca_lines(path: Path) -> dict[tuple[str, str], str]:
                 base.parse_connections(conns)
             except InputError as e:
                 raise InputError(f"{path} line {number}: {e}") from None
-            out[(src.strip(), dst.strip())] = conns.strip()
+            pair = (src.strip(), dst.strip())
+            out[pair] = f"{out[pair]}\n{conns.strip()}" if pair in out else conns.strip()
     return out
+
+
+@dataclass(frozen=True)
+class Union:
+    """The union of NCA's connection sets for one pair (one per line NCA wrote for it)."""
+
+    parts: tuple
+
+    def allows(self, protocol: str, port: int) -> bool:
+        return any(p.allows(protocol, port) for p in self.parts)
+
+
+def parse_union(text: str) -> Union:
+    return Union(tuple(base.parse_connections(t) for t in text.split("\n")))
 
 
 def save_answers(path: Path, probes, classes, full: dict, k8s_only: dict, nca_version: str) -> None:
@@ -328,7 +346,7 @@ def run_one(args, source: Path) -> dict:
     full_text, k8s_text = read_nca_lines(work / "nca.txt"), read_nca_lines(work / "nca-k8s.txt")
     classes = base.nca_classes(pods)
     save_answers(work / "nca-answers.json", probes, classes, full_text, k8s_text, nca_version(args.nca))
-    parsed = lambda texts: {pair: base.parse_connections(t) for pair, t in texts.items()}
+    parsed = lambda texts: {pair: parse_union(t) for pair, t in texts.items()}
 
     child_full, cells_full = matrix_cells(args, full_file, probes)
     child_k8s, cells_k8s = matrix_cells(args, k8s_file, probes)

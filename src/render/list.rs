@@ -18,6 +18,58 @@ pub struct ListReport {
     pub namespaces: Vec<NamespaceRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_plugin: Option<Report>,
+    /// The cluster-wide default denies (a Calico GlobalNetworkPolicy), with the namespaces they
+    /// cover and those their selector leaves out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_wide: Vec<ClusterWide>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterWide {
+    pub policy: String,
+    pub covers: Vec<String>,
+    pub exempts: Vec<String>,
+}
+
+/// The cluster-wide policies that give namespaces their default deny (`coveredBy`), each with the
+/// namespaces it covers in some direction and the others.
+pub fn cluster_wide(rows: &[NamespaceRow]) -> Vec<ClusterWide> {
+    let mut out: Vec<ClusterWide> = Vec::new();
+    for row in rows {
+        for policy in row.ingress.covered_by.iter().chain(&row.egress.covered_by) {
+            if !policy.starts_with("GlobalNetworkPolicy ") || out.iter().any(|c| &c.policy == policy) {
+                continue;
+            }
+            let (covers, exempts): (Vec<&NamespaceRow>, Vec<&NamespaceRow>) = rows
+                .iter()
+                .partition(|r| r.ingress.covered_by.contains(policy) || r.egress.covered_by.contains(policy));
+            out.push(ClusterWide {
+                policy: policy.clone(),
+                covers: covers.iter().map(|r| r.namespace.clone()).collect(),
+                exempts: exempts.iter().map(|r| r.namespace.clone()).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// One line per cluster-wide default deny: `GlobalNetworkPolicy default-deny is a cluster-wide
+/// default deny in prod and staging; its selector leaves out kube-system`.
+pub fn write_cluster_wide(out: &mut dyn Write, report: &ListReport, palette: Palette) -> io::Result<()> {
+    for c in &report.cluster_wide {
+        let exempts = if c.exempts.is_empty() {
+            String::new()
+        } else {
+            format!("; it leaves out {}", c.exempts.join(", "))
+        };
+        writeln!(
+            out,
+            "{}",
+            palette.dim(format!("{} is a default deny in {}{exempts}", c.policy, c.covers.join(", ")))
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +92,9 @@ pub struct DirectionRow {
     /// Isolated, but allowed every pod of the cluster on every port.
     pub allowed_all: Vec<String>,
     pub policies: Vec<String>,
+    /// The cluster-wide policies giving this direction its state (`deny` or `allow-all`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub covered_by: Vec<String>,
 }
 
 impl From<&DirectionCoverage> for DirectionRow {
@@ -49,6 +104,7 @@ impl From<&DirectionCoverage> for DirectionRow {
             not_isolated: d.not_isolated.clone(),
             allowed_all: d.allowed_all.clone(),
             policies: d.policies.clone(),
+            covered_by: d.covered_by.clone(),
         }
     }
 }

@@ -135,9 +135,17 @@ pub fn cluster_notes(
             }
             _ => None,
         };
+        // An unchanged flow is worth saying only for a staged policy that applies to one of its ends.
+        let select = Compiled::of(Member::Calico(policy)).select;
+        let applies = [from, to].iter().any(|ep| {
+            workload(*ep).is_some_and(|p| select.as_ref().is_some_and(|s| s.matches(&endpoint_labels(engine, p))))
+        });
         let message = match change {
             Some(change) => format!("{} is staged (never enforced); {verb} it: {change}", staged.display()),
-            None => format!("{} is staged (never enforced); {verb} it would not change this flow", staged.display()),
+            None if applies => {
+                format!("{} is staged (never enforced); {verb} it would not change this flow", staged.display())
+            }
+            None => continue,
         };
         out.push(Note::new("calico-staged", message));
     }
