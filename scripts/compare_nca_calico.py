@@ -242,6 +242,7 @@ def compare(
     """kubectl-deny's cells on the full input against NCA's answers on it; the runs without Calico
     tell which cells depend on the Calico policies for each tool."""
     classes = base.nca_classes(pods)
+    host = {p.full_name: p.host_network for p in pods}
     result = CalicoComparison()
     for full, k8s in _lockstep(cells_full, cells_k8s):
         src, dst, port, protocol, ours = full
@@ -264,7 +265,8 @@ def compare(
             result.agree += 1
             continue
         d = base.Disagreement(src, dst, protocol, port, ours, nca)
-        if nca != nca_without and ours == ours_without:
+        # A host-network end is its own documented reason (`classify`), Calico or not.
+        if nca != nca_without and ours == ours_without and not (host[src] or host[dst]):
             d.kind = "calico-not-evaluated"
         result.disagreements.append(d)
     return result
