@@ -14,14 +14,16 @@ For each input (a `kind: List` JSON file, as `synth --calico-policies N` writes 
 3. runs `kubectl-deny matrix -A -o json` at every port class on both files;
 4. compares kubectl-deny's cells on `input.json` with NCA's answers on the same file, and classifies
    each disagreement:
+   - `host-network` first (an end on the host network: NCA selects it like any pod; Calico does not
+     take it for a workload endpoint, and kubectl-deny allows a pod and its own node);
    - `calico-not-evaluated`: the cell is Calico-dependent (NCA's answer changes when the Calico
-     policies are removed) and kubectl-deny's does not (kubectl-deny ignores Calico there). This is
-     every Calico-dependent disagreement while kubectl-deny does not evaluate Calico (issue 14);
-   - `host-network`, `ipblock-on-pod-ip`, `genuine`: as scripts/compare_nca.py classifies them.
+     policies are removed) and kubectl-deny's does not. Every Calico-dependent disagreement was of
+     this kind while kubectl-deny did not evaluate Calico; now that it does (its answers change
+     with the Calico policies removed), such a cell counts as genuine in the exit status;
+   - `ipblock-on-pod-ip`, `genuine`: as scripts/compare_nca.py classifies them.
 
-Exit status: 0 when nothing genuine is listed (`calico-not-evaluated` is reported loudly but is the
-expected state until kubectl-deny evaluates Calico), 1 when a genuine disagreement is listed, 2 on
-errors. Standard library only; it reuses scripts/compare_nca.py.
+Exit status: 0 when nothing genuine is listed, 1 when a genuine disagreement is listed (and a
+`calico-not-evaluated` one on an input whose kubectl-deny answers depend on Calico), 2 on errors. Standard library only; it reuses scripts/compare_nca.py.
 """
 
 from __future__ import annotations
@@ -449,6 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(text + "\n", encoding="utf-8")
     genuine = sum(r["comparison"].counts().get(k, 0) for r in results for k in ("genuine", "unclassified"))
+    # Once kubectl-deny's answers depend on the Calico policies (it evaluates them), a cell NCA
+    # decides by Calico and kubectl-deny does not is a disagreement to explain, not an expected one.
+    genuine += sum(
+        r["comparison"].counts().get("calico-not-evaluated", 0)
+        for r in results
+        if r["comparison"].deny_calico_dependent > 0
+    )
     return 1 if genuine else 0
 
 

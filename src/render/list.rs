@@ -58,11 +58,8 @@ pub fn cluster_wide(rows: &[NamespaceRow]) -> Vec<ClusterWide> {
 /// default deny in prod and staging; its selector leaves out kube-system`.
 pub fn write_cluster_wide(out: &mut dyn Write, report: &ListReport, palette: Palette) -> io::Result<()> {
     for c in &report.cluster_wide {
-        let exempts = if c.exempts.is_empty() {
-            String::new()
-        } else {
-            format!("; it leaves out {}", c.exempts.join(", "))
-        };
+        let exempts =
+            if c.exempts.is_empty() { String::new() } else { format!("; it leaves out {}", c.exempts.join(", ")) };
         writeln!(
             out,
             "{}",

@@ -511,7 +511,8 @@ fn write_tiers(out: &mut dyn Write, side: &Side, wide: bool, pal: Palette, inden
     let mut any = false;
     for layer in &side.layers {
         let tier = layer.layer.strip_prefix("calico-tier:").unwrap_or(&layer.layer);
-        if layer.decision == Outcome::NotReached || (layer.selecting.is_empty() && layer.decision == Outcome::NoOpinion) {
+        if layer.decision == Outcome::NotReached || (layer.selecting.is_empty() && layer.decision == Outcome::NoOpinion)
+        {
             if wide {
                 let why = if layer.decision == Outcome::NotReached {
                     "not reached (decided before it)".to_string()
@@ -584,7 +585,11 @@ fn write_tiers(out: &mut dyn Write, side: &Side, wide: bool, pal: Palette, inden
         }
     }
     if !any {
-        writeln!(out, "{indent}  {}", pal.dim(format!("no policy of any tier selects it for {dir}: allowed by its profile")))?;
+        writeln!(
+            out,
+            "{indent}  {}",
+            pal.dim(format!("no policy of any tier selects it for {dir}: allowed by its profile"))
+        )?;
     } else if side.allowed && side.layers.iter().all(|l| !matches!(l.decision, Outcome::Allow | Outcome::Mixed)) {
         writeln!(out, "{indent}  {}", pal.dim("every tier taking part passed: allowed by its namespace's profile"))?;
     }

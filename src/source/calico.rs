@@ -510,7 +510,11 @@ fn convert_rule(
         Some("Log") => Action::Log,
         Some("Pass") => Action::Pass,
         None | Some("") => {
-            return Err(ctx.invalid(&path.field("action"), "is required", "give the rule an action: Allow, Deny, Log or Pass"));
+            return Err(ctx.invalid(
+                &path.field("action"),
+                "is required",
+                "give the rule an action: Allow, Deny, Log or Pass",
+            ));
         }
         Some(other) => {
             let fix = match ["Allow", "Deny", "Log", "Pass"].iter().find(|a| a.eq_ignore_ascii_case(other)) {
@@ -746,7 +750,6 @@ pub(super) fn unknown_fields(u: &mut Unknowns<'_>, path: &FieldPath<'_>, spec: &
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::engine::calico::{Action, CalicoKind, CalicoPort, ProtocolMatch, TierAction};
@@ -779,7 +782,8 @@ mod tests {
 
     #[test]
     fn a_stored_policy_without_types_governs_both_directions_as_felix_enforces_it() {
-        let s = load("apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec: {}\n");
+        let s =
+            load("apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec: {}\n");
         let p = &s.calico.policies[0];
         assert!(p.ingress_type && p.egress_type);
     }
@@ -821,7 +825,8 @@ mod tests {
 
     #[test]
     fn bad_selectors_name_the_field_the_column_and_the_line() {
-        let e = error(&format!("{GNP}spec:\n  ingress:\n  - action: Allow\n    source: {{selector: \"app == 'a' &&\"}}\n"));
+        let e =
+            error(&format!("{GNP}spec:\n  ingress:\n  - action: Allow\n    source: {{selector: \"app == 'a' &&\"}}\n"));
         assert!(e.contains("line 7"), "{e}");
         assert!(e.contains("spec.ingress[0].source.selector"), "{e}");
         assert!(e.contains("column"), "{e}");

@@ -43,12 +43,12 @@ fn the_end_of_tier_deny_names_the_nearest_misses() {
 
 #[test]
 fn a_staged_policy_never_decides_but_says_what_it_would_change() {
-    why(&["prod/web", "prod/api:8080"])
-        .allowed()
-        .stdout_has("StagedNetworkPolicy prod/no-web-to-api is staged (never enforced); enforcing it: the flow would be blocked");
-    why(&["prod/api", "prod/db:5432"])
-        .allowed()
-        .stdout_has("StagedNetworkPolicy prod/no-web-to-api is staged (never enforced); enforcing it would not change this flow");
+    why(&["prod/web", "prod/api:8080"]).allowed().stdout_has(
+        "StagedNetworkPolicy prod/no-web-to-api is staged (never enforced); enforcing it: the flow would be blocked",
+    );
+    why(&["prod/api", "prod/db:5432"]).allowed().stdout_has(
+        "StagedNetworkPolicy prod/no-web-to-api is staged (never enforced); enforcing it would not change this flow",
+    );
 }
 
 #[test]
@@ -89,9 +89,22 @@ fn list_names_the_global_default_deny_and_the_namespaces_it_leaves_out() {
 
 #[test]
 fn matrix_agrees_with_why_cell_by_cell() {
-    let v = Deny::new(&["matrix", "-f", "calico_tiers", "-A", "--port", "8080", "--port", "5432", "--port", "53/udp", "-o", "json"])
-        .run()
-        .json();
+    let v = Deny::new(&[
+        "matrix",
+        "-f",
+        "calico_tiers",
+        "-A",
+        "--port",
+        "8080",
+        "--port",
+        "5432",
+        "--port",
+        "53/udp",
+        "-o",
+        "json",
+    ])
+    .run()
+    .json();
     let cells = v["cells"].as_array().unwrap();
     assert!(cells.len() > 20);
     for cell in cells {

@@ -67,9 +67,7 @@ pub fn tier_layers<'s>(snapshot: &'s Snapshot) -> Vec<TierLayer<'s>> {
         if members.is_empty() {
             continue;
         }
-        members.sort_by(|a, b| {
-            a.order().total_cmp(&b.order()).then_with(|| a.sort_name().cmp(&b.sort_name()))
-        });
+        members.sort_by(|a, b| a.order().total_cmp(&b.order()).then_with(|| a.sort_name().cmp(&b.sort_name())));
         let compiled = members.iter().map(|m| Compiled::of(*m)).collect();
         out.push(TierLayer { id: format!("calico-tier:{}", tier.name), tier, members, compiled });
     }
@@ -172,7 +170,9 @@ impl Member<'_> {
     fn sort_name(&self) -> (String, String, &'static str) {
         match self {
             Member::Calico(p) => (p.name.clone(), p.namespace.clone().unwrap_or_default(), p.kind.as_str()),
-            Member::Kubernetes(p) => (format!("knp.default.{}", p.name), p.namespace.clone(), "KubernetesNetworkPolicy"),
+            Member::Kubernetes(p) => {
+                (format!("knp.default.{}", p.name), p.namespace.clone(), "KubernetesNetworkPolicy")
+            }
         }
     }
 
@@ -447,9 +447,8 @@ impl<'s> TierLayer<'s> {
     ) -> Option<(PortSet, PortSet)> {
         let pod = workload(q.subject)?;
         let subject_labels = endpoint_labels(engine, pod);
-        let selecting: Vec<usize> = (0..self.members.len())
-            .filter(|&i| self.selects(engine, i, pod, &subject_labels, q.direction))
-            .collect();
+        let selecting: Vec<usize> =
+            (0..self.members.len()).filter(|&i| self.selects(engine, i, pod, &subject_labels, q.direction)).collect();
         if selecting.is_empty() {
             return None;
         }
@@ -951,7 +950,9 @@ impl Layer for TierLayer<'_> {
                     Member::Calico(p) => {
                         p.service_account_selector.is_none() && self.compiled[i].select.as_ref().is_some_and(scope_only)
                     }
-                    Member::Kubernetes(p) => p.pod_selector.match_labels.is_empty() && p.pod_selector.match_expressions.is_empty(),
+                    Member::Kubernetes(p) => {
+                        p.pod_selector.match_labels.is_empty() && p.pod_selector.match_expressions.is_empty()
+                    }
                 };
                 pod_free && self.selects(engine, i, &fresh, &labels, direction)
             })
@@ -1059,7 +1060,13 @@ impl TierLayer<'_> {
     /// What the tier does for every peer on every port of a pod selected by `selecting`:
     /// walking the rules in order, a rule matching every peer on every port decides (Allow:
     /// open, Deny: restricted, Pass: handed on); the end of the tier restricts unless it passes.
-    fn cover(&self, _engine: &Engine<'_>, selecting: &[usize], pod: &Pod, direction: Direction) -> (Coverage, Vec<String>) {
+    fn cover(
+        &self,
+        _engine: &Engine<'_>,
+        selecting: &[usize],
+        pod: &Pod,
+        direction: Direction,
+    ) -> (Coverage, Vec<String>) {
         if selecting.is_empty() {
             return (Coverage::HandsOn, Vec::new());
         }
@@ -1130,7 +1137,7 @@ impl LayerPlan for TierPlan<'_, '_> {
             if undecided[c / 64] & (1 << (c % 64)) == 0 {
                 continue;
             }
-            let (subject_ep, peer_ep) = (Endpoint::Pod(me), Endpoint::Pod(*other));
+            let (subject_ep, peer_ep) = (Endpoint::Pod(me), Endpoint::Pod(other));
             let destination = match direction {
                 Direction::Ingress => subject_ep,
                 Direction::Egress => peer_ep,

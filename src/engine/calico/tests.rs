@@ -29,7 +29,11 @@ fn gnp(name: &str, tier: &str, order: Option<f64>, selector: &str) -> CalicoPoli
 }
 
 fn cnp(ns: &str, name: &str, order: Option<f64>, selector: &str) -> CalicoPolicy {
-    CalicoPolicy { kind: CalicoKind::NetworkPolicy, namespace: Some(ns.into()), ..gnp(name, "default", order, selector) }
+    CalicoPolicy {
+        kind: CalicoKind::NetworkPolicy,
+        namespace: Some(ns.into()),
+        ..gnp(name, "default", order, selector)
+    }
 }
 
 fn r(action: Action) -> CalicoRule {
@@ -60,7 +64,11 @@ fn cluster(tiers: Vec<Tier>, policies: Vec<CalicoPolicy>, k8s: Vec<crate::engine
     let server = with_ports(pod("a", "server", &[("app", "server")], "10.0.0.2"), &[("http", 80, Tcp)]);
     let mut s = snapshot(
         vec![namespace("a", &[("team", "x")]), namespace("b", &[])],
-        vec![pod("a", "client", &[("app", "client")], "10.0.0.1"), server, pod("b", "other", &[("app", "client")], "10.0.1.1")],
+        vec![
+            pod("a", "client", &[("app", "client")], "10.0.0.1"),
+            server,
+            pod("b", "other", &[("app", "client")], "10.0.1.1"),
+        ],
         k8s,
     );
     for p in &mut s.pods {
