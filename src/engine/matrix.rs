@@ -609,6 +609,45 @@ mod tests {
         }
     }
 
+    /// `list` on clusters with Calico tiers: a pod it counts as not isolated is allowed every pod on
+    /// every port by `why`, and one in a `deny` namespace is not.
+    #[test]
+    fn list_agrees_with_why_on_random_clusters_with_calico_tiers() {
+        use super::super::coverage::{State, coverage_of};
+        use super::super::verdict::{Direction, PortQuery};
+        for seed in 0..200 {
+            let s = random_snapshot(seed);
+            if s.calico.is_empty() {
+                continue;
+            }
+            let e = Engine::new(&s);
+            for c in coverage_of(&e) {
+                for (dir, d) in [(Direction::Ingress, &c.ingress), (Direction::Egress, &c.egress)] {
+                    for pod in s.pods.iter().filter(|p| p.namespace == c.namespace && !p.host_network) {
+                        let everything = s.pods.iter().filter(|q| !q.host_network).all(|q| {
+                            let (peer, destination) = match dir {
+                                Direction::Ingress => (Endpoint::Pod(q), Endpoint::Pod(pod)),
+                                Direction::Egress => (Endpoint::Pod(q), Endpoint::Pod(q)),
+                            };
+                            let side = e.side(dir, Endpoint::Pod(pod), peer, destination, PortQuery::ANY, false);
+                            side.allowed_ports.is_some_and(|p| p.is_all())
+                        });
+                        if d.not_isolated.contains(&pod.name) {
+                            assert!(
+                                everything,
+                                "seed {seed}: {}/{} {dir:?}: list says not isolated",
+                                c.namespace, pod.name
+                            );
+                        }
+                        if d.state == State::Deny {
+                            assert!(!everything, "seed {seed}: {}/{} {dir:?}: list says deny", c.namespace, pod.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn port_matrix_equals_the_any_port_verdict_on_random_clusters() {
         use super::super::verdict::PortQuery;

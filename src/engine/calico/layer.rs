@@ -919,7 +919,14 @@ impl Layer for TierLayer<'_> {
             let selecting: Vec<usize> = (0..self.members.len())
                 .filter(|&i| !pod.host_network && self.selects(engine, i, pod, &labels, direction))
                 .collect();
-            let (c, by) = self.cover(engine, &selecting, pod, direction);
+            // Today's pods: exactly, peer by peer; the rule walk only names the policies.
+            let (c, by) = match self.cover(engine, &selecting, pod, direction) {
+                _ if selecting.is_empty() => (Coverage::HandsOn, Vec::new()),
+                (_, by) if by.is_empty() => {
+                    (self.exact(engine, pod, direction), selecting.iter().map(|&i| self.members[i].display()).collect())
+                }
+                (_, by) => (self.exact(engine, pod, direction), by),
+            };
             out.pods[k] = c;
             match c {
                 Coverage::Restricted => extend_unique(&mut out.restricting, by),
@@ -1104,6 +1111,47 @@ impl TierLayer<'_> {
             TierAction::Deny => (Coverage::Restricted, names),
             TierAction::Pass => (Coverage::HandsOn, Vec::new()),
         }
+    }
+}
+
+impl TierLayer<'_> {
+    /// For a pod of today that the tier selects: what it does, peer by peer, with every pod of
+    /// the cluster (one per distinct namespace, labels, service account and ports) on every port,
+    /// through the same evaluation as `why`: some port of some peer denied (`Restricted`), every
+    /// port of every peer allowed (`AllowedAll`), or the rest handed on (`HandsOn`).
+    fn exact(&self, engine: &Engine<'_>, pod: &Pod, direction: Direction) -> Coverage {
+        let all = PortSet::all();
+        let mut seen = std::collections::HashSet::new();
+        let mut everything = true;
+        let mut side = Side::empty(direction);
+        for peer in engine.snapshot().pods.iter().filter(|p| !p.host_network) {
+            let key = (&peer.namespace, &*peer.labels, &peer.service_account, &*peer.ports, &peer.ips);
+            if !seen.insert(key) {
+                continue;
+            }
+            let (subject, other) = (Endpoint::Pod(pod), Endpoint::Pod(peer));
+            let destination = match direction {
+                Direction::Ingress => subject,
+                Direction::Egress => other,
+            };
+            let q = SideQuery {
+                direction,
+                subject,
+                peer: other,
+                destination,
+                hairpin: false,
+                detail: false,
+                layered: false,
+            };
+            let Some((allow, deny)) = self.evaluate(engine, &q, &all, None, &mut side) else {
+                return Coverage::HandsOn;
+            };
+            if !deny.is_empty() {
+                return Coverage::Restricted;
+            }
+            everything &= allow.is_all();
+        }
+        if everything { Coverage::AllowedAll } else { Coverage::HandsOn }
     }
 }
 
