@@ -6,7 +6,8 @@
 //! - `flow`: the `Engine` (one per snapshot) and the verdict on one flow, side by side.
 //! - `pipeline`: the policy layers a side passes in order, and the contract each layer keeps
 //!   (read it before adding a policy kind).
-//! - one module per policy kind, each a layer: `netpol` (NetworkPolicy v1).
+//! - one module per policy kind, each a layer: `netpol` (NetworkPolicy v1), `calico` (Calico's
+//!   tiers, whose default tier holds the NetworkPolicies).
 //! - shared by every kind: `model` (the snapshot, selectors, ports, address blocks), `selector`,
 //!   `ports` (`PortSet`), `verdict` (the evidence).
 //! - built on the engine: `matrix` (many flows at once), `coverage` (`list`), `notes` (caveats and

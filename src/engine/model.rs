@@ -132,8 +132,8 @@ pub struct Pod {
     pub owner: Option<OwnerRef>,
     /// The service-mesh sidecar proxy the pod runs, if any.
     pub mesh: Option<Mesh>,
-    /// `spec.serviceAccountName` (the API server's admission sets `default` when absent); `None`
-    /// when unknown. Calico policies match it.
+    /// `spec.serviceAccountName`; `None` when not written, which the API server's admission
+    /// makes `default`. Calico policies match it.
     pub service_account: Option<String>,
 }
 
@@ -398,7 +398,7 @@ pub struct Workload {
     pub template_labels: Arc<Labels>,
     pub template_ports: Arc<[ContainerPort]>,
     pub host_network: bool,
-    /// The template's service account (`default` when it names none).
+    /// The template's service account (`None`: not written, so `default`).
     pub service_account: Option<String>,
 }
 

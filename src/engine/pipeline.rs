@@ -250,7 +250,10 @@ impl LayerCoverage {
 /// The layers of a cluster, in evaluation order, built once from its snapshot. Generic order:
 /// the Admin tier (when the snapshot has Admin-tier policies), NetworkPolicy v1 (always: it also
 /// carries the per-side evidence every output shows), the Baseline tier (when it has
-/// Baseline-tier policies).
+/// Baseline-tier policies). On a cluster with Calico objects, Calico's tiers in tier order
+/// instead (`calico::layer::tier_layers`), the default tier holding the NetworkPolicies; the
+/// Admin and Baseline tiers then belong in Calico's `kube-admin` (tier order 1,000) and
+/// `kube-baseline` (10,000,000) tiers, as members beside Calico policies of those tiers.
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
     if !snapshot.calico.is_empty() {

@@ -412,12 +412,12 @@ fn policy(
     let mut ingress = Vec::new();
     let ingress_path = path.field("ingress");
     for (i, rule) in spec.ingress.unwrap_or_default().into_iter().enumerate() {
-        ingress.push(convert_rule(rule, namespace.as_deref(), true, ctx, &ingress_path.index(i))?);
+        ingress.push(convert_rule(rule, namespace.as_deref(), ctx, &ingress_path.index(i))?);
     }
     let mut egress = Vec::new();
     let egress_path = path.field("egress");
     for (i, rule) in spec.egress.unwrap_or_default().into_iter().enumerate() {
-        egress.push(convert_rule(rule, namespace.as_deref(), false, ctx, &egress_path.index(i))?);
+        egress.push(convert_rule(rule, namespace.as_deref(), ctx, &egress_path.index(i))?);
     }
     let types_path = path.field("types");
     let (ingress_type, egress_type, types_defaulted) = match spec.types.filter(|t| !t.is_empty()) {
@@ -500,7 +500,6 @@ fn parse_selector(text: Option<&Str<'_>>, ctx: &Ctx<'_>, path: &FieldPath<'_>) -
 fn convert_rule(
     rule: RuleWire<'_>,
     namespace: Option<&str>,
-    ingress: bool,
     ctx: &Ctx<'_>,
     path: &FieldPath<'_>,
 ) -> Result<CalicoRule, SourceError> {
@@ -553,7 +552,6 @@ fn convert_rule(
             "remove the ports: the Service's own ports are matched",
         ));
     }
-    let _ = ingress;
     Ok(CalicoRule { action, protocol, not_protocol, ip_version, http: rule.http.is_some(), source, destination })
 }
 

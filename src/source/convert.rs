@@ -312,7 +312,7 @@ impl SnapshotBuilder {
             .find(|owner| owner.controller == Some(true))
             .map(|owner| OwnerRef { kind: printable(&owner.kind), name: printable(&owner.name) });
         let mesh = sidecar_mesh(&spec);
-        let service_account = Some(service_account_of(&spec));
+        let service_account = service_account_of(&spec);
         let pod = Pod {
             namespace,
             name,
@@ -657,7 +657,7 @@ impl SnapshotBuilder {
             template_labels,
             template_ports,
             host_network: pod_spec.host_network.unwrap_or(false),
-            service_account: Some(service_account_of(&pod_spec)),
+            service_account: service_account_of(&pod_spec),
         };
         self.read += 1;
         self.keep(kind.as_str(), workload, at, |b| &mut b.workloads);
@@ -1052,11 +1052,12 @@ fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// A pod's service account: `serviceAccountName`, else the deprecated `serviceAccount`, else
-/// `default`, which the API server's ServiceAccount admission sets.
-fn service_account_of(spec: &wire::PodSpec<'_>) -> String {
+/// A pod's service account as written: `serviceAccountName`, else the deprecated
+/// `serviceAccount`; `None` when neither is (the API server's admission then sets `default`,
+/// which is what `engine::calico` takes `None` for, without a string per pod).
+fn service_account_of(spec: &wire::PodSpec<'_>) -> Option<String> {
     let named = |s: &Option<Str<'_>>| s.as_deref().filter(|s| !s.is_empty()).map(printable);
-    named(&spec.service_account_name).or_else(|| named(&spec.service_account)).unwrap_or_else(|| "default".into())
+    named(&spec.service_account_name).or_else(|| named(&spec.service_account))
 }
 
 /// The object an error is about, and where it was read.

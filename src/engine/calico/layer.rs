@@ -283,17 +283,15 @@ pub fn endpoint_labels(engine: &Engine<'_>, pod: &Pod) -> Labels {
         l.insert(format!("{NAMESPACE_LABEL_PREFIX}{k}"), v.clone());
     }
     l.insert(format!("{NAMESPACE_LABEL_PREFIX}{NAME_LABEL}"), pod.namespace.clone());
-    if let Some(sa) = &pod.service_account {
-        l.insert(format!("{SERVICE_ACCOUNT_LABEL_PREFIX}{NAME_LABEL}"), sa.clone());
-    }
+    // Not written: the API server's admission gave it `default`.
+    let sa = pod.service_account.as_deref().unwrap_or("default");
+    l.insert(format!("{SERVICE_ACCOUNT_LABEL_PREFIX}{NAME_LABEL}"), sa.to_string());
     for (k, v) in pod.labels.iter() {
         l.insert(k.clone(), v.clone());
     }
     l.insert(NAMESPACE_LABEL.into(), pod.namespace.clone());
     l.insert("projectcalico.org/orchestrator".into(), "k8s".into());
-    if let Some(sa) = &pod.service_account {
-        l.insert(SERVICE_ACCOUNT_LABEL.into(), sa.clone());
-    }
+    l.insert(SERVICE_ACCOUNT_LABEL.into(), sa.to_string());
     l
 }
 
@@ -343,7 +341,7 @@ enum Undecidable {
 
 impl<'s> TierLayer<'s> {
     /// Whether `member` applies to `pod` for `direction`.
-    fn selects(&self, engine: &Engine<'_>, i: usize, pod: &Pod, labels: &Labels, direction: Direction) -> bool {
+    fn selects(&self, i: usize, pod: &Pod, labels: &Labels, direction: Direction) -> bool {
         match self.members[i] {
             Member::Calico(p) => {
                 let governs = match direction {
@@ -353,7 +351,6 @@ impl<'s> TierLayer<'s> {
                 governs && self.compiled[i].select.as_ref().is_some_and(|s| s.matches(labels))
             }
             Member::Kubernetes(p) => {
-                let _ = engine;
                 p.namespace == pod.namespace && has_type(p, direction) && p.pod_selector.matches(&pod.labels)
             }
         }
@@ -448,7 +445,7 @@ impl<'s> TierLayer<'s> {
         let pod = workload(q.subject)?;
         let subject_labels = endpoint_labels(engine, pod);
         let selecting: Vec<usize> =
-            (0..self.members.len()).filter(|&i| self.selects(engine, i, pod, &subject_labels, q.direction)).collect();
+            (0..self.members.len()).filter(|&i| self.selects(i, pod, &subject_labels, q.direction)).collect();
         if selecting.is_empty() {
             return None;
         }
@@ -917,10 +914,10 @@ impl Layer for TierLayer<'_> {
         for (k, pod) in pods.iter().enumerate() {
             let labels = endpoint_labels(engine, pod);
             let selecting: Vec<usize> = (0..self.members.len())
-                .filter(|&i| !pod.host_network && self.selects(engine, i, pod, &labels, direction))
+                .filter(|&i| !pod.host_network && self.selects(i, pod, &labels, direction))
                 .collect();
             // Today's pods: exactly, peer by peer; the rule walk only names the policies.
-            let (c, by) = match self.cover(engine, &selecting, pod, direction) {
+            let (c, by) = match self.cover(&selecting, direction) {
                 _ if selecting.is_empty() => (Coverage::HandsOn, Vec::new()),
                 (_, by) if by.is_empty() => {
                     (self.exact(engine, pod, direction), selecting.iter().map(|&i| self.members[i].display()).collect())
@@ -961,10 +958,10 @@ impl Layer for TierLayer<'_> {
                         p.pod_selector.match_labels.is_empty() && p.pod_selector.match_expressions.is_empty()
                     }
                 };
-                pod_free && self.selects(engine, i, &fresh, &labels, direction)
+                pod_free && self.selects(i, &fresh, &labels, direction)
             })
             .collect();
-        let (c, by) = self.cover(engine, &selecting, &fresh, direction);
+        let (c, by) = self.cover(&selecting, direction);
         out.new_pod = c;
         if c != Coverage::HandsOn {
             out.new_pod_policies = by;
@@ -1067,13 +1064,7 @@ impl TierLayer<'_> {
     /// What the tier does for every peer on every port of a pod selected by `selecting`:
     /// walking the rules in order, a rule matching every peer on every port decides (Allow:
     /// open, Deny: restricted, Pass: handed on); the end of the tier restricts unless it passes.
-    fn cover(
-        &self,
-        _engine: &Engine<'_>,
-        selecting: &[usize],
-        pod: &Pod,
-        direction: Direction,
-    ) -> (Coverage, Vec<String>) {
+    fn cover(&self, selecting: &[usize], direction: Direction) -> (Coverage, Vec<String>) {
         if selecting.is_empty() {
             return (Coverage::HandsOn, Vec::new());
         }
@@ -1106,7 +1097,6 @@ impl TierLayer<'_> {
                 }
             }
         }
-        let _ = pod;
         match self.tier.default_action {
             TierAction::Deny => (Coverage::Restricted, names),
             TierAction::Pass => (Coverage::HandsOn, Vec::new()),
