@@ -439,18 +439,37 @@ impl<'s> TierLayer<'s> {
         engine: &Engine<'_>,
         q: &SideQuery<'_>,
         scope: &PortSet,
-        mut evidence: Option<&mut TierEvidence<'s>>,
+        evidence: Option<&mut TierEvidence<'s>>,
         side: &mut Side,
     ) -> Option<(PortSet, PortSet)> {
         let pod = workload(q.subject)?;
         let subject_labels = endpoint_labels(engine, pod);
-        let selecting: Vec<usize> =
-            (0..self.members.len()).filter(|&i| self.selects(i, pod, &subject_labels, q.direction)).collect();
+        let selecting = self.selecting(pod, &subject_labels, q.direction);
         if selecting.is_empty() {
             return None;
         }
         let peer_labels = workload(q.peer).map(|p| endpoint_labels(engine, p));
         let flow = Flow { q, subject_labels: &subject_labels, peer_labels: peer_labels.as_ref() };
+        Some(self.decide(engine, &flow, &selecting, scope, evidence, side))
+    }
+
+    /// The members that select `pod` (with its Calico labels) for `direction`, in tier order.
+    fn selecting(&self, pod: &Pod, labels: &Labels, direction: Direction) -> Vec<usize> {
+        (0..self.members.len()).filter(|&i| self.selects(i, pod, labels, direction)).collect()
+    }
+
+    /// The tier for one side whose subject `selecting` members select: what `evaluate` says,
+    /// with the labels already known (a matrix computes them once per group).
+    fn decide(
+        &self,
+        engine: &Engine<'_>,
+        flow: &Flow<'_, '_>,
+        selecting: &[usize],
+        scope: &PortSet,
+        mut evidence: Option<&mut TierEvidence<'s>>,
+        side: &mut Side,
+    ) -> (PortSet, PortSet) {
+        let q = flow.q;
         let mut remaining = scope.clone();
         let mut allow = PortSet::empty();
         let mut deny = PortSet::empty();
@@ -473,7 +492,7 @@ impl<'s> TierLayer<'s> {
                 }
             }
         }
-        'members: for &i in &selecting {
+        'members: for &i in selecting {
             if remaining.is_empty() {
                 break;
             }
@@ -527,7 +546,7 @@ impl<'s> TierLayer<'s> {
                         if remaining.is_empty() {
                             break 'members;
                         }
-                        let (got, undecidable) = self.rule_ports(engine, i, r, &flow, &remaining);
+                        let (got, undecidable) = self.rule_ports(engine, i, r, flow, &remaining);
                         if let (Some(ev), Some(Undecidable::SourcePorts)) = (evidence.as_deref_mut(), undecidable) {
                             ev.notes.push(Note::new(
                                 "calico-source-ports",
@@ -544,7 +563,7 @@ impl<'s> TierLayer<'s> {
                             if let Some(ev) = evidence.as_deref_mut()
                                 && rule.action == Action::Allow
                             {
-                                ev.misses.push(self.calico_miss(engine, p, r, rule, &flow, &remaining));
+                                ev.misses.push(self.calico_miss(engine, p, r, rule, flow, &remaining));
                             }
                             continue;
                         }
@@ -608,7 +627,7 @@ impl<'s> TierLayer<'s> {
                 ports: (!one_port).then(|| remaining.clone()),
             });
         }
-        Some((allow, deny))
+        (allow, deny)
     }
 
     fn calico_miss(
@@ -906,7 +925,8 @@ impl Layer for TierLayer<'_> {
     }
 
     fn plan<'p>(&'p self, engine: &'p Engine<'_>, groups: &'p [&'p Pod]) -> Box<dyn LayerPlan + 'p> {
-        Box::new(TierPlan { layer: self, engine, groups })
+        let labels = groups.iter().map(|g| workload(Endpoint::Pod(g)).map(|p| endpoint_labels(engine, p))).collect();
+        Box::new(TierPlan { layer: self, engine, groups, labels })
     }
 
     fn coverage(&self, engine: &Engine<'_>, namespace: &str, pods: &[&Pod], direction: Direction) -> LayerCoverage {
@@ -1160,13 +1180,18 @@ struct TierPlan<'p, 's> {
     layer: &'p TierLayer<'s>,
     engine: &'p Engine<'p>,
     groups: &'p [&'p Pod],
+    /// Per group, its Calico labels (`None`: on the host network, not a workload endpoint).
+    labels: Vec<Option<Labels>>,
 }
 
 impl LayerPlan for TierPlan<'_, '_> {
     fn row(&self, row: Row<'_>, allow: &mut [u64], deny: &mut [u64]) {
         let Row { direction, subject, port, protocol, undecided } = row;
         let me = self.groups[subject];
-        if me.host_network {
+        let Some(my_labels) = &self.labels[subject] else { return };
+        // The tier does not select the subject: nothing for the whole row.
+        let selecting = self.layer.selecting(me, my_labels, direction);
+        if selecting.is_empty() {
             return;
         }
         let scope = PortSet::single(protocol, port);
@@ -1189,10 +1214,8 @@ impl LayerPlan for TierPlan<'_, '_> {
                 detail: false,
                 layered: false,
             };
-            let Some((a, d)) = self.layer.evaluate(self.engine, &q, &scope, None, &mut side) else {
-                // The tier does not select the subject: nothing for the whole row.
-                return;
-            };
+            let flow = Flow { q: &q, subject_labels: my_labels, peer_labels: self.labels[c].as_ref() };
+            let (a, d) = self.layer.decide(self.engine, &flow, &selecting, &scope, None, &mut side);
             if !a.is_empty() {
                 allow[c / 64] |= 1 << (c % 64);
             } else if !d.is_empty() {
