@@ -107,6 +107,11 @@ pub struct PodAddresses {
 }
 
 impl PodAddresses {
+    /// Whether the cluster uses IPv6 (a pod or node address says so).
+    pub fn uses_ipv6(&self) -> bool {
+        self.ipv6
+    }
+
     pub fn of(snapshot: &Snapshot) -> Self {
         let mut known = Vec::new();
         let mut known_v6 = Vec::new();

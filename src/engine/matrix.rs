@@ -389,8 +389,12 @@ mod tests {
         let mut rng = Rng(seed);
         let namespaces = vec![namespace("a", &[("team", "x")]), namespace("b", &[("team", "y")]), namespace("c", &[])];
         let nodes = vec![
-            Node { name: "n1".into(), addresses: vec![ip("192.168.0.1")] },
-            Node { name: "n2".into(), addresses: vec![ip("192.168.0.2")] },
+            Node {
+                name: "n1".into(),
+                labels: std::sync::Arc::new(labels(&[("app", "a")])),
+                addresses: vec![ip("192.168.0.1")],
+            },
+            Node { name: "n2".into(), labels: Default::default(), addresses: vec![ip("192.168.0.2")] },
         ];
         let mut pods = Vec::new();
         for i in 0..(6 + rng.below(10)) {
@@ -457,6 +461,11 @@ mod tests {
         }
         let mut s = snapshot(namespaces, pods, policies);
         s.nodes = nodes;
+        // Half the clusters also have cluster-wide policies in both tiers.
+        if rng.below(2) == 0 {
+            s.cluster_policies = random_cluster_policies(&mut rng);
+        }
+        // Half the clusters have Calico tiers and policies.
         if rng.below(2) == 0 {
             for p in &mut s.pods {
                 p.service_account = Some(rng.pick(&["default", "api"]).to_string());
@@ -567,6 +576,77 @@ mod tests {
         CalicoObjects { tiers, policies, staged: Vec::new() }
     }
 
+    fn random_cluster_policies(rng: &mut Rng) -> Vec<super::super::tiers::ClusterPolicy> {
+        use super::super::model::Protocol::*;
+        use super::super::tiers::{Action, ClusterKind, ClusterPolicy, Subject, Tier, TierPeer, TierPort, TierRule};
+        let mut out = Vec::new();
+        for i in 0..(1 + rng.below(4)) {
+            let tier = rng.pick(&[Tier::Admin, Tier::Baseline]);
+            let kind = match (tier, rng.below(2)) {
+                (_, 0) => ClusterKind::ClusterNetworkPolicy,
+                (Tier::Admin, _) => ClusterKind::AdminNetworkPolicy,
+                (Tier::Baseline, _) => ClusterKind::BaselineAdminNetworkPolicy,
+            };
+            let subject = match rng.below(2) {
+                0 => Subject::Namespaces(random_selector(rng)),
+                _ => Subject::Pods { namespaces: random_selector(rng), pods: random_selector(rng) },
+            };
+            let mut directions = [Vec::new(), Vec::new()];
+            for (d, rules) in directions.iter_mut().enumerate() {
+                for _ in 0..rng.below(3) {
+                    let action = match (kind, rng.below(3)) {
+                        (_, 0) => Action::Allow,
+                        (ClusterKind::BaselineAdminNetworkPolicy, _) | (_, 1) => Action::Deny,
+                        _ => Action::Pass,
+                    };
+                    let mut peers = Vec::new();
+                    for _ in 0..(1 + rng.below(2)) {
+                        peers.push(match (d, rng.below(5)) {
+                            (_, 0) => TierPeer::Namespaces(random_selector(rng)),
+                            (_, 1) | (0, _) => {
+                                TierPeer::Pods { namespaces: random_selector(rng), pods: random_selector(rng) }
+                            }
+                            (_, 2) => TierPeer::Nodes(random_selector(rng)),
+                            (_, 3) => TierPeer::Networks(vec![
+                                rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0", "192.168.0.1/32"])
+                                    .parse()
+                                    .unwrap(),
+                            ]),
+                            _ => TierPeer::Pods { namespaces: Default::default(), pods: random_selector(rng) },
+                        });
+                    }
+                    let names_a_port_ok =
+                        !peers.iter().any(|p| matches!(p, TierPeer::Nodes(_) | TierPeer::Networks(_)));
+                    let ports = match rng.below(4) {
+                        0 => None,
+                        1 => Some(vec![TierPort::Number {
+                            protocol: rng.pick(&[Tcp, Udp, Sctp]),
+                            port: rng.pick(&[53, 80, 81, 8080]),
+                        }]),
+                        2 => Some(vec![TierPort::Range { protocol: Tcp, start: 79, end: 81 }]),
+                        _ if names_a_port_ok => {
+                            Some(vec![TierPort::Named(rng.pick(&["http", "dns", "web"]).to_string())])
+                        }
+                        _ => None,
+                    };
+                    rules.push(TierRule { name: None, action, peers, ports });
+                }
+            }
+            let [ingress, egress] = directions;
+            let (name, priority) = match kind {
+                ClusterKind::BaselineAdminNetworkPolicy => ("default".to_string(), None),
+                _ => (format!("cnp{i}"), Some(rng.pick(&[1, 2, 2, 1000]))),
+            };
+            if kind == ClusterKind::BaselineAdminNetworkPolicy
+                && out.iter().any(|p: &ClusterPolicy| p.kind == ClusterKind::BaselineAdminNetworkPolicy)
+            {
+                continue;
+            }
+            out.push(ClusterPolicy { kind, name, tier, priority, subject, ingress, egress });
+        }
+        out
+    }
+
     #[test]
     fn matrix_cells_equal_decide_on_random_clusters() {
         use super::super::model::Protocol::*;
@@ -609,15 +689,18 @@ mod tests {
         }
     }
 
-    /// `list` on clusters with Calico tiers: a pod it counts as not isolated is allowed every pod on
-    /// every port by `why`, and one in a `deny` namespace is not.
+    /// `list` on clusters with Calico tiers: a pod it counts as not isolated is allowed every pod
+    /// (and, egress, an address outside the cluster) on every port by `why`, and one in a `deny`
+    /// namespace is not.
     #[test]
     fn list_agrees_with_why_on_random_clusters_with_calico_tiers() {
         use super::super::coverage::{State, coverage_of};
         use super::super::verdict::{Direction, PortQuery};
         for seed in 0..200 {
             let s = random_snapshot(seed);
-            if s.calico.is_empty() {
+            // The generic Admin and Baseline layers' coverage is coarser (a rule that denies
+            // some peers hands a pod on): only Calico's tiers are decided peer by peer.
+            if s.calico.is_empty() || !s.cluster_policies.is_empty() {
                 continue;
             }
             let e = Engine::new(&s);
@@ -630,6 +713,12 @@ mod tests {
                                 Direction::Egress => (Endpoint::Pod(q), Endpoint::Pod(q)),
                             };
                             let side = e.side(dir, Endpoint::Pod(pod), peer, destination, PortQuery::ANY, false);
+                            side.allowed_ports.is_some_and(|p| p.is_all())
+                        }) && (dir == Direction::Ingress || {
+                            // Egress can also be denied to addresses outside the cluster (an
+                            // AdminNetworkPolicy's `networks`).
+                            let outside = Endpoint::Ip("203.0.113.9".parse().unwrap());
+                            let side = e.side(dir, Endpoint::Pod(pod), outside, outside, PortQuery::ANY, false);
                             side.allowed_ports.is_some_and(|p| p.is_all())
                         });
                         if d.not_isolated.contains(&pod.name) {

@@ -10,7 +10,7 @@ use super::flow::{Endpoint, Engine};
 use super::model::{Peer, Pod, Policy, PortRef, Protocol};
 use super::netpol::{has_type, rules_for};
 use super::service;
-use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
+use super::verdict::{Direction, Note, Outcome, Override, PeerMiss, PortQuery, RuleEvidence, Side, Verdict};
 
 pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQuery, verdict: &Verdict) -> Vec<Note> {
     let mut out = Vec::new();
@@ -24,6 +24,13 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             "traffic between a pod and the node it runs on is always allowed (kubelet probes use this path)",
         )),
         None => {}
+    }
+    if verdict.override_reason == Some(Override::NodeLocal) && engine.layers().len() > 1 {
+        out.push(Note::new(
+            "tiers-not-evaluated",
+            "the cluster-wide tiers were not evaluated for this flow: the network-policy API does not say whether \
+             traffic between a pod and its own node is exempt from them; assumed: exempt, as under NetworkPolicy",
+        ));
     }
     for (role, ep) in [("source", from), ("destination", to)] {
         if let Endpoint::Pod(p) = ep {
@@ -125,6 +132,23 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             ),
         ));
     }
+    // Cluster-wide policies the live source was not allowed to read.
+    if !engine.snapshot().unread_cluster_policies.is_empty() {
+        out.push(Note::new(
+            "cluster-policies-unread",
+            format!(
+                "the {} of the cluster could not be read (forbidden): this verdict ignores the Admin and Baseline \
+                 tiers they may set",
+                engine
+                    .snapshot()
+                    .unread_cluster_policies
+                    .iter()
+                    .map(|k| format!("{k}s"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        ));
+    }
     // What a policy layer could not decide from the cluster's state, or assumed.
     for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
         if !out.contains(note) {
@@ -180,6 +204,9 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
         }
         ignored_rules_hints(engine, from, to, &mut out);
         or_permissive_hints(&index, verdict, &mut out);
+        for side in [&verdict.egress, &verdict.ingress] {
+            tier_hints(side, &mut out);
+        }
     }
     if let Endpoint::Pod(src) = from {
         dns_hint(engine, src, to, &mut out);
@@ -187,6 +214,67 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
     }
     out.dedup();
     out
+}
+
+fn describe_rule(r: &RuleEvidence, direction: Direction) -> String {
+    let priority = r.priority.map(|p| format!(", priority {p}")).unwrap_or_default();
+    let name = r.rule_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    format!("{} {}{priority}: {}[{}]{name} {}", r.kind, r.name, direction.as_str(), r.rule, r.action)
+}
+
+/// Hints on the cluster-wide tiers, for a blocked side: an Admin-tier deny no namespace policy
+/// can override (who to ask), a Baseline-tier deny a NetworkPolicy would override, and a Pass
+/// that falls through to a deny.
+fn tier_hints(side: &Side, out: &mut Vec<Note>) {
+    if side.allowed || side.layers.is_empty() {
+        return;
+    }
+    let Some((layer, rule)) = side.denied_by() else { return };
+    let namespace = side.subject.split_once('/').map_or(side.subject.as_str(), |(ns, _)| ns);
+    let dir = side.direction.as_str();
+    match (layer.layer.as_str(), rule) {
+        ("admin", Some(r)) => out.push(Note::new(
+            "admin-deny",
+            format!(
+                "{} denies this {dir} in the Admin tier, above every namespace's policies: no NetworkPolicy can \
+                 override it. Ask the cluster's administrators (who manage the {} objects) to add an {} rule before it, or to \
+                 narrow it",
+                describe_rule(r, side.direction),
+                r.kind,
+                if r.kind == "ClusterNetworkPolicy" { "Accept" } else { "Allow" }
+            ),
+        )),
+        ("baseline", Some(r)) => out.push(Note::new(
+            "baseline-deny",
+            format!(
+                "{} denies this {dir} by default, in the Baseline tier: a NetworkPolicy in namespace {namespace} that \
+                 selects {} and allows this {dir} overrides it (--suggest prints one; a NetworkPolicy isolates the \
+                 pods it selects, so it must allow all of their {dir})",
+                describe_rule(r, side.direction),
+                side.subject
+            ),
+        )),
+        _ => {}
+    }
+    if let Some(pass) = side.layers.iter().find(|l| l.layer == "admin" && l.decision == Outcome::Pass)
+        && let Some(p) = pass.rules.iter().find(|r| r.decision == Outcome::Pass)
+        && layer.layer != "admin"
+    {
+        let then = match (layer.layer.as_str(), rule) {
+            ("networkpolicy", _) => {
+                format!("the NetworkPolicies of namespace {namespace} isolate {} and deny it", side.subject)
+            }
+            (_, Some(r)) => format!("{} then denies it", describe_rule(r, side.direction)),
+            _ => format!("the {} layer then denies it", layer.layer),
+        };
+        out.push(Note::new(
+            "pass-then-deny",
+            format!(
+                "{} hands this {dir} on to the namespace's policies (Pass), and {then}",
+                describe_rule(p, side.direction)
+            ),
+        ));
+    }
 }
 
 /// Hints read off the nearest misses: AND/OR confusion and namespace labels that would match.

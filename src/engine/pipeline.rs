@@ -251,20 +251,28 @@ impl LayerCoverage {
 /// the Admin tier (when the snapshot has Admin-tier policies), NetworkPolicy v1 (always: it also
 /// carries the per-side evidence every output shows), the Baseline tier (when it has
 /// Baseline-tier policies). On a cluster with Calico objects, Calico's tiers in tier order
-/// instead (`calico::layer::tier_layers`), the default tier holding the NetworkPolicies; the
-/// Admin and Baseline tiers then belong in Calico's `kube-admin` (tier order 1,000) and
-/// `kube-baseline` (10,000,000) tiers, as members beside Calico policies of those tiers.
+/// take NetworkPolicy's place (`calico::layer::tier_layers`), the default tier holding the
+/// NetworkPolicies, between the Admin and the Baseline tier.
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
+    use super::tiers::{Tier, TierLayer};
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
+    let admin = TierLayer::new(snapshot, Tier::Admin);
+    let baseline = TierLayer::new(snapshot, Tier::Baseline);
+    if let Some(admin) = admin {
+        out.push(Box::new(admin));
+    }
     if !snapshot.calico.is_empty() {
         // Calico orders everything by its tiers; Kubernetes NetworkPolicies are members of its
         // default tier.
         for tier in super::calico::layer::tier_layers(snapshot) {
             out.push(Box::new(tier));
         }
-        return out;
+    } else {
+        out.push(Box::new(super::netpol::NetworkPolicyLayer));
     }
-    out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    if let Some(baseline) = baseline {
+        out.push(Box::new(baseline));
+    }
     out
 }
 

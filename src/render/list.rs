@@ -89,7 +89,9 @@ pub struct DirectionRow {
     /// Isolated, but allowed every pod of the cluster on every port.
     pub allowed_all: Vec<String>,
     pub policies: Vec<String>,
-    /// The cluster-wide policies giving this direction its state (`deny` or `allow-all`).
+    /// The cluster-wide policy (kind and name) that makes the state `deny` or `allow-all` for
+    /// every pod of the namespace, new ones included; left out when the namespace's own
+    /// NetworkPolicies make it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub covered_by: Vec<String>,
 }

@@ -52,6 +52,7 @@ pub struct SnapshotBuilder {
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
     calico: crate::engine::calico::CalicoObjects,
+    cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
@@ -95,6 +96,7 @@ impl SnapshotBuilder {
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
             calico: Default::default(),
+            cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
             read: 0,
@@ -250,6 +252,7 @@ impl SnapshotBuilder {
                 Ok(())
             }
             Object::Calico(kind, object) => self.add_calico(kind, object, at),
+            Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
                 match self.other_kinds.get_mut(kind.as_ref()) {
@@ -401,6 +404,35 @@ impl SnapshotBuilder {
         Ok(())
     }
 
+    /// Adds an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy.
+    pub fn add_cluster_policy(
+        &mut self,
+        kind: crate::engine::tiers::ClusterKind,
+        schema: super::tiers::Schema,
+        object: super::tiers::ClusterPolicyObject<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let kind_name = kind.as_str();
+        let meta = object.metadata.unwrap_or_default();
+        let name = required_name(&meta, kind_name, NameRule::Subdomain, None, at)?;
+        let spec = object.spec.unwrap_or_default();
+        self.warn_unknown(
+            || format!("{kind_name} {name}"),
+            at,
+            |u| {
+                u.top(&object.unknown, super::tiers::known::object());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                super::tiers::unknown_fields(u, &FieldPath::root("spec"), &spec);
+            },
+        );
+        let ctx = Ctx { kind: kind_name, namespace: None, name: &name, at };
+        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let policy = super::tiers::policy(kind, schema, name.clone(), spec, at.file.is_none(), &ctx)?;
+        self.read += 1;
+        self.keep(kind_name, policy, at, |b| &mut b.cluster_policies);
+        Ok(())
+    }
+
     pub fn add_service(&mut self, svc: wire::Service<'_>, at: &Location) -> Result<(), SourceError> {
         let meta = svc.metadata.unwrap_or_default();
         let namespace = self.namespace_of(&meta, "Service", at)?;
@@ -541,7 +573,8 @@ impl SnapshotBuilder {
         let meta = node.metadata.unwrap_or_default();
         let name = required_name(&meta, "Node", NameRule::Subdomain, None, at)?;
         let ctx = Ctx { kind: "Node", namespace: None, name: &name, at };
-        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let labels =
+            self.labels.intern(meta.labels.unwrap_or_default(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let status_path = FieldPath::root("status");
         let addresses_path = status_path.field("addresses");
         let mut addresses = Vec::new();
@@ -555,7 +588,7 @@ impl SnapshotBuilder {
             }
         }
         self.read += 1;
-        self.keep("Node", Node { name, addresses }, at, |b| &mut b.nodes);
+        self.keep("Node", Node { name, labels, addresses }, at, |b| &mut b.nodes);
         Ok(())
     }
 
@@ -680,8 +713,10 @@ impl SnapshotBuilder {
             ingress_classes,
             foreign_policies,
             calico,
+            cluster_policies,
             ..
         } = self;
+        let cluster_policies = cluster_policies.items;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
@@ -716,6 +751,8 @@ impl SnapshotBuilder {
             ingress_classes: ingress_classes.items,
             foreign_policies,
             calico,
+            cluster_policies,
+            unread_cluster_policies: Vec::new(),
         }
     }
 
@@ -869,6 +906,12 @@ impl Identity for Pod {
 impl Identity for Policy {
     fn identity(&self) -> (&str, &str, &str) {
         ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for crate::engine::tiers::ClusterPolicy {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind.as_str(), "", &self.name)
     }
 }
 

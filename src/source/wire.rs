@@ -795,6 +795,8 @@ pub enum Kind {
     ForeignPolicy(&'static str),
     /// Calico's policies and tiers (`projectcalico.org/v3`, `crd.projectcalico.org/v1`).
     Calico(super::calico::WireKind),
+    /// AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy in a version read.
+    ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema),
     /// `kind: List`, or `PodList` and the like, holding `items`.
     List,
     /// Anything else: ConfigMaps, Ingresses, custom resources. Skipped.
@@ -826,9 +828,12 @@ impl Kind {
             _ if let Some(calico) = group.and_then(|g| super::calico::WireKind::classify(g, kind)) => {
                 Kind::Calico(calico)
             }
-            _ => match foreign_policy(group, kind) {
-                Some(name) => Kind::ForeignPolicy(name),
-                None => Kind::Other,
+            _ => match super::tiers::classify(api_version, kind) {
+                Some((kind, schema)) => Kind::ClusterPolicy(kind, schema),
+                None => match foreign_policy(group, kind) {
+                    Some(name) => Kind::ForeignPolicy(name),
+                    None => Kind::Other,
+                },
             },
         }
     }
@@ -847,6 +852,7 @@ pub enum Object<'a> {
     Workload(WorkloadKind, Workload<'a>),
     ForeignPolicy(&'static str, ForeignPolicy<'a>),
     Calico(super::calico::WireKind, super::calico::CalicoObject<'a>),
+    ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema, super::tiers::ClusterPolicyObject<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),
 }
@@ -1212,6 +1218,7 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::Workload(kind) => Object::Workload(kind, typed(reader, deferred, watch, map)?),
         Kind::ForeignPolicy(name) => Object::ForeignPolicy(name, typed(reader, deferred, watch, map)?),
         Kind::Calico(kind) => Object::Calico(kind, typed(reader, deferred, watch, map)?),
+        Kind::ClusterPolicy(kind, schema) => Object::ClusterPolicy(kind, schema, typed(reader, deferred, watch, map)?),
         Kind::List | Kind::Other => {
             let items = list_item_kind(
                 watch.as_ref().and_then(|w| w.api_version.as_deref()),
@@ -1734,6 +1741,8 @@ mod tests {
 
     #[test]
     fn same_kind_in_a_foreign_group_is_other() {
+        use crate::engine::tiers::ClusterKind;
+        use crate::source::tiers::Schema;
         assert_eq!(
             Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"),
             Kind::Calico(super::super::calico::WireKind {
@@ -1747,7 +1756,20 @@ mod tests {
         );
         assert_eq!(
             Kind::classify(Some("policy.networking.k8s.io/v1alpha1"), "AdminNetworkPolicy"),
-            Kind::ForeignPolicy("AdminNetworkPolicy")
+            Kind::ClusterPolicy(ClusterKind::AdminNetworkPolicy, Schema::V1Alpha1)
+        );
+        assert_eq!(
+            Kind::classify(Some("policy.networking.k8s.io/v1beta1"), "ClusterNetworkPolicy"),
+            Kind::ClusterPolicy(ClusterKind::ClusterNetworkPolicy, Schema::V1Beta1)
+        );
+        // A version this tool does not read stays a policy of another engine, named.
+        assert_eq!(
+            Kind::classify(Some("policy.networking.k8s.io/v1alpha3"), "ClusterNetworkPolicy"),
+            Kind::ForeignPolicy("ClusterNetworkPolicy")
+        );
+        assert_eq!(
+            Kind::classify(Some("crd.antrea.io/v1beta1"), "ClusterNetworkPolicy"),
+            Kind::ForeignPolicy("Antrea ClusterNetworkPolicy")
         );
         assert_eq!(Kind::classify(Some("serving.knative.dev/v1"), "Service"), Kind::Other);
         assert_eq!(Kind::classify(Some("networking.k8s.io/v1"), "NetworkPolicy"), Kind::NetworkPolicy);

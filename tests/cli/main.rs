@@ -28,4 +28,5 @@ mod matrix;
 mod output;
 mod reader;
 mod suggest;
+mod tiers;
 mod why;
