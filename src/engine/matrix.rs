@@ -560,7 +560,7 @@ mod tests {
                 kind: if global { CalicoKind::GlobalNetworkPolicy } else { CalicoKind::NetworkPolicy },
                 namespace: (!global).then(|| rng.pick(&["a", "b", "c"]).to_string()),
                 name: format!("cp{i}"),
-                tier: rng.pick(&["default", "default", "sec", "late"]).to_string(),
+                tier: rng.pick(&["default", "default", "sec", "late", "kube-admin", "kube-baseline"]).to_string(),
                 order: rng.pick(&[None, Some(500.0), Some(1000.0), Some(2000.0)]),
                 selector: parse(rng.pick(&selectors)).unwrap(),
                 service_account_selector: None,
@@ -698,9 +698,7 @@ mod tests {
         use super::super::verdict::{Direction, PortQuery};
         for seed in 0..200 {
             let s = random_snapshot(seed);
-            // The generic Admin and Baseline layers' coverage is coarser (a rule that denies
-            // some peers hands a pod on): only Calico's tiers are decided peer by peer.
-            if s.calico.is_empty() || !s.cluster_policies.is_empty() {
+            if s.calico.is_empty() {
                 continue;
             }
             let e = Engine::new(&s);

@@ -251,26 +251,23 @@ impl LayerCoverage {
 /// the Admin tier (when the snapshot has Admin-tier policies), NetworkPolicy v1 (always: it also
 /// carries the per-side evidence every output shows), the Baseline tier (when it has
 /// Baseline-tier policies). On a cluster with Calico objects, Calico's tiers in tier order
-/// take NetworkPolicy's place (`calico::layer::tier_layers`), the default tier holding the
-/// NetworkPolicies, between the Admin and the Baseline tier.
+/// instead (`calico::layer::tier_layers`): the default tier holds the NetworkPolicies, the
+/// `kube-admin` (tier order 1,000) and `kube-baseline` (10,000,000) tiers the Admin-tier and
+/// Baseline-tier policies, beside Calico policies of those tiers.
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     use super::tiers::{Tier, TierLayer};
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
-    let admin = TierLayer::new(snapshot, Tier::Admin);
-    let baseline = TierLayer::new(snapshot, Tier::Baseline);
-    if let Some(admin) = admin {
-        out.push(Box::new(admin));
-    }
     if !snapshot.calico.is_empty() {
-        // Calico orders everything by its tiers; Kubernetes NetworkPolicies are members of its
-        // default tier.
         for tier in super::calico::layer::tier_layers(snapshot) {
             out.push(Box::new(tier));
         }
-    } else {
-        out.push(Box::new(super::netpol::NetworkPolicyLayer));
+        return out;
     }
-    if let Some(baseline) = baseline {
+    if let Some(admin) = TierLayer::new(snapshot, Tier::Admin) {
+        out.push(Box::new(admin));
+    }
+    out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    if let Some(baseline) = TierLayer::new(snapshot, Tier::Baseline) {
         out.push(Box::new(baseline));
     }
     out

@@ -1,12 +1,17 @@
 //! Calico: tiers by order, Pass hand-offs, the end-of-tier deny, Kubernetes NetworkPolicies at
 //! order 1000 in the default tier, staged policies reported, `list` naming a global default deny,
 //! and `matrix` agreeing with `why` (fixture `calico_tiers`: the README's `examples-calico/`
-//! cluster plus a staged policy and a policy in Calico's stored form).
+//! cluster plus a staged policy and a policy in Calico's stored form); the cluster-wide policies
+//! in Calico's `kube-admin` and `kube-baseline` tiers (fixture `calico_cluster_wide`).
 
 use crate::harness::Deny;
 
 fn why(args: &[&str]) -> crate::harness::Run {
-    let mut all = vec!["why", "-f", "calico_tiers"];
+    why_in("calico_tiers", args)
+}
+
+fn why_in(fixture: &str, args: &[&str]) -> crate::harness::Run {
+    let mut all = vec!["why", "-f", fixture];
     all.extend_from_slice(args);
     Deny::new(&all).run()
 }
@@ -89,19 +94,13 @@ fn list_names_the_global_default_deny_and_the_namespaces_it_leaves_out() {
 
 #[test]
 fn matrix_agrees_with_why_cell_by_cell() {
+    matrix_agrees_with_why("calico_tiers");
+    matrix_agrees_with_why("calico_cluster_wide");
+}
+
+fn matrix_agrees_with_why(fixture: &str) {
     let v = Deny::new(&[
-        "matrix",
-        "-f",
-        "calico_tiers",
-        "-A",
-        "--port",
-        "8080",
-        "--port",
-        "5432",
-        "--port",
-        "53/udp",
-        "-o",
-        "json",
+        "matrix", "-f", fixture, "-A", "--port", "8080", "--port", "5432", "--port", "53/udp", "-o", "json",
     ])
     .run()
     .json();
@@ -110,7 +109,7 @@ fn matrix_agrees_with_why_cell_by_cell() {
     for cell in cells {
         let (from, to) = (cell["from"].as_str().unwrap(), cell["to"].as_str().unwrap());
         let target = format!("{to}:{}/{}", cell["port"], cell["protocol"].as_str().unwrap().to_lowercase());
-        let run = why(&[from, &target]);
+        let run = why_in(fixture, &[from, &target]);
         let expected = if cell["verdict"] == "allowed" { 0 } else { 1 };
         assert_eq!(run.code, Some(expected), "{from} -> {target}");
     }
@@ -127,4 +126,32 @@ fn a_bad_selector_is_an_error_with_its_line_and_column() {
         .stderr_has("line 5")
         .stderr_has("spec.selector: not a valid Calico selector: column")
         .stderr_has("fix: see Calico's selector syntax");
+}
+
+// Fixture `calico_cluster_wide`: the same cluster plus an AdminNetworkPolicy and a
+// BaselineAdminNetworkPolicy, which Calico holds in its `kube-admin` and `kube-baseline` tiers.
+
+#[test]
+fn an_admin_network_policy_decides_in_kube_admin_after_a_tier_of_lower_order() {
+    why_in("calico_cluster_wide", &["prod/web", "prod/api:8080"]).blocked().stdout_lines_in_order(&[
+        "Ingress to prod/api: blocked",
+        "  tier security: pass",
+        "    > GlobalNetworkPolicy security.quarantine (order 10) ingress[1] Pass: every peer, every port",
+        "  tier kube-admin: deny",
+        "    - AdminNetworkPolicy api-guard (order 5) ingress[0] Deny: pods app=web, TCP 8080",
+    ]);
+}
+
+#[test]
+fn the_baseline_policy_decides_in_kube_baseline_where_no_default_tier_policy_selects() {
+    let run = why_in("calico_cluster_wide", &["prod/web", "kube-system/coredns:53/udp"]);
+    run.blocked().stdout_lines_in_order(&[
+        "Ingress to kube-system/coredns: blocked",
+        "  tier kube-baseline: deny",
+        "    - BaselineAdminNetworkPolicy default (order 1000) ingress[0] Deny: namespaces {}, UDP 53",
+    ]);
+    let v = Deny::new(&["list", "-f", "calico_cluster_wide", "-o", "json"]).run().json();
+    let ks = v["namespaces"].as_array().unwrap().iter().find(|n| n["namespace"] == "kube-system").unwrap().clone();
+    assert_eq!(ks["ingress"]["state"], "deny", "{ks}");
+    assert_eq!(ks["ingress"]["coveredBy"][0], "BaselineAdminNetworkPolicy default", "{ks}");
 }

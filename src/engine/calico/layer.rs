@@ -16,9 +16,12 @@
 //! - No rule decided: the tier's default action, Deny (the default) or Pass.
 //! - Past the last tier (every tier passed, or none took part): the namespace's profile allows.
 //!
-//! This is where the ANP and BANP tiers of Calico (`kube-admin` at tier order 1,000,
-//! `kube-baseline` at 10,000,000) will take those objects in, as members beside Calico policies of
-//! those tiers, the way the default tier takes Kubernetes NetworkPolicies: see `Member`.
+//! The cluster-wide policies are members of Calico's built-in tiers, as Calico converts them:
+//! AdminNetworkPolicies and Admin-tier ClusterNetworkPolicies in `kube-admin` (tier order 1,000),
+//! at their priority as policy order; the BaselineAdminNetworkPolicy (at order 1000) and
+//! Baseline-tier ClusterNetworkPolicies in `kube-baseline` (10,000,000); both tiers end in Pass.
+//! Each is evaluated by the cluster-wide tiers' own rules (`tiers::TierLayer::policy_set`), beside
+//! Calico policies of those tiers; see `Member`.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -33,6 +36,10 @@ use crate::engine::model::{IpBlock, Labels, Pod, Policy, Protocol, Snapshot};
 use crate::engine::netpol::{has_type, rules_for};
 use crate::engine::pipeline::{Answer, Coverage, Decision, Layer, LayerCoverage, LayerPlan, Ports, Row, SideQuery};
 use crate::engine::ports::{MAX_PORT, MIN_PORT, PortSet};
+use crate::engine::tiers::{
+    Action as ClusterAction, ClusterKind, ClusterPolicy, Subject, Tier as ClusterTier, TierLayer as ClusterTierLayer,
+    subject_selects,
+};
 use crate::engine::verdict::{
     Direction, EndOfTier, LayerEvidence, Miss, MissKind, NotApplied, Note, Outcome, PeerMiss, RuleEvidence, RuleMiss,
     Side,
@@ -64,6 +71,9 @@ pub fn tier_layers<'s>(snapshot: &'s Snapshot) -> Vec<TierLayer<'s>> {
         if tier.name == DEFAULT_TIER {
             members.extend(snapshot.policies.iter().map(Member::Kubernetes));
         }
+        if let Some(kind) = cluster_tier(&tier.name) {
+            members.extend(snapshot.cluster_policies.iter().filter(|p| p.tier == kind).map(Member::Cluster));
+        }
         if members.is_empty() {
             continue;
         }
@@ -73,6 +83,21 @@ pub fn tier_layers<'s>(snapshot: &'s Snapshot) -> Vec<TierLayer<'s>> {
     }
     out
 }
+
+/// The cluster-wide tier whose policies Calico puts in tier `name`.
+fn cluster_tier(name: &str) -> Option<crate::engine::tiers::Tier> {
+    use crate::engine::tiers::Tier as ClusterTier;
+    match name {
+        KUBE_ADMIN_TIER => Some(ClusterTier::Admin),
+        KUBE_BASELINE_TIER => Some(ClusterTier::Baseline),
+        _ => None,
+    }
+}
+
+/// Calico's tiers for the cluster-wide ones (Calico 3.31 and later; older versions called them
+/// `adminnetworkpolicy` and `baselineadminnetworkpolicy`).
+pub const KUBE_ADMIN_TIER: &str = "kube-admin";
+pub const KUBE_BASELINE_TIER: &str = "kube-baseline";
 
 /// The policies whose tier does not exist: Calico does not enforce them.
 pub fn orphans(snapshot: &Snapshot) -> Vec<&CalicoPolicy> {
@@ -150,11 +175,13 @@ pub fn cluster_notes(
     out
 }
 
-/// A policy of a tier: Calico's own, or (in the default tier) a Kubernetes NetworkPolicy.
+/// A policy of a tier: Calico's own, (in the default tier) a Kubernetes NetworkPolicy, or (in
+/// `kube-admin` and `kube-baseline`) a cluster-wide policy.
 #[derive(Debug, Clone, Copy)]
 pub enum Member<'s> {
     Calico(&'s CalicoPolicy),
     Kubernetes(&'s Policy),
+    Cluster(&'s ClusterPolicy),
 }
 
 impl Member<'_> {
@@ -162,6 +189,8 @@ impl Member<'_> {
         match self {
             Member::Calico(p) => p.order.unwrap_or(f64::INFINITY),
             Member::Kubernetes(_) => KUBERNETES_POLICY_ORDER,
+            // The priority; a BaselineAdminNetworkPolicy at 1000.
+            Member::Cluster(p) => f64::from(p.rank()),
         }
     }
 
@@ -173,6 +202,16 @@ impl Member<'_> {
             Member::Kubernetes(p) => {
                 (format!("knp.default.{}", p.name), p.namespace.clone(), "KubernetesNetworkPolicy")
             }
+            // Calico's names for the converted objects.
+            Member::Cluster(p) => {
+                let prefix = match (p.kind, p.tier) {
+                    (ClusterKind::AdminNetworkPolicy, _) => "kanp.adminnetworkpolicy.",
+                    (ClusterKind::BaselineAdminNetworkPolicy, _) => "kbanp.baselineadminnetworkpolicy.",
+                    (ClusterKind::ClusterNetworkPolicy, ClusterTier::Admin) => "kcnp.kube-admin.",
+                    (ClusterKind::ClusterNetworkPolicy, ClusterTier::Baseline) => "kcnp.kube-baseline.",
+                };
+                (format!("{prefix}{}", p.name), String::new(), p.kind.as_str())
+            }
         }
     }
 
@@ -180,6 +219,7 @@ impl Member<'_> {
         match self {
             Member::Calico(p) => p.kind.label(),
             Member::Kubernetes(_) => "NetworkPolicy",
+            Member::Cluster(p) => p.kind.as_str(),
         }
     }
 
@@ -187,6 +227,7 @@ impl Member<'_> {
         match self {
             Member::Calico(p) => p.namespace.as_deref(),
             Member::Kubernetes(p) => Some(&p.namespace),
+            Member::Cluster(_) => None,
         }
     }
 
@@ -194,6 +235,7 @@ impl Member<'_> {
         match self {
             Member::Calico(p) => &p.name,
             Member::Kubernetes(p) => &p.name,
+            Member::Cluster(p) => &p.name,
         }
     }
 
@@ -341,7 +383,7 @@ enum Undecidable {
 
 impl<'s> TierLayer<'s> {
     /// Whether `member` applies to `pod` for `direction`.
-    fn selects(&self, i: usize, pod: &Pod, labels: &Labels, direction: Direction) -> bool {
+    fn selects(&self, engine: &Engine<'_>, i: usize, pod: &Pod, labels: &Labels, direction: Direction) -> bool {
         match self.members[i] {
             Member::Calico(p) => {
                 let governs = match direction {
@@ -353,6 +395,7 @@ impl<'s> TierLayer<'s> {
             Member::Kubernetes(p) => {
                 p.namespace == pod.namespace && has_type(p, direction) && p.pod_selector.matches(&pod.labels)
             }
+            Member::Cluster(p) => !p.rules(direction).is_empty() && subject_selects(engine, &p.subject, pod),
         }
     }
 
@@ -444,7 +487,7 @@ impl<'s> TierLayer<'s> {
     ) -> Option<(PortSet, PortSet)> {
         let pod = workload(q.subject)?;
         let subject_labels = endpoint_labels(engine, pod);
-        let selecting = self.selecting(pod, &subject_labels, q.direction);
+        let selecting = self.selecting(engine, pod, &subject_labels, q.direction);
         if selecting.is_empty() {
             return None;
         }
@@ -454,8 +497,8 @@ impl<'s> TierLayer<'s> {
     }
 
     /// The members that select `pod` (with its Calico labels) for `direction`, in tier order.
-    fn selecting(&self, pod: &Pod, labels: &Labels, direction: Direction) -> Vec<usize> {
-        (0..self.members.len()).filter(|&i| self.selects(i, pod, labels, direction)).collect()
+    fn selecting(&self, engine: &Engine<'_>, pod: &Pod, labels: &Labels, direction: Direction) -> Vec<usize> {
+        (0..self.members.len()).filter(|&i| self.selects(engine, i, pod, labels, direction)).collect()
     }
 
     /// The tier for one side whose subject `selecting` members select: what `evaluate` says,
@@ -536,6 +579,30 @@ impl<'s> TierLayer<'s> {
                     }
                     allow.union_with(&got);
                     remaining = remaining.difference(&got);
+                }
+                Member::Cluster(policy) => {
+                    let mut trace = evidence.is_some().then(|| LayerEvidence::new(&self.id, Outcome::NoOpinion));
+                    ClusterTierLayer::policy_set(
+                        engine,
+                        policy,
+                        q,
+                        scope,
+                        &mut remaining,
+                        &mut allow,
+                        &mut deny,
+                        trace.as_mut(),
+                    );
+                    if let (Some(ev), Some(t)) = (evidence.as_deref_mut(), trace) {
+                        ev.rules.extend(t.rules.into_iter().map(|mut r| {
+                            r.order = Some(member.order());
+                            if one_port {
+                                r.ports = None;
+                            }
+                            r
+                        }));
+                        ev.misses.extend(t.misses);
+                        ev.notes.extend(t.notes);
+                    }
                 }
                 Member::Calico(p) => {
                     let rules = match q.direction {
@@ -930,14 +997,15 @@ impl Layer for TierLayer<'_> {
     }
 
     fn coverage(&self, engine: &Engine<'_>, namespace: &str, pods: &[&Pod], direction: Direction) -> LayerCoverage {
+        let ipv6 = engine.pod_addresses().uses_ipv6();
         let mut out = LayerCoverage::hands_on(pods.len());
         for (k, pod) in pods.iter().enumerate() {
             let labels = endpoint_labels(engine, pod);
             let selecting: Vec<usize> = (0..self.members.len())
-                .filter(|&i| !pod.host_network && self.selects(i, pod, &labels, direction))
+                .filter(|&i| !pod.host_network && self.selects(engine, i, pod, &labels, direction))
                 .collect();
             // Today's pods: exactly, peer by peer; the rule walk only names the policies.
-            let (c, by) = match self.cover(&selecting, direction) {
+            let (c, by) = match self.cover(&selecting, direction, ipv6) {
                 _ if selecting.is_empty() => (Coverage::HandsOn, Vec::new()),
                 (_, by) if by.is_empty() => {
                     (self.exact(engine, pod, direction), selecting.iter().map(|&i| self.members[i].display()).collect())
@@ -977,11 +1045,15 @@ impl Layer for TierLayer<'_> {
                     Member::Kubernetes(p) => {
                         p.pod_selector.match_labels.is_empty() && p.pod_selector.match_expressions.is_empty()
                     }
+                    Member::Cluster(p) => match &p.subject {
+                        Subject::Namespaces(_) => true,
+                        Subject::Pods { pods, .. } => pods.is_empty(),
+                    },
                 };
-                pod_free && self.selects(i, &fresh, &labels, direction)
+                pod_free && self.selects(engine, i, &fresh, &labels, direction)
             })
             .collect();
-        let (c, by) = self.cover(&selecting, direction);
+        let (c, by) = self.cover(&selecting, direction, ipv6);
         out.new_pod = c;
         if c != Coverage::HandsOn {
             out.new_pod_policies = by;
@@ -1002,6 +1074,10 @@ impl Layer for TierLayer<'_> {
                             }
                         }
                     }
+                    continue;
+                }
+                Member::Cluster(p) => {
+                    crate::engine::tiers::policy_port_cuts(p, protocol, cuts);
                     continue;
                 }
             };
@@ -1031,6 +1107,7 @@ impl Layer for TierLayer<'_> {
                         }
                     }
                 }
+                Member::Cluster(p) => crate::engine::tiers::policy_address_blocks(p, out),
                 Member::Kubernetes(p) => {
                     for rule in p.ingress.iter().chain(&p.egress) {
                         for peer in &rule.peers {
@@ -1084,7 +1161,7 @@ impl TierLayer<'_> {
     /// What the tier does for every peer on every port of a pod selected by `selecting`:
     /// walking the rules in order, a rule matching every peer on every port decides (Allow:
     /// open, Deny: restricted, Pass: handed on); the end of the tier restricts unless it passes.
-    fn cover(&self, selecting: &[usize], direction: Direction) -> (Coverage, Vec<String>) {
+    fn cover(&self, selecting: &[usize], direction: Direction, ipv6: bool) -> (Coverage, Vec<String>) {
         if selecting.is_empty() {
             return (Coverage::HandsOn, Vec::new());
         }
@@ -1098,6 +1175,12 @@ impl TierLayer<'_> {
                         return (Coverage::AllowedAll, vec![self.members[i].display()]);
                     }
                 }
+                Member::Cluster(p) => match crate::engine::tiers::catch_all_rule(p, direction, ipv6) {
+                    Some(ClusterAction::Allow) => return (Coverage::AllowedAll, vec![self.members[i].display()]),
+                    Some(ClusterAction::Deny) => return (Coverage::Restricted, vec![self.members[i].display()]),
+                    Some(ClusterAction::Pass) => return (Coverage::HandsOn, Vec::new()),
+                    None => {}
+                },
                 Member::Calico(p) => {
                     let rules = match direction {
                         Direction::Ingress => &p.ingress,
@@ -1190,7 +1273,7 @@ impl LayerPlan for TierPlan<'_, '_> {
         let me = self.groups[subject];
         let Some(my_labels) = &self.labels[subject] else { return };
         // The tier does not select the subject: nothing for the whole row.
-        let selecting = self.layer.selecting(me, my_labels, direction);
+        let selecting = self.layer.selecting(self.engine, me, my_labels, direction);
         if selecting.is_empty() {
             return;
         }

@@ -383,3 +383,150 @@ fn a_cluster_without_calico_objects_has_no_calico_layer() {
     let e = Engine::new(&s);
     assert_eq!(e.layers().iter().map(|l| l.id().to_string()).collect::<Vec<_>>(), ["networkpolicy"]);
 }
+
+/// The cluster-wide policies as Calico holds them: AdminNetworkPolicies and Admin-tier
+/// ClusterNetworkPolicies in `kube-admin` (tier order 1,000) at their priority as policy order,
+/// the BaselineAdminNetworkPolicy and Baseline-tier ClusterNetworkPolicies in `kube-baseline`
+/// (10,000,000); both tiers end in Pass (Calico's docs, "Tiered policy").
+mod cluster_wide {
+    use super::*;
+    use crate::engine::tiers::{
+        Action as CAction, ClusterKind, ClusterPolicy, Subject, Tier as CTier, TierPeer, TierRule,
+    };
+
+    fn cluster_policy(
+        kind: ClusterKind,
+        name: &str,
+        tier: CTier,
+        priority: Option<u32>,
+        action: CAction,
+    ) -> ClusterPolicy {
+        ClusterPolicy {
+            kind,
+            name: name.into(),
+            tier,
+            priority,
+            subject: Subject::Namespaces(Default::default()),
+            ingress: vec![TierRule {
+                name: None,
+                action,
+                peers: vec![TierPeer::Namespaces(Default::default())],
+                ports: None,
+            }],
+            egress: vec![],
+        }
+    }
+
+    fn anp(name: &str, priority: u32, action: CAction) -> ClusterPolicy {
+        cluster_policy(ClusterKind::AdminNetworkPolicy, name, CTier::Admin, Some(priority), action)
+    }
+
+    fn banp(action: CAction) -> ClusterPolicy {
+        cluster_policy(ClusterKind::BaselineAdminNetworkPolicy, "default", CTier::Baseline, None, action)
+    }
+
+    fn with_cluster(mut s: Snapshot, cluster: Vec<ClusterPolicy>) -> Snapshot {
+        s.cluster_policies = cluster;
+        s
+    }
+
+    /// A cluster with one Calico object (a policy selecting nothing): Calico's tiers apply.
+    fn calico_only() -> Snapshot {
+        cluster(vec![], vec![gnp("nobody", "default", None, "app == 'nobody'")], vec![])
+    }
+
+    fn ingress_layers(s: &Snapshot) -> Vec<(String, Outcome)> {
+        let e = Engine::new(s);
+        let v = e.evaluate(client(s), Endpoint::Pod(find(s, "server")), PortQuery::Port { port: 80, protocol: Tcp });
+        v.ingress.layers.iter().map(|l| (l.layer.clone(), l.decision)).collect()
+    }
+
+    #[test]
+    fn an_admin_network_policy_is_a_member_of_kube_admin_at_its_priority() {
+        // A Calico policy of kube-admin at order 5 runs before the ANP at priority 10, one at 20 after.
+        for (order, allowed) in [(5.0, true), (20.0, false)] {
+            let mut allow = gnp("kube-admin.allow", "kube-admin", Some(order), "all()");
+            allow.ingress = vec![r(Action::Allow)];
+            let s = with_cluster(cluster(vec![], vec![allow], vec![]), vec![anp("deny-all", 10, CAction::Deny)]);
+            assert_eq!(reaches(&s, client(&s), 80, Tcp), allowed, "Calico Allow at order {order}");
+            let layers = ingress_layers(&s);
+            assert_eq!(layers.len(), 1, "one tier, no generic Admin layer: {layers:?}");
+            assert_eq!(layers[0].0, "calico-tier:kube-admin");
+        }
+    }
+
+    #[test]
+    fn kube_admin_runs_by_its_tier_order_among_calico_tiers() {
+        let deny = anp("deny-all", 10, CAction::Deny);
+        // A tier at order 100 runs before kube-admin (1,000): its Allow wins.
+        let mut early = gnp("early.allow", "early", None, "all()");
+        early.ingress = vec![r(Action::Allow)];
+        let s = with_cluster(
+            cluster(vec![tier("early", 100.0, TierAction::Deny)], vec![early], vec![]),
+            vec![deny.clone()],
+        );
+        assert!(reaches(&s, client(&s), 80, Tcp));
+        // At order 5,000 it runs after: the ANP's Deny wins.
+        let mut late = gnp("late.allow", "late", None, "all()");
+        late.ingress = vec![r(Action::Allow)];
+        let s = with_cluster(cluster(vec![tier("late", 5000.0, TierAction::Deny)], vec![late], vec![]), vec![deny]);
+        assert!(!reaches(&s, client(&s), 80, Tcp));
+        assert_eq!(ingress_layers(&s)[0], ("calico-tier:kube-admin".to_string(), Outcome::Deny));
+    }
+
+    #[test]
+    fn pass_in_kube_admin_goes_to_the_default_tier_and_its_end_passes_too() {
+        let mut deny = gnp("deny-clients", "default", None, "app == 'server'");
+        deny.ingress = vec![from(Action::Deny, "app == 'client'")];
+        let s = with_cluster(cluster(vec![], vec![deny.clone()], vec![]), vec![anp("pass", 10, CAction::Pass)]);
+        assert!(!reaches(&s, client(&s), 80, Tcp), "passed to the default tier, which denies");
+        // A kube-admin tier whose policies decide nothing passes at its end (default action Pass).
+        let mut nobody = anp("nobody", 10, CAction::Allow);
+        nobody.ingress[0].peers = vec![TierPeer::Namespaces(sel(&[("team", "nobody")]))];
+        let s = with_cluster(calico_only(), vec![nobody]);
+        assert!(reaches(&s, client(&s), 80, Tcp), "kube-admin passes, no other tier: the profile allows");
+    }
+
+    #[test]
+    fn the_baseline_policy_is_in_kube_baseline_after_the_default_tier() {
+        // The default tier selects the server and allows the client: kube-baseline is not reached.
+        let knp = policy("a", "allow-clients", sel(&[("app", "server")]))
+            .ingress(vec![rule(vec![pods_peer(sel(&[("app", "client")]))], vec![])])
+            .build();
+        let s = with_cluster(cluster(vec![], vec![], vec![knp]), vec![banp(CAction::Deny)]);
+        assert!(reaches(&s, client(&s), 80, Tcp));
+        // Nothing of the default tier selects the server: the baseline Deny decides.
+        let s = with_cluster(
+            cluster(vec![], vec![gnp("only-b", "default", None, "projectcalico.org/namespace == 'b'")], vec![]),
+            vec![banp(CAction::Deny)],
+        );
+        assert!(!reaches(&s, client(&s), 80, Tcp));
+        assert!(ingress_layers(&s).contains(&("calico-tier:kube-baseline".to_string(), Outcome::Deny)));
+        // A tier after kube-baseline (order 20,000,000) is not reached when the baseline allows.
+        let mut deny = gnp("last.deny", "last", None, "all()");
+        deny.ingress = vec![r(Action::Deny)];
+        let s = with_cluster(
+            cluster(vec![tier("last", 20_000_000.0, TierAction::Deny)], vec![deny], vec![]),
+            vec![banp(CAction::Allow)],
+        );
+        assert!(reaches(&s, client(&s), 80, Tcp));
+    }
+
+    #[test]
+    fn a_baseline_cluster_network_policy_is_in_kube_baseline() {
+        let deny =
+            cluster_policy(ClusterKind::ClusterNetworkPolicy, "baseline-deny", CTier::Baseline, Some(3), CAction::Deny);
+        let mut allow = gnp("kube-baseline.allow", "kube-baseline", Some(1.0), "all()");
+        allow.ingress = vec![r(Action::Allow)];
+        let s = with_cluster(cluster(vec![], vec![allow], vec![]), vec![deny.clone()]);
+        assert!(reaches(&s, client(&s), 80, Tcp), "the Calico policy at order 1 runs before priority 3");
+        let s = with_cluster(calico_only(), vec![deny]);
+        assert!(!reaches(&s, client(&s), 80, Tcp));
+        let e = Engine::new(&s);
+        let v = e.evaluate(client(&s), Endpoint::Pod(find(&s, "server")), PortQuery::Port { port: 80, protocol: Tcp });
+        let layer = v.ingress.layers.iter().find(|l| l.layer == "calico-tier:kube-baseline").unwrap();
+        assert_eq!(layer.selecting, ["ClusterNetworkPolicy baseline-deny"]);
+        assert_eq!(layer.rules[0].kind, "ClusterNetworkPolicy");
+        assert_eq!(layer.rules[0].order, Some(3.0));
+    }
+}
