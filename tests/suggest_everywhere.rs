@@ -89,6 +89,7 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
     }
     assert!(blocked > 500, "only {blocked} blocked flows were tried");
     assert!(policies > blocked, "{policies} policies for {blocked} flows");
-    assert!(unfixable.len() < 20, "{unfixable:#?}");
+    // Two Calico fixtures share the quarantined pod, which an earlier tier denies (about ten each).
+    assert!(unfixable.len() < 30, "{unfixable:#?}");
     eprintln!("{blocked} blocked flows, {policies} policies suggested, {} unfixable", unfixable.len());
 }

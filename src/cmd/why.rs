@@ -169,7 +169,8 @@ pub fn suggest(
     if !explain(&Engine::new(&with), from, to)?.allowed && !snapshot.calico.is_empty() {
         // A Calico Deny (or a tier before the default one) decides before any Kubernetes policy.
         return Err(Error::Usage(format!(
-            "no NetworkPolicy can allow {} -> {}: Calico denies it before the Kubernetes policies of its default tier              are reached (see the tiers in `kubectl deny why`); change the Calico policy that denies it",
+            "no NetworkPolicy can allow {} -> {}: Calico denies it before the Kubernetes policies of its default tier \
+             are reached (see the tiers in `kubectl deny why`); change the policy of the tier that denies it",
             report.from, report.to
         )));
     }

@@ -127,7 +127,8 @@ pub fn cluster_notes(
         out.push(Note::new(
             "calico-missing-tier",
             format!(
-                "{} is in tier {}, which was not read: Calico enforces no policy of a tier that does not exist, so                  it is left out (read the Tier too, if it exists)",
+                "{} is in tier {}, which was not read: Calico enforces no policy of a tier that does not exist, so \
+                 it is left out (read the Tier too, if it exists)",
                 p.display(),
                 p.tier
             ),
