@@ -42,6 +42,45 @@ pub struct WireKind {
     pub stored: bool,
 }
 
+/// The Calico resources the live source reads, in the group the cluster serves:
+/// `projectcalico.org/v3` (Calico's API server, or its native v3 CRDs since 3.32), else the
+/// `crd.projectcalico.org/v1` CRDs Calico stores them in. Staged policies are not read live.
+pub fn resources(stored: bool) -> [(crate::source::fetch::Resource, ObjectKind); 3] {
+    use crate::source::fetch::Resource;
+    let r = |plural: &'static str, v3_rbac: &'static str, crd_rbac: &'static str, namespaced: bool| Resource {
+        prefix: if stored { "/apis/crd.projectcalico.org/v1" } else { "/apis/projectcalico.org/v3" },
+        plural,
+        rbac: if stored { crd_rbac } else { v3_rbac },
+        namespaced,
+    };
+    [
+        (r("tiers", "tiers.projectcalico.org", "tiers.crd.projectcalico.org", false), ObjectKind::Tier),
+        (
+            r(
+                "globalnetworkpolicies",
+                "globalnetworkpolicies.projectcalico.org",
+                "globalnetworkpolicies.crd.projectcalico.org",
+                false,
+            ),
+            ObjectKind::GlobalNetworkPolicy,
+        ),
+        (
+            r("networkpolicies", "networkpolicies.projectcalico.org", "networkpolicies.crd.projectcalico.org", true),
+            ObjectKind::NetworkPolicy,
+        ),
+    ]
+}
+
+/// The Calico kind a live response holds, by its resource; `None` for any other resource.
+pub fn of_resource(resource: &crate::source::fetch::Resource) -> Option<WireKind> {
+    let stored = match resource.prefix {
+        "/apis/projectcalico.org/v3" => false,
+        "/apis/crd.projectcalico.org/v1" => true,
+        _ => return None,
+    };
+    resources(stored).into_iter().find(|(r, _)| r.plural == resource.plural).map(|(_, kind)| WireKind { kind, stored })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
     NetworkPolicy,
