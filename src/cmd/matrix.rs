@@ -31,7 +31,8 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     } else {
         Scope::Namespaces(ctx.namespaces.clone())
     };
-    let snapshot = source.snapshot_for_scope(&scope)?;
+    // Never dropped: the process exits after the answer (see `list`).
+    let snapshot = std::mem::ManuallyDrop::new(source.snapshot_for_scope(&scope)?);
     super::load::check_namespaces(&snapshot, &scope, ctx)?;
     let templates = super::resolve::templates_without_pods(
         &snapshot,

@@ -53,7 +53,8 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
             args.to
         )));
     }
-    let snapshot = source.snapshot_for_flow(&from, &to)?;
+    // Never dropped: the process exits after the answer (see `list`).
+    let snapshot = std::mem::ManuallyDrop::new(source.snapshot_for_flow(&from, &to)?);
     if args.suggest {
         let (mut report, policies) = suggest(&snapshot, &from, &to, &default_namespace)?;
         report.notes.extend(source.take_notes());

@@ -338,7 +338,14 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
             writeln!(out, "  - {}", pal.warn(&c.message))?;
         }
     }
-    if !r.allowed && r.evaluations.iter().all(|e| e.port.is_some()) {
+    // No NetworkPolicy can override a deny of the Admin tier: the hint says who to ask instead.
+    let admin_denied = r
+        .evaluations
+        .iter()
+        .filter(|e| !e.verdict.allowed)
+        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
+        .any(|side| !side.allowed && matches!(side.denied_by(), Some((layer, _)) if layer.layer == "admin"));
+    if !r.allowed && !admin_denied && r.evaluations.iter().all(|e| e.port.is_some()) {
         writeln!(out)?;
         writeln!(out, "{}", pal.dim("Add --suggest to print NetworkPolicies that would allow this flow."))?;
     }

@@ -67,6 +67,14 @@ pub struct SnapshotBuilder {
     files: Vec<Arc<str>>,
 }
 
+/// The builder's notes at one moment (`SnapshotBuilder::checkpoint`).
+pub struct Checkpoint {
+    warnings: usize,
+    unknown_suppressed: usize,
+    unknown_reported: usize,
+    other_kinds: BTreeMap<String, usize>,
+}
+
 /// At most this many unknown-field warnings are shown; the rest are counted.
 const MAX_UNKNOWN_WARNINGS: usize = 50;
 
@@ -122,6 +130,26 @@ impl SnapshotBuilder {
     /// object, one more counts the unknown-field warnings left out.
     pub fn take_warnings(&mut self) -> Vec<Warning> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// Where the builder's notes stand, so that a read that is abandoned and done again (see
+    /// `file`: YAML's fast path) can take back what it noted. Objects need no taking back: read
+    /// again, the same object replaces itself silently.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            warnings: self.warnings.len(),
+            unknown_suppressed: self.unknown_suppressed,
+            unknown_reported: self.unknown_reported,
+            other_kinds: self.other_kinds.clone(),
+        }
+    }
+
+    /// Takes back the notes made since `checkpoint`.
+    pub fn rewind(&mut self, checkpoint: Checkpoint) {
+        self.warnings.truncate(checkpoint.warnings);
+        self.unknown_suppressed = checkpoint.unknown_suppressed;
+        self.unknown_reported = checkpoint.unknown_reported;
+        self.other_kinds = checkpoint.other_kinds;
     }
 
     /// A warning counting the unknown fields not shown, if any.

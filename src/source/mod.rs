@@ -9,7 +9,8 @@
 //! - one module per policy kind, with its wire shape and its conversion: `netpol`
 //!   (NetworkPolicy v1), `tiers` (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
 //!   ClusterNetworkPolicy), `calico` (Calico's policies and tiers).
-//! - `file`: manifests from files, directories and stdin.
+//! - `file`: manifests from files, directories and stdin; `yaml`, `yaml_events` and `held`: what
+//!   YAML needs.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
 //! - `discovery`: which APIs the live cluster serves, from one request shared by every reader of a
 //!   CRD-backed kind.
@@ -24,12 +25,14 @@ pub mod convert;
 pub mod discovery;
 pub mod fetch;
 pub mod file;
+pub mod held;
 pub mod live;
 pub mod netpol;
 pub mod refs;
 pub mod tiers;
 pub mod wire;
 pub mod yaml;
+pub mod yaml_events;
 
 /// A failure to read cluster state, with enough context to fix it.
 ///

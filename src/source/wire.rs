@@ -22,6 +22,7 @@ use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDes
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::held::{self, Held, HoldSeed};
 use crate::engine::WorkloadKind;
 
 /// A string borrowed from the input when it has no escapes, owned otherwise. Serde's own `Cow`
@@ -953,12 +954,13 @@ impl<'p, 's, 'de> DocumentSeed<'p, 's, 'de> {
         DocumentSeed { probe: Some(probe), reader: Reader::new(sink, Early::HoldAsJson, None) }
     }
 
-    /// Any format, in one pass, as long as every object names its `apiVersion` and `kind` before
-    /// its other fields (as kubectl writes them, and most people). Otherwise the read fails and
-    /// `needs_probe` is set: read the document again with its probe. The objects read before the
+    /// Any format, in one pass, as long as the fields an object has before its `apiVersion` and
+    /// `kind` can be held (see `held`: kubectl's EndpointSlices start with `addressType` and
+    /// `endpoints`). Otherwise the read fails and `needs_probe` is set: read the document again
+    /// with its probe. The objects read before the
     /// failure have been handed to the sink already and will be handed again.
     pub fn in_order(needs_probe: &'s Cell<bool>, sink: &'s mut Sink<'s, 'de>) -> Self {
-        DocumentSeed { probe: None, reader: Reader::new(sink, Early::Refuse, Some(needs_probe)) }
+        DocumentSeed { probe: None, reader: Reader::new(sink, Early::Hold, Some(needs_probe)) }
     }
 }
 
@@ -967,8 +969,15 @@ impl<'p, 's, 'de> DocumentSeed<'p, 's, 'de> {
 enum Early {
     /// Keep it as raw JSON text and read it once the kind is known: JSON only.
     HoldAsJson,
-    /// Give up and ask for a probe.
-    Refuse,
+    /// Hold it as a `Held` tree when it reads the same from one (see `held`); otherwise give up
+    /// and ask for a probe.
+    Hold,
+}
+
+/// A field read before its object's kind, replayed once the kind is known.
+enum Deferred<'de> {
+    Json(&'de RawValue),
+    Held(Held<'de>),
 }
 
 struct Reader<'s, 'de> {
@@ -1124,7 +1133,7 @@ fn read_object<'de, A: MapAccess<'de>>(
 
     let mut api_version: Option<Str<'de>> = None;
     let mut kind: Option<Str<'de>> = None;
-    let mut deferred: Vec<(Str<'de>, &'de RawValue)> = Vec::new();
+    let mut deferred: Vec<(Str<'de>, Deferred<'de>)> = Vec::new();
     let mut items_read = false;
     while kind.is_none() || api_version.is_none() {
         let Some(key) = map.next_key::<Str<'de>>()? else { break };
@@ -1141,8 +1150,12 @@ fn read_object<'de, A: MapAccess<'de>>(
                 items_read |= map.next_value_seed(seed)?;
             }
             _ => match reader.early {
-                Early::HoldAsJson => deferred.push((key, map.next_value()?)),
-                Early::Refuse => return Err(reader.probe_needed()),
+                Early::HoldAsJson => deferred.push((key, Deferred::Json(map.next_value()?))),
+                Early::Hold => match map.next_value_seed(HoldSeed) {
+                    Ok(held) => deferred.push((key, Deferred::Held(held))),
+                    Err(e) if e.to_string().contains(held::REFUSED) => return Err(reader.probe_needed()),
+                    Err(e) => return Err(e),
+                },
             },
         }
     }
@@ -1187,13 +1200,13 @@ fn read_rest<'de, A: MapAccess<'de>>(
     reader: &mut Reader<'_, 'de>,
     kind: Kind,
     kind_text: Str<'de>,
-    deferred: Vec<(Str<'de>, &'de RawValue)>,
+    deferred: Vec<(Str<'de>, Deferred<'de>)>,
     watch: Option<Watch<'de>>,
     map: A,
 ) -> Result<(), A::Error> {
     fn typed<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
         reader: &Reader<'_, 'de>,
-        deferred: Vec<(Str<'de>, &'de RawValue)>,
+        deferred: Vec<(Str<'de>, Deferred<'de>)>,
         watch: Option<Watch<'de>>,
         map: A,
     ) -> Result<T, A::Error> {
@@ -1504,8 +1517,8 @@ impl<'de> Deserialize<'de> for ProbeItems {
 /// derived `Deserialize` sees every field whatever order they came in. With a `watch`, a later
 /// `kind` or `apiVersion` that says otherwise, or `items`, ends the read for a probe.
 struct Replay<'s, 'de, A> {
-    deferred: std::vec::IntoIter<(Str<'de>, &'de RawValue)>,
-    pending: Option<(Str<'de>, &'de RawValue)>,
+    deferred: std::vec::IntoIter<(Str<'de>, Deferred<'de>)>,
+    pending: Option<(Str<'de>, Deferred<'de>)>,
     /// The live key whose value must be compared with `watch`.
     checking: Option<Str<'de>>,
     watch: Option<Watch<'de>>,
@@ -1530,8 +1543,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, 'de, A> {
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         let key = match self.deferred.next() {
-            Some((key, raw)) => {
-                self.pending = Some((key.clone(), raw));
+            Some((key, value)) => {
+                self.pending = Some((key.clone(), value));
                 key
             }
             None => {
@@ -1565,7 +1578,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, 'de, A> {
             };
         }
         match self.pending.take() {
-            Some((key, raw)) => {
+            Some((_, Deferred::Held(held))) => {
+                // A held value the target does not take as it is: the probe reads the document
+                // again, with the error reading it in place gives.
+                seed.deserialize(held).map_err(|_| self.probe_needed())
+            }
+            Some((key, Deferred::Json(raw))) => {
                 // The replayed value is outside the caller's view of the document, so its error
                 // carries the path within it.
                 let mut deserializer = serde_json::Deserializer::from_str(raw.get());
@@ -1829,8 +1847,12 @@ mod tests {
         };
         let sorted_list = "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\nkind: List\n";
         assert_eq!(read_in_order(sorted_list), (true, false, vec!["a".to_string()]));
+        // Fields before the kind are held (kubectl's EndpointSlices start with `addressType`)...
         let metadata_first = "metadata: {name: a}\nkind: Pod\napiVersion: v1\n";
-        assert_eq!(read_in_order(metadata_first), (false, true, vec![]));
+        assert_eq!(read_in_order(metadata_first), (true, false, vec!["a".to_string()]));
+        // ... unless a number, which the typed read could take differently, asks for the probe.
+        let number_first = "spec: {containers: [{ports: [{containerPort: 80}]}]}\nkind: Pod\napiVersion: v1\n";
+        assert_eq!(read_in_order(number_first), (false, true, vec![]));
     }
 
     #[test]

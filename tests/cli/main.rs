@@ -22,6 +22,7 @@ mod harness;
 
 mod calico;
 mod errors;
+mod flows;
 mod hints_service;
 mod list;
 mod matrix;

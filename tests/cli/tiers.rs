@@ -52,7 +52,14 @@ fn an_admin_deny_says_no_network_policy_can_override_it() {
         .blocked()
         .stdout_has("  Admin tier: deny")
         .stdout_has("  NetworkPolicy: not reached")
-        .stdout_has("no NetworkPolicy can override it. Ask the cluster's administrators");
+        .stdout_has("no NetworkPolicy can override it. Ask the cluster's administrators")
+        // --suggest has nothing to print there: the tip to add it would contradict the hint.
+        .stdout_lacks("Add --suggest");
+}
+
+#[test]
+fn a_baseline_deny_still_offers_suggest() {
+    why("cluster_tiers", &["monitoring/prom", "shop/web:8080"]).blocked().stdout_has("Add --suggest");
 }
 
 #[test]

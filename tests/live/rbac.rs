@@ -160,11 +160,22 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
         &["init", "-A", "-o", "yaml"],
         &["init", "-l", "kubernetes.io/metadata.name=staging", "--ingress-namespace", "ingress-nginx"],
         &["init", "-n", "nowhere"],
+        // init --baseline: its one cluster-wide write (the CNP), and the BANP someone else owns.
+        &["init", "--baseline", "--dry-run=server"],
+        &["init", "--baseline", "--baseline-api", "v1alpha1"],
     ];
     for args in commands {
         let out = run(&server, args);
         assert!(matches!(out.code, Some(0..=2)), "{args:?}: {}", out.describe());
     }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/clusternetworkpolicies/kubectl-deny-baseline")),
+        "init --baseline patched its policy: {}",
+        server.request_lines()
+    );
     let helper = Helper::install();
     for words in [
         &["list", "-n", ""][..],

@@ -32,6 +32,11 @@ pub struct Config {
     /// Calico policies (`projectcalico.org/v3` NetworkPolicy and GlobalNetworkPolicy) to mix in;
     /// none unless asked for (see `calico`).
     pub calico_policies: usize,
+    /// Only Namespaces, Pods and NetworkPolicies, each with only the fields kubectl-deny reads,
+    /// in compact JSON, one object a line
+    /// (what `kubectl get ns,pods,netpol -A -o json` trimmed by a jq filter looks like): many
+    /// small objects, where the cost per object rather than per byte shows.
+    pub lean: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +46,15 @@ pub enum Preset {
     Large,
     Xlarge,
     Huge,
+    /// 100,000 pods and 16,000 policies, lean (see `Config::lean`).
+    Lean,
     /// Small enough for network-config-analyzer, which evaluates every pair of pods.
     Nca,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 6] =
-        [Preset::Small, Preset::Medium, Preset::Large, Preset::Xlarge, Preset::Huge, Preset::Nca];
+    pub const ALL: [Preset; 7] =
+        [Preset::Small, Preset::Medium, Preset::Large, Preset::Xlarge, Preset::Huge, Preset::Lean, Preset::Nca];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -56,6 +63,7 @@ impl Preset {
             Preset::Large => "large",
             Preset::Xlarge => "xlarge",
             Preset::Huge => "huge",
+            Preset::Lean => "lean",
             Preset::Nca => "nca",
         }
     }
@@ -72,13 +80,14 @@ impl Preset {
             Preset::Large => (120, 5_000, 1_000),
             Preset::Xlarge => (500, 20_000, 5_000),
             Preset::Huge => (5_000, 100_000, 20_000),
+            Preset::Lean => (5_000, 100_000, 16_000),
             Preset::Nca => (30, 400, 200),
         }
     }
 
     pub fn config(self, seed: u64, managed_fields: bool) -> Config {
         let (namespaces, pods, policies) = self.shape();
-        Config { namespaces, pods, policies, seed, managed_fields, calico_policies: 0 }
+        Config { namespaces, pods, policies, seed, managed_fields, calico_policies: 0, lean: self == Preset::Lean }
     }
 }
 

@@ -21,6 +21,7 @@ use kubectl_deny_synth::{Config, DEFAULT_SEED, Error, Format, Preset, generate, 
                   large   120 /   5,000 /  1,000\n  \
                   xlarge  500 /  20,000 /  5,000\n  \
                   huge  5,000 / 100,000 / 20,000\n  \
+                  lean  5,000 / 100,000 / 16,000   (Namespaces, Pods, NetworkPolicies; only the fields that matter)\n  \
                   nca      30 /     400 /    200   (small enough for network-config-analyzer)\n\n\
                   Counts are totals: --namespaces includes the 6 system namespaces, --pods the system pods.\n\
                   The same flags always produce the same bytes."
@@ -63,6 +64,10 @@ struct Args {
     #[arg(long)]
     managed_fields: bool,
 
+    /// Only Namespaces, Pods and NetworkPolicies, with only the fields kubectl-deny reads.
+    #[arg(long)]
+    lean: bool,
+
     /// Write to FILE instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -75,6 +80,15 @@ struct Args {
     /// file lists them (scripts pick real endpoints for `kubectl deny why` this way).
     #[arg(long, conflicts_with_all = ["out", "stats"])]
     list_pods: bool,
+
+    /// Print N Hubble flow records (hubble observe -o jsonpb lines) between the cluster's pods
+    /// instead of the cluster, for `kubectl deny audit --flows` benchmarks.
+    #[arg(long, value_name = "N", conflicts_with = "list_pods")]
+    hubble_flows: Option<usize>,
+
+    /// With --hubble-flows: how many distinct flows the records cycle through.
+    #[arg(long, value_name = "D", default_value_t = 10_000, requires = "hubble_flows")]
+    distinct_flows: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -84,6 +98,7 @@ enum PresetArg {
     Large,
     Xlarge,
     Huge,
+    Lean,
     Nca,
 }
 
@@ -102,12 +117,14 @@ impl Args {
             (_, Some(PresetArg::Large)) => Preset::Large,
             (_, Some(PresetArg::Xlarge)) => Preset::Xlarge,
             (_, Some(PresetArg::Huge)) => Preset::Huge,
+            (_, Some(PresetArg::Lean)) => Preset::Lean,
         };
         let mut config = preset.config(self.seed, self.managed_fields);
         config.namespaces = self.namespaces.unwrap_or(config.namespaces);
         config.pods = self.pods.unwrap_or(config.pods);
         config.policies = self.policies.unwrap_or(config.policies);
         config.calico_policies = self.calico_policies;
+        config.lean |= self.lean;
         config
     }
 }
@@ -121,6 +138,33 @@ fn run(args: &Args) -> Result<(), Error> {
             writeln!(out, "{namespace}/{name}")?;
         }
         out.flush()?;
+        return Ok(());
+    }
+    if let Some(records) = args.hubble_flows {
+        let cluster = plan(&config)?;
+        let started = Instant::now();
+        let bytes = match &args.out {
+            Some(path) => {
+                let file = File::create(path).map_err(|e| {
+                    Error::Io(io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))
+                })?;
+                kubectl_deny_synth::flows::hubble(&cluster, records, args.distinct_flows, args.seed, file)?
+            }
+            None => kubectl_deny_synth::flows::hubble(
+                &cluster,
+                records,
+                args.distinct_flows,
+                args.seed,
+                io::stdout().lock(),
+            )?,
+        };
+        if args.stats {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "synth: {records} Hubble flow records, {bytes} bytes, {:.2}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         return Ok(());
     }
     let format = match args.format {

@@ -45,6 +45,8 @@ fn l(k: &'static str, v: impl Into<Str>) -> (Str, Str) {
 pub struct Cluster {
     pub seed: u64,
     pub managed_fields: bool,
+    /// See `Config::lean`.
+    pub lean: bool,
     pub nodes: Vec<NodeP>,
     pub namespaces: Vec<NamespaceP>,
     /// Calico policies, after every Kubernetes object (`--calico-policies`).
@@ -394,7 +396,7 @@ pub fn plan(config: &Config) -> Result<Cluster, ConfigError> {
     assign_policies(seed, config.policies, &mut planned);
     namespaces.extend(planned.into_iter().map(|(ns, _)| ns));
     let calico = plan_calico(seed, config.calico_policies, &namespaces);
-    Ok(Cluster { seed, managed_fields: config.managed_fields, nodes, namespaces, calico })
+    Ok(Cluster { seed, managed_fields: config.managed_fields, lean: config.lean, nodes, namespaces, calico })
 }
 
 const ZONES: [&str; 3] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];

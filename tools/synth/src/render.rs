@@ -95,6 +95,19 @@ enum Job {
 /// `kubectl get ns,nodes,ingressclass,deploy,rs,sts,ds,pods,svc,endpointslices,netpol -A` has.
 fn jobs(cluster: &Cluster) -> Vec<Job> {
     let mut jobs = Vec::new();
+    if cluster.lean {
+        let namespaces = || cluster.namespaces.iter().enumerate();
+        jobs.extend((0..cluster.namespaces.len()).map(Job::Namespace));
+        for (n, ns) in namespaces() {
+            for (w, workload) in ns.workloads.iter().enumerate() {
+                jobs.extend((0..workload.pods.len()).map(|p| Job::Pod(n, w, p)));
+            }
+        }
+        for (n, ns) in namespaces() {
+            jobs.extend((0..ns.policies.len()).map(|p| Job::Policy(n, p)));
+        }
+        return jobs;
+    }
     let namespaces = || cluster.namespaces.iter().enumerate();
     jobs.extend((0..cluster.namespaces.len()).map(Job::Namespace));
     jobs.extend((0..cluster.nodes.len()).map(Job::Node));
@@ -385,6 +398,51 @@ fn insert_path(level: &mut Vec<(Str, V)>, segments: &[&str], fields: V) {
     }
 }
 
+/// The fields a lean object keeps (`Config::lean`): what kubectl-deny reads, as paths of keys
+/// (through lists, into each item); a path that ends keeps the whole value.
+fn lean(object: &mut V, kind: &str) {
+    const COMMON: [&[&str]; 5] =
+        [&["apiVersion"], &["kind"], &["metadata", "name"], &["metadata", "namespace"], &["metadata", "labels"]];
+    const POD: [&[&str]; 8] = [
+        &["spec", "containers", "name"],
+        &["spec", "containers", "ports"],
+        &["spec", "hostNetwork"],
+        &["spec", "nodeName"],
+        &["status", "phase"],
+        &["status", "podIP"],
+        &["status", "podIPs"],
+        &["status", "hostIP"],
+    ];
+    const POLICY: [&[&str]; 1] = [&["spec"]];
+    let extra: &[&[&str]] = match kind {
+        "Pod" => &POD,
+        "NetworkPolicy" => &POLICY,
+        _ => &[],
+    };
+    let paths: Vec<&[&str]> = COMMON.iter().chain(extra).copied().collect();
+    keep(object, &paths);
+}
+
+fn keep(value: &mut V, paths: &[&[&str]]) {
+    match value {
+        V::Arr(items) => items.iter_mut().for_each(|item| keep(item, paths)),
+        V::Obj(entries) => {
+            entries.retain_mut(|(key, child)| {
+                let below: Vec<&[&str]> =
+                    paths.iter().filter(|p| p.first() == Some(&key.as_ref())).map(|p| &p[1..]).collect();
+                if below.is_empty() {
+                    return false;
+                }
+                if !below.iter().any(|p| p.is_empty()) {
+                    keep(child, &below);
+                }
+                true
+            });
+        }
+        _ => {}
+    }
+}
+
 /// Adds `metadata.managedFields` to a finished object.
 fn with_managed_fields(mut object: V, entries: Vec<V>) -> V {
     if let V::Obj(top) = &mut object
@@ -409,9 +467,17 @@ impl Renderer<'_> {
         for (i, job) in jobs.iter().enumerate() {
             let index = first_index + i;
             let mut rv = Rv::for_job(self.cluster.seed, index, self.cluster.managed_fields);
-            let (kind, objects) = self.render(*job, &mut rv);
+            let (kind, mut objects) = self.render(*job, &mut rv);
+            if self.cluster.lean {
+                objects.iter_mut().for_each(|object| lean(object, kind));
+            }
             for (o, object) in objects.iter().enumerate() {
                 match format {
+                    Format::Json if self.cluster.lean => {
+                        // One object a line, compact, as a jq filter writes it.
+                        buf.extend_from_slice(if index == 0 && o == 0 { b"\n" } else { b",\n" });
+                        tree::write_json_compact(buf, object);
+                    }
                     Format::Json => {
                         buf.extend_from_slice(if index == 0 && o == 0 { b"\n        " } else { b",\n        " });
                         tree::write_json(buf, object, 2);
@@ -1534,8 +1600,15 @@ mod tests {
 
     #[test]
     fn output_does_not_depend_on_threads_or_batch_size() {
-        let config =
-            crate::Config { namespaces: 9, pods: 60, policies: 20, seed: 4, managed_fields: false, calico_policies: 0 };
+        let config = crate::Config {
+            namespaces: 9,
+            pods: 60,
+            policies: 20,
+            seed: 4,
+            managed_fields: false,
+            calico_policies: 0,
+            lean: false,
+        };
         let cluster = crate::plan(&config).unwrap();
         for format in [Format::Json, Format::Yaml] {
             let render = |threads, batch| {

@@ -244,6 +244,35 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Compact JSON (`jq -c`, `kubectl get --raw`): no whitespace at all.
+pub fn write_json_compact(out: &mut Vec<u8>, v: &V) {
+    match v {
+        V::Arr(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_compact(out, item);
+            }
+            out.push(b']');
+        }
+        V::Obj(entries) => {
+            out.push(b'{');
+            for (i, (key, value)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, key);
+                out.push(b':');
+                write_json_compact(out, value);
+            }
+            out.push(b'}');
+        }
+        scalar => write_json(out, scalar, 0),
+    }
+}
+
 /// Pretty JSON as `kubectl get -o json` prints it; `level` is the indentation depth of `v`
 /// itself (its first line is assumed to be positioned already).
 pub fn write_json(out: &mut Vec<u8>, v: &V, level: usize) {

@@ -37,7 +37,7 @@ fn small() -> Config {
 }
 
 fn custom(namespaces: usize, pods: usize, policies: usize, seed: u64) -> Config {
-    Config { namespaces, pods, policies, seed, managed_fields: false, calico_policies: 0 }
+    Config { namespaces, pods, policies, seed, managed_fields: false, calico_policies: 0, lean: false }
 }
 
 fn of_kind<'a>(items: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -752,4 +752,33 @@ fn json_scan_accepts_the_generated_json_and_names_what_is_not_json() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lean_keeps_namespaces_pods_and_policies_with_only_the_fields_read() {
+    let config = Config { lean: true, ..small() };
+    let out = bytes(&config, Format::Json);
+    let items = items(&config);
+    // Compact: one object a line.
+    let lines = String::from_utf8(out).unwrap();
+    assert_eq!(lines.lines().filter(|l| l.starts_with("{\"apiVersion\"")).count(), items.len());
+    let kinds: HashSet<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, HashSet::from(["Namespace", "Pod", "NetworkPolicy"]));
+    assert_eq!(of_kind(&items, "Pod").len(), config.pods);
+    let full = self::items(&small());
+    assert_eq!(of_kind(&items, "NetworkPolicy").len(), of_kind(&full, "NetworkPolicy").len());
+    for pod in of_kind(&items, "Pod") {
+        let keys: Vec<&String> = pod.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["apiVersion", "kind", "metadata", "spec", "status"], "{pod}");
+        let meta: HashSet<&str> = pod["metadata"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(meta.is_subset(&HashSet::from(["name", "namespace", "labels"])), "{meta:?}");
+        for container in pod["spec"]["containers"].as_array().unwrap() {
+            let keys: HashSet<&str> = container.as_object().unwrap().keys().map(String::as_str).collect();
+            assert!(keys.is_subset(&HashSet::from(["name", "ports"])), "{keys:?}");
+        }
+        assert!(pod["status"]["podIP"].is_string() || pod["spec"]["hostNetwork"] == true, "{pod}");
+    }
+    // The policies are the full cluster's, unchanged.
+    let spec = |items: &[Value]| of_kind(items, "NetworkPolicy").iter().map(|p| p["spec"].clone()).collect::<Vec<_>>();
+    assert_eq!(spec(&items), spec(&full));
 }

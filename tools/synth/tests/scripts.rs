@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const SHELL_SCRIPTS: [&str; 3] = ["bench.sh", "compare-nca.sh", "compare-nca-calico.sh"];
+const SHELL_SCRIPTS: [&str; 4] = ["bench.sh", "bench-yaml.sh", "compare-nca.sh", "compare-nca-calico.sh"];
 
 fn scripts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
