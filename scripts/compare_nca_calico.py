@@ -14,14 +14,16 @@ For each input (a `kind: List` JSON file, as `synth --calico-policies N` writes 
 3. runs `kubectl-deny matrix -A -o json` at every port class on both files;
 4. compares kubectl-deny's cells on `input.json` with NCA's answers on the same file, and classifies
    each disagreement:
+   - `host-network` first (an end on the host network: NCA selects it like any pod; Calico does not
+     take it for a workload endpoint, and kubectl-deny allows a pod and its own node);
    - `calico-not-evaluated`: the cell is Calico-dependent (NCA's answer changes when the Calico
-     policies are removed) and kubectl-deny's does not (kubectl-deny ignores Calico there). This is
-     every Calico-dependent disagreement while kubectl-deny does not evaluate Calico (issue 14);
-   - `host-network`, `ipblock-on-pod-ip`, `genuine`: as scripts/compare_nca.py classifies them.
+     policies are removed) and kubectl-deny's does not. Every Calico-dependent disagreement was of
+     this kind while kubectl-deny did not evaluate Calico; now that it does (its answers change
+     with the Calico policies removed), such a cell counts as genuine in the exit status;
+   - `ipblock-on-pod-ip`, `genuine`: as scripts/compare_nca.py classifies them.
 
-Exit status: 0 when nothing genuine is listed (`calico-not-evaluated` is reported loudly but is the
-expected state until kubectl-deny evaluates Calico), 1 when a genuine disagreement is listed, 2 on
-errors. Standard library only; it reuses scripts/compare_nca.py.
+Exit status: 0 when nothing genuine is listed, 1 when a genuine disagreement is listed (and a
+`calico-not-evaluated` one on an input whose kubectl-deny answers depend on Calico), 2 on errors. Standard library only; it reuses scripts/compare_nca.py.
 """
 
 from __future__ import annotations
@@ -151,7 +153,10 @@ def port_classes(items: list[dict], pods: list[base.PodInfo]) -> list[tuple[str,
 
 
 def read_nca_lines(path: Path) -> dict[tuple[str, str], str]:
-    """`SRC => DST : CONNECTIONS` lines as {(src, dst): connections text}, checked readable."""
+    """`SRC => DST : CONNECTIONS` lines as {(src, dst): connections text}, checked readable. NCA may
+    write a pair on several lines (seen with Calico policies: `All but {protocols:TCP}`, then
+    `{protocols:TCP,dst_ports:1-9089,9091-65535}`): the pair's connections are their union, kept as
+    the texts joined by newlines (`parse_union` reads them)."""
     out = {}
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
@@ -166,8 +171,23 @@ def read_nca_lines(path: Path) -> dict[tuple[str, str], str]:
                 base.parse_connections(conns)
             except InputError as e:
                 raise InputError(f"{path} line {number}: {e}") from None
-            out[(src.strip(), dst.strip())] = conns.strip()
+            pair = (src.strip(), dst.strip())
+            out[pair] = f"{out[pair]}\n{conns.strip()}" if pair in out else conns.strip()
     return out
+
+
+@dataclass(frozen=True)
+class Union:
+    """The union of NCA's connection sets for one pair (one per line NCA wrote for it)."""
+
+    parts: tuple
+
+    def allows(self, protocol: str, port: int) -> bool:
+        return any(p.allows(protocol, port) for p in self.parts)
+
+
+def parse_union(text: str) -> Union:
+    return Union(tuple(base.parse_connections(t) for t in text.split("\n")))
 
 
 def save_answers(path: Path, probes, classes, full: dict, k8s_only: dict, nca_version: str) -> None:
@@ -224,6 +244,7 @@ def compare(
     """kubectl-deny's cells on the full input against NCA's answers on it; the runs without Calico
     tell which cells depend on the Calico policies for each tool."""
     classes = base.nca_classes(pods)
+    host = {p.full_name: p.host_network for p in pods}
     result = CalicoComparison()
     for full, k8s in _lockstep(cells_full, cells_k8s):
         src, dst, port, protocol, ours = full
@@ -246,7 +267,8 @@ def compare(
             result.agree += 1
             continue
         d = base.Disagreement(src, dst, protocol, port, ours, nca)
-        if nca != nca_without and ours == ours_without:
+        # A host-network end is its own documented reason (`classify`), Calico or not.
+        if nca != nca_without and ours == ours_without and not (host[src] or host[dst]):
             d.kind = "calico-not-evaluated"
         result.disagreements.append(d)
     return result
@@ -328,7 +350,7 @@ def run_one(args, source: Path) -> dict:
     full_text, k8s_text = read_nca_lines(work / "nca.txt"), read_nca_lines(work / "nca-k8s.txt")
     classes = base.nca_classes(pods)
     save_answers(work / "nca-answers.json", probes, classes, full_text, k8s_text, nca_version(args.nca))
-    parsed = lambda texts: {pair: base.parse_connections(t) for pair, t in texts.items()}
+    parsed = lambda texts: {pair: parse_union(t) for pair, t in texts.items()}
 
     child_full, cells_full = matrix_cells(args, full_file, probes)
     child_k8s, cells_k8s = matrix_cells(args, k8s_file, probes)
@@ -429,6 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(text + "\n", encoding="utf-8")
     genuine = sum(r["comparison"].counts().get(k, 0) for r in results for k in ("genuine", "unclassified"))
+    # Once kubectl-deny's answers depend on the Calico policies (it evaluates them), a cell NCA
+    # decides by Calico and kubectl-deny does not is a disagreement to explain, not an expected one.
+    genuine += sum(
+        r["comparison"].counts().get("calico-not-evaluated", 0)
+        for r in results
+        if r["comparison"].deny_calico_dependent > 0
+    )
     return 1 if genuine else 0
 
 

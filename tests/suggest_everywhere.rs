@@ -80,12 +80,16 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
                 }
                 // A host-network pod without a known IP cannot be named by any policy.
                 Err(Error::Usage(msg)) if msg.contains("uses the host network") => unfixable.push(what),
+                Err(Error::Usage(msg)) if msg.contains("Calico denies it before the Kubernetes policies") => {
+                    unfixable.push(what)
+                }
                 Err(e) => panic!("{what}: {e}"),
             }
         }
     }
     assert!(blocked > 500, "only {blocked} blocked flows were tried");
     assert!(policies > blocked, "{policies} policies for {blocked} flows");
-    assert!(unfixable.len() < 20, "{unfixable:#?}");
+    // Two Calico fixtures share the quarantined pod, which an earlier tier denies (about ten each).
+    assert!(unfixable.len() < 30, "{unfixable:#?}");
     eprintln!("{blocked} blocked flows, {policies} policies suggested, {} unfixable", unfixable.len());
 }

@@ -55,6 +55,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
             let report = ListReport {
                 namespaces: rows.clone(),
                 network_plugin: (!snapshot.daemonsets.is_empty()).then_some(plugin.clone()),
+                cluster_wide: crate::render::list::cluster_wide(&rows),
             };
             if format == OutputFormat::Json {
                 crate::render::list::write_json(out, &report)
@@ -85,6 +86,14 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
                     ctx.palette,
                 )
                 .map_err(super::output_error)?;
+            }
+            if !args.no_headers {
+                let report = ListReport {
+                    namespaces: Vec::new(),
+                    network_plugin: None,
+                    cluster_wide: crate::render::list::cluster_wide(&rows),
+                };
+                crate::render::list::write_cluster_wide(out, &report, ctx.palette).map_err(super::output_error)?;
             }
         }
     }

@@ -167,6 +167,14 @@ pub fn suggest(
         .map_err(|e| Error::Internal(format!("a suggested policy does not read back: {e}")))?;
     let mut with = snapshot.clone();
     with.policies.extend(added.policies.iter().cloned());
+    if !explain(&Engine::new(&with), from, to)?.allowed && !snapshot.calico.is_empty() {
+        // A Calico Deny (or a tier before the default one) decides before any Kubernetes policy.
+        return Err(Error::Usage(format!(
+            "no NetworkPolicy can allow {} -> {}: Calico denies it before the Kubernetes policies of its default tier \
+             are reached (see the tiers in `kubectl deny why`); change the policy of the tier that denies it",
+            report.from, report.to
+        )));
+    }
     if !explain(&Engine::new(&with), from, to)?.allowed {
         return Err(Error::Internal(format!("the suggested policies do not allow {} -> {}", report.from, report.to)));
     }

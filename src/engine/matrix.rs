@@ -30,6 +30,8 @@ impl<'s> Group<'s> {
 #[derive(Hash, PartialEq, Eq)]
 struct GroupKey<'s> {
     namespace: &'s str,
+    /// On a cluster with Calico policies only (they match it).
+    service_account: Option<&'s str>,
     labels: &'s Labels,
     ports: &'s [ContainerPort],
     host_network: bool,
@@ -52,10 +54,13 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             blocks.push(IpNetBlock { cidr: b.cidr, except: b.except });
         }
     }
+    // Calico tells pods apart by service account too.
+    let calico = !engine.snapshot().calico.is_empty();
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
         let key = GroupKey {
+            service_account: if calico { pod.service_account.as_deref() } else { None },
             namespace: &pod.namespace,
             labels: &pod.labels,
             ports: &pod.ports,
@@ -460,7 +465,115 @@ mod tests {
         if rng.below(2) == 0 {
             s.cluster_policies = random_cluster_policies(&mut rng);
         }
+        // Half the clusters have Calico tiers and policies.
+        if rng.below(2) == 0 {
+            for p in &mut s.pods {
+                p.service_account = Some(rng.pick(&["default", "api"]).to_string());
+            }
+            s.calico = random_calico(&mut rng);
+        }
         s
+    }
+
+    /// Calico tiers and policies over the random clusters' labels, namespaces and ports.
+    fn random_calico(rng: &mut Rng) -> super::super::calico::CalicoObjects {
+        use super::super::calico::selector::parse;
+        use super::super::calico::*;
+        use super::super::model::Protocol::*;
+        let selectors = [
+            "all()",
+            "app == 'a'",
+            "app != 'b'",
+            "has(tier)",
+            "!has(tier)",
+            "app in {'a', 'c'}",
+            "tier not in {'a'}",
+            "app starts with 'b' || tier == 'b'",
+            "projectcalico.org/namespace == 'a'",
+            "projectcalico.org/serviceaccount == 'api'",
+        ];
+        let ns_selectors = ["all()", "team == 'x'", "projectcalico.org/name != 'c'", "global()", "has(team)"];
+        let mut tiers = vec![Tier { name: "sec".into(), order: Some(100.0), default_action: TierAction::Deny }];
+        if rng.below(2) == 0 {
+            tiers.push(Tier { name: "late".into(), order: None, default_action: TierAction::Pass });
+        }
+        let entity = |rng: &mut Rng, dst: bool, protocol: bool| {
+            let mut e = EntityRule::default();
+            match rng.below(8) {
+                0 => e.selector = Some(parse(rng.pick(&selectors)).unwrap()),
+                1 => e.not_selector = Some(parse(rng.pick(&selectors)).unwrap()),
+                2 => e.nets = vec![rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "192.168.0.0/24"]).parse().unwrap()],
+                3 => e.not_nets = vec![rng.pick(&["10.0.1.0/24", "10.0.2.0/24"]).parse().unwrap()],
+                4 => {
+                    e.namespace_selector = Some(parse(rng.pick(&ns_selectors)).unwrap());
+                    if rng.below(2) == 0 {
+                        e.selector = Some(parse(rng.pick(&selectors)).unwrap());
+                    }
+                }
+                5 => {
+                    e.service_accounts =
+                        Some(ServiceAccountMatch { names: vec![rng.pick(&["api", "default"]).into()], selector: None })
+                }
+                _ => {}
+            }
+            if dst && protocol {
+                match rng.below(4) {
+                    0 => e.ports = vec![CalicoPort::Range(rng.pick(&[53, 80, 81]), rng.pick(&[81, 8080]))],
+                    1 => e.ports = vec![CalicoPort::Named(rng.pick(&["http", "dns", "web"]).into())],
+                    2 => e.not_ports = vec![CalicoPort::Range(80, 80)],
+                    _ => {}
+                }
+            }
+            e
+        };
+        let mut policies = Vec::new();
+        for i in 0..(1 + rng.below(5)) {
+            let global = rng.below(2) == 0;
+            let mut rules = [Vec::new(), Vec::new()];
+            for rules in &mut rules {
+                for _ in 0..rng.below(4) {
+                    let protocol = match rng.below(4) {
+                        0 => None,
+                        1 => Some(ProtocolMatch::Is(rng.pick(&[Tcp, Udp, Sctp]))),
+                        2 => Some(ProtocolMatch::Other(1)),
+                        _ => Some(ProtocolMatch::Is(Tcp)),
+                    };
+                    let has_proto = matches!(protocol, Some(ProtocolMatch::Is(_)));
+                    rules.push(CalicoRule {
+                        action: rng.pick(&[Action::Allow, Action::Allow, Action::Deny, Action::Pass, Action::Log]),
+                        protocol,
+                        not_protocol: if rng.below(6) == 0 { Some(ProtocolMatch::Is(Udp)) } else { None },
+                        ip_version: None,
+                        http: false,
+                        source: entity(rng, false, has_proto),
+                        destination: entity(rng, true, has_proto),
+                    });
+                }
+            }
+            let [ingress, egress] = rules;
+            let (ingress_type, egress_type) = match rng.below(3) {
+                0 => (true, false),
+                1 => (false, true),
+                _ => (true, true),
+            };
+            policies.push(CalicoPolicy {
+                kind: if global { CalicoKind::GlobalNetworkPolicy } else { CalicoKind::NetworkPolicy },
+                namespace: (!global).then(|| rng.pick(&["a", "b", "c"]).to_string()),
+                name: format!("cp{i}"),
+                tier: rng.pick(&["default", "default", "sec", "late", "kube-admin", "kube-baseline"]).to_string(),
+                order: rng.pick(&[None, Some(500.0), Some(1000.0), Some(2000.0)]),
+                selector: parse(rng.pick(&selectors)).unwrap(),
+                service_account_selector: None,
+                namespace_selector: (global && rng.below(2) == 0).then(|| parse(rng.pick(&ns_selectors)).unwrap()),
+                ingress_type,
+                egress_type,
+                types_defaulted: false,
+                ingress,
+                egress,
+                host_only: None,
+            });
+        }
+        CalicoObjects { tiers, policies, staged: Vec::new() }
     }
 
     fn random_cluster_policies(rng: &mut Rng) -> Vec<super::super::tiers::ClusterPolicy> {
@@ -545,6 +658,79 @@ mod tests {
             {
                 let m = Matrix::compute(&e, &pods, &choice);
                 assert_cells_equal_decide(&e, &m, &format!("seed {seed}: "));
+            }
+        }
+    }
+
+    #[test]
+    fn evaluate_equals_decide_on_random_clusters_with_calico_tiers() {
+        use super::super::model::Protocol::*;
+        use super::super::verdict::PortQuery;
+        for seed in 0..200 {
+            let s = random_snapshot(seed);
+            let e = Engine::new(&s);
+            for a in &s.pods {
+                for b in &s.pods {
+                    for (port, protocol) in [(80, Tcp), (53, Udp), (8080, Tcp), (81, Sctp)] {
+                        let (from, to) = (Endpoint::Pod(a), Endpoint::Pod(b));
+                        let v = e.evaluate(from, to, PortQuery::Port { port, protocol });
+                        assert_eq!(
+                            v.allowed,
+                            e.decide(from, to, port, protocol),
+                            "seed {seed}: {}/{} -> {}/{} {port}/{protocol}",
+                            a.namespace,
+                            a.name,
+                            b.namespace,
+                            b.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// `list` on clusters with Calico tiers: a pod it counts as not isolated is allowed every pod
+    /// (and, egress, an address outside the cluster) on every port by `why`, and one in a `deny`
+    /// namespace is not.
+    #[test]
+    fn list_agrees_with_why_on_random_clusters_with_calico_tiers() {
+        use super::super::coverage::{State, coverage_of};
+        use super::super::verdict::{Direction, PortQuery};
+        for seed in 0..200 {
+            let s = random_snapshot(seed);
+            if s.calico.is_empty() {
+                continue;
+            }
+            let e = Engine::new(&s);
+            for c in coverage_of(&e) {
+                for (dir, d) in [(Direction::Ingress, &c.ingress), (Direction::Egress, &c.egress)] {
+                    for pod in s.pods.iter().filter(|p| p.namespace == c.namespace && !p.host_network) {
+                        let everything = s.pods.iter().filter(|q| !q.host_network).all(|q| {
+                            let (peer, destination) = match dir {
+                                Direction::Ingress => (Endpoint::Pod(q), Endpoint::Pod(pod)),
+                                Direction::Egress => (Endpoint::Pod(q), Endpoint::Pod(q)),
+                            };
+                            let side = e.side(dir, Endpoint::Pod(pod), peer, destination, PortQuery::ANY, false);
+                            side.allowed_ports.is_some_and(|p| p.is_all())
+                        }) && (dir == Direction::Ingress || {
+                            // Egress can also be denied to addresses outside the cluster (an
+                            // AdminNetworkPolicy's `networks`).
+                            let outside = Endpoint::Ip("203.0.113.9".parse().unwrap());
+                            let side = e.side(dir, Endpoint::Pod(pod), outside, outside, PortQuery::ANY, false);
+                            side.allowed_ports.is_some_and(|p| p.is_all())
+                        });
+                        if d.not_isolated.contains(&pod.name) {
+                            assert!(
+                                everything,
+                                "seed {seed}: {}/{} {dir:?}: list says not isolated",
+                                c.namespace, pod.name
+                            );
+                        }
+                        if d.state == State::Deny {
+                            assert!(!everything, "seed {seed}: {}/{} {dir:?}: list says deny", c.namespace, pod.name);
+                        }
+                    }
+                }
             }
         }
     }

@@ -8,7 +8,8 @@
 //!   (read it before adding a policy kind).
 //! - one module per policy kind, each a layer: `netpol` (NetworkPolicy v1), `tiers` (the
 //!   cluster-wide Admin and Baseline tiers: AdminNetworkPolicy, BaselineAdminNetworkPolicy,
-//!   ClusterNetworkPolicy).
+//!   ClusterNetworkPolicy), `calico` (Calico's tiers, whose default tier holds the
+//!   NetworkPolicies and whose `kube-admin` and `kube-baseline` tiers hold the cluster-wide ones).
 //! - shared by every kind: `model` (the snapshot, selectors, ports, address blocks), `selector`,
 //!   `ports` (`PortSet`), `verdict` (the evidence).
 //! - built on the engine: `matrix` (many flows at once), `coverage` (`list`), `notes` (caveats and

@@ -48,6 +48,8 @@ pub struct Snapshot {
     pub foreign_policies: Vec<String>,
     /// IngressClasses, naming the ingress controllers in use (for `init`'s detection).
     pub ingress_classes: Vec<IngressClass>,
+    /// Calico's tiers and policies (empty on a cluster without them).
+    pub calico: super::calico::CalicoObjects,
 }
 
 impl Snapshot {
@@ -136,6 +138,9 @@ pub struct Pod {
     pub owner: Option<OwnerRef>,
     /// The service-mesh sidecar proxy the pod runs, if any.
     pub mesh: Option<Mesh>,
+    /// `spec.serviceAccountName`; `None` when not written, which the API server's admission
+    /// makes `default`. Calico policies match it.
+    pub service_account: Option<String>,
 }
 
 /// A service mesh whose sidecar proxy runs in application pods and must reach its control plane.
@@ -409,6 +414,8 @@ pub struct Workload {
     pub template_labels: Arc<Labels>,
     pub template_ports: Arc<[ContainerPort]>,
     pub host_network: bool,
+    /// The template's service account (`None`: not written, so `default`).
+    pub service_account: Option<String>,
 }
 
 impl Workload {
@@ -427,6 +434,7 @@ impl Workload {
             node: None,
             owner: None,
             mesh: None,
+            service_account: self.service_account.clone(),
         }
     }
 }

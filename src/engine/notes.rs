@@ -137,8 +137,8 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
         out.push(Note::new(
             "cluster-policies-unread",
             format!(
-                "the {} of the cluster could not be read (forbidden): this verdict ignores the Admin and Baseline \
-                 tiers they may set",
+                "the {} of the cluster could not be read (forbidden): this verdict ignores the tiers they may set \
+                 (cluster-wide Admin and Baseline tiers, or Calico's)",
                 engine
                     .snapshot()
                     .unread_cluster_policies
@@ -154,6 +154,9 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
         if !out.contains(note) {
             out.push(note.clone());
         }
+    }
+    if !engine.snapshot().calico.is_empty() {
+        out.extend(super::calico::layer::cluster_notes(engine, from, to, query, verdict));
     }
     out
 }

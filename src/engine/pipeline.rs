@@ -250,10 +250,19 @@ impl LayerCoverage {
 /// The layers of a cluster, in evaluation order, built once from its snapshot. Generic order:
 /// the Admin tier (when the snapshot has Admin-tier policies), NetworkPolicy v1 (always: it also
 /// carries the per-side evidence every output shows), the Baseline tier (when it has
-/// Baseline-tier policies).
+/// Baseline-tier policies). On a cluster with Calico objects, Calico's tiers in tier order
+/// instead (`calico::layer::tier_layers`): the default tier holds the NetworkPolicies, the
+/// `kube-admin` (tier order 1,000) and `kube-baseline` (10,000,000) tiers the Admin-tier and
+/// Baseline-tier policies, beside Calico policies of those tiers.
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     use super::tiers::{Tier, TierLayer};
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
+    if !snapshot.calico.is_empty() {
+        for tier in super::calico::layer::tier_layers(snapshot) {
+            out.push(Box::new(tier));
+        }
+        return out;
+    }
     if let Some(admin) = TierLayer::new(snapshot, Tier::Admin) {
         out.push(Box::new(admin));
     }

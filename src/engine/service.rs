@@ -217,6 +217,7 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
         node: None,
         owner: None,
         mesh: None,
+        service_account: None,
     };
     vec![DnsTarget {
         pod,
@@ -257,6 +258,7 @@ fn stand_in(namespace: &str, selector: &Labels, svc: &Service) -> Pod {
         node: None,
         owner: None,
         mesh: None,
+        service_account: None,
     }
 }
 

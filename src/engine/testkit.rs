@@ -47,6 +47,7 @@ pub fn pod(ns: &str, name: &str, pairs: &[(&str, &str)], ip: &str) -> Pod {
         node: None,
         owner: None,
         mesh: None,
+        service_account: None,
     }
 }
 

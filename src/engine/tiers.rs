@@ -468,18 +468,13 @@ fn peer_miss(engine: &Engine<'_>, peer: &TierPeer, other: Endpoint) -> PeerMiss 
 }
 
 impl TierLayer<'_> {
-    fn rule_evidence(
-        &self,
-        policy: &ClusterPolicy,
-        index: usize,
-        rule: &TierRule,
-        peer: Option<usize>,
-    ) -> RuleEvidence {
+    fn rule_evidence(policy: &ClusterPolicy, index: usize, rule: &TierRule, peer: Option<usize>) -> RuleEvidence {
         RuleEvidence {
             kind: policy.kind.as_str().to_string(),
             namespace: None,
             name: policy.name.clone(),
             priority: policy.priority.map(|p| p as i32),
+            order: None,
             rule: index,
             rule_name: rule.name.clone(),
             action: rule.action.spelled(policy.kind).to_string(),
@@ -494,7 +489,6 @@ impl TierLayer<'_> {
     /// The nearest miss of a rule that did not match, `None` when its peer and port match (it
     /// was skipped for another reason).
     fn miss(
-        &self,
         engine: &Engine<'_>,
         policy: &ClusterPolicy,
         index: usize,
@@ -546,7 +540,7 @@ impl TierLayer<'_> {
         }
     }
 
-    fn undecidable_note(&self, policy: &ClusterPolicy, index: usize, rule: &TierRule, peer: Endpoint) -> Note {
+    fn undecidable_note(policy: &ClusterPolicy, index: usize, rule: &TierRule, peer: Endpoint) -> Note {
         let names: Vec<&str> = rule
             .peers
             .iter()
@@ -649,21 +643,21 @@ impl TierLayer<'_> {
                     Match::Yes => {
                         let decision = rule.action.decision();
                         if let Some(t) = trace.as_mut() {
-                            t.rules.push(self.rule_evidence(policy, index, rule, at));
+                            t.rules.push(Self::rule_evidence(policy, index, rule, at));
                         }
                         decided = Some((decision, pi));
                         break 'policies;
                     }
                     Match::Undecidable => {
                         if let Some(t) = trace.as_mut() {
-                            t.notes.push(self.undecidable_note(policy, index, rule, q.peer));
+                            t.notes.push(Self::undecidable_note(policy, index, rule, q.peer));
                         }
                     }
                     Match::No => {
                         if let Some(t) = trace.as_mut()
                             && rule.action == Action::Allow
                         {
-                            t.misses.push(self.miss(engine, policy, index, rule, q, port_ok));
+                            t.misses.push(Self::miss(engine, policy, index, rule, q, port_ok));
                         }
                     }
                 }
@@ -697,50 +691,16 @@ impl TierLayer<'_> {
         pod: &Pod,
         scope: &PortSet,
     ) -> (Answer, Option<LayerEvidence>) {
-        let dst_ports = q.destination.container_ports();
         let mut trace = q.detail.then(|| LayerEvidence::new(self.tier.id(), Outcome::NoOpinion));
         let mut remaining = scope.clone();
         let (mut allow, mut deny) = (PortSet::empty(), PortSet::empty());
-        'policies: for policy in &self.policies {
-            let rules = policy.rules(q.direction);
-            if rules.is_empty() || !self.selects(engine, policy, pod) {
+        for policy in &self.policies {
+            if policy.rules(q.direction).is_empty() || !self.selects(engine, policy, pod) {
                 continue;
             }
-            for (index, rule) in rules.iter().enumerate() {
-                let ports = rule.port_set(dst_ports).intersection(&remaining);
-                let (matched, at) = if ports.is_empty() { (Match::No, None) } else { rule_match(engine, rule, q.peer) };
-                match matched {
-                    Match::Yes => {
-                        match rule.action {
-                            Action::Allow => allow.union_with(&ports),
-                            Action::Deny => deny.union_with(&ports),
-                            Action::Pass => {}
-                        }
-                        remaining = remaining.difference(&ports);
-                        if let Some(t) = trace.as_mut() {
-                            let mut e = self.rule_evidence(policy, index, rule, at);
-                            e.port_text = ports.to_string();
-                            e.ports = Some(ports);
-                            t.rules.push(e);
-                        }
-                        if remaining.is_empty() {
-                            break 'policies;
-                        }
-                    }
-                    Match::Undecidable => {
-                        if let Some(t) = trace.as_mut() {
-                            t.notes.push(self.undecidable_note(policy, index, rule, q.peer));
-                        }
-                    }
-                    Match::No => {
-                        if let Some(t) = trace.as_mut()
-                            && rule.action == Action::Allow
-                        {
-                            let port_ok = !rule.port_set(dst_ports).intersection(scope).is_empty();
-                            t.misses.push(self.miss(engine, policy, index, rule, q, port_ok));
-                        }
-                    }
-                }
+            Self::policy_set(engine, policy, q, scope, &mut remaining, &mut allow, &mut deny, trace.as_mut());
+            if remaining.is_empty() {
+                break;
             }
         }
         let answer = Answer::Set { allow, deny };
@@ -754,6 +714,60 @@ impl TierLayer<'_> {
             }
         }
         (answer, trace)
+    }
+
+    /// One policy's rules for one side, over the ports of `scope` still open (`remaining`): each
+    /// matching rule decides the ports it names among them (Allow into `allow`, Deny into `deny`,
+    /// Pass hands them on) and removes them from `remaining`; with a trace, the evidence. Also
+    /// how Calico's `kube-admin` and `kube-baseline` tiers evaluate these policies as members.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn policy_set(
+        engine: &Engine<'_>,
+        policy: &ClusterPolicy,
+        q: &SideQuery<'_>,
+        scope: &PortSet,
+        remaining: &mut PortSet,
+        allow: &mut PortSet,
+        deny: &mut PortSet,
+        mut trace: Option<&mut LayerEvidence>,
+    ) {
+        let dst_ports = q.destination.container_ports();
+        for (index, rule) in policy.rules(q.direction).iter().enumerate() {
+            let ports = rule.port_set(dst_ports).intersection(remaining);
+            let (matched, at) = if ports.is_empty() { (Match::No, None) } else { rule_match(engine, rule, q.peer) };
+            match matched {
+                Match::Yes => {
+                    match rule.action {
+                        Action::Allow => allow.union_with(&ports),
+                        Action::Deny => deny.union_with(&ports),
+                        Action::Pass => {}
+                    }
+                    *remaining = remaining.difference(&ports);
+                    if let Some(t) = trace.as_deref_mut() {
+                        let mut e = Self::rule_evidence(policy, index, rule, at);
+                        e.port_text = ports.to_string();
+                        e.ports = Some(ports);
+                        t.rules.push(e);
+                    }
+                    if remaining.is_empty() {
+                        return;
+                    }
+                }
+                Match::Undecidable => {
+                    if let Some(t) = trace.as_deref_mut() {
+                        t.notes.push(Self::undecidable_note(policy, index, rule, q.peer));
+                    }
+                }
+                Match::No => {
+                    if let Some(t) = trace.as_deref_mut()
+                        && rule.action == Action::Allow
+                    {
+                        let port_ok = !rule.port_set(dst_ports).intersection(scope).is_empty();
+                        t.misses.push(Self::miss(engine, policy, index, rule, q, port_ok));
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -831,32 +845,42 @@ impl Layer for TierLayer<'_> {
 
     fn port_cuts(&self, _: &Engine<'_>, protocol: Protocol, cuts: &mut BTreeSet<u32>) {
         for policy in &self.policies {
-            for rule in policy.ingress.iter().chain(&policy.egress) {
-                for port in rule.ports.iter().flatten() {
-                    match port {
-                        TierPort::Number { protocol: p, port } if *p == protocol => {
-                            cuts.insert(u32::from(*port));
-                            cuts.insert(u32::from(*port) + 1);
-                        }
-                        TierPort::Range { protocol: p, start, end } if *p == protocol => {
-                            cuts.insert(u32::from(*start));
-                            cuts.insert(u32::from(*end) + 1);
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            policy_port_cuts(policy, protocol, cuts);
         }
     }
 
     fn address_blocks(&self, _: &Engine<'_>, out: &mut Vec<IpBlock>) {
         for policy in &self.policies {
-            for rule in &policy.egress {
-                for peer in &rule.peers {
-                    if let TierPeer::Networks(nets) = peer {
-                        out.extend(nets.iter().map(|n| IpBlock { cidr: *n, except: Vec::new() }));
-                    }
+            policy_address_blocks(policy, out);
+        }
+    }
+}
+
+/// Where a policy's numbered ports and ranges cut the port line of `protocol`.
+pub(crate) fn policy_port_cuts(policy: &ClusterPolicy, protocol: Protocol, cuts: &mut BTreeSet<u32>) {
+    for rule in policy.ingress.iter().chain(&policy.egress) {
+        for port in rule.ports.iter().flatten() {
+            match port {
+                TierPort::Number { protocol: p, port } if *p == protocol => {
+                    cuts.insert(u32::from(*port));
+                    cuts.insert(u32::from(*port) + 1);
                 }
+                TierPort::Range { protocol: p, start, end } if *p == protocol => {
+                    cuts.insert(u32::from(*start));
+                    cuts.insert(u32::from(*end) + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The address blocks a policy's `networks` name.
+pub(crate) fn policy_address_blocks(policy: &ClusterPolicy, out: &mut Vec<IpBlock>) {
+    for rule in &policy.egress {
+        for peer in &rule.peers {
+            if let TierPeer::Networks(nets) = peer {
+                out.extend(nets.iter().map(|n| IpBlock { cidr: *n, except: Vec::new() }));
             }
         }
     }
@@ -872,11 +896,8 @@ fn catch_all<'a>(
     ipv6: bool,
 ) -> (Coverage, Option<usize>) {
     for (i, policy) in selecting {
-        for rule in policy.rules(direction) {
-            if rule.ports.is_some() || !covers_every_peer(rule, direction, ipv6) {
-                continue;
-            }
-            return match rule.action {
+        if let Some(action) = catch_all_rule(policy, direction, ipv6) {
+            return match action {
                 Action::Allow => (Coverage::AllowedAll, Some(i)),
                 Action::Deny => (Coverage::Restricted, Some(i)),
                 Action::Pass => (Coverage::HandsOn, None),
@@ -884,6 +905,15 @@ fn catch_all<'a>(
         }
     }
     (Coverage::HandsOn, None)
+}
+
+/// The action of a policy's first rule for `direction` that covers every peer on every port.
+pub(crate) fn catch_all_rule(policy: &ClusterPolicy, direction: Direction, ipv6: bool) -> Option<Action> {
+    policy
+        .rules(direction)
+        .iter()
+        .find(|rule| rule.ports.is_none() && covers_every_peer(rule, direction, ipv6))
+        .map(|rule| rule.action)
 }
 
 /// Whether a rule's peers match every peer there can be in `direction`.

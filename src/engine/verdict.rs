@@ -113,6 +113,24 @@ pub struct Side {
     pub layers: Vec<LayerEvidence>,
 }
 
+impl Side {
+    /// A side with nothing recorded yet.
+    pub fn empty(direction: Direction) -> Side {
+        Side {
+            direction,
+            subject: String::new(),
+            applies: true,
+            not_applied: None,
+            isolated: false,
+            allowed: false,
+            allowed_ports: None,
+            policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
+            layers: Vec::new(),
+        }
+    }
+}
+
 /// Why a side has no NetworkPolicy to consult.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -241,6 +259,8 @@ pub enum PeerMiss {
     NotAPod { ip: IpAddr },
     /// A selector entry against a host-network pod: its traffic carries the node's IP.
     HostNetwork,
+    /// A Calico rule's source or destination: the requirements the peer does not meet.
+    CalicoSelector { requirements: Vec<String> },
     /// A `nodes` entry (cluster-wide tiers): the node's labels differ.
     NodeLabels { unmet: Vec<Unmet> },
     /// A `nodes` entry against an address that is no node's (or a pod not on the host network).
@@ -333,6 +353,25 @@ pub struct LayerEvidence {
     /// policies at one priority): said here and among the verdict's caveats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// A tier's policies that select the subject for this direction, in evaluation order
+    /// (Calico: `GlobalNetworkPolicy default-deny`, `KubernetesNetworkPolicy prod/web`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selecting: Vec<String>,
+    /// A tier's default action, when it applied (no rule of the tier decided).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_of_tier: Option<EndOfTier>,
+}
+
+/// The end of a tier that selected the subject and whose rules decided nothing.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndOfTier {
+    pub tier: String,
+    /// `Deny` or `Pass`.
+    pub action: String,
+    /// Asked about every port: the ports it applied to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortSet>,
 }
 
 impl Side {
@@ -360,6 +399,8 @@ impl LayerEvidence {
             rules: Vec::new(),
             misses: Vec::new(),
             notes: Vec::new(),
+            selecting: Vec::new(),
+            end_of_tier: None,
         }
     }
 
@@ -380,6 +421,9 @@ pub struct RuleEvidence {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
+    /// A Calico policy's `order` (a Kubernetes NetworkPolicy in Calico's default tier: 1000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<f64>,
     /// Index into the policy's rules for the direction.
     pub rule: usize,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -502,6 +502,7 @@ fn stand_in(namespace: &str, labels: &Labels, ports: Vec<ContainerPort>) -> Pod 
         node: None,
         owner: None,
         mesh: None,
+        service_account: None,
     }
 }
 

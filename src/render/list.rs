@@ -18,6 +18,55 @@ pub struct ListReport {
     pub namespaces: Vec<NamespaceRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_plugin: Option<Report>,
+    /// The cluster-wide default denies (a Calico GlobalNetworkPolicy), with the namespaces they
+    /// cover and those their selector leaves out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_wide: Vec<ClusterWide>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterWide {
+    pub policy: String,
+    pub covers: Vec<String>,
+    pub exempts: Vec<String>,
+}
+
+/// The cluster-wide policies that give namespaces their default deny (`coveredBy`), each with the
+/// namespaces it covers in some direction and the others.
+pub fn cluster_wide(rows: &[NamespaceRow]) -> Vec<ClusterWide> {
+    let mut out: Vec<ClusterWide> = Vec::new();
+    for row in rows {
+        for policy in row.ingress.covered_by.iter().chain(&row.egress.covered_by) {
+            if !policy.starts_with("GlobalNetworkPolicy ") || out.iter().any(|c| &c.policy == policy) {
+                continue;
+            }
+            let (covers, exempts): (Vec<&NamespaceRow>, Vec<&NamespaceRow>) = rows
+                .iter()
+                .partition(|r| r.ingress.covered_by.contains(policy) || r.egress.covered_by.contains(policy));
+            out.push(ClusterWide {
+                policy: policy.clone(),
+                covers: covers.iter().map(|r| r.namespace.clone()).collect(),
+                exempts: exempts.iter().map(|r| r.namespace.clone()).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// One line per cluster-wide default deny: `GlobalNetworkPolicy default-deny is a cluster-wide
+/// default deny in prod and staging; its selector leaves out kube-system`.
+pub fn write_cluster_wide(out: &mut dyn Write, report: &ListReport, palette: Palette) -> io::Result<()> {
+    for c in &report.cluster_wide {
+        let exempts =
+            if c.exempts.is_empty() { String::new() } else { format!("; it leaves out {}", c.exempts.join(", ")) };
+        writeln!(
+            out,
+            "{}",
+            palette.dim(format!("{} is a default deny in {}{exempts}", c.policy, c.covers.join(", ")))
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -442,6 +442,9 @@ fn write_side(
         format!(", as far as the labels of {} are known (they were not read)", namespaces_phrase(&names))
     };
     writeln!(out, "{indent}{}: {state}{ports}{known}", pal.heading(title))?;
+    if side.layers.iter().any(|l| l.layer.starts_with("calico-tier:")) {
+        return write_tiers(out, side, wide, pal, indent);
+    }
     if let Some(reason) = side.not_applied {
         let why = match reason {
             NotApplied::External => "outside the cluster's pods: no NetworkPolicy applies on this side",
@@ -613,6 +616,107 @@ fn write_network_policies(out: &mut dyn Write, side: &Side, wide: bool, pal: Pal
     Ok(())
 }
 
+/// A side on a cluster ordered by Calico's tiers: per tier taking part, the policies selecting
+/// the subject, the rules that decided (Pass hand-offs and Log included), the end-of-tier action
+/// when it applied, and for a blocked side each Allow rule's nearest miss.
+fn write_tiers(out: &mut dyn Write, side: &Side, wide: bool, pal: Palette, indent: &str) -> io::Result<()> {
+    let dir = side.direction.as_str();
+    if let Some(reason) = side.not_applied {
+        let why = match reason {
+            NotApplied::External => "outside the cluster's pods: no Calico tier applies on this side",
+            NotApplied::HostNetwork => "a host-network pod: Calico's tiers govern workload endpoints only",
+        };
+        writeln!(out, "{indent}  {}", pal.dim(why))?;
+        return Ok(());
+    }
+    let mut any = false;
+    for layer in &side.layers {
+        let tier = layer.layer.strip_prefix("calico-tier:").unwrap_or(&layer.layer);
+        if layer.decision == Outcome::NotReached || (layer.selecting.is_empty() && layer.decision == Outcome::NoOpinion)
+        {
+            if wide {
+                let why = if layer.decision == Outcome::NotReached {
+                    "not reached (decided before it)".to_string()
+                } else {
+                    format!("skipped: none of its policies selects the pod for {dir}")
+                };
+                writeln!(out, "{indent}  {}", pal.dim(format!("tier {tier}: {why}")))?;
+            }
+            continue;
+        }
+        any = true;
+        let word = match layer.decision {
+            Outcome::Allow => pal.good("allow"),
+            Outcome::Deny => pal.bad("deny"),
+            Outcome::Mixed => pal.warn("some ports"),
+            Outcome::Pass | Outcome::NoOpinion => pal.dim("pass"),
+            Outcome::NotReached => pal.dim("not reached"),
+        };
+        writeln!(out, "{indent}  tier {}: {word}", pal.name(tier))?;
+        if wide || layer.rules.is_empty() {
+            writeln!(out, "{indent}    {}", pal.dim(format!("selected by {}", layer.selecting.join(", "))))?;
+        }
+        for r in &layer.rules {
+            let mark = match r.decision {
+                Outcome::Allow => pal.good("+"),
+                Outcome::Deny => pal.bad("-"),
+                _ => pal.dim(">"),
+            };
+            let who = match &r.namespace {
+                Some(ns) => format!("{} {ns}/{}", r.kind, r.name),
+                None => format!("{} {}", r.kind, r.name),
+            };
+            let order = r.order.map(|o| format!(" (order {o})")).unwrap_or_default();
+            writeln!(
+                out,
+                "{indent}    {mark} {}{order} {dir}[{}] {}: {}, {}",
+                pal.name(&who),
+                r.rule,
+                r.action,
+                r.peer_text,
+                r.port_text
+            )?;
+        }
+        if let Some(end) = &layer.end_of_tier {
+            let ports = end.ports.as_ref().map(|p| format!(" ({p})")).unwrap_or_default();
+            let text = if end.action == "Pass" {
+                pal.dim(format!("end of tier {}: no rule matched, its default action Pass hands on{ports}", end.tier))
+            } else {
+                pal.bad(format!("end of tier {}: no rule matched, its default action Deny drops{ports}", end.tier))
+            };
+            writeln!(out, "{indent}    {text}")?;
+        }
+        if !side.allowed || wide {
+            for m in &layer.misses {
+                let who = match &m.namespace {
+                    Some(ns) => format!("{} {ns}/{}", m.kind, m.name),
+                    None => format!("{} {}", m.kind, m.name),
+                };
+                let what = match (&m.miss.peer_miss, &m.miss.port_miss) {
+                    (Some(_), _) => format!("{} does not match", m.miss.peer_text.as_deref().unwrap_or("the peer")),
+                    (None, Some(_)) => "the peer matches, but not the port or protocol".to_string(),
+                    (None, None) => format!("has no {dir} rules"),
+                };
+                let rule = m.miss.rule.map(|r| format!(" {dir}[{r}]")).unwrap_or_default();
+                writeln!(out, "{indent}    {} {}{rule} {}: {what}", pal.dim("~"), pal.name(&who), m.action)?;
+                for line in miss_details(&m.miss) {
+                    writeln!(out, "{indent}        {line}")?;
+                }
+            }
+        }
+    }
+    if !any {
+        writeln!(
+            out,
+            "{indent}  {}",
+            pal.dim(format!("no policy of any tier selects it for {dir}: allowed by its profile"))
+        )?;
+    } else if side.allowed && side.layers.iter().all(|l| !matches!(l.decision, Outcome::Allow | Outcome::Mixed)) {
+        writeln!(out, "{indent}  {}", pal.dim("every tier taking part passed: allowed by its namespace's profile"))?;
+    }
+    Ok(())
+}
+
 fn describe_miss(p: &PolicyEvidence, miss: Option<&Miss>, field: (&str, &str)) -> String {
     let Some(m) = miss.filter(|m| m.rule.is_some()) else {
         let defaulted = if p.policy_types_defaulted {
@@ -665,6 +769,11 @@ fn miss_details(m: &Miss) -> Vec<String> {
         }
         Some(PeerMiss::NoIp) => lines.push("the peer has no IP, so an ipBlock cannot match it".into()),
         Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
+        Some(PeerMiss::CalicoSelector { requirements }) => {
+            for r in requirements {
+                lines.push(format!("peer: {r}"));
+            }
+        }
         Some(PeerMiss::HostNetwork) => lines
             .push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into()),
         Some(PeerMiss::NodeLabels { unmet }) => {

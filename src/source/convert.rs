@@ -51,6 +51,7 @@ pub struct SnapshotBuilder {
     daemonsets: Keyed<DaemonSetInfo>,
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
+    calico: crate::engine::calico::CalicoObjects,
     cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
@@ -102,6 +103,7 @@ impl SnapshotBuilder {
             daemonsets: Keyed::default(),
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
+            calico: Default::default(),
             cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
@@ -277,6 +279,7 @@ impl SnapshotBuilder {
                 });
                 Ok(())
             }
+            Object::Calico(kind, object) => self.add_calico(kind, object, at),
             Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
@@ -340,6 +343,7 @@ impl SnapshotBuilder {
             .find(|owner| owner.controller == Some(true))
             .map(|owner| OwnerRef { kind: printable(&owner.kind), name: printable(&owner.name) });
         let mesh = sidecar_mesh(&spec);
+        let service_account = service_account_of(&spec);
         let pod = Pod {
             namespace,
             name,
@@ -351,6 +355,7 @@ impl SnapshotBuilder {
             node: spec.node_name.filter(|node| !node.is_empty()).map(|node| printable(&node)),
             owner,
             mesh,
+            service_account,
         };
         self.read += 1;
         self.keep("Pod", pod, at, |b| &mut b.pods);
@@ -376,6 +381,54 @@ impl SnapshotBuilder {
         let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
+        Ok(())
+    }
+
+    /// A Calico policy, staged policy or tier. A second object of the same kind and name replaces
+    /// the first, as applying both would.
+    pub fn add_calico(
+        &mut self,
+        kind: super::calico::WireKind,
+        object: super::calico::CalicoObject<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        use super::calico::Converted;
+        let display = kind.display();
+        let meta = object.metadata.unwrap_or_default();
+        let namespace = if kind.kind.namespaced() { Some(self.namespace_of(&meta, &display, at)?) } else { None };
+        let name = required_name(&meta, &display, NameRule::Subdomain, namespace.as_deref(), at)?;
+        let spec = object.spec.unwrap_or_default();
+        self.warn_unknown(
+            || match &namespace {
+                Some(ns) => format!("{display} {ns}/{name}"),
+                None => format!("{display} {name}"),
+            },
+            at,
+            |u| {
+                u.top(&object.unknown, super::calico::known::object());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                super::calico::unknown_fields(u, &FieldPath::root("spec"), &spec);
+            },
+        );
+        let ctx = Ctx { kind: &display, namespace: namespace.as_deref(), name: &name, at };
+        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let converted = super::calico::convert(kind, namespace.clone(), name.clone(), spec, &ctx)?;
+        self.read += 1;
+        let calico = &mut self.calico;
+        match converted {
+            Converted::Tier(tier) => {
+                calico.tiers.retain(|t| t.name != tier.name);
+                calico.tiers.push(tier);
+            }
+            Converted::Policy(p) => {
+                calico.policies.retain(|q| (q.kind, &q.namespace, &q.name) != (p.kind, &p.namespace, &p.name));
+                calico.policies.push(p);
+            }
+            Converted::Staged(p) => {
+                calico.staged.retain(|q| (q.kind, &q.namespace, &q.name) != (p.kind, &p.namespace, &p.name));
+                calico.staged.push(p);
+            }
+        }
         Ok(())
     }
 
@@ -665,6 +718,7 @@ impl SnapshotBuilder {
             template_labels,
             template_ports,
             host_network: pod_spec.host_network.unwrap_or(false),
+            service_account: service_account_of(&pod_spec),
         };
         self.read += 1;
         self.keep(kind.as_str(), workload, at, |b| &mut b.workloads);
@@ -686,6 +740,7 @@ impl SnapshotBuilder {
             daemonsets,
             ingress_classes,
             foreign_policies,
+            calico,
             cluster_policies,
             ..
         } = self;
@@ -693,6 +748,7 @@ impl SnapshotBuilder {
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
+            .chain(calico.policies.iter().filter_map(|p| p.namespace.as_ref()))
             .chain(services.items.iter().map(|s| &s.namespace))
             .chain(workloads.items.iter().map(|w| &w.namespace))
             .chain(slices.items.iter().map(|s| &s.namespace));
@@ -722,6 +778,7 @@ impl SnapshotBuilder {
             daemonsets: daemonsets.items,
             ingress_classes: ingress_classes.items,
             foreign_policies,
+            calico,
             cluster_policies,
             unread_cluster_policies: Vec::new(),
         }
@@ -1066,6 +1123,14 @@ fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
+/// A pod's service account as written: `serviceAccountName`, else the deprecated
+/// `serviceAccount`; `None` when neither is (the API server's admission then sets `default`,
+/// which is what `engine::calico` takes `None` for, without a string per pod).
+fn service_account_of(spec: &wire::PodSpec<'_>) -> Option<String> {
+    let named = |s: &Option<Str<'_>>| s.as_deref().filter(|s| !s.is_empty()).map(printable);
+    named(&spec.service_account_name).or_else(|| named(&spec.service_account))
+}
+
 /// The object an error is about, and where it was read.
 /// The object being converted, for error messages.
 pub(super) struct Ctx<'a> {
@@ -1103,7 +1168,7 @@ impl Ctx<'_> {
 }
 
 /// The address of a string borrowed from the text read; none for one the parser had to copy.
-fn address(s: &Str<'_>) -> Option<usize> {
+pub(super) fn address(s: &Str<'_>) -> Option<usize> {
     match &s.0 {
         std::borrow::Cow::Borrowed(text) => Some(text.as_ptr() as usize),
         std::borrow::Cow::Owned(_) => None,

@@ -13,6 +13,8 @@
 //!   command, concurrent with the other reads) says they are served: one read per kind served,
 //!   none otherwise; the Nodes when a `nodes` peer may match an end. A kind RBAC forbids is a note
 //!   and lands in `Snapshot::unread_cluster_policies`, which every verdict turns into a caveat.
+//!   Calico's Tiers, GlobalNetworkPolicies and NetworkPolicies likewise, from the same discovery:
+//!   `projectcalico.org/v3` when served, else `crd.projectcalico.org/v1`, else no request.
 //!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
 //! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
@@ -223,6 +225,9 @@ pub fn decode_response(selector: u8, text: &str) -> Result<Snapshot, SourceError
 /// Adds the objects of one response.
 fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
     let at = Location::default();
+    if let Some(kind) = super::calico::of_resource(&r.resource) {
+        return each::<super::calico::CalicoObject>(r, |o| builder.add_calico(kind, o, &at));
+    }
     match r.resource.plural {
         "namespaces" => each::<wire::Namespace>(r, |o| builder.add_namespace(o, &at)),
         "pods" => each::<wire::Pod>(r, |o| builder.add_pod(o, &at)),
@@ -480,7 +485,54 @@ async fn read_cluster_policies(conn: &Connection, notes: &mut Vec<String>) -> Re
     if let Some(text) = banp_text {
         responses.object(tiers::BASELINE_ADMIN_NETWORK_POLICIES, text);
     }
+    responses.extend(read_calico(conn, discovery, notes, &mut unread).await?);
     Ok((responses, unread))
+}
+
+/// Calico's tiers and policies: in `projectcalico.org/v3` when the cluster serves it, else in the
+/// `crd.projectcalico.org/v1` CRDs, else nothing (no request). One list each, concurrently; a
+/// read RBAC forbids is a note, and the kind is returned among the unread ones for a caveat.
+async fn read_calico(
+    conn: &Connection,
+    discovery: &Discovery,
+    notes: &mut Vec<String>,
+    unread: &mut Vec<String>,
+) -> Read<Responses> {
+    let mut responses = Responses::default();
+    let served = |group: &str, version: &str, stored: bool| {
+        super::calico::resources(stored).iter().any(|(r, _)| discovery.served(group, version, r.plural))
+    };
+    let stored = if served("projectcalico.org", "v3", false) {
+        false
+    } else if served("crd.projectcalico.org", "v1", true) {
+        true
+    } else {
+        return Ok(responses);
+    };
+    let group = if stored { "crd.projectcalico.org" } else { "projectcalico.org" };
+    let version = if stored { "v1" } else { "v3" };
+    let wanted: Vec<_> = super::calico::resources(stored)
+        .into_iter()
+        .filter(|(r, _)| discovery.served(group, version, r.plural))
+        .collect();
+    let results = join_all(wanted.iter().map(|(r, _)| list(conn, *r, None, all())).collect()).await;
+    for ((resource, kind), result) in wanted.into_iter().zip(results) {
+        let name = format!("Calico {}", kind.as_str());
+        if let Err(e) = &result
+            && is_forbidden(e)
+        {
+            unread.push(name.clone());
+        }
+        let result = match result {
+            Err(SourceError::Cluster(e)) if e.status() == Some(404) => Ok(Vec::new()),
+            other => other,
+        };
+        let consequence = format!("{name}s were not read: the verdicts ignore the Calico tiers they set");
+        if let Some(pages) = optional(result, notes, &consequence)? {
+            responses.pages(resource, pages);
+        }
+    }
+    Ok(responses)
 }
 
 /// Whether a `nodes` peer of a cluster-wide policy may decide a flow with an end that is an

@@ -8,7 +8,7 @@
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
 //! - one module per policy kind, with its wire shape and its conversion: `netpol`
 //!   (NetworkPolicy v1), `tiers` (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
-//!   ClusterNetworkPolicy).
+//!   ClusterNetworkPolicy), `calico` (Calico's policies and tiers).
 //! - `file`: manifests from files, directories and stdin; `yaml`, `yaml_events` and `held`: what
 //!   YAML needs.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
@@ -19,6 +19,7 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
+pub mod calico;
 pub mod cluster;
 pub mod convert;
 pub mod discovery;

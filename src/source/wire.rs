@@ -525,6 +525,11 @@ pub struct PodSpec<'a> {
     pub host_network: Option<bool>,
     #[serde(borrow)]
     pub node_name: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub service_account_name: Option<Str<'a>>,
+    /// Deprecated alias of `serviceAccountName`, still accepted by the API server.
+    #[serde(borrow)]
+    pub service_account: Option<Str<'a>>,
     /// Keys the Kubernetes API does not define here (typos), for warnings.
     #[serde(skip)]
     pub unknown: Unknown<'a>,
@@ -786,9 +791,11 @@ pub enum Kind {
     Node,
     IngressClass,
     Workload(WorkloadKind),
-    /// A policy of another engine (Cilium, Calico, AdminNetworkPolicy, Antrea), named by its kind:
+    /// A policy of another engine (Cilium, AdminNetworkPolicy, Antrea), named by its kind:
     /// not evaluated, but its presence changes real verdicts.
     ForeignPolicy(&'static str),
+    /// Calico's policies and tiers (`projectcalico.org/v3`, `crd.projectcalico.org/v1`).
+    Calico(super::calico::WireKind),
     /// AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy in a version read.
     ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema),
     /// `kind: List`, or `PodList` and the like, holding `items`.
@@ -819,6 +826,9 @@ impl Kind {
             "Job" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::Job),
             "CronJob" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::CronJob),
             _ if kind.ends_with("List") => Kind::List,
+            _ if let Some(calico) = group.and_then(|g| super::calico::WireKind::classify(g, kind)) => {
+                Kind::Calico(calico)
+            }
             _ => match super::tiers::classify(api_version, kind) {
                 Some((kind, schema)) => Kind::ClusterPolicy(kind, schema),
                 None => match foreign_policy(group, kind) {
@@ -842,6 +852,7 @@ pub enum Object<'a> {
     IngressClass(IngressClass<'a>),
     Workload(WorkloadKind, Workload<'a>),
     ForeignPolicy(&'static str, ForeignPolicy<'a>),
+    Calico(super::calico::WireKind, super::calico::CalicoObject<'a>),
     ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema, super::tiers::ClusterPolicyObject<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),
@@ -859,10 +870,7 @@ fn foreign_policy(group: Option<&str>, kind: &str) -> Option<&'static str> {
     const KINDS: &[(&[&str], &str)] = &[
         (&["cilium.io"], "CiliumNetworkPolicy"),
         (&["cilium.io"], "CiliumClusterwideNetworkPolicy"),
-        (&["crd.projectcalico.org", "projectcalico.org"], "NetworkPolicy"),
-        (&["crd.projectcalico.org", "projectcalico.org"], "GlobalNetworkPolicy"),
-        (&["crd.projectcalico.org", "projectcalico.org"], "StagedNetworkPolicy"),
-        (&["crd.projectcalico.org", "projectcalico.org"], "StagedGlobalNetworkPolicy"),
+        (&["crd.projectcalico.org", "projectcalico.org"], "StagedKubernetesNetworkPolicy"),
         (&["policy.networking.k8s.io"], "AdminNetworkPolicy"),
         (&["policy.networking.k8s.io"], "BaselineAdminNetworkPolicy"),
         (&["policy.networking.k8s.io"], "ClusterNetworkPolicy"),
@@ -871,7 +879,6 @@ fn foreign_policy(group: Option<&str>, kind: &str) -> Option<&'static str> {
     ];
     let group = group?;
     KINDS.iter().find(|(groups, k)| *k == kind && groups.contains(&group)).map(|(groups, k)| match (groups[0], *k) {
-        ("crd.projectcalico.org", "NetworkPolicy") => "Calico NetworkPolicy",
         ("crd.antrea.io", "NetworkPolicy") => "Antrea NetworkPolicy",
         ("crd.antrea.io", "ClusterNetworkPolicy") => "Antrea ClusterNetworkPolicy",
         _ => *k,
@@ -1223,6 +1230,7 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::IngressClass => Object::IngressClass(typed(reader, deferred, watch, map)?),
         Kind::Workload(kind) => Object::Workload(kind, typed(reader, deferred, watch, map)?),
         Kind::ForeignPolicy(name) => Object::ForeignPolicy(name, typed(reader, deferred, watch, map)?),
+        Kind::Calico(kind) => Object::Calico(kind, typed(reader, deferred, watch, map)?),
         Kind::ClusterPolicy(kind, schema) => Object::ClusterPolicy(kind, schema, typed(reader, deferred, watch, map)?),
         Kind::List | Kind::Other => {
             let items = list_item_kind(
@@ -1755,7 +1763,10 @@ mod tests {
         use crate::source::tiers::Schema;
         assert_eq!(
             Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"),
-            Kind::ForeignPolicy("Calico NetworkPolicy")
+            Kind::Calico(super::super::calico::WireKind {
+                kind: super::super::calico::ObjectKind::NetworkPolicy,
+                stored: true
+            })
         );
         assert_eq!(
             Kind::classify(Some("cilium.io/v2"), "CiliumNetworkPolicy"),

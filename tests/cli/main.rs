@@ -8,6 +8,7 @@
 //!   the deciding policy and rule, the nearest miss, hints and caveats, and the `-o json` fields.
 //! - `matrix`: grouping, `--port`, default declared ports, the JSON shape, agreement with `why`.
 //! - `list`: every default-deny state, `--all`, `-o wide`, `-o json`, `--exit-code`.
+//! - `calico`: Calico's tiers, staged policies, its global default deny in `list`.
 //! - `errors`: bad input of every kind: exit 2, one `error:` line saying what, where and how to
 //!   fix it, never a panic.
 //! - `output`: snapshots of representative answers, JSON and YAML shapes, colour, a closed pipe,
@@ -19,6 +20,7 @@
 
 mod harness;
 
+mod calico;
 mod errors;
 mod flows;
 mod hints_service;

@@ -21,6 +21,7 @@
 mod support;
 
 mod access;
+mod calico;
 mod common;
 mod complete;
 mod discovery;

@@ -123,8 +123,18 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
     slice["endpoints"][0]["targetRef"] = json!({ "kind": "Pod", "namespace": "production", "name": "postgres-0" });
     let mut legacy = service("production", "legacy", &[], &[(80, json!(8080))]);
     legacy["spec"].as_object_mut().unwrap().remove("selector");
-    let server =
-        ApiServer::start(examples().object(legacy).object(slice).yaml(NODE_LOCAL_DNS).yaml(crate::tiers::TIERS));
+    let server = ApiServer::start(
+        examples()
+            .object(legacy)
+            .object(slice)
+            .yaml(NODE_LOCAL_DNS)
+            .yaml(crate::tiers::TIERS)
+            .yaml(&crate::calico::calico("projectcalico.org/v3")),
+    );
+    // A Calico cluster without Calico's API server: its CRDs are read instead.
+    let crds = ApiServer::start(examples().yaml(&crate::calico::calico("crd.projectcalico.org/v1")));
+    let out = run(&crds, &["why", "staging/debug", "monitoring/prometheus-0:9090"]);
+    assert!(matches!(out.code, Some(0..=2)), "{}", out.describe());
     let api = "production/api-7b9c5d4f6-kx7mn";
     let commands: &[&[&str]] = &[
         &["why", "production/frontend-6d8f7c9b5-2lq8x", "production/api-7b9c5d4f6-kx7mn:8080"],
@@ -182,7 +192,8 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
     }
 
     let rules = roles();
-    let accesses: Vec<Access> = server.requests().iter().map(|r| access(&r.method, &r.path)).collect();
+    let accesses: Vec<Access> =
+        server.requests().iter().chain(&crds.requests()).map(|r| access(&r.method, &r.path)).collect();
     let missing: Vec<String> = accesses
         .iter()
         .filter(|a| !granted(&rules, a))

@@ -1,0 +1,1310 @@
+//! Calico's tiers as layers of the pipeline: one layer per tier, in tier order, the `default`
+//! tier holding the Kubernetes NetworkPolicies (at policy order 1000) among its Calico policies.
+//!
+//! Per side of a flow (Calico's docs, "Tiered policy" and "Tier"; Felix `rules/endpoints.go`):
+//!
+//! - Only workload endpoints are governed: a pod that is not host-network. An address outside
+//!   the cluster, or a host-network pod, is no business of any tier (host endpoints are not read).
+//! - A tier takes part for an endpoint and a direction only when one of its policies selects the
+//!   endpoint and governs that direction (`types`); otherwise it is skipped (no opinion),
+//!   end-of-tier action included.
+//! - Within a taking-part tier: its selecting policies by `order` (none = last), ties by name
+//!   (Felix sorts by name, then namespace, then kind), each policy's rules in order; the first
+//!   rule that matches decides: `Allow` and `Deny` are final, `Pass` hands the flow on to the next
+//!   tier, `Log` goes on. A Kubernetes NetworkPolicy member allows what one of its rules allows
+//!   and otherwise goes on, as Calico's conversion of it does (its rules are Allow rules).
+//! - No rule decided: the tier's default action, Deny (the default) or Pass.
+//! - Past the last tier (every tier passed, or none took part): the namespace's profile allows.
+//!
+//! The cluster-wide policies are members of Calico's built-in tiers, as Calico converts them:
+//! AdminNetworkPolicies and Admin-tier ClusterNetworkPolicies in `kube-admin` (tier order 1,000),
+//! at their priority as policy order; the BaselineAdminNetworkPolicy (at order 1000) and
+//! Baseline-tier ClusterNetworkPolicies in `kube-baseline` (10,000,000); both tiers end in Pass.
+//! Each is evaluated by the cluster-wide tiers' own rules (`tiers::TierLayer::policy_set`), beside
+//! Calico policies of those tiers; see `Member`.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use super::model::{
+    Action, BUILT_IN_TIERS, CalicoKind, CalicoObjects, CalicoPolicy, CalicoPort, CalicoRule, DEFAULT_TIER, EntityRule,
+    KUBERNETES_POLICY_ORDER, Tier, TierAction,
+};
+use super::selector::{Expr, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX};
+use crate::engine::flow::{Endpoint, Engine};
+use crate::engine::model::{IpBlock, Labels, Pod, Policy, Protocol, Snapshot};
+use crate::engine::netpol::{has_type, rules_for};
+use crate::engine::pipeline::{Answer, Coverage, Decision, Layer, LayerCoverage, LayerPlan, Ports, Row, SideQuery};
+use crate::engine::ports::{MAX_PORT, MIN_PORT, PortSet};
+use crate::engine::tiers::{
+    Action as ClusterAction, ClusterKind, ClusterPolicy, Subject, Tier as ClusterTier, TierLayer as ClusterTierLayer,
+    subject_selects,
+};
+use crate::engine::verdict::{
+    Direction, EndOfTier, LayerEvidence, Miss, MissKind, NotApplied, Note, Outcome, PeerMiss, RuleEvidence, RuleMiss,
+    Side,
+};
+
+/// The label Calico puts on a pod for its service account.
+pub const SERVICE_ACCOUNT_LABEL: &str = "projectcalico.org/serviceaccount";
+/// The name label of a namespace's and a service account's profile.
+pub const NAME_LABEL: &str = "projectcalico.org/name";
+
+/// The layers of a cluster with Calico objects, in tier order. Tiers without a policy are left
+/// out; Kubernetes NetworkPolicies are members of the `default` tier.
+pub fn tier_layers<'s>(snapshot: &'s Snapshot) -> Vec<TierLayer<'s>> {
+    let calico: &CalicoObjects = &snapshot.calico;
+    let mut tiers: Vec<Tier> = calico.tiers.clone();
+    for (name, ..) in BUILT_IN_TIERS {
+        if !tiers.iter().any(|t| t.name == name) {
+            tiers.extend(Tier::built_in(name));
+        }
+    }
+    tiers.sort_by(|a, b| {
+        let key = |t: &Tier| t.order.unwrap_or(f64::INFINITY);
+        key(a).total_cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+    });
+    let mut out = Vec::new();
+    for tier in tiers {
+        let mut members: Vec<Member<'s>> =
+            calico.policies.iter().filter(|p| p.tier == tier.name).map(Member::Calico).collect();
+        if tier.name == DEFAULT_TIER {
+            members.extend(snapshot.policies.iter().map(Member::Kubernetes));
+        }
+        if let Some(kind) = cluster_tier(&tier.name) {
+            members.extend(snapshot.cluster_policies.iter().filter(|p| p.tier == kind).map(Member::Cluster));
+        }
+        if members.is_empty() {
+            continue;
+        }
+        members.sort_by(|a, b| a.order().total_cmp(&b.order()).then_with(|| a.sort_name().cmp(&b.sort_name())));
+        let compiled = members.iter().map(|m| Compiled::of(*m)).collect();
+        out.push(TierLayer { id: format!("calico-tier:{}", tier.name), tier, members, compiled });
+    }
+    out
+}
+
+/// The cluster-wide tier whose policies Calico puts in tier `name`.
+fn cluster_tier(name: &str) -> Option<crate::engine::tiers::Tier> {
+    use crate::engine::tiers::Tier as ClusterTier;
+    match name {
+        KUBE_ADMIN_TIER => Some(ClusterTier::Admin),
+        KUBE_BASELINE_TIER => Some(ClusterTier::Baseline),
+        _ => None,
+    }
+}
+
+/// Calico's tiers for the cluster-wide ones (Calico 3.31 and later; older versions called them
+/// `adminnetworkpolicy` and `baselineadminnetworkpolicy`).
+pub const KUBE_ADMIN_TIER: &str = "kube-admin";
+pub const KUBE_BASELINE_TIER: &str = "kube-baseline";
+
+/// The policies whose tier does not exist: Calico does not enforce them.
+pub fn orphans(snapshot: &Snapshot) -> Vec<&CalicoPolicy> {
+    let calico = &snapshot.calico;
+    calico
+        .policies
+        .iter()
+        .filter(|p| Tier::built_in(&p.tier).is_none() && !calico.tiers.iter().any(|t| t.name == p.tier))
+        .collect()
+}
+
+/// What a Calico cluster's verdict must also say: the policies Calico does not enforce because
+/// their tier does not exist, and what each staged policy would change about this flow were it
+/// enforced (`Set`: as written; `Delete`: the enforced policy of its name removed). Staged
+/// policies never decide.
+pub fn cluster_notes(
+    engine: &Engine<'_>,
+    from: Endpoint<'_>,
+    to: Endpoint<'_>,
+    query: crate::engine::verdict::PortQuery,
+    verdict: &crate::engine::verdict::Verdict,
+) -> Vec<Note> {
+    use super::model::{StagedAction, StagedBody};
+    let snapshot = engine.snapshot();
+    let mut out = Vec::new();
+    for p in orphans(snapshot) {
+        out.push(Note::new(
+            "calico-missing-tier",
+            format!(
+                "{} is in tier {}, which was not read: Calico enforces no policy of a tier that does not exist, so \
+                 it is left out (read the Tier too, if it exists)",
+                p.display(),
+                p.tier
+            ),
+        ));
+    }
+    for staged in &snapshot.calico.staged {
+        let StagedBody::Calico(policy) = &staged.policy else { continue };
+        let mut what_if = snapshot.clone();
+        what_if.calico.staged.clear();
+        let same = |q: &CalicoPolicy| q.kind == policy.kind && q.namespace == policy.namespace && q.name == policy.name;
+        what_if.calico.policies.retain(|q| !same(q));
+        match staged.action {
+            StagedAction::Set => what_if.calico.policies.push(policy.clone()),
+            StagedAction::Delete => {}
+            StagedAction::Learn | StagedAction::Ignore => continue,
+        }
+        let e = Engine::new(&what_if);
+        let v = e.evaluate(from, to, query);
+        let verb = if matches!(staged.action, StagedAction::Delete) { "deleting" } else { "enforcing" };
+        let change = match (&v.allowed_ports, &verdict.allowed_ports) {
+            (Some(after), Some(before)) if after != before => Some(format!(
+                "the ports allowed would be {} instead of {}",
+                if after.is_empty() { "none".to_string() } else { after.to_string() },
+                if before.is_empty() { "none".to_string() } else { before.to_string() }
+            )),
+            (None, None) if v.allowed != verdict.allowed => {
+                Some(format!("the flow would be {}", if v.allowed { "allowed" } else { "blocked" }))
+            }
+            _ => None,
+        };
+        // An unchanged flow is worth saying only for a staged policy that applies to one of its ends.
+        let select = Compiled::of(Member::Calico(policy)).select;
+        let applies = [from, to].iter().any(|ep| {
+            workload(*ep).is_some_and(|p| select.as_ref().is_some_and(|s| s.matches(&endpoint_labels(engine, p))))
+        });
+        let message = match change {
+            Some(change) => format!("{} is staged (never enforced); {verb} it: {change}", staged.display()),
+            None if applies => {
+                format!("{} is staged (never enforced); {verb} it would not change this flow", staged.display())
+            }
+            None => continue,
+        };
+        out.push(Note::new("calico-staged", message));
+    }
+    out
+}
+
+/// A policy of a tier: Calico's own, (in the default tier) a Kubernetes NetworkPolicy, or (in
+/// `kube-admin` and `kube-baseline`) a cluster-wide policy.
+#[derive(Debug, Clone, Copy)]
+pub enum Member<'s> {
+    Calico(&'s CalicoPolicy),
+    Kubernetes(&'s Policy),
+    Cluster(&'s ClusterPolicy),
+}
+
+impl Member<'_> {
+    fn order(&self) -> f64 {
+        match self {
+            Member::Calico(p) => p.order.unwrap_or(f64::INFINITY),
+            Member::Kubernetes(_) => KUBERNETES_POLICY_ORDER,
+            // The priority; a BaselineAdminNetworkPolicy at 1000.
+            Member::Cluster(p) => f64::from(p.rank()),
+        }
+    }
+
+    /// Felix's tie-break: name, then namespace, then kind; a Kubernetes policy is
+    /// `knp.default.<name>`.
+    fn sort_name(&self) -> (String, String, &'static str) {
+        match self {
+            Member::Calico(p) => (p.name.clone(), p.namespace.clone().unwrap_or_default(), p.kind.as_str()),
+            Member::Kubernetes(p) => {
+                (format!("knp.default.{}", p.name), p.namespace.clone(), "KubernetesNetworkPolicy")
+            }
+            // Calico's names for the converted objects.
+            Member::Cluster(p) => {
+                let prefix = match (p.kind, p.tier) {
+                    (ClusterKind::AdminNetworkPolicy, _) => "kanp.adminnetworkpolicy.",
+                    (ClusterKind::BaselineAdminNetworkPolicy, _) => "kbanp.baselineadminnetworkpolicy.",
+                    (ClusterKind::ClusterNetworkPolicy, ClusterTier::Admin) => "kcnp.kube-admin.",
+                    (ClusterKind::ClusterNetworkPolicy, ClusterTier::Baseline) => "kcnp.kube-baseline.",
+                };
+                (format!("{prefix}{}", p.name), String::new(), p.kind.as_str())
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Member::Calico(p) => p.kind.label(),
+            Member::Kubernetes(_) => "NetworkPolicy",
+            Member::Cluster(p) => p.kind.as_str(),
+        }
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Member::Calico(p) => p.namespace.as_deref(),
+            Member::Kubernetes(p) => Some(&p.namespace),
+            Member::Cluster(_) => None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Member::Calico(p) => &p.name,
+            Member::Kubernetes(p) => &p.name,
+            Member::Cluster(p) => &p.name,
+        }
+    }
+
+    fn display(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{} {ns}/{}", self.kind(), self.name()),
+            None => format!("{} {}", self.kind(), self.name()),
+        }
+    }
+}
+
+/// A Calico policy's selectors, combined once as Calico combines them.
+struct Compiled {
+    /// What the policy applies to (`None`: a Kubernetes policy, or one for host endpoints only).
+    select: Option<Expr>,
+    /// Per direction (ingress, egress), per rule: the positive selector of the source and of the
+    /// destination, `None` when the entity has no selector field.
+    entities: [Vec<[Option<Expr>; 2]>; 2],
+}
+
+impl Compiled {
+    fn of(member: Member<'_>) -> Compiled {
+        let Member::Calico(p) = member else {
+            return Compiled { select: None, entities: [Vec::new(), Vec::new()] };
+        };
+        let select = p.host_only.is_none().then(|| {
+            let mut e = p.selector.clone();
+            if let Some(ns) = &p.namespace {
+                e = e.and(Expr::Eq(NAMESPACE_LABEL.into(), ns.clone()));
+            }
+            if let Some(ns) = &p.namespace_selector {
+                e = e.and(ns.namespace_scope());
+            }
+            if let Some(sa) = &p.service_account_selector {
+                e = e.and(sa.prefixed(SERVICE_ACCOUNT_LABEL_PREFIX));
+            }
+            e
+        });
+        let entities = |rules: &[CalicoRule]| {
+            rules.iter().map(|r| [positive(p, &r.source), positive(p, &r.destination)]).collect::<Vec<_>>()
+        };
+        Compiled { select, entities: [entities(&p.ingress), entities(&p.egress)] }
+    }
+}
+
+/// The positive endpoint selector of an entity, as Calico builds it (`getEndpointSelector`):
+/// the namespace part (the rule's `namespaceSelector`, else the policy's own namespace for a
+/// NetworkPolicy), the `selector`, and the service accounts; `None` when no selector field is
+/// set (then the entity matches any peer, in or outside the cluster). A NetworkPolicy's
+/// `notSelector` alone also scopes the entity to the policy's namespace.
+fn positive(p: &CalicoPolicy, e: &EntityRule) -> Option<Expr> {
+    let any = e.selector.is_some()
+        || e.namespace_selector.is_some()
+        || e.service_accounts.is_some()
+        || (p.kind == CalicoKind::NetworkPolicy && e.not_selector.is_some());
+    if !any {
+        return None;
+    }
+    let mut expr = match (&e.namespace_selector, &p.namespace) {
+        (Some(ns), _) => ns.namespace_scope(),
+        (None, Some(ns)) => Expr::Eq(NAMESPACE_LABEL.into(), ns.clone()),
+        (None, None) => Expr::All,
+    };
+    if let Some(s) = &e.selector {
+        expr = expr.and(s.clone());
+    }
+    if let Some(sa) = &e.service_accounts {
+        if !sa.names.is_empty() {
+            expr = expr.and(Expr::In(SERVICE_ACCOUNT_LABEL.into(), sa.names.iter().cloned().collect()));
+        }
+        if let Some(s) = &sa.selector {
+            expr = expr.and(s.prefixed(SERVICE_ACCOUNT_LABEL_PREFIX));
+        }
+    }
+    // `all()` matches every endpoint, including non-namespaced ones: pods match it.
+    Some(expr)
+}
+
+/// The labels Calico matches a pod by: those it inherits from its namespace's profile (`pcns.`)
+/// and its service account's (`pcsa.projectcalico.org/name`; other ServiceAccount labels are not
+/// read), its own, and those Calico sets (`projectcalico.org/namespace`, `.../orchestrator`,
+/// `.../serviceaccount`).
+pub fn endpoint_labels(engine: &Engine<'_>, pod: &Pod) -> Labels {
+    let mut l = Labels::new();
+    let ns = engine.namespace_labels(&pod.namespace);
+    for (k, v) in ns.labels.iter() {
+        l.insert(format!("{NAMESPACE_LABEL_PREFIX}{k}"), v.clone());
+    }
+    l.insert(format!("{NAMESPACE_LABEL_PREFIX}{NAME_LABEL}"), pod.namespace.clone());
+    // Not written: the API server's admission gave it `default`.
+    let sa = pod.service_account.as_deref().unwrap_or("default");
+    l.insert(format!("{SERVICE_ACCOUNT_LABEL_PREFIX}{NAME_LABEL}"), sa.to_string());
+    for (k, v) in pod.labels.iter() {
+        l.insert(k.clone(), v.clone());
+    }
+    l.insert(NAMESPACE_LABEL.into(), pod.namespace.clone());
+    l.insert("projectcalico.org/orchestrator".into(), "k8s".into());
+    l.insert(SERVICE_ACCOUNT_LABEL.into(), sa.to_string());
+    l
+}
+
+/// A pod Calico governs: scheduled or not, but not on the host network.
+fn workload(e: Endpoint<'_>) -> Option<&Pod> {
+    e.pod().filter(|p| !p.host_network)
+}
+
+/// One tier as a layer.
+pub struct TierLayer<'s> {
+    id: String,
+    pub tier: Tier,
+    pub members: Vec<Member<'s>>,
+    compiled: Vec<Compiled>,
+}
+
+/// The flow as a rule sees it.
+struct Flow<'a, 'q> {
+    q: &'a SideQuery<'q>,
+    /// Calico labels of the subject, and of the peer when it is a workload endpoint.
+    subject_labels: &'a Labels,
+    peer_labels: Option<&'a Labels>,
+}
+
+impl Flow<'_, '_> {
+    fn source(&self) -> (Endpoint<'_>, Option<&Labels>) {
+        match self.q.direction {
+            Direction::Ingress => (self.q.peer, self.peer_labels),
+            Direction::Egress => (self.q.subject, Some(self.subject_labels)),
+        }
+    }
+
+    fn destination(&self) -> (Endpoint<'_>, Option<&Labels>) {
+        match self.q.direction {
+            Direction::Ingress => (self.q.subject, Some(self.subject_labels)),
+            Direction::Egress => (self.q.peer, self.peer_labels),
+        }
+    }
+}
+
+/// What a rule's match depends on that the cluster's state cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undecidable {
+    /// `source.ports`/`source.notPorts`: the client's port is not known.
+    SourcePorts,
+}
+
+impl<'s> TierLayer<'s> {
+    /// Whether `member` applies to `pod` for `direction`.
+    fn selects(&self, engine: &Engine<'_>, i: usize, pod: &Pod, labels: &Labels, direction: Direction) -> bool {
+        match self.members[i] {
+            Member::Calico(p) => {
+                let governs = match direction {
+                    Direction::Ingress => p.ingress_type,
+                    Direction::Egress => p.egress_type,
+                };
+                governs && self.compiled[i].select.as_ref().is_some_and(|s| s.matches(labels))
+            }
+            Member::Kubernetes(p) => {
+                p.namespace == pod.namespace && has_type(p, direction) && p.pod_selector.matches(&pod.labels)
+            }
+            Member::Cluster(p) => !p.rules(direction).is_empty() && subject_selects(engine, &p.subject, pod),
+        }
+    }
+
+    /// The ports (within `scope`) at which rule `r` of Calico member `i` matches the flow, and
+    /// whether its match rests on something unknown.
+    fn rule_ports(
+        &self,
+        engine: &Engine<'_>,
+        i: usize,
+        r: usize,
+        flow: &Flow<'_, '_>,
+        scope: &PortSet,
+    ) -> (PortSet, Option<Undecidable>) {
+        let Member::Calico(p) = self.members[i] else { unreachable!("Calico members only") };
+        let direction = flow.q.direction;
+        let rule = match direction {
+            Direction::Ingress => &p.ingress[r],
+            Direction::Egress => &p.egress[r],
+        };
+        let d = slot(direction);
+        let [src_sel, dst_sel] = &self.compiled[i].entities[d][r];
+        let (src, src_labels) = flow.source();
+        let (dst, dst_labels) = flow.destination();
+        if !entity_matches(engine, &rule.source, src_sel.as_ref(), src, src_labels)
+            || !entity_matches(engine, &rule.destination, dst_sel.as_ref(), dst, dst_labels)
+        {
+            return (PortSet::empty(), None);
+        }
+        if let Some(v) = rule.ip_version {
+            let family = flow.q.peer.ips().first().or(flow.q.subject.ips().first()).map(IpAddr::is_ipv4);
+            if family.is_some_and(|v4| v4 != (v == 4)) {
+                return (PortSet::empty(), None);
+            }
+        }
+        let mut ports = PortSet::empty();
+        for protocol in Protocol::ALL {
+            if rule.protocol.is_some_and(|m| !m.matches(protocol))
+                || rule.not_protocol.is_some_and(|m| m.matches(protocol))
+            {
+                continue;
+            }
+            ports.insert(protocol, MIN_PORT, MAX_PORT);
+        }
+        let dst_pod = dst.pod();
+        let rule_set = |list: &[CalicoPort]| -> PortSet {
+            let mut s = PortSet::empty();
+            for protocol in Protocol::ALL {
+                for port in list {
+                    match port {
+                        CalicoPort::Range(a, b) => s.insert(protocol, *a, *b),
+                        CalicoPort::Named(name) => {
+                            for cp in dst_pod.map(|p| &*p.ports).unwrap_or_default() {
+                                if cp.protocol == protocol && cp.name.as_deref() == Some(name) {
+                                    s.insert(protocol, cp.port, cp.port);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            s
+        };
+        if !rule.destination.ports.is_empty() {
+            ports = ports.intersection(&rule_set(&rule.destination.ports));
+        }
+        if !rule.destination.not_ports.is_empty() {
+            ports = ports.difference(&rule_set(&rule.destination.not_ports));
+        }
+        if let Some((ns, name)) = &rule.destination.services {
+            ports = ports.intersection(&service_ports(engine, ns, name, dst));
+        }
+        let ports = ports.intersection(scope);
+        if !ports.is_empty() && (!rule.source.ports.is_empty() || !rule.source.not_ports.is_empty()) {
+            // The client's port is not known: the rule is taken not to match, and said so.
+            return (PortSet::empty(), Some(Undecidable::SourcePorts));
+        }
+        (ports, None)
+    }
+
+    /// The whole tier for one side, at the ports of `scope`: the ports it allows and denies
+    /// (the others are passed on or not its business), with evidence when asked.
+    fn evaluate(
+        &self,
+        engine: &Engine<'_>,
+        q: &SideQuery<'_>,
+        scope: &PortSet,
+        evidence: Option<&mut TierEvidence<'s>>,
+        side: &mut Side,
+    ) -> Option<(PortSet, PortSet)> {
+        let pod = workload(q.subject)?;
+        let subject_labels = endpoint_labels(engine, pod);
+        let selecting = self.selecting(engine, pod, &subject_labels, q.direction);
+        if selecting.is_empty() {
+            return None;
+        }
+        let peer_labels = workload(q.peer).map(|p| endpoint_labels(engine, p));
+        let flow = Flow { q, subject_labels: &subject_labels, peer_labels: peer_labels.as_ref() };
+        Some(self.decide(engine, &flow, &selecting, scope, evidence, side))
+    }
+
+    /// The members that select `pod` (with its Calico labels) for `direction`, in tier order.
+    fn selecting(&self, engine: &Engine<'_>, pod: &Pod, labels: &Labels, direction: Direction) -> Vec<usize> {
+        (0..self.members.len()).filter(|&i| self.selects(engine, i, pod, labels, direction)).collect()
+    }
+
+    /// The tier for one side whose subject `selecting` members select: what `evaluate` says,
+    /// with the labels already known (a matrix computes them once per group).
+    fn decide(
+        &self,
+        engine: &Engine<'_>,
+        flow: &Flow<'_, '_>,
+        selecting: &[usize],
+        scope: &PortSet,
+        mut evidence: Option<&mut TierEvidence<'s>>,
+        side: &mut Side,
+    ) -> (PortSet, PortSet) {
+        let q = flow.q;
+        let mut remaining = scope.clone();
+        let mut allow = PortSet::empty();
+        let mut deny = PortSet::empty();
+        let one_port = scope.iter().count() == 1 && scope.iter().all(|(_, lo, hi)| lo == hi);
+        if let Some(ev) = evidence.as_deref_mut() {
+            ev.selecting = selecting.iter().map(|&i| self.members[i]).collect();
+            let orders: Vec<f64> = selecting.iter().map(|&i| self.members[i].order()).collect();
+            for w in orders.windows(2) {
+                if w[0] == w[1] && w[0].is_finite() {
+                    ev.notes.push(Note::new(
+                        "calico-order-tie",
+                        format!(
+                            "two policies of tier {} selecting {} share order {}: Calico applies them by name",
+                            self.tier.name,
+                            q.subject.display(),
+                            w[0]
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+        'members: for &i in selecting {
+            if remaining.is_empty() {
+                break;
+            }
+            let member = self.members[i];
+            match member {
+                Member::Kubernetes(policy) => {
+                    let pe = engine.network_policies().evaluate_policy(engine, policy, q, Ports::Set(&remaining));
+                    let got = pe.allowed_ports.clone().unwrap_or_default().intersection(&remaining);
+                    if let Some(ev) = evidence.as_deref_mut() {
+                        for m in &pe.matches {
+                            ev.rules.push(RuleEvidence {
+                                kind: "NetworkPolicy".into(),
+                                namespace: Some(policy.namespace.clone()),
+                                name: policy.name.clone(),
+                                priority: None,
+                                order: Some(KUBERNETES_POLICY_ORDER),
+                                rule: m.rule,
+                                rule_name: None,
+                                action: "Allow".into(),
+                                decision: Outcome::Allow,
+                                peer: m.peer,
+                                peer_text: m.peer_text.clone(),
+                                port_text: m.port_text.clone(),
+                                ports: (!one_port).then(|| got.clone()),
+                            });
+                        }
+                        if let Some(miss) = pe.nearest_miss.clone() {
+                            ev.misses.push(RuleMiss {
+                                kind: "NetworkPolicy".into(),
+                                namespace: Some(policy.namespace.clone()),
+                                name: policy.name.clone(),
+                                priority: None,
+                                rule: miss.rule.unwrap_or_default(),
+                                rule_name: None,
+                                action: "Allow".into(),
+                                miss,
+                            });
+                        }
+                        side.policies.push(pe);
+                        side.isolated = true;
+                    }
+                    allow.union_with(&got);
+                    remaining = remaining.difference(&got);
+                }
+                Member::Cluster(policy) => {
+                    let mut trace = evidence.is_some().then(|| LayerEvidence::new(&self.id, Outcome::NoOpinion));
+                    ClusterTierLayer::policy_set(
+                        engine,
+                        policy,
+                        q,
+                        scope,
+                        &mut remaining,
+                        &mut allow,
+                        &mut deny,
+                        trace.as_mut(),
+                    );
+                    if let (Some(ev), Some(t)) = (evidence.as_deref_mut(), trace) {
+                        ev.rules.extend(t.rules.into_iter().map(|mut r| {
+                            r.order = Some(member.order());
+                            if one_port {
+                                r.ports = None;
+                            }
+                            r
+                        }));
+                        ev.misses.extend(t.misses);
+                        ev.notes.extend(t.notes);
+                    }
+                }
+                Member::Calico(p) => {
+                    let rules = match q.direction {
+                        Direction::Ingress => &p.ingress,
+                        Direction::Egress => &p.egress,
+                    };
+                    for (r, rule) in rules.iter().enumerate() {
+                        if remaining.is_empty() {
+                            break 'members;
+                        }
+                        let (got, undecidable) = self.rule_ports(engine, i, r, flow, &remaining);
+                        if let (Some(ev), Some(Undecidable::SourcePorts)) = (evidence.as_deref_mut(), undecidable) {
+                            ev.notes.push(Note::new(
+                                "calico-source-ports",
+                                format!(
+                                    "{} {} rule {r} ({}) matches on the client's source port, which the cluster's \
+                                     state does not tell: it is taken not to match",
+                                    p.display(),
+                                    q.direction.as_str(),
+                                    rule.action.as_str()
+                                ),
+                            ));
+                        }
+                        if got.is_empty() {
+                            if let Some(ev) = evidence.as_deref_mut()
+                                && rule.action == Action::Allow
+                            {
+                                ev.misses.push(self.calico_miss(engine, p, r, rule, flow, &remaining));
+                            }
+                            continue;
+                        }
+                        if let Some(ev) = evidence.as_deref_mut() {
+                            if rule.http && rule.action == Action::Allow {
+                                ev.notes.push(Note::new(
+                                    "calico-http",
+                                    format!(
+                                        "{} {} rule {r} also matches HTTP methods or paths (application layer \
+                                         policy): requests it does not match are not allowed by it",
+                                        p.display(),
+                                        q.direction.as_str()
+                                    ),
+                                ));
+                            }
+                            let decision = match rule.action {
+                                Action::Allow => Outcome::Allow,
+                                Action::Deny => Outcome::Deny,
+                                Action::Pass => Outcome::Pass,
+                                Action::Log => Outcome::NoOpinion,
+                            };
+                            ev.rules.push(RuleEvidence {
+                                kind: p.kind.label().into(),
+                                namespace: p.namespace.clone(),
+                                name: p.name.clone(),
+                                priority: None,
+                                order: p.order,
+                                rule: r,
+                                rule_name: None,
+                                action: rule.action.as_str().into(),
+                                decision,
+                                peer: None,
+                                peer_text: describe_entity(match q.direction {
+                                    Direction::Ingress => &rule.source,
+                                    Direction::Egress => &rule.destination,
+                                }),
+                                port_text: if one_port { describe_ports(rule) } else { got.to_string() },
+                                ports: (!one_port).then(|| got.clone()),
+                            });
+                        }
+                        match rule.action {
+                            Action::Allow => allow.union_with(&got),
+                            Action::Deny => deny.union_with(&got),
+                            Action::Pass => {}
+                            Action::Log => continue,
+                        }
+                        remaining = remaining.difference(&got);
+                    }
+                }
+            }
+        }
+        if !remaining.is_empty() && self.tier.default_action == TierAction::Deny {
+            deny.union_with(&remaining);
+        }
+        if let Some(ev) = evidence
+            && !remaining.is_empty()
+        {
+            ev.end_of_tier = Some(EndOfTier {
+                tier: self.tier.name.clone(),
+                action: self.tier.default_action.as_str().into(),
+                ports: (!one_port).then(|| remaining.clone()),
+            });
+        }
+        (allow, deny)
+    }
+
+    fn calico_miss(
+        &self,
+        engine: &Engine<'_>,
+        p: &CalicoPolicy,
+        r: usize,
+        rule: &CalicoRule,
+        flow: &Flow<'_, '_>,
+        scope: &PortSet,
+    ) -> RuleMiss {
+        let (entity, peer, peer_labels, sel) = match flow.q.direction {
+            Direction::Ingress => {
+                let i = self.index_of(p);
+                (&rule.source, flow.q.peer, flow.peer_labels, self.compiled[i].entities[0][r][0].clone())
+            }
+            Direction::Egress => {
+                let i = self.index_of(p);
+                (&rule.destination, flow.q.peer, flow.peer_labels, self.compiled[i].entities[1][r][1].clone())
+            }
+        };
+        let peer_miss = if entity_matches(engine, entity, sel.as_ref(), peer, peer_labels) {
+            None
+        } else {
+            Some(entity_miss(entity, sel.as_ref(), peer, peer_labels))
+        };
+        // Would the rule match at some port of the scope with the peer as it is?
+        let port_miss = peer_miss.is_none().then(|| crate::engine::verdict::PortMiss {
+            rule_ports: rule.destination.ports.iter().map(ToString::to_string).collect(),
+            resolves_to: scope.clone(),
+        });
+        let kind = match (&peer_miss, &port_miss) {
+            (Some(_), _) => MissKind::Peer,
+            (None, _) => MissKind::Port,
+        };
+        RuleMiss {
+            kind: p.kind.label().into(),
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+            priority: None,
+            rule: r,
+            rule_name: None,
+            action: rule.action.as_str().into(),
+            miss: Miss {
+                kind,
+                rule: Some(r),
+                peer: None,
+                peer_text: Some(describe_entity(entity)),
+                peer_miss,
+                port_miss: port_miss.map(|mut m| {
+                    m.resolves_to = PortSet::empty();
+                    m.rule_ports.insert(0, describe_ports(rule));
+                    m.rule_ports.truncate(1);
+                    m
+                }),
+            },
+        }
+    }
+
+    fn index_of(&self, p: &CalicoPolicy) -> usize {
+        self.members.iter().position(|m| matches!(m, Member::Calico(q) if std::ptr::eq(*q, p))).unwrap_or_default()
+    }
+}
+
+fn slot(d: Direction) -> usize {
+    match d {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+/// Whether an entity (a rule's source or destination) matches an endpoint, ports aside.
+fn entity_matches(
+    engine: &Engine<'_>,
+    e: &EntityRule,
+    positive: Option<&Expr>,
+    endpoint: Endpoint<'_>,
+    labels: Option<&Labels>,
+) -> bool {
+    let ips = endpoint.ips();
+    if !e.nets.is_empty() && !ips.iter().any(|ip| e.nets.iter().any(|n| n.contains(ip))) {
+        return false;
+    }
+    if ips.iter().any(|ip| e.not_nets.iter().any(|n| n.contains(ip))) {
+        return false;
+    }
+    if let Some(sel) = positive
+        && !labels.is_some_and(|l| sel.matches(l))
+    {
+        return false;
+    }
+    if let (Some(not), Some(l)) = (&e.not_selector, labels)
+        && not.matches(l)
+    {
+        return false;
+    }
+    if let Some((ns, name)) = &e.services
+        && !is_backend(engine, ns, name, endpoint)
+    {
+        return false;
+    }
+    true
+}
+
+/// Why an entity does not match an endpoint.
+fn entity_miss(e: &EntityRule, positive: Option<&Expr>, endpoint: Endpoint<'_>, labels: Option<&Labels>) -> PeerMiss {
+    let ips = endpoint.ips();
+    if let Some(net) = e.nets.first()
+        && !ips.iter().any(|ip| e.nets.iter().any(|n| n.contains(ip)))
+    {
+        return match ips.first() {
+            Some(ip) => PeerMiss::OutsideCidr { ip: *ip, cidr: net.to_string() },
+            None => PeerMiss::NoIp,
+        };
+    }
+    if let Some(ip) = ips.iter().find(|ip| e.not_nets.iter().any(|n| n.contains(*ip))) {
+        let net = e.not_nets.iter().find(|n| n.contains(ip)).map(ToString::to_string).unwrap_or_default();
+        return PeerMiss::CalicoSelector { requirements: vec![format!("notNets: {ip} is in {net}")] };
+    }
+    match (positive, labels, endpoint) {
+        (Some(_), None, Endpoint::Ip(ip)) => return PeerMiss::NotAPod { ip },
+        (Some(_), None, Endpoint::Pod(_)) => return PeerMiss::HostNetwork,
+        (Some(sel), Some(l), _) if !sel.matches(l) => {
+            return PeerMiss::CalicoSelector { requirements: sel.misses(l).iter().map(readable_miss).collect() };
+        }
+        _ => {}
+    }
+    if let (Some(not), Some(l)) = (&e.not_selector, labels)
+        && not.matches(l)
+    {
+        return PeerMiss::CalicoSelector { requirements: vec![format!("notSelector {not} matches the peer")] };
+    }
+    if let Some((ns, name)) = &e.services {
+        return PeerMiss::CalicoSelector { requirements: vec![format!("is not a backend of Service {ns}/{name}")] };
+    }
+    PeerMiss::CalicoSelector { requirements: Vec::new() }
+}
+
+/// A selector miss in the user's terms: a `namespaceSelector` requirement (Calico evaluates it as
+/// `pcns.<key>`) is said to be about the namespace's label.
+fn readable_miss(m: &super::selector::Miss) -> String {
+    let text = m.to_string();
+    if m.key.as_deref().is_some_and(|k| k.starts_with(NAMESPACE_LABEL_PREFIX)) {
+        format!("namespace {}", text.replace(NAMESPACE_LABEL_PREFIX, ""))
+    } else if m.key.as_deref().is_some_and(|k| k.starts_with(SERVICE_ACCOUNT_LABEL_PREFIX)) {
+        format!("service account {}", text.replace(SERVICE_ACCOUNT_LABEL_PREFIX, ""))
+    } else {
+        text
+    }
+}
+
+/// Whether `endpoint` is one of the Service's backends: a pod its selector picks in its
+/// namespace, or an address its EndpointSlices list.
+fn is_backend(engine: &Engine<'_>, ns: &str, name: &str, endpoint: Endpoint<'_>) -> bool {
+    let Some(svc) = engine.snapshot().services.iter().find(|s| s.namespace == ns && s.name == name) else {
+        return false;
+    };
+    match endpoint {
+        Endpoint::Pod(p) => {
+            (p.namespace == ns
+                && svc.selector.as_ref().is_some_and(|sel| sel.iter().all(|(k, v)| p.labels.get(k) == Some(v))))
+                || svc.endpoints.iter().any(|e| p.ips.contains(&e.ip))
+        }
+        Endpoint::Ip(ip) => svc.endpoints.iter().any(|e| e.ip == ip),
+    }
+}
+
+/// The ports a Service sends to on `destination`: its target ports, named ones resolved there.
+fn service_ports(engine: &Engine<'_>, ns: &str, name: &str, destination: Endpoint<'_>) -> PortSet {
+    let mut s = PortSet::empty();
+    let Some(svc) = engine.snapshot().services.iter().find(|s| s.namespace == ns && s.name == name) else {
+        return s;
+    };
+    for sp in &svc.ports {
+        match &sp.target_port {
+            crate::engine::model::PortRef::Number(n) => s.insert(sp.protocol, *n, *n),
+            crate::engine::model::PortRef::Name(n) => {
+                for cp in destination.container_ports().unwrap_or_default() {
+                    if cp.protocol == sp.protocol && cp.name.as_deref() == Some(n.as_str()) {
+                        s.insert(cp.protocol, cp.port, cp.port);
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// `selector app == "web"`, `nets 10.0.0.0/8`, `every peer`.
+pub fn describe_entity(e: &EntityRule) -> String {
+    let mut parts = Vec::new();
+    if !e.nets.is_empty() {
+        parts.push(format!("nets {}", e.nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")));
+    }
+    if !e.not_nets.is_empty() {
+        parts.push(format!("notNets {}", e.not_nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")));
+    }
+    if let Some(s) = &e.namespace_selector {
+        parts.push(format!("namespaceSelector {s}"));
+    }
+    if let Some(s) = &e.selector {
+        parts.push(format!("selector {s}"));
+    }
+    if let Some(s) = &e.not_selector {
+        parts.push(format!("notSelector {s}"));
+    }
+    if let Some(sa) = &e.service_accounts {
+        if !sa.names.is_empty() {
+            parts.push(format!("serviceAccounts {}", sa.names.join(", ")));
+        }
+        if let Some(s) = &sa.selector {
+            parts.push(format!("serviceAccounts selector {s}"));
+        }
+    }
+    if let Some((ns, name)) = &e.services {
+        parts.push(format!("services {ns}/{name}"));
+    }
+    if parts.is_empty() { "every peer".to_string() } else { parts.join(" AND ") }
+}
+
+/// `TCP/80,8080`, `UDP/53 not 5353`, `every port`.
+pub fn describe_ports(rule: &CalicoRule) -> String {
+    let proto = match (rule.protocol, rule.not_protocol) {
+        (Some(p), _) => p.to_string(),
+        (None, Some(p)) => format!("not {p}"),
+        (None, None) => String::new(),
+    };
+    let d = &rule.destination;
+    let list = |ps: &[CalicoPort]| ps.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let mut text = proto;
+    if !d.ports.is_empty() {
+        text = if text.is_empty() { list(&d.ports) } else { format!("{text}/{}", list(&d.ports)) };
+    }
+    if !d.not_ports.is_empty() {
+        text = format!("{text} notPorts {}", list(&d.not_ports)).trim().to_string();
+    }
+    if text.is_empty() { "every port".to_string() } else { text }
+}
+
+/// What a tier records for one side of one flow.
+#[derive(Default)]
+struct TierEvidence<'s> {
+    selecting: Vec<Member<'s>>,
+    rules: Vec<RuleEvidence>,
+    misses: Vec<RuleMiss>,
+    notes: Vec<Note>,
+    end_of_tier: Option<EndOfTier>,
+}
+
+impl Layer for TierLayer<'_> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn answer(&self, engine: &Engine<'_>, q: &SideQuery<'_>, ports: Ports<'_>, side: &mut Side) -> Answer {
+        if q.detail && workload(q.subject).is_none() {
+            side.applies = false;
+            side.not_applied =
+                Some(if q.subject.pod().is_some() { NotApplied::HostNetwork } else { NotApplied::External });
+        }
+        let scope = match ports {
+            Ports::One { port, protocol } => PortSet::single(protocol, port),
+            Ports::Set(s) => s.clone(),
+        };
+        let mut ev = TierEvidence::default();
+        let result = self.evaluate(engine, q, &scope, q.detail.then_some(&mut ev), side);
+        let answer = match (result, ports) {
+            (None, _) => Answer::no_opinion(ports),
+            (Some((allow, deny)), Ports::One { .. }) => Answer::One(if !allow.is_empty() {
+                Decision::Allow
+            } else if !deny.is_empty() {
+                Decision::Deny
+            } else {
+                Decision::Pass
+            }),
+            (Some((allow, deny)), Ports::Set(_)) => Answer::Set { allow, deny },
+        };
+        // Always recorded, even for a single tier: `why` shows Calico's evaluation by tier.
+        if q.detail {
+            let mut layer = LayerEvidence::of(&self.id, &answer);
+            if layer.decision == Outcome::NoOpinion && !ev.selecting.is_empty() {
+                // The tier took part and handed every port on.
+                layer.decision = Outcome::Pass;
+            }
+            layer.rules = ev.rules;
+            if !answer_allows(&answer) {
+                layer.misses = ev.misses;
+            }
+            layer.notes.extend(ev.notes);
+            layer.end_of_tier = ev.end_of_tier;
+            layer.selecting = ev.selecting.iter().map(Member::display).collect();
+            side.layers.push(layer);
+        }
+        answer
+    }
+
+    fn plan<'p>(&'p self, engine: &'p Engine<'_>, groups: &'p [&'p Pod]) -> Box<dyn LayerPlan + 'p> {
+        let labels = groups.iter().map(|g| workload(Endpoint::Pod(g)).map(|p| endpoint_labels(engine, p))).collect();
+        Box::new(TierPlan { layer: self, engine, groups, labels })
+    }
+
+    fn coverage(&self, engine: &Engine<'_>, namespace: &str, pods: &[&Pod], direction: Direction) -> LayerCoverage {
+        let ipv6 = engine.pod_addresses().uses_ipv6();
+        let mut out = LayerCoverage::hands_on(pods.len());
+        for (k, pod) in pods.iter().enumerate() {
+            let labels = endpoint_labels(engine, pod);
+            let selecting: Vec<usize> = (0..self.members.len())
+                .filter(|&i| !pod.host_network && self.selects(engine, i, pod, &labels, direction))
+                .collect();
+            // Today's pods: exactly, peer by peer; the rule walk only names the policies.
+            let (c, by) = match self.cover(&selecting, direction, ipv6) {
+                _ if selecting.is_empty() => (Coverage::HandsOn, Vec::new()),
+                (_, by) if by.is_empty() => {
+                    (self.exact(engine, pod, direction), selecting.iter().map(|&i| self.members[i].display()).collect())
+                }
+                (_, by) => (self.exact(engine, pod, direction), by),
+            };
+            out.pods[k] = c;
+            match c {
+                Coverage::Restricted => extend_unique(&mut out.restricting, by),
+                Coverage::AllowedAll => extend_unique(&mut out.opening, by),
+                Coverage::HandsOn => {}
+            }
+        }
+        // A pod created tomorrow: selected only by policies whose selector does not look at the
+        // pod's own labels.
+        let mut fresh = Pod {
+            namespace: namespace.to_string(),
+            name: String::new(),
+            labels: Default::default(),
+            ports: std::sync::Arc::from(Vec::new()),
+            ips: Vec::new(),
+            host_network: false,
+            phase: None,
+            node: None,
+            owner: None,
+            mesh: None,
+            service_account: None,
+        };
+        fresh.labels = std::sync::Arc::new(Labels::new());
+        let labels = endpoint_labels(engine, &fresh);
+        let selecting: Vec<usize> = (0..self.members.len())
+            .filter(|&i| {
+                let pod_free = match self.members[i] {
+                    Member::Calico(p) => {
+                        p.service_account_selector.is_none() && self.compiled[i].select.as_ref().is_some_and(scope_only)
+                    }
+                    Member::Kubernetes(p) => {
+                        p.pod_selector.match_labels.is_empty() && p.pod_selector.match_expressions.is_empty()
+                    }
+                    Member::Cluster(p) => match &p.subject {
+                        Subject::Namespaces(_) => true,
+                        Subject::Pods { pods, .. } => pods.is_empty(),
+                    },
+                };
+                pod_free && self.selects(engine, i, &fresh, &labels, direction)
+            })
+            .collect();
+        let (c, by) = self.cover(&selecting, direction, ipv6);
+        out.new_pod = c;
+        if c != Coverage::HandsOn {
+            out.new_pod_policies = by;
+        }
+        out
+    }
+
+    fn port_cuts(&self, _: &Engine<'_>, protocol: Protocol, cuts: &mut BTreeSet<u32>) {
+        for m in &self.members {
+            let p = match m {
+                Member::Calico(p) => p,
+                Member::Kubernetes(p) => {
+                    for rule in p.ingress.iter().chain(&p.egress) {
+                        for pp in rule.ports.iter().filter(|pp| pp.protocol == protocol) {
+                            if let Some(crate::engine::model::PortRef::Number(n)) = pp.port {
+                                cuts.insert(u32::from(n));
+                                cuts.insert(u32::from(pp.end_port.unwrap_or(n)) + 1);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                Member::Cluster(p) => {
+                    crate::engine::tiers::policy_port_cuts(p, protocol, cuts);
+                    continue;
+                }
+            };
+            for rule in p.ingress.iter().chain(&p.egress) {
+                if rule.protocol.is_some_and(|m| !m.matches(protocol)) {
+                    continue;
+                }
+                for port in rule.destination.ports.iter().chain(&rule.destination.not_ports) {
+                    if let CalicoPort::Range(a, b) = port {
+                        cuts.insert(u32::from(*a));
+                        cuts.insert(u32::from(*b) + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    fn address_blocks(&self, _: &Engine<'_>, out: &mut Vec<IpBlock>) {
+        for m in &self.members {
+            match m {
+                Member::Calico(p) => {
+                    for rule in p.ingress.iter().chain(&p.egress) {
+                        for e in [&rule.source, &rule.destination] {
+                            for net in e.nets.iter().chain(&e.not_nets) {
+                                out.push(IpBlock { cidr: *net, except: Vec::new() });
+                            }
+                        }
+                    }
+                }
+                Member::Cluster(p) => crate::engine::tiers::policy_address_blocks(p, out),
+                Member::Kubernetes(p) => {
+                    for rule in p.ingress.iter().chain(&p.egress) {
+                        for peer in &rule.peers {
+                            if let crate::engine::model::Peer::IpBlock(b) = peer {
+                                out.push(b.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn answer_allows(answer: &Answer) -> bool {
+    match answer {
+        Answer::One(d) => *d == Decision::Allow,
+        Answer::Set { allow, deny } => deny.is_empty() && !allow.is_empty(),
+    }
+}
+
+fn extend_unique(out: &mut Vec<String>, names: Vec<String>) {
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+}
+
+/// True when a selector looks only at the labels Calico sets and the namespace's (not at a
+/// pod's own labels): it selects a pod created tomorrow as it selects today's.
+fn scope_only(e: &Expr) -> bool {
+    match e {
+        Expr::All | Expr::Global => true,
+        Expr::Has(k)
+        | Expr::Eq(k, _)
+        | Expr::Ne(k, _)
+        | Expr::In(k, _)
+        | Expr::NotIn(k, _)
+        | Expr::Contains(k, _)
+        | Expr::StartsWith(k, _)
+        | Expr::EndsWith(k, _) => {
+            k.starts_with(NAMESPACE_LABEL_PREFIX) || k == NAMESPACE_LABEL || k == "projectcalico.org/orchestrator"
+        }
+        Expr::Not(e) => scope_only(e),
+        Expr::And(es) | Expr::Or(es) => es.iter().all(scope_only),
+    }
+}
+
+impl TierLayer<'_> {
+    /// What the tier does for every peer on every port of a pod selected by `selecting`:
+    /// walking the rules in order, a rule matching every peer on every port decides (Allow:
+    /// open, Deny: restricted, Pass: handed on); the end of the tier restricts unless it passes.
+    fn cover(&self, selecting: &[usize], direction: Direction, ipv6: bool) -> (Coverage, Vec<String>) {
+        if selecting.is_empty() {
+            return (Coverage::HandsOn, Vec::new());
+        }
+        let names: Vec<String> = selecting.iter().map(|&i| self.members[i].display()).collect();
+        for &i in selecting {
+            match self.members[i] {
+                Member::Kubernetes(p) => {
+                    // Only an empty rule opens to every peer on every port, conservatively.
+                    let everything = rules_for(p, direction).iter().any(|r| r.ports.is_empty() && r.peers.is_empty());
+                    if everything {
+                        return (Coverage::AllowedAll, vec![self.members[i].display()]);
+                    }
+                }
+                Member::Cluster(p) => match crate::engine::tiers::catch_all_rule(p, direction, ipv6) {
+                    Some(ClusterAction::Allow) => return (Coverage::AllowedAll, vec![self.members[i].display()]),
+                    Some(ClusterAction::Deny) => return (Coverage::Restricted, vec![self.members[i].display()]),
+                    Some(ClusterAction::Pass) => return (Coverage::HandsOn, Vec::new()),
+                    None => {}
+                },
+                Member::Calico(p) => {
+                    let rules = match direction {
+                        Direction::Ingress => &p.ingress,
+                        Direction::Egress => &p.egress,
+                    };
+                    for rule in rules {
+                        if !catch_all(rule) {
+                            continue;
+                        }
+                        match rule.action {
+                            Action::Allow => return (Coverage::AllowedAll, vec![self.members[i].display()]),
+                            Action::Deny => return (Coverage::Restricted, vec![self.members[i].display()]),
+                            Action::Pass => return (Coverage::HandsOn, Vec::new()),
+                            Action::Log => {}
+                        }
+                    }
+                }
+            }
+        }
+        match self.tier.default_action {
+            TierAction::Deny => (Coverage::Restricted, names),
+            TierAction::Pass => (Coverage::HandsOn, Vec::new()),
+        }
+    }
+}
+
+impl TierLayer<'_> {
+    /// For a pod of today that the tier selects: what it does, peer by peer, with every pod of
+    /// the cluster (one per distinct namespace, labels, service account and ports) on every port,
+    /// through the same evaluation as `why`: some port of some peer denied (`Restricted`), every
+    /// port of every peer allowed (`AllowedAll`), or the rest handed on (`HandsOn`).
+    fn exact(&self, engine: &Engine<'_>, pod: &Pod, direction: Direction) -> Coverage {
+        let all = PortSet::all();
+        let mut seen = std::collections::HashSet::new();
+        let mut everything = true;
+        let mut side = Side::empty(direction);
+        for peer in engine.snapshot().pods.iter().filter(|p| !p.host_network) {
+            let key = (&peer.namespace, &*peer.labels, &peer.service_account, &*peer.ports, &peer.ips);
+            if !seen.insert(key) {
+                continue;
+            }
+            let (subject, other) = (Endpoint::Pod(pod), Endpoint::Pod(peer));
+            let destination = match direction {
+                Direction::Ingress => subject,
+                Direction::Egress => other,
+            };
+            let q = SideQuery {
+                direction,
+                subject,
+                peer: other,
+                destination,
+                hairpin: false,
+                detail: false,
+                layered: false,
+            };
+            let Some((allow, deny)) = self.evaluate(engine, &q, &all, None, &mut side) else {
+                return Coverage::HandsOn;
+            };
+            if !deny.is_empty() {
+                return Coverage::Restricted;
+            }
+            everything &= allow.is_all();
+        }
+        if everything { Coverage::AllowedAll } else { Coverage::HandsOn }
+    }
+}
+
+/// A rule that matches every flow: no criterion at all (beyond `Log`'s nothing).
+fn catch_all(rule: &CalicoRule) -> bool {
+    rule.protocol.is_none()
+        && rule.not_protocol.is_none()
+        && rule.ip_version.is_none()
+        && !rule.http
+        && rule.source.is_empty()
+        && rule.destination.is_empty()
+}
+
+/// A tier's answers for a whole matrix: each cell through the same evaluation as `why`.
+struct TierPlan<'p, 's> {
+    layer: &'p TierLayer<'s>,
+    engine: &'p Engine<'p>,
+    groups: &'p [&'p Pod],
+    /// Per group, its Calico labels (`None`: on the host network, not a workload endpoint).
+    labels: Vec<Option<Labels>>,
+}
+
+impl LayerPlan for TierPlan<'_, '_> {
+    fn row(&self, row: Row<'_>, allow: &mut [u64], deny: &mut [u64]) {
+        let Row { direction, subject, port, protocol, undecided } = row;
+        let me = self.groups[subject];
+        let Some(my_labels) = &self.labels[subject] else { return };
+        // The tier does not select the subject: nothing for the whole row.
+        let selecting = self.layer.selecting(self.engine, me, my_labels, direction);
+        if selecting.is_empty() {
+            return;
+        }
+        let scope = PortSet::single(protocol, port);
+        let mut side = Side::empty(direction);
+        for (c, other) in self.groups.iter().enumerate() {
+            if undecided[c / 64] & (1 << (c % 64)) == 0 {
+                continue;
+            }
+            let (subject_ep, peer_ep) = (Endpoint::Pod(me), Endpoint::Pod(other));
+            let destination = match direction {
+                Direction::Ingress => subject_ep,
+                Direction::Egress => peer_ep,
+            };
+            let q = SideQuery {
+                direction,
+                subject: subject_ep,
+                peer: peer_ep,
+                destination,
+                hairpin: false,
+                detail: false,
+                layered: false,
+            };
+            let flow = Flow { q: &q, subject_labels: my_labels, peer_labels: self.labels[c].as_ref() };
+            let (a, d) = self.layer.decide(self.engine, &flow, &selecting, &scope, None, &mut side);
+            if !a.is_empty() {
+                allow[c / 64] |= 1 << (c % 64);
+            } else if !d.is_empty() {
+                deny[c / 64] |= 1 << (c % 64);
+            }
+        }
+    }
+}
