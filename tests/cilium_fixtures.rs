@@ -149,8 +149,9 @@ fn every_fixture_loads_runs_cilium_and_has_its_cilium_policies_read() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let plugins: Vec<Plugin> = cni::detect(&snapshot.daemonsets).detected.iter().map(|d| d.plugin).collect();
         assert_eq!(plugins, [Plugin::Cilium], "{name}: the cluster must run Cilium, and only Cilium");
-        // Every CNP and CCNP document is read (today as a policy of another engine). A fixture may
-        // have none: NetworkPolicy enforced by Cilium has rules of its own (ipBlock, labels).
+        // Every CNP and CCNP document is read and evaluated (not merely counted as a policy of
+        // another engine). A fixture may have none: NetworkPolicy enforced by Cilium has rules of
+        // its own (ipBlock, labels).
         let mut written = 0;
         for entry in walk(&dir) {
             let text = std::fs::read_to_string(&entry).unwrap();
@@ -159,12 +160,8 @@ fn every_fixture_loads_runs_cilium_and_has_its_cilium_policies_read() {
                 .filter(|l| matches!(l.trim(), "kind: CiliumNetworkPolicy" | "kind: CiliumClusterwideNetworkPolicy"))
                 .count();
         }
-        let read = snapshot
-            .foreign_policies
-            .iter()
-            .filter(|p| p.starts_with("CiliumNetworkPolicy ") || p.starts_with("CiliumClusterwideNetworkPolicy "))
-            .count();
-        assert_eq!(read, written, "{name}: Cilium policies read {:?}", snapshot.foreign_policies);
+        assert_eq!(snapshot.cilium_policies.len(), written, "{name}: Cilium policies read {:?}", snapshot.cilium_policies);
+        assert!(snapshot.foreign_policies.is_empty(), "{name}: {:?}", snapshot.foreign_policies);
     }
 }
 
@@ -203,7 +200,6 @@ fn every_expected_flow_names_endpoints_that_resolve() {
 }
 
 #[test]
-#[ignore = "issue 13: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy are not evaluated yet"]
 fn why_gives_every_expected_answer() {
     let (_, rows) = expected();
     let mut wrong = Vec::new();

@@ -73,6 +73,8 @@ pub struct Engine<'s> {
     nodes: HashMap<&'s str, &'s Node>,
     network_policies: NetworkPolicies<'s>,
     layers: Vec<Box<dyn Layer + 's>>,
+    /// Cilium enforces the cluster's policies (`cilium::in_use`).
+    cilium: bool,
     /// What "every pod's address" means for `list`, computed on first use.
     pod_addresses: OnceCell<PodAddresses>,
 }
@@ -81,12 +83,14 @@ impl<'s> Engine<'s> {
     pub fn new(snapshot: &'s Snapshot) -> Self {
         let namespaces = snapshot.namespaces.iter().map(|n| (n.name.as_str(), n)).collect();
         let nodes = snapshot.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+        let cilium = super::cilium::in_use(snapshot);
         Engine {
             snapshot,
             namespaces,
             nodes,
-            network_policies: NetworkPolicies::new(snapshot),
+            network_policies: NetworkPolicies::new(snapshot).enforced_by_cilium(cilium),
             layers: pipeline::layers(snapshot),
+            cilium,
             pod_addresses: OnceCell::new(),
         }
     }
@@ -160,10 +164,18 @@ impl<'s> Engine<'s> {
         self.snapshot.nodes.iter().find(|n| n.addresses.contains(&ip))
     }
 
-    /// Flows no policy can block: a pod to itself, and a pod to or from its own node.
+    /// Whether Cilium enforces the cluster's policies.
+    pub fn cilium(&self) -> bool {
+        self.cilium
+    }
+
+    /// Flows no policy can block: a pod to itself, and a pod to or from its own node. On Cilium
+    /// only from the node (`allow-localhost`): a pod's egress to its node is policy's business
+    /// (the `host` entity).
     pub fn override_reason(&self, from: Endpoint, to: Endpoint) -> Option<Override> {
         match (from, to) {
             (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b),
+            (Endpoint::Pod(_), Endpoint::Ip(_)) if self.cilium => None,
             (Endpoint::Ip(ip), Endpoint::Pod(p)) | (Endpoint::Pod(p), Endpoint::Ip(ip)) => {
                 self.node_of(p).is_some_and(|n| n.addresses.contains(&ip)).then_some(Override::NodeLocal)
             }

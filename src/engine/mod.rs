@@ -13,6 +13,7 @@
 //!   hints), `service`, `cni`.
 
 pub mod calico;
+pub mod cilium;
 pub mod cni;
 pub mod coverage;
 pub mod flow;

@@ -253,8 +253,13 @@ impl LayerCoverage {
 /// Baseline-tier policies).
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
-    let _ = snapshot;
-    out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    // Cilium enforces NetworkPolicy and its own policies as one list: its layer wraps
+    // NetworkPolicy's evaluation and replaces its layer.
+    if super::cilium::in_use(snapshot) {
+        out.push(Box::new(super::cilium::CiliumLayer::new(snapshot)));
+    } else {
+        out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    }
     out
 }
 

@@ -114,6 +114,24 @@ pub struct Side {
 }
 
 /// Why a side has no NetworkPolicy to consult.
+impl Side {
+    /// A side with nothing recorded yet (for layers asked without evidence).
+    pub fn blank(direction: Direction) -> Side {
+        Side {
+            direction,
+            subject: String::new(),
+            applies: true,
+            not_applied: None,
+            isolated: false,
+            allowed: false,
+            allowed_ports: None,
+            policies: Vec::new(),
+            namespace_labels_unknown: Vec::new(),
+            layers: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotApplied {

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use super::netpol;
+use crate::engine::cilium::CiliumPolicy;
 use super::wire::{self, IntOrString, Known, LabelMap, Object, Str, Unknown, known};
 use super::{InvalidObject, Location, SourceError, Warning};
 use crate::engine::{
@@ -51,6 +52,8 @@ pub struct SnapshotBuilder {
     daemonsets: Keyed<DaemonSetInfo>,
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
+    cilium_policies: Keyed<CiliumPolicy>,
+    cilium_cidr_groups: Vec<(String, Vec<IpNet>)>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
@@ -93,6 +96,8 @@ impl SnapshotBuilder {
             daemonsets: Keyed::default(),
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
+            cilium_policies: Keyed::default(),
+            cilium_cidr_groups: Vec::new(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
             read: 0,
@@ -247,6 +252,17 @@ impl SnapshotBuilder {
                 });
                 Ok(())
             }
+            Object::CiliumPolicy { clusterwide, policy } => self.add_cilium_policy(clusterwide, policy, at),
+            Object::CiliumCidrGroup(group) => {
+                let meta = group.metadata.clone().unwrap_or_default();
+                let name = required_name(&meta, "CiliumCIDRGroup", NameRule::Subdomain, None, at)?;
+                let ctx = Ctx { kind: "CiliumCIDRGroup", namespace: None, name: &name, at };
+                let blocks = super::cilium::cidr_group(group, &ctx)?;
+                self.read += 1;
+                self.cilium_cidr_groups.retain(|(n, _)| *n != name);
+                self.cilium_cidr_groups.push((name, blocks));
+                Ok(())
+            }
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
                 match self.other_kinds.get_mut(kind.as_ref()) {
@@ -345,6 +361,32 @@ impl SnapshotBuilder {
         let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
+        Ok(())
+    }
+
+    /// A CiliumNetworkPolicy (namespaced) or CiliumClusterwideNetworkPolicy.
+    pub fn add_cilium_policy(
+        &mut self,
+        clusterwide: bool,
+        object: super::cilium::CiliumNetworkPolicy<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let kind = if clusterwide { "CiliumClusterwideNetworkPolicy" } else { "CiliumNetworkPolicy" };
+        let meta = object.metadata.clone().unwrap_or_default();
+        let namespace = if clusterwide {
+            if let Some(ns) = meta.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+                check_namespace_field(&Str::from(ns), kind, at)?;
+            }
+            None
+        } else {
+            Some(self.namespace_of(&meta, kind, at)?)
+        };
+        let name = required_name(&meta, kind, NameRule::Subdomain, namespace.as_deref(), at)?;
+        let scope = namespace.clone();
+        let ctx = Ctx { kind, namespace: scope.as_deref(), name: &name, at };
+        let policy = super::cilium::policy(namespace, name.clone(), object, &ctx)?;
+        self.read += 1;
+        self.keep(kind, policy, at, |b| &mut b.cilium_policies);
         Ok(())
     }
 
@@ -625,11 +667,14 @@ impl SnapshotBuilder {
             daemonsets,
             ingress_classes,
             foreign_policies,
+            cilium_policies,
+            cilium_cidr_groups,
             ..
         } = self;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
+            .chain(cilium_policies.items.iter().filter_map(|p| p.namespace.as_ref()))
             .chain(services.items.iter().map(|s| &s.namespace))
             .chain(workloads.items.iter().map(|w| &w.namespace))
             .chain(slices.items.iter().map(|s| &s.namespace));
@@ -659,6 +704,8 @@ impl SnapshotBuilder {
             daemonsets: daemonsets.items,
             ingress_classes: ingress_classes.items,
             foreign_policies,
+            cilium_policies: cilium_policies.items,
+            cilium_cidr_groups,
         }
     }
 
@@ -812,6 +859,12 @@ impl Identity for Pod {
 impl Identity for Policy {
     fn identity(&self) -> (&str, &str, &str) {
         ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for CiliumPolicy {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind(), self.namespace.as_deref().unwrap_or(""), &self.name)
     }
 }
 

@@ -15,6 +15,7 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
+pub mod cilium;
 pub mod cluster;
 pub mod convert;
 pub mod fetch;

@@ -788,6 +788,10 @@ pub enum Kind {
     /// A policy of another engine (Cilium, Calico, AdminNetworkPolicy, Antrea), named by its kind:
     /// not evaluated, but its presence changes real verdicts.
     ForeignPolicy(&'static str),
+    /// A CiliumNetworkPolicy (`clusterwide: false`) or CiliumClusterwideNetworkPolicy.
+    CiliumPolicy { clusterwide: bool },
+    /// A CiliumCIDRGroup, which Cilium policies name in `cidrGroupRef`.
+    CiliumCidrGroup,
     /// `kind: List`, or `PodList` and the like, holding `items`.
     List,
     /// Anything else: ConfigMaps, Ingresses, custom resources. Skipped.
@@ -815,6 +819,9 @@ impl Kind {
             "StatefulSet" if in_group(&["apps"]) => Kind::Workload(WorkloadKind::StatefulSet),
             "Job" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::Job),
             "CronJob" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::CronJob),
+            "CiliumNetworkPolicy" if group == Some("cilium.io") => Kind::CiliumPolicy { clusterwide: false },
+            "CiliumClusterwideNetworkPolicy" if group == Some("cilium.io") => Kind::CiliumPolicy { clusterwide: true },
+            "CiliumCIDRGroup" if group == Some("cilium.io") => Kind::CiliumCidrGroup,
             _ if kind.ends_with("List") => Kind::List,
             _ => match foreign_policy(group, kind) {
                 Some(name) => Kind::ForeignPolicy(name),
@@ -836,6 +843,8 @@ pub enum Object<'a> {
     IngressClass(IngressClass<'a>),
     Workload(WorkloadKind, Workload<'a>),
     ForeignPolicy(&'static str, ForeignPolicy<'a>),
+    CiliumPolicy { clusterwide: bool, policy: super::cilium::CiliumNetworkPolicy<'a> },
+    CiliumCidrGroup(super::cilium::CiliumCidrGroup<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),
 }
@@ -850,8 +859,6 @@ pub struct ForeignPolicy<'a> {
 /// Policy kinds of other engines, by API group, as their kind name (`None`: not one).
 fn foreign_policy(group: Option<&str>, kind: &str) -> Option<&'static str> {
     const KINDS: &[(&[&str], &str)] = &[
-        (&["cilium.io"], "CiliumNetworkPolicy"),
-        (&["cilium.io"], "CiliumClusterwideNetworkPolicy"),
         (&["crd.projectcalico.org", "projectcalico.org"], "NetworkPolicy"),
         (&["crd.projectcalico.org", "projectcalico.org"], "GlobalNetworkPolicy"),
         (&["crd.projectcalico.org", "projectcalico.org"], "StagedNetworkPolicy"),
@@ -1204,6 +1211,10 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::IngressClass => Object::IngressClass(typed(reader, deferred, watch, map)?),
         Kind::Workload(kind) => Object::Workload(kind, typed(reader, deferred, watch, map)?),
         Kind::ForeignPolicy(name) => Object::ForeignPolicy(name, typed(reader, deferred, watch, map)?),
+        Kind::CiliumPolicy { clusterwide } => {
+            Object::CiliumPolicy { clusterwide, policy: typed(reader, deferred, watch, map)? }
+        }
+        Kind::CiliumCidrGroup => Object::CiliumCidrGroup(typed(reader, deferred, watch, map)?),
         Kind::List | Kind::Other => {
             let items = list_item_kind(
                 watch.as_ref().and_then(|w| w.api_version.as_deref()),
@@ -1732,8 +1743,9 @@ mod tests {
         );
         assert_eq!(
             Kind::classify(Some("cilium.io/v2"), "CiliumNetworkPolicy"),
-            Kind::ForeignPolicy("CiliumNetworkPolicy")
+            Kind::CiliumPolicy { clusterwide: false }
         );
+        assert_eq!(Kind::classify(Some("example.com/v1"), "CiliumNetworkPolicy"), Kind::Other);
         assert_eq!(
             Kind::classify(Some("policy.networking.k8s.io/v1alpha1"), "AdminNetworkPolicy"),
             Kind::ForeignPolicy("AdminNetworkPolicy")
