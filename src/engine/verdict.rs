@@ -338,6 +338,10 @@ pub struct LayerEvidence {
     /// policies at one priority): said here and among the verdict's caveats.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The policies of the layer that isolate the subject in this direction (default deny), as
+    /// `Kind namespace/name`, when the layer has the notion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub isolated_by: Vec<String>,
 }
 
 impl LayerEvidence {
@@ -350,6 +354,7 @@ impl LayerEvidence {
             rules: Vec::new(),
             misses: Vec::new(),
             notes: Vec::new(),
+            isolated_by: Vec::new(),
         }
     }
 

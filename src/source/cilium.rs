@@ -56,6 +56,8 @@ pub struct Rule<'a> {
     #[serde(borrow)]
     pub egress_deny: Option<Vec<PeerRuleWire<'a>>>,
     pub enable_default_deny: Option<DefaultDeny>,
+    /// Not a field of a rule: `specs` stands beside `spec` (a frequent mistake, caught here).
+    pub specs: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -198,6 +200,13 @@ pub(super) fn policy(
 fn rule(namespace: Option<&str>, spec: Rule<'_>, place: String, ctx: &Ctx<'_>) -> Result<CiliumRule, SourceError> {
     let path_text = place.clone();
     let path = FieldPath::root(&path_text);
+    if spec.specs.is_some() {
+        return Err(ctx.invalid(
+            &path.field("specs"),
+            "is not a field of a rule: `specs` is a top-level field of the policy, beside `spec`",
+            "move `specs:` out of `spec:` to the level of `metadata:` (Cilium drops it here, unnoticed)",
+        ));
+    }
     let subject = match (spec.endpoint_selector, spec.node_selector) {
         (Some(sel), None) => {
             let mut selector = cilium_selector(sel, ctx, &path.field("endpointSelector"))?;

@@ -488,6 +488,13 @@ impl<'s> CiliumLayer<'s> {
             let mut evidence = LayerEvidence::of(LAYER, &answer);
             evidence.rules = layer.rules;
             evidence.misses = layer.misses;
+            evidence.misses.sort_by_key(|m| m.priority.unwrap_or(0));
+            evidence.isolated_by = np_isolating
+                .iter()
+                .map(|p| format!("NetworkPolicy {}/{}", p.namespace, p.name))
+                .chain(cilium_isolating.iter().map(|(p, _)| p.display()))
+                .collect();
+            evidence.isolated_by.dedup();
             evidence.notes = layer.notes;
             side.layers.push(evidence);
         }
