@@ -571,7 +571,8 @@ fn write_cilium_side(
         let rule = m.rule_name.clone().unwrap_or_default();
         writeln!(out, "{indent}  {} {} {rule}: {}", pal.bad("-"), pal.name(name), m.miss.peer_text.clone().unwrap_or_default())?;
         if let Some(pm) = &m.miss.port_miss {
-            writeln!(out, "{indent}      ports: allows {}", pm.rule_ports.join(", "))?;
+            let ports = if pm.rule_ports.is_empty() { "every port".to_string() } else { pm.rule_ports.join(", ") };
+            writeln!(out, "{indent}      ports: allows {ports}")?;
         }
     }
     if layer.misses.len() > misses.len() {

@@ -335,9 +335,17 @@ impl<'s> CiliumLayer<'s> {
         let mut allowed = PortSet::empty();
         let mut plain = PortSet::empty();
         let mut above: Vec<(String, PortSet)> = Vec::new();
+        // Allow rules (Cilium's or NetworkPolicy's) that match the flow but lose to a deny rule.
+        let mut overruled: Vec<String> = Vec::new();
         if isolated || detail {
             for policy in &np_isolating {
                 let evidence = np.evaluate_policy(engine, policy, &inner, ports);
+                if detail && !denied.is_empty() {
+                    let full = np.evaluate_policy(engine, policy, &inner, Ports::Set(&denied));
+                    if full.allows {
+                        overruled.push(format!("NetworkPolicy {}/{}", policy.namespace, policy.name));
+                    }
+                }
                 if evidence.allows {
                     let got = evidence.allowed_ports.clone().unwrap_or_else(|| scope.clone()).intersection(&remaining);
                     allowed.union_with(&got);
@@ -405,6 +413,12 @@ impl<'s> CiliumLayer<'s> {
                         continue;
                     }
                     let got = rule_port_set.intersection(&remaining);
+                    if got.is_empty() && !rule_port_set.intersection(&denied).is_empty() {
+                        if detail {
+                            overruled.push(format!("{} {name}", p.short()));
+                        }
+                        continue;
+                    }
                     if got.is_empty() {
                         if detail && isolated {
                             let why = format!("{matched} matches, but not on {}", asked(ports));
@@ -480,6 +494,13 @@ impl<'s> CiliumLayer<'s> {
             if self.host_side(q) {
                 self.host_policy_notes(engine, q, &mut notes);
             }
+            let blocked = match &answer {
+                Answer::One(d) => *d == Decision::Deny,
+                Answer::Set { deny, .. } => !deny.is_empty(),
+            };
+            if blocked {
+                self.hints(engine, q, pod, &peer, peer_ip, &layer.rules, &overruled, &selecting, &mut notes);
+            }
             for n in notes {
                 if !layer.notes.contains(&n) {
                     layer.notes.push(n);
@@ -529,6 +550,90 @@ impl<'s> CiliumLayer<'s> {
             if !notes.contains(&note) {
                 notes.push(note);
             }
+        }
+    }
+}
+
+impl CiliumLayer<'_> {
+    /// Hints for Cilium's classic mistakes, on a blocked side.
+    #[allow(clippy::too_many_arguments)]
+    fn hints(
+        &self,
+        engine: &Engine<'_>,
+        q: &SideQuery<'_>,
+        subject: &Pod,
+        peer: &Identity,
+        peer_ip: Option<IpAddr>,
+        rules: &[RuleEvidence],
+        overruled: &[String],
+        selecting: &[(&CiliumPolicy, &CiliumRule)],
+        notes: &mut Vec<Note>,
+    ) {
+        let denies: Vec<String> = rules
+            .iter()
+            .filter(|r| r.decision == Outcome::Deny)
+            .map(|r| match &r.namespace {
+                Some(ns) => format!("CNP {ns}/{} {}", r.name, r.rule_name.clone().unwrap_or_default()),
+                None => format!("CCNP {} {}", r.name, r.rule_name.clone().unwrap_or_default()),
+            })
+            .collect();
+        if !denies.is_empty() && !overruled.is_empty() {
+            notes.push(Note::new(
+                "hint-cilium-deny-wins",
+                format!(
+                    "{} denies this flow although {} allows it: in Cilium a deny rule wins over every allow, of any \
+                     policy kind; narrow the deny rule's peers or ports if this flow must pass",
+                    denies.join(", "),
+                    overruled.join(", ")
+                ),
+            ));
+        }
+        if q.direction == Direction::Egress
+            && matches!(peer, Identity::ApiServer | Identity::Host { apiserver: true } | Identity::RemoteNode { apiserver: true })
+        {
+            let by_cidr = selecting.iter().any(|(_, r)| r.egress.iter().any(|pr| pr.cidrs.is_some()))
+                || engine.isolating(subject, Direction::Egress).any(|p| {
+                    p.egress.iter().flat_map(|r| &r.peers).any(|peer| matches!(peer, super::model::Peer::IpBlock(_)))
+                });
+            notes.push(Note::new(
+                "hint-cilium-kube-apiserver",
+                format!(
+                    "{} is the API server: on Cilium allow it with `toEntities: [kube-apiserver]`{}",
+                    ip_text(peer_ip),
+                    if by_cidr {
+                        " rather than a CIDR or ipBlock, which do not match nodes (nor, through the Service, the \
+                         API server's identity)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        if q.direction == Direction::Egress
+            && let Endpoint::Pod(dst) = q.peer
+            && dst.namespace == "kube-system"
+            && dst.labels.get("k8s-app").is_some_and(|v| v == "kube-dns")
+        {
+            let fqdn = selecting.iter().any(|(_, r)| r.egress.iter().any(|pr| !pr.fqdns.is_empty()));
+            notes.push(Note::new(
+                "hint-cilium-dns",
+                format!(
+                    "DNS is blocked{}: allow it with an egress rule `toEndpoints: [{{matchLabels: \
+                     {{k8s:io.kubernetes.pod.namespace: kube-system, k8s:k8s-app: kube-dns}}}}]` and `toPorts: \
+                     [{{ports: [{{port: \"53\", protocol: ANY}}], rules: {{dns: [{{matchPattern: \"*\"}}]}}}}]` (the \
+                     DNS rule lets Cilium's DNS proxy learn the answers toFQDNs rules need)",
+                    if fqdn { ", and toFQDNs rules resolve nothing without it" } else { "" }
+                ),
+            ));
+        }
+        if q.direction == Direction::Ingress && matches!(peer, Identity::RemoteNode { .. }) {
+            notes.push(Note::new(
+                "hint-cilium-remote-node",
+                "the peer is another node: only the pod's own node (kubelet probes) is always allowed; health checks \
+                 and node ports from other nodes need `fromEntities: [remote-node]` (or `host` for the own node \
+                 when allow-localhost is off)"
+                    .to_string(),
+            ));
         }
     }
 }
