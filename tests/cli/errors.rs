@@ -602,7 +602,9 @@ metadata: {name: db}
 ";
     why_stdin(manifests, &["web", "db:5432"])
         .allowed()
-        .stdout_has("policies of other engines were found (CiliumNetworkPolicy default/l7-rules and AdminNetworkPolicy cluster-guardrails)");
+        .stdout_has("policies of other engines were found (AdminNetworkPolicy cluster-guardrails)")
+        // Cilium's policies are evaluated (issue 13): no longer a policy of another engine.
+        .stdout_lacks("CiliumNetworkPolicy default/l7-rules");
     let v = Deny::new(&["why", "-f", "-", "web", "db:5432", "-o", "json"]).stdin(manifests.as_bytes()).run().json();
     assert!(v["caveats"].as_array().unwrap().iter().any(|c| c["kind"] == "other-policy-engines"), "{v}");
     let list = Deny::new(&["list", "-f", "-"]).stdin(manifests.as_bytes()).run();
