@@ -33,7 +33,8 @@ struct GroupKey<'s> {
     labels: &'s Labels,
     ports: &'s [ContainerPort],
     host_network: bool,
-    /// For host-network pods only: their traffic is node-local to pods of that node.
+    /// For host-network pods (their traffic is node-local to pods of that node), and for every pod
+    /// on Cilium when host-network pods are in scope.
     node: Option<&'s str>,
     /// Which of the snapshot's distinct ipBlocks hold one of the pod's IPs.
     blocks: Vec<u32>,
@@ -52,6 +53,9 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             blocks.push(IpNetBlock { cidr: b.cidr, except: b.except });
         }
     }
+    // On Cilium a host-network pod is `host` to the pods of its node and `remote-node` to the
+    // others: then every pod's node tells pods apart.
+    let by_node = engine.cilium() && pods.iter().any(|p| p.host_network);
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
@@ -60,7 +64,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             labels: &pod.labels,
             ports: &pod.ports,
             host_network: pod.host_network,
-            node: if pod.host_network { pod.node.as_deref() } else { None },
+            node: if pod.host_network || by_node { pod.node.as_deref() } else { None },
             blocks: blocks
                 .iter()
                 .enumerate()
@@ -452,7 +456,79 @@ mod tests {
         }
         let mut s = snapshot(namespaces, pods, policies);
         s.nodes = nodes;
+        if seed % 2 == 1 {
+            add_cilium(&mut s, &mut rng);
+        }
         s
+    }
+
+    /// Random CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies (and the Cilium plugin),
+    /// written as manifests and read by the source, as users write them.
+    fn add_cilium(s: &mut super::super::model::Snapshot, rng: &mut Rng) {
+        let selector = |rng: &mut Rng| -> String {
+            match rng.below(6) {
+                0 => "{}".to_string(),
+                1 => format!("{{matchLabels: {{app: {}}}}}", rng.pick(&["a", "b", "c"])),
+                2 => format!("{{matchLabels: {{k8s:io.kubernetes.pod.namespace: {}}}}}", rng.pick(&["a", "b", "c"])),
+                3 => format!(
+                    "{{matchExpressions: [{{key: io.kubernetes.pod.namespace, operator: NotIn, values: [{}]}}]}}",
+                    rng.pick(&["a", "b"])
+                ),
+                4 => format!("{{matchLabels: {{io.cilium.k8s.namespace.labels.team: \"{}\"}}}}", rng.pick(&["x", "y"])),
+                _ => format!("{{matchLabels: {{tier: {}}}}}", rng.pick(&["a", "b"])),
+            }
+        };
+        let mut text = String::new();
+        for i in 0..(1 + rng.below(4)) {
+            let clusterwide = rng.below(3) == 0;
+            let ns = rng.pick(&["a", "b", "c"]);
+            text.push_str(if clusterwide {
+                "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\n"
+            } else {
+                "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+            });
+            text.push_str(&format!("metadata: {{name: c{i}, namespace: {ns}}}\nspec:\n  endpointSelector: {}\n", selector(rng)));
+            if rng.below(4) == 0 {
+                text.push_str(&format!("  enableDefaultDeny: {{ingress: {}, egress: false}}\n", rng.below(2) == 0));
+            }
+            for section in ["ingress", "egress", "ingressDeny", "egressDeny"] {
+                if rng.below(2) == 0 {
+                    continue;
+                }
+                let (dir, deny) = (if section.starts_with("ingress") { "from" } else { "to" }, section.ends_with("Deny"));
+                text.push_str(&format!("  {section}:\n"));
+                for _ in 0..(1 + rng.below(2)) {
+                    let peer = match rng.below(4) {
+                        0 => format!("{dir}Endpoints: [{}]", selector(rng)),
+                        1 => format!("{dir}Entities: [{}]", rng.pick(&["world", "cluster", "host", "remote-node", "all"])),
+                        2 => format!("{dir}CIDR: [{}]", rng.pick(&["10.0.0.0/16", "0.0.0.0/0", "192.168.0.0/24"])),
+                        _ => String::new(),
+                    };
+                    let ports = match rng.below(5) {
+                        0 => format!(
+                            "toPorts: [{{ports: [{{port: \"{}\", protocol: {}}}]}}]",
+                            rng.pick(&["53", "80", "81", "8080"]),
+                            rng.pick(&["TCP", "UDP", "ANY", "SCTP"])
+                        ),
+                        1 if !deny => format!("toPorts: [{{ports: [{{port: {}}}]}}]", rng.pick(&["http", "dns", "web"])),
+                        2 => "toPorts: [{ports: [{port: \"79\", endPort: 81, protocol: TCP}]}]".to_string(),
+                        _ => String::new(),
+                    };
+                    let members: Vec<&str> = [peer.as_str(), ports.as_str()].into_iter().filter(|m| !m.is_empty()).collect();
+                    text.push_str(&format!("  - {{{}}}\n", members.join(", ")));
+                }
+            }
+            text.push_str("---\n");
+        }
+        let read = crate::source::file::load_str(&text, "random.yaml", "default")
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        s.cilium_policies = read.cilium_policies;
+        s.daemonsets = vec![super::super::model::DaemonSetInfo {
+            namespace: "kube-system".into(),
+            name: "cilium".into(),
+            images: vec!["quay.io/cilium/cilium:v1.18.0".into()],
+            args: Vec::new(),
+        }];
     }
 
     #[test]
