@@ -160,7 +160,12 @@ fn every_fixture_loads_runs_cilium_and_has_its_cilium_policies_read() {
                 .filter(|l| matches!(l.trim(), "kind: CiliumNetworkPolicy" | "kind: CiliumClusterwideNetworkPolicy"))
                 .count();
         }
-        assert_eq!(snapshot.cilium_policies.len(), written, "{name}: Cilium policies read {:?}", snapshot.cilium_policies);
+        assert_eq!(
+            snapshot.cilium_policies.len(),
+            written,
+            "{name}: Cilium policies read {:?}",
+            snapshot.cilium_policies
+        );
         assert!(snapshot.foreign_policies.is_empty(), "{name}: {:?}", snapshot.foreign_policies);
     }
 }

@@ -487,7 +487,10 @@ mod tests {
             } else {
                 "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
             });
-            text.push_str(&format!("metadata: {{name: c{i}, namespace: {ns}}}\nspec:\n  endpointSelector: {}\n", selector(rng)));
+            text.push_str(&format!(
+                "metadata: {{name: c{i}, namespace: {ns}}}\nspec:\n  endpointSelector: {}\n",
+                selector(rng)
+            ));
             if rng.below(4) == 0 {
                 text.push_str(&format!("  enableDefaultDeny: {{ingress: {}, egress: false}}\n", rng.below(2) == 0));
             }
@@ -495,12 +498,16 @@ mod tests {
                 if rng.below(2) == 0 {
                     continue;
                 }
-                let (dir, deny) = (if section.starts_with("ingress") { "from" } else { "to" }, section.ends_with("Deny"));
+                let (dir, deny) =
+                    (if section.starts_with("ingress") { "from" } else { "to" }, section.ends_with("Deny"));
                 text.push_str(&format!("  {section}:\n"));
                 for _ in 0..(1 + rng.below(2)) {
                     let peer = match rng.below(4) {
                         0 => format!("{dir}Endpoints: [{}]", selector(rng)),
-                        1 => format!("{dir}Entities: [{}]", rng.pick(&["world", "cluster", "host", "remote-node", "all"])),
+                        1 => format!(
+                            "{dir}Entities: [{}]",
+                            rng.pick(&["world", "cluster", "host", "remote-node", "all"])
+                        ),
                         2 => format!("{dir}CIDR: [{}]", rng.pick(&["10.0.0.0/16", "0.0.0.0/0", "192.168.0.0/24"])),
                         _ => String::new(),
                     };
@@ -510,18 +517,21 @@ mod tests {
                             rng.pick(&["53", "80", "81", "8080"]),
                             rng.pick(&["TCP", "UDP", "ANY", "SCTP"])
                         ),
-                        1 if !deny => format!("toPorts: [{{ports: [{{port: {}}}]}}]", rng.pick(&["http", "dns", "web"])),
+                        1 if !deny => {
+                            format!("toPorts: [{{ports: [{{port: {}}}]}}]", rng.pick(&["http", "dns", "web"]))
+                        }
                         2 => "toPorts: [{ports: [{port: \"79\", endPort: 81, protocol: TCP}]}]".to_string(),
                         _ => String::new(),
                     };
-                    let members: Vec<&str> = [peer.as_str(), ports.as_str()].into_iter().filter(|m| !m.is_empty()).collect();
+                    let members: Vec<&str> =
+                        [peer.as_str(), ports.as_str()].into_iter().filter(|m| !m.is_empty()).collect();
                     text.push_str(&format!("  - {{{}}}\n", members.join(", ")));
                 }
             }
             text.push_str("---\n");
         }
-        let read = crate::source::file::load_str(&text, "random.yaml", "default")
-            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let read =
+            crate::source::file::load_str(&text, "random.yaml", "default").unwrap_or_else(|e| panic!("{e}\n{text}"));
         s.cilium_policies = read.cilium_policies;
         s.daemonsets = vec![super::super::model::DaemonSetInfo {
             namespace: "kube-system".into(),

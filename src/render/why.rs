@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::verdict::{LayerEvidence, Miss, NotApplied, Note, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side};
+use crate::engine::verdict::{
+    LayerEvidence, Miss, NotApplied, Note, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side,
+};
 use crate::engine::{PortSet, Protocol, Verdict};
 
 use super::Palette;
@@ -513,7 +515,9 @@ fn write_cilium_side(
         writeln!(
             out,
             "{indent}  {}",
-            pal.dim(format!("not isolated: no NetworkPolicy, CiliumNetworkPolicy or clusterwide policy selects it for {dir}"))
+            pal.dim(format!(
+                "not isolated: no NetworkPolicy, CiliumNetworkPolicy or clusterwide policy selects it for {dir}"
+            ))
         )?;
     } else {
         let names: Vec<String> = layer.isolated_by.iter().map(|n| pal.name(n)).collect();
@@ -542,7 +546,11 @@ fn write_cilium_side(
         writeln!(out, "{indent}  {} {} {rule}: {}, {}", pal.good("+"), pal.name(who(r)), r.peer_text, r.port_text)?;
     }
     if allows.len() > shown {
-        writeln!(out, "{indent}    {}", pal.dim(format!("and {} more matching rules (-o wide)", allows.len() - shown)))?;
+        writeln!(
+            out,
+            "{indent}    {}",
+            pal.dim(format!("and {} more matching rules (-o wide)", allows.len() - shown))
+        )?;
     }
     if side.allowed && !wide {
         return Ok(());
@@ -569,14 +577,24 @@ fn write_cilium_side(
             None => format!("{} {}", m.kind, m.name),
         };
         let rule = m.rule_name.clone().unwrap_or_default();
-        writeln!(out, "{indent}  {} {} {rule}: {}", pal.bad("-"), pal.name(name), m.miss.peer_text.clone().unwrap_or_default())?;
+        writeln!(
+            out,
+            "{indent}  {} {} {rule}: {}",
+            pal.bad("-"),
+            pal.name(name),
+            m.miss.peer_text.clone().unwrap_or_default()
+        )?;
         if let Some(pm) = &m.miss.port_miss {
             let ports = if pm.rule_ports.is_empty() { "every port".to_string() } else { pm.rule_ports.join(", ") };
             writeln!(out, "{indent}      ports: allows {ports}")?;
         }
     }
     if layer.misses.len() > misses.len() {
-        writeln!(out, "{indent}    {}", pal.dim(format!("and {} more rules that do not match (-o wide)", layer.misses.len() - misses.len())))?;
+        writeln!(
+            out,
+            "{indent}    {}",
+            pal.dim(format!("and {} more rules that do not match (-o wide)", layer.misses.len() - misses.len()))
+        )?;
     }
     Ok(())
 }

@@ -303,7 +303,11 @@ fn peer_rule(
         return Err(ctx.invalid(
             &path.field(field),
             format!("is not a field of an {} rule", if egress { "egress" } else { "ingress" }),
-            format!("{} rules name peers with `{dir}…` fields: write `{dir}{}`", if egress { "egress" } else { "ingress" }, &field[other.len()..]),
+            format!(
+                "{} rules name peers with `{dir}…` fields: write `{dir}{}`",
+                if egress { "egress" } else { "ingress" },
+                &field[other.len()..]
+            ),
         ));
     }
     let (endpoints, requires, entities, cidrs, cidr_sets, nodes) = if egress {
@@ -356,7 +360,8 @@ fn peer_rule(
         let cidr_field = format!("{dir}CIDR");
         let cidr_path = path.field(&cidr_field);
         for (i, text) in cidrs.unwrap_or_default().iter().enumerate() {
-            entries.push(CidrEntry::Block(IpBlock { cidr: cilium_cidr(text, ctx, &cidr_path.index(i))?, except: vec![] }));
+            entries
+                .push(CidrEntry::Block(IpBlock { cidr: cilium_cidr(text, ctx, &cidr_path.index(i))?, except: vec![] }));
         }
         let set_field = format!("{dir}CIDRSet");
         let set_path = path.field(&set_field);
@@ -589,7 +594,12 @@ fn is_namespace_key(key: &str) -> bool {
 
 /// Cilium's scoping of a peer selector (see the module documentation).
 fn scope_peer(s: &mut CiliumSelector, namespace: Option<&str>, endpoints: bool) {
-    let keys = s.selector.match_labels.iter().map(|(k, _)| k.as_str()).chain(s.selector.match_expressions.iter().map(|r| r.key.as_str()));
+    let keys = s
+        .selector
+        .match_labels
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .chain(s.selector.match_expressions.iter().map(|r| r.key.as_str()));
     let mut has_namespace = false;
     let mut reserved = false;
     for key in keys {

@@ -27,9 +27,9 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use super::netpol;
-use crate::engine::cilium::CiliumPolicy;
 use super::wire::{self, IntOrString, Known, LabelMap, Object, Str, Unknown, known};
 use super::{InvalidObject, Location, SourceError, Warning};
+use crate::engine::cilium::CiliumPolicy;
 use crate::engine::{
     ContainerPort, DaemonSetInfo, EndpointPort, IngressClass, Labels, NAMESPACE_NAME_LABEL, Namespace, Node, Operator,
     OwnerRef, Pod, Policy, PortRef, Protocol, Requirement, Selector, Service, ServiceEndpoint, ServicePort, Snapshot,

@@ -789,7 +789,9 @@ pub enum Kind {
     /// not evaluated, but its presence changes real verdicts.
     ForeignPolicy(&'static str),
     /// A CiliumNetworkPolicy (`clusterwide: false`) or CiliumClusterwideNetworkPolicy.
-    CiliumPolicy { clusterwide: bool },
+    CiliumPolicy {
+        clusterwide: bool,
+    },
     /// A CiliumCIDRGroup, which Cilium policies name in `cidrGroupRef`.
     CiliumCidrGroup,
     /// `kind: List`, or `PodList` and the like, holding `items`.
@@ -843,7 +845,10 @@ pub enum Object<'a> {
     IngressClass(IngressClass<'a>),
     Workload(WorkloadKind, Workload<'a>),
     ForeignPolicy(&'static str, ForeignPolicy<'a>),
-    CiliumPolicy { clusterwide: bool, policy: super::cilium::CiliumNetworkPolicy<'a> },
+    CiliumPolicy {
+        clusterwide: bool,
+        policy: super::cilium::CiliumNetworkPolicy<'a>,
+    },
     CiliumCidrGroup(super::cilium::CiliumCidrGroup<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),

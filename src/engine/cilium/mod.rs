@@ -93,7 +93,11 @@ impl<'s> CiliumLayer<'s> {
     }
 
     /// The rules selecting `pod` as their subject, with their policies, in policy order.
-    fn selecting<'a>(&'a self, identity: &'a Labels, namespace: &'a str) -> impl Iterator<Item = (&'s CiliumPolicy, &'s CiliumRule)> + 'a {
+    fn selecting<'a>(
+        &'a self,
+        identity: &'a Labels,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = (&'s CiliumPolicy, &'s CiliumRule)> + 'a {
         self.snapshot
             .cilium_policies
             .iter()
@@ -129,10 +133,7 @@ impl<'s> CiliumLayer<'s> {
             match selectors.iter().find(|s| s.matches(&labels)) {
                 Some(s) => texts.push(format!("endpoints {s}")),
                 None => {
-                    let best = selectors
-                        .iter()
-                        .map(|s| (s, s.selector.failures(&labels)))
-                        .min_by_key(|(_, f)| f.len());
+                    let best = selectors.iter().map(|s| (s, s.selector.failures(&labels))).min_by_key(|(_, f)| f.len());
                     let cost = best.as_ref().map_or(3, |(_, f)| f.len().max(1));
                     let why = match (best, peer) {
                         (Some((s, unmet)), Identity::Pod(_)) => {
@@ -157,6 +158,7 @@ impl<'s> CiliumLayer<'s> {
         }
         if let Some(cidrs) = &rule.cidrs {
             let mut matched = None;
+            let mut would_match = false;
             let mut undecided = Vec::new();
             for entry in cidrs {
                 let blocks: Vec<IpBlock> = match entry {
@@ -171,16 +173,19 @@ impl<'s> CiliumLayer<'s> {
                         }
                     }
                     CidrEntry::GroupSelector(text) => {
-                        undecided.push(format!("cidrGroupSelector {text}: CiliumCIDRGroups by label are not evaluated"));
+                        undecided
+                            .push(format!("cidrGroupSelector {text}: CiliumCIDRGroups by label are not evaluated"));
                         continue;
                     }
                 };
                 if let Some(ip) = peer_ip
-                    && peer.cidr_applies()
                     && blocks.iter().any(|b| b.contains(ip))
                 {
-                    matched = Some(entry.to_string());
-                    break;
+                    would_match = true;
+                    if peer.cidr_applies() {
+                        matched = Some(entry.to_string());
+                        break;
+                    }
                 }
             }
             match matched {
@@ -188,7 +193,9 @@ impl<'s> CiliumLayer<'s> {
                 None => {
                     let listed: Vec<String> = cidrs.iter().map(ToString::to_string).collect();
                     if !peer.cidr_applies() {
-                        notes.push(cidr_assumption());
+                        if would_match {
+                            notes.push(cidr_assumption());
+                        }
                         return L3::Miss(
                             format!(
                                 "CIDR [{}]: the peer is {}, and CIDR rules match only addresses outside the cluster",
@@ -436,7 +443,11 @@ impl<'s> CiliumLayer<'s> {
                                 && !port_rule_set(port_rule, dst_ports).intersection(&got).is_empty()
                         })
                         .map(|(k, port_rule)| format!("toPorts[{k}]: {}", port_rule.above_l4.as_deref().unwrap_or("")))
-                        .chain(pr.authentication.iter().map(|m| format!("authentication mode {m} (mutual authentication)")))
+                        .chain(
+                            pr.authentication
+                                .iter()
+                                .map(|m| format!("authentication mode {m} (mutual authentication)")),
+                        )
                         .collect();
                     if checks.is_empty() {
                         plain.union_with(&got);
@@ -449,7 +460,16 @@ impl<'s> CiliumLayer<'s> {
                         }
                         continue;
                     }
-                    layer.rules.push(rule_evidence(p, r, q.direction, false, i, matched, port_text(pr, &got, ports), &got));
+                    layer.rules.push(rule_evidence(
+                        p,
+                        r,
+                        q.direction,
+                        false,
+                        i,
+                        matched,
+                        port_text(pr, &got, ports),
+                        &got,
+                    ));
                 }
             }
         }
@@ -589,7 +609,10 @@ impl CiliumLayer<'_> {
             ));
         }
         if q.direction == Direction::Egress
-            && matches!(peer, Identity::ApiServer | Identity::Host { apiserver: true } | Identity::RemoteNode { apiserver: true })
+            && matches!(
+                peer,
+                Identity::ApiServer | Identity::Host { apiserver: true } | Identity::RemoteNode { apiserver: true }
+            )
         {
             let by_cidr = selecting.iter().any(|(_, r)| r.egress.iter().any(|pr| pr.cidrs.is_some()))
                 || engine.isolating(subject, Direction::Egress).any(|p| {
@@ -902,9 +925,10 @@ fn allows_every_pod(rule: &PeerRule) -> bool {
     if let Some(selectors) = &rule.endpoints {
         return selectors.iter().any(|s| {
             s.selector.match_labels.is_empty()
-                && s.selector.match_expressions.iter().all(|r| {
-                    r.key == format!("k8s:{NAMESPACE_KEY}") && r.operator == super::model::Operator::Exists
-                })
+                && s.selector
+                    .match_expressions
+                    .iter()
+                    .all(|r| r.key == format!("k8s:{NAMESPACE_KEY}") && r.operator == super::model::Operator::Exists)
         });
     }
     false
@@ -948,12 +972,8 @@ impl LayerPlan for Plan<'_> {
                 layered: false,
             };
             let mut side = Side::blank(row.direction);
-            match self.layer.evaluate(
-                self.engine,
-                &q,
-                Ports::One { port: row.port, protocol: row.protocol },
-                &mut side,
-            ) {
+            match self.layer.evaluate(self.engine, &q, Ports::One { port: row.port, protocol: row.protocol }, &mut side)
+            {
                 Answer::One(Decision::Allow) => allow[col / 64] |= 1 << (col % 64),
                 Answer::One(Decision::Deny) => deny[col / 64] |= 1 << (col % 64),
                 _ => {}

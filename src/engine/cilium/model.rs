@@ -90,7 +90,9 @@ impl CiliumRule {
     /// false.
     pub fn isolates(&self, direction: Direction) -> bool {
         let (rules, enabled) = match direction {
-            Direction::Ingress => (!self.ingress.is_empty() || !self.ingress_deny.is_empty(), self.default_deny_ingress),
+            Direction::Ingress => {
+                (!self.ingress.is_empty() || !self.ingress_deny.is_empty(), self.default_deny_ingress)
+            }
             Direction::Egress => (!self.egress.is_empty() || !self.egress_deny.is_empty(), self.default_deny_egress),
         };
         rules && enabled != Some(false)

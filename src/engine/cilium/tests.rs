@@ -384,8 +384,10 @@ fn validation_names_the_field_and_the_fix() {
     assert!(bad("spec: {egress: [{}]}").contains("spec.endpointSelector: is required"));
     assert!(bad("spec:\n  specs: []\n").contains("`specs` is a top-level field"));
     assert!(bad("spec: {endpointSelector: {}, egress: [{toEntities: [wrld]}]}").contains("unknown entity \"wrld\""));
-    assert!(bad("spec: {endpointSelector: {}, egress: [{toPorts: [{ports: [{port: \"80\", protocol: tcp}]}]}]}")
-        .contains("write it in upper case: TCP"));
+    assert!(
+        bad("spec: {endpointSelector: {}, egress: [{toPorts: [{ports: [{port: \"80\", protocol: tcp}]}]}]}")
+            .contains("write it in upper case: TCP")
+    );
     assert!(bad("spec: {endpointSelector: {}, ingress: [{toEndpoints: [{}]}]}").contains("write `fromEndpoints`"));
     assert!(bad("").contains("neither `spec` nor `specs`"));
 }
