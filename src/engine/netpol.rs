@@ -139,7 +139,10 @@ impl<'s> NetworkPolicies<'s> {
 
     /// The policies that select `pod` and isolate it for `direction`.
     pub fn isolating(&self, pod: &Pod, direction: Direction) -> impl Iterator<Item = &'s Policy> + '_ {
-        let labels = self.visible_labels(pod).into_owned();
+        let labels: std::sync::Arc<super::model::Labels> = match self.visible_labels(pod) {
+            std::borrow::Cow::Borrowed(_) => pod.labels.clone(),
+            std::borrow::Cow::Owned(filtered) => std::sync::Arc::new(filtered),
+        };
         self.policies_in(&pod.namespace)
             .iter()
             .copied()

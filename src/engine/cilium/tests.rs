@@ -163,8 +163,10 @@ fn cidr_rules_match_outside_addresses_with_except_never_pods_or_nodes() {
     assert!(allowed(&s, "shop/frontend", "10.20.30.40", 443));
     assert!(!allowed(&s, "shop/frontend", "10.100.0.7", 443), "except 10.96.0.0/12");
     assert!(!allowed(&s, "shop/frontend", "shop/backend", 80), "10.0.0.2 is a pod: CIDR rules never match pods");
+    let v = why(&s, "shop/frontend", "shop/backend", 443, Protocol::Tcp);
+    assert!(!v.allowed && notes(&v).contains("policy-cidr-match-mode"), "the assumption is said: {}", notes(&v));
     let v = why(&s, "shop/frontend", "192.168.10.12", 443, Protocol::Tcp);
-    assert!(!v.allowed && notes(&v).contains("policy-cidr-match-mode"), "{}", notes(&v));
+    assert!(!v.allowed && !notes(&v).contains("policy-cidr-match-mode"), "no CIDR holds the node: {}", notes(&v));
 }
 
 #[test]
