@@ -63,6 +63,11 @@ pub fn run(ctx: &Context, args: &WhyArgs, out: &mut dyn Write, err: &mut dyn Wri
                 let _ = writeln!(err, "warning: {w}");
             }
         }
+        if json {
+            for n in &report.notes {
+                let _ = writeln!(err, "note: {n}");
+            }
+        }
         crate::render::why::suggestions(out, &report, &policies, json).map_err(super::output_error)?;
         // The status speaks of the suggestion, for `--suggest > f && kubectl apply -f f`: 0 when
         // there are policies to apply, 1 when there is nothing to apply (the flow is allowed).
@@ -91,7 +96,36 @@ pub fn suggest(
 ) -> Result<(WhyReport, Vec<SuggestedPolicy>), Error> {
     let engine = Engine::new(snapshot);
     let explained = explain_resolved(&engine, from, to)?;
-    let report = explained.report;
+    // A side denied in the Admin tier: no NetworkPolicy can allow the flow; say who can.
+    let mut report = explained.report;
+    let admin: Vec<String> = report
+        .evaluations
+        .iter()
+        .filter(|e| !e.verdict.allowed)
+        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
+        .filter(|side| !side.allowed)
+        .filter_map(|side| match side.denied_by() {
+            Some((layer, Some(rule))) if layer.layer == "admin" => Some(format!(
+                "{} {} ({} {}[{}])",
+                rule.kind,
+                rule.name,
+                rule.action,
+                side.direction.as_str(),
+                rule.rule
+            )),
+            _ => None,
+        })
+        .collect();
+    if !admin.is_empty() {
+        let mut names = admin;
+        names.dedup();
+        report.notes.push(format!(
+            "only an Admin-tier change can allow this flow: {} denies it above every namespace's policies, and no \
+             NetworkPolicy can override that; ask the cluster's administrators",
+            names.join(" and ")
+        ));
+        return Ok((report, Vec::new()));
+    }
     let source = party(snapshot, &from.target, &explained.source, &report.from)?;
     let mut flows = Vec::new();
     for (e, dest) in report.evaluations.iter().zip(&explained.destinations) {
@@ -265,7 +299,11 @@ fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointAr
                     service_port: Some(t.service_port.clone()),
                     port: Some(t.port),
                     protocol: Some(t.protocol),
-                    verdict: engine.evaluate(endpoint_of(&source.endpoint), endpoint_of(&t.endpoint), query),
+                    verdict: engine.evaluate_through_service(
+                        endpoint_of(&source.endpoint),
+                        endpoint_of(&t.endpoint),
+                        query,
+                    ),
                 });
             }
             (port, port_name) = match &to.port {

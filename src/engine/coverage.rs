@@ -107,6 +107,11 @@ pub struct PodAddresses {
 }
 
 impl PodAddresses {
+    /// Whether the cluster uses IPv6 (a pod or node address says so).
+    pub fn uses_ipv6(&self) -> bool {
+        self.ipv6
+    }
+
     pub fn of(snapshot: &Snapshot) -> Self {
         let mut known = Vec::new();
         let mut known_v6 = Vec::new();
@@ -938,7 +943,7 @@ mod tests {
                                 Direction::Ingress => (Endpoint::Pod(pod), Endpoint::Pod(q), Endpoint::Pod(pod)),
                                 Direction::Egress => (Endpoint::Pod(pod), Endpoint::Pod(q), Endpoint::Pod(q)),
                             };
-                            let side = engine.side(dir, subject, peer, destination, PortQuery::ANY, false);
+                            let side = engine.side(dir, subject, peer, destination, PortQuery::ANY, false, false);
                             side.allowed_ports.is_some_and(|p| p.is_all())
                         });
                         let open = d.not_isolated.contains(&pod.name) || d.allowed_all.contains(&pod.name);

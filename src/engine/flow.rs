@@ -189,15 +189,30 @@ impl<'s> Engine<'s> {
             return true;
         }
         let query = PortQuery::Port { port, protocol };
-        self.side(Direction::Egress, from, to, to, query, false).allowed
-            && self.side(Direction::Ingress, to, from, to, query, false).allowed
+        self.side(Direction::Egress, from, to, to, query, false, false).allowed
+            && self.side(Direction::Ingress, to, from, to, query, false, false).allowed
     }
 
     /// The verdict on one flow, with evidence for both sides, caveats and hints.
     pub fn evaluate(&self, from: Endpoint, to: Endpoint, query: PortQuery) -> Verdict {
-        let egress = self.side(Direction::Egress, from, to, to, query, true);
-        let ingress = self.side(Direction::Ingress, to, from, to, query, true);
-        let override_reason = self.override_reason(from, to);
+        self.evaluate_with(from, to, query, false)
+    }
+
+    /// The verdict on a flow to `to` through a Service: as `evaluate`, except when the Service
+    /// sends a pod's traffic back to the pod itself (hairpin) and the cluster has cluster-wide
+    /// tiers, which the network-policy API says apply to such traffic (they are enforced outside
+    /// the pod; only a pod's traffic to its own pod IP is exempt). NetworkPolicy still cannot
+    /// block it.
+    pub fn evaluate_through_service(&self, from: Endpoint, to: Endpoint, query: PortQuery) -> Verdict {
+        let hairpin = self.layers.len() > 1
+            && matches!((from, to), (Endpoint::Pod(a), Endpoint::Pod(b)) if a.namespace == b.namespace && a.name == b.name);
+        self.evaluate_with(from, to, query, hairpin)
+    }
+
+    fn evaluate_with(&self, from: Endpoint, to: Endpoint, query: PortQuery, hairpin: bool) -> Verdict {
+        let egress = self.side(Direction::Egress, from, to, to, query, true, hairpin);
+        let ingress = self.side(Direction::Ingress, to, from, to, query, true, hairpin);
+        let override_reason = if hairpin { None } else { self.override_reason(from, to) };
         let allowed_ports = match query {
             PortQuery::Any { .. } if override_reason.is_some() => query.scope(),
             PortQuery::Any { .. } => {
@@ -228,6 +243,7 @@ impl<'s> Engine<'s> {
 
     /// One side of a flow: `subject`'s layers for `direction`, against `peer`. Named ports are
     /// resolved on `destination` (the subject for ingress, the peer for egress).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn side(
         &self,
         direction: Direction,
@@ -236,9 +252,9 @@ impl<'s> Engine<'s> {
         destination: Endpoint,
         query: PortQuery,
         detail: bool,
+        hairpin: bool,
     ) -> Side {
-        let q =
-            SideQuery { direction, subject, peer, destination, hairpin: false, detail, layered: self.layers.len() > 1 };
+        let q = SideQuery { direction, subject, peer, destination, hairpin, detail, layered: self.layers.len() > 1 };
         let mut side = Side {
             direction,
             subject: if detail { subject.display() } else { String::new() },

@@ -388,8 +388,8 @@ mod tests {
         let mut rng = Rng(seed);
         let namespaces = vec![namespace("a", &[("team", "x")]), namespace("b", &[("team", "y")]), namespace("c", &[])];
         let nodes = vec![
-            Node { name: "n1".into(), addresses: vec![ip("192.168.0.1")] },
-            Node { name: "n2".into(), addresses: vec![ip("192.168.0.2")] },
+            Node { name: "n1".into(), labels: Default::default(), addresses: vec![ip("192.168.0.1")] },
+            Node { name: "n2".into(), labels: Default::default(), addresses: vec![ip("192.168.0.2")] },
         ];
         let mut pods = Vec::new();
         for i in 0..(6 + rng.below(10)) {

@@ -6,7 +6,9 @@
 //! - `flow`: the `Engine` (one per snapshot) and the verdict on one flow, side by side.
 //! - `pipeline`: the policy layers a side passes in order, and the contract each layer keeps
 //!   (read it before adding a policy kind).
-//! - one module per policy kind, each a layer: `netpol` (NetworkPolicy v1).
+//! - one module per policy kind, each a layer: `netpol` (NetworkPolicy v1), `tiers` (the
+//!   cluster-wide Admin and Baseline tiers: AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+//!   ClusterNetworkPolicy).
 //! - shared by every kind: `model` (the snapshot, selectors, ports, address blocks), `selector`,
 //!   `ports` (`PortSet`), `verdict` (the evidence).
 //! - built on the engine: `matrix` (many flows at once), `coverage` (`list`), `notes` (caveats and
@@ -25,6 +27,7 @@ pub mod pipeline;
 pub mod ports;
 pub mod selector;
 pub mod service;
+pub mod tiers;
 pub mod verdict;
 
 pub use flow::{Endpoint, Engine};
@@ -36,3 +39,5 @@ pub use verdict::{Direction, PortQuery, Verdict};
 mod netpol_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod tiers_tests;

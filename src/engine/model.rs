@@ -18,6 +18,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 pub use super::netpol::{Peer, Policy, PolicyTypes, Rule};
+pub use super::tiers::{Action, ClusterKind, ClusterPolicy, Subject, Tier, TierPeer, TierPort, TierRule};
 
 /// A label map. Sources share one `Arc` between objects with identical labels.
 pub type Labels = BTreeMap<String, String>;
@@ -31,6 +32,11 @@ pub struct Snapshot {
     pub namespaces: Vec<Namespace>,
     pub pods: Vec<Pod>,
     pub policies: Vec<Policy>,
+    /// AdminNetworkPolicies, BaselineAdminNetworkPolicies and ClusterNetworkPolicies.
+    pub cluster_policies: Vec<ClusterPolicy>,
+    /// The cluster-wide policy kinds the live source was not allowed to read (`AdminNetworkPolicy`,
+    /// ...): the verdicts ignore them, and say so.
+    pub unread_cluster_policies: Vec<String>,
     pub services: Vec<Service>,
     pub workloads: Vec<Workload>,
     pub nodes: Vec<Node>,
@@ -402,6 +408,8 @@ pub struct Workload {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     pub name: String,
+    /// What `nodes` peers of the cluster-wide tiers select by.
+    pub labels: Arc<Labels>,
     pub addresses: Vec<IpAddr>,
 }
 

@@ -27,8 +27,8 @@ use super::model::{ContainerPort, IpBlock, Pod, PolicyPort, PortRef, Protocol, S
 use super::pipeline::{Answer, Coverage, Decision, Layer, LayerCoverage, LayerPlan, Ports, Row, SideQuery};
 use super::ports::{PortSet, rule_port_set};
 use super::verdict::{
-    Direction, LayerEvidence, Miss, MissKind, NotApplied, PeerMiss, PolicyEvidence, PortMiss, RuleEvidence, RuleMatch,
-    Side,
+    Direction, LayerEvidence, Miss, MissKind, NotApplied, Note, PeerMiss, PolicyEvidence, PortMiss, RuleEvidence,
+    RuleMatch, Side,
 };
 
 /// Which directions a policy isolates, after the API server's defaulting.
@@ -517,7 +517,9 @@ pub(crate) fn peer_distance(miss: &PeerMiss) -> usize {
         PeerMiss::OtherNamespace { pod, .. } => 1 + pod.len(),
         PeerMiss::OutsideCidr { .. } | PeerMiss::Excepted { .. } => 1,
         PeerMiss::NoIp => 2,
-        PeerMiss::NotAPod { .. } | PeerMiss::HostNetwork => 3,
+        PeerMiss::NodeLabels { unmet } => unmet.len().max(1),
+        PeerMiss::NotAPod { .. } | PeerMiss::HostNetwork | PeerMiss::NotANode { .. } => 3,
+        PeerMiss::DomainName | PeerMiss::UnknownPeer => 4,
     }
 }
 
@@ -543,6 +545,33 @@ pub fn rules_for(policy: &Policy, direction: Direction) -> &[Rule] {
     }
 }
 
+/// A pod's traffic to itself through a Service, with cluster-wide tiers on the cluster:
+/// NetworkPolicy cannot block a pod's traffic to itself, so a pod it isolates is allowed (its
+/// decision is final), and a pod it does not isolate is handed on to the Baseline tier.
+fn hairpin(engine: &Engine<'_>, q: &SideQuery<'_>, ports: Ports<'_>, side: &mut Side) -> Answer {
+    let isolated =
+        q.subject.pod().is_some_and(|p| !p.host_network && engine.isolating(p, q.direction).next().is_some());
+    let answer = match (isolated, ports) {
+        (false, _) => Answer::no_opinion(ports),
+        (true, Ports::One { .. }) => Answer::One(Decision::Allow),
+        (true, Ports::Set(asked)) => Answer::Set { allow: asked.clone(), deny: PortSet::empty() },
+    };
+    if q.detail {
+        side.isolated = isolated;
+        if q.layered {
+            let mut evidence = LayerEvidence::of("networkpolicy", &answer);
+            evidence.notes.push(Note::new(
+                "hairpin",
+                "the Service sends the pod's traffic back to the pod itself: NetworkPolicy cannot block a pod's \
+                 traffic to itself, the cluster-wide tiers apply to it"
+                    .to_string(),
+            ));
+            side.layers.push(evidence);
+        }
+    }
+    answer
+}
+
 /// NetworkPolicy v1 as a layer of the pipeline. The index it evaluates is the `Engine`'s.
 pub struct NetworkPolicyLayer;
 
@@ -552,6 +581,9 @@ impl Layer for NetworkPolicyLayer {
     }
 
     fn answer(&self, engine: &Engine<'_>, q: &SideQuery<'_>, ports: Ports<'_>, side: &mut Side) -> Answer {
+        if q.hairpin {
+            return hairpin(engine, q, ports, side);
+        }
         engine.network_policies().answer(engine, q, ports, side)
     }
 

@@ -387,8 +387,8 @@ fn pod_can_always_reach_itself() {
 #[test]
 fn traffic_from_the_pods_own_node_is_always_allowed() {
     let mut s = base(vec![policy("prod", "deny", sel(&[])).ingress(vec![]).build()]);
-    s.nodes.push(Node { name: "n1".into(), addresses: vec![ip("192.168.0.10")] });
-    s.nodes.push(Node { name: "n2".into(), addresses: vec![ip("192.168.0.11")] });
+    s.nodes.push(Node { name: "n1".into(), labels: Default::default(), addresses: vec![ip("192.168.0.10")] });
+    s.nodes.push(Node { name: "n2".into(), labels: Default::default(), addresses: vec![ip("192.168.0.11")] });
     s.pods.iter_mut().for_each(|p| p.node = Some("n1".into()));
     let db = find(&s, "prod/db");
     let v = check(&s, Endpoint::Ip(ip("192.168.0.10")), db, tcp(5432));

@@ -10,7 +10,7 @@ use super::flow::{Endpoint, Engine};
 use super::model::{Peer, Pod, Policy, PortRef, Protocol};
 use super::netpol::{has_type, rules_for};
 use super::service;
-use super::verdict::{Direction, Note, Override, PeerMiss, PortQuery, Side, Verdict};
+use super::verdict::{Direction, Note, Outcome, Override, PeerMiss, PortQuery, RuleEvidence, Side, Verdict};
 
 pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQuery, verdict: &Verdict) -> Vec<Note> {
     let mut out = Vec::new();
@@ -193,6 +193,9 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
         }
         ignored_rules_hints(engine, from, to, &mut out);
         or_permissive_hints(&index, verdict, &mut out);
+        for side in [&verdict.egress, &verdict.ingress] {
+            tier_hints(side, &mut out);
+        }
     }
     // What a policy layer suggests (kinds `hint-…` of its evidence).
     for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
@@ -206,6 +209,67 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
     }
     out.dedup();
     out
+}
+
+fn describe_rule(r: &RuleEvidence, direction: Direction) -> String {
+    let priority = r.priority.map(|p| format!(", priority {p}")).unwrap_or_default();
+    let name = r.rule_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    format!("{} {}{priority}: {}[{}]{name} {}", r.kind, r.name, direction.as_str(), r.rule, r.action)
+}
+
+/// Hints on the cluster-wide tiers, for a blocked side: an Admin-tier deny no namespace policy
+/// can override (who to ask), a Baseline-tier deny a NetworkPolicy would override, and a Pass
+/// that falls through to a deny.
+fn tier_hints(side: &Side, out: &mut Vec<Note>) {
+    if side.allowed || side.layers.is_empty() {
+        return;
+    }
+    let Some((layer, rule)) = side.denied_by() else { return };
+    let namespace = side.subject.split_once('/').map_or(side.subject.as_str(), |(ns, _)| ns);
+    let dir = side.direction.as_str();
+    match (layer.layer.as_str(), rule) {
+        ("admin", Some(r)) => out.push(Note::new(
+            "admin-deny",
+            format!(
+                "{} denies this {dir} in the Admin tier, above every namespace's policies: no NetworkPolicy can \
+                 override it. Ask the cluster's administrators (who manage the {} objects) to add an {} rule before it, or to \
+                 narrow it",
+                describe_rule(r, side.direction),
+                r.kind,
+                if r.kind == "ClusterNetworkPolicy" { "Accept" } else { "Allow" }
+            ),
+        )),
+        ("baseline", Some(r)) => out.push(Note::new(
+            "baseline-deny",
+            format!(
+                "{} denies this {dir} by default, in the Baseline tier: a NetworkPolicy in namespace {namespace} that \
+                 selects {} and allows this {dir} overrides it (--suggest prints one; a NetworkPolicy isolates the \
+                 pods it selects, so it must allow all of their {dir})",
+                describe_rule(r, side.direction),
+                side.subject
+            ),
+        )),
+        _ => {}
+    }
+    if let Some(pass) = side.layers.iter().find(|l| l.layer == "admin" && l.decision == Outcome::Pass)
+        && let Some(p) = pass.rules.iter().find(|r| r.decision == Outcome::Pass)
+        && layer.layer != "admin"
+    {
+        let by = match (layer.layer.as_str(), rule) {
+            ("networkpolicy", _) => {
+                format!("the NetworkPolicies of namespace {namespace}, which isolate {}", side.subject)
+            }
+            (_, Some(r)) => describe_rule(r, side.direction),
+            _ => format!("the {} layer", layer.layer),
+        };
+        out.push(Note::new(
+            "pass-then-deny",
+            format!(
+                "{} hands this {dir} on to the namespace's policies (Pass), and {by} then denies it",
+                describe_rule(p, side.direction)
+            ),
+        ));
+    }
 }
 
 /// Hints read off the nearest misses: AND/OR confusion and namespace labels that would match.
@@ -505,7 +569,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         for ip in addresses.into_iter().filter(|ip| matches!(ip, std::net::IpAddr::V4(v4) if v4.is_link_local())) {
             let dst = Endpoint::Ip(ip);
             let query = PortQuery::Port { port: 53, protocol: Protocol::Udp };
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
                 out.push(Note::new(
                     "dns-blocked",
                     format!(
@@ -530,7 +594,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
             let Some(port) = port else { continue };
             let query = PortQuery::Port { port, protocol };
             let dst = Endpoint::Pod(&t.pod);
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
                 blocked.push(format!("{protocol} {port}"));
             }
         }
@@ -579,7 +643,7 @@ fn mesh_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         };
         let dst = Endpoint::Pod(first);
         let query = PortQuery::Port { port: cp.port, protocol: Protocol::Tcp };
-        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
+        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
             blocked.push((cp, format!("{}/{}", first.namespace, first.name)));
         }
     }

@@ -252,13 +252,20 @@ impl LayerCoverage {
 /// carries the per-side evidence every output shows), the Baseline tier (when it has
 /// Baseline-tier policies).
 pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
+    use super::tiers::{Tier, TierLayer};
     let mut out: Vec<Box<dyn Layer + 's>> = Vec::new();
+    if let Some(admin) = TierLayer::new(snapshot, Tier::Admin) {
+        out.push(Box::new(admin));
+    }
     // Cilium enforces NetworkPolicy and its own policies as one list: its layer wraps
     // NetworkPolicy's evaluation and replaces its layer.
     if super::cilium::in_use(snapshot) {
         out.push(Box::new(super::cilium::CiliumLayer::new(snapshot)));
     } else {
         out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    }
+    if let Some(baseline) = TierLayer::new(snapshot, Tier::Baseline) {
+        out.push(Box::new(baseline));
     }
     out
 }

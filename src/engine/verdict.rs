@@ -259,6 +259,19 @@ pub enum PeerMiss {
     NotAPod { ip: IpAddr },
     /// A selector entry against a host-network pod: its traffic carries the node's IP.
     HostNetwork,
+    /// A `nodes` entry (cluster-wide tiers): the node's labels differ.
+    NodeLabels { unmet: Vec<Unmet> },
+    /// A `nodes` entry against an address that is no node's (or a pod not on the host network).
+    NotANode {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        address: Option<IpAddr>,
+    },
+    /// A `domainNames` entry: whether it matches depends on DNS, which the cluster's state does
+    /// not tell.
+    DomainName,
+    /// An entry of a kind this tool does not know (a newer API): treated as the API asks
+    /// (fail closed).
+    UnknownPeer,
 }
 
 /// The flow's port is not among a rule's ports.
@@ -342,6 +355,21 @@ pub struct LayerEvidence {
     /// `Kind namespace/name`, when the layer has the notion.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub isolated_by: Vec<String>,
+}
+
+impl Side {
+    /// The layer that denied this side (some of its ports, asked about every port), and the rule
+    /// that decided, when a layer of several did: `None` with NetworkPolicy alone.
+    pub fn denied_by(&self) -> Option<(&LayerEvidence, Option<&RuleEvidence>)> {
+        self.layers
+            .iter()
+            .find(|l| match l.decision {
+                Outcome::Deny => true,
+                Outcome::Mixed => l.denied_ports.as_ref().is_some_and(|p| !p.is_empty()),
+                _ => false,
+            })
+            .map(|l| (l, l.rules.iter().rev().find(|r| r.decision == Outcome::Deny)))
+    }
 }
 
 impl LayerEvidence {

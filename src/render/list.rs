@@ -40,6 +40,11 @@ pub struct DirectionRow {
     /// Isolated, but allowed every pod of the cluster on every port.
     pub allowed_all: Vec<String>,
     pub policies: Vec<String>,
+    /// The cluster-wide policy (kind and name) that makes the state `deny` or `allow-all` for
+    /// every pod of the namespace, new ones included; left out when the namespace's own
+    /// NetworkPolicies make it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub covered_by: Vec<String>,
 }
 
 impl From<&DirectionCoverage> for DirectionRow {
@@ -49,6 +54,7 @@ impl From<&DirectionCoverage> for DirectionRow {
             not_isolated: d.not_isolated.clone(),
             allowed_all: d.allowed_all.clone(),
             policies: d.policies.clone(),
+            covered_by: d.covered_by.clone(),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::engine::verdict::{
-    LayerEvidence, Miss, NotApplied, Note, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side,
+    LayerEvidence, Miss, NotApplied, Note, Outcome, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side,
 };
 use crate::engine::{PortSet, Protocol, Verdict};
 
@@ -143,6 +143,13 @@ pub fn suggestions(out: &mut dyn Write, r: &WhyReport, policies: &[SuggestedPoli
     }
     writeln!(out, "# kubectl deny why --suggest: {flow}")?;
     writeln!(out, "# is blocked by {}.", blocked.join(" and "))?;
+    if policies.is_empty() {
+        writeln!(out, "# No NetworkPolicy can allow it.")?;
+        for n in &r.notes {
+            writeln!(out, "# note: {n}")?;
+        }
+        return Ok(());
+    }
     writeln!(out, "# These NetworkPolicies allow it, on that port only; checked: with them, why answers allowed.")?;
     writeln!(out, "# Review the selectors, then: kubectl apply -f FILE")?;
     for n in &r.notes {
@@ -441,6 +448,111 @@ fn write_side(
         writeln!(out, "{indent}  {}", pal.dim(why))?;
         return Ok(());
     }
+    if side.layers.is_empty() {
+        return write_network_policies(out, side, wide, pal, indent);
+    }
+    // Several layers: the pipeline, layer by layer, NetworkPolicy's own evidence at its place.
+    let deeper = format!("{indent}  ");
+    for layer in &side.layers {
+        let decision = match layer.decision {
+            Outcome::Allow => pal.good("allow"),
+            Outcome::Deny => pal.bad("deny"),
+            Outcome::Mixed => "some ports allowed, some denied".to_string(),
+            Outcome::Pass => "pass".to_string(),
+            Outcome::NoOpinion => pal.dim("no opinion"),
+            Outcome::NotReached => pal.dim("not reached"),
+        };
+        writeln!(out, "{indent}  {} {decision}", pal.heading(format!("{}:", layer_title(&layer.layer))))?;
+        if layer.layer == "networkpolicy" {
+            if layer.decision != Outcome::NotReached {
+                write_network_policies(out, side, wide, pal, &deeper)?;
+            }
+        } else {
+            write_tier_layer(out, side, layer, wide, pal, indent)?;
+        }
+    }
+    Ok(())
+}
+
+/// `admin tier`, `NetworkPolicy`, `baseline tier`; other layers by their id.
+fn layer_title(id: &str) -> String {
+    match id {
+        "admin" => "Admin tier".to_string(),
+        "networkpolicy" => "NetworkPolicy".to_string(),
+        "baseline" => "Baseline tier".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A cluster-wide tier's evidence: the rules that decided (the Pass hand-offs first), and, when
+/// the side is blocked (or with `-o wide`), each Allow rule that did not match and why.
+fn write_tier_layer(
+    out: &mut dyn Write,
+    side: &Side,
+    layer: &LayerEvidence,
+    wide: bool,
+    pal: Palette,
+    indent: &str,
+) -> io::Result<()> {
+    let (field, peers_field) = match side.direction {
+        crate::engine::Direction::Ingress => ("ingress", "from"),
+        crate::engine::Direction::Egress => ("egress", "to"),
+    };
+    for r in &layer.rules {
+        let mark = match r.decision {
+            Outcome::Allow => pal.good("+"),
+            Outcome::Deny => pal.bad("-"),
+            _ => ">".to_string(),
+        };
+        let priority = r.priority.map(|p| format!(" (priority {p})")).unwrap_or_default();
+        let name = r.rule_name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+        let peer = match r.peer {
+            Some(i) => format!("{peers_field}[{i}] {}", r.peer_text),
+            None => r.peer_text.clone(),
+        };
+        writeln!(
+            out,
+            "{indent}    {mark} {} {}{priority}: {field}[{}]{name} {} {peer}, {}",
+            r.kind,
+            pal.name(&r.name),
+            r.rule,
+            r.action,
+            r.port_text
+        )?;
+    }
+    if !side.allowed || wide {
+        for m in &layer.misses {
+            let priority = m.priority.map(|p| format!(" (priority {p})")).unwrap_or_default();
+            let name = m.rule_name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default();
+            let what = match (&m.miss.peer_miss, m.miss.peer, &m.miss.peer_text) {
+                (None, Some(i), Some(text)) => format!("{peers_field}[{i}] {text} matches, but not the port"),
+                (None, _, _) => "matches every peer, but not the port".to_string(),
+                (Some(_), Some(i), Some(text)) => format!("{peers_field}[{i}] {text} does not match"),
+                (Some(_), _, _) => "does not match".to_string(),
+            };
+            writeln!(
+                out,
+                "{indent}    {} {} {}{priority}: {field}[{}]{name} ({}) {what}",
+                pal.dim("~"),
+                m.kind,
+                pal.name(&m.name),
+                m.rule,
+                m.action
+            )?;
+            for line in miss_details(&m.miss) {
+                writeln!(out, "{indent}        {line}")?;
+            }
+        }
+    }
+    for n in &layer.notes {
+        writeln!(out, "{indent}    {}", pal.dim(format!("note: {}", n.message)))?;
+    }
+    Ok(())
+}
+
+/// NetworkPolicy's evidence for one side: whether it is isolated, the rules that allow, the
+/// nearest misses.
+fn write_network_policies(out: &mut dyn Write, side: &Side, wide: bool, pal: Palette, indent: &str) -> io::Result<()> {
     if !side.isolated {
         let dir = side.direction.as_str();
         writeln!(out, "{indent}  {}", pal.dim(format!("not isolated: no NetworkPolicy selects it for {dir}")))?;
@@ -653,6 +765,16 @@ fn miss_details(m: &Miss) -> Vec<String> {
         Some(PeerMiss::NotAPod { ip }) => lines.push(format!("{ip} is not a pod, and selectors only match pods")),
         Some(PeerMiss::HostNetwork) => lines
             .push("the peer uses the host network: selectors do not match it (its traffic has the node's IP)".into()),
+        Some(PeerMiss::NodeLabels { unmet }) => {
+            for u in unmet {
+                lines.push(format!("node: {u}"));
+            }
+        }
+        Some(PeerMiss::NotANode { address: Some(ip) }) => lines.push(format!("{ip} is no node's address")),
+        Some(PeerMiss::NotANode { address: None }) => lines.push("the peer is not a node".into()),
+        Some(PeerMiss::DomainName) => lines
+            .push("a domain name: whether it matches depends on DNS, which the cluster's state does not tell".into()),
+        Some(PeerMiss::UnknownPeer) => lines.push("a peer of a kind this tool does not know".into()),
         None => {}
     }
     if let Some(pm) = &m.port_miss {

@@ -134,6 +134,8 @@ pub struct Connection {
     /// Whether the server proved to be a Kubernetes API server, once an ambiguous 404 made it
     /// worth asking (`None`: not asked yet).
     pub probe: std::sync::Arc<tokio::sync::OnceCell<bool>>,
+    /// Which APIs the server serves, read once when a reader first asks (`discovery::discover`).
+    pub discovery: std::sync::Arc<tokio::sync::OnceCell<super::discovery::Discovery>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -357,7 +359,15 @@ pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, Cl
             },
         }
     })?;
-    Ok(Connection { client, namespace, context, server, timeout: spec.request_timeout, probe: Default::default() })
+    Ok(Connection {
+        client,
+        namespace,
+        context,
+        server,
+        timeout: spec.request_timeout,
+        probe: Default::default(),
+        discovery: Default::default(),
+    })
 }
 
 /// kube's `Config` from a kubeconfig, with the cluster flags applied to the selected cluster.
@@ -1153,6 +1163,7 @@ mod tests {
             server: "https://cluster.example:6443".into(),
             timeout: Some(Duration::from_secs(5)),
             probe: Default::default(),
+            discovery: Default::default(),
         };
         let call =
             Call { verb: "list", resource: "networkpolicies.networking.k8s.io", namespace: Some("shop"), name: None };

@@ -54,6 +54,7 @@ pub struct SnapshotBuilder {
     foreign_policies: Vec<String>,
     cilium_policies: Keyed<CiliumPolicy>,
     cilium_cidr_groups: Vec<(String, Vec<IpNet>)>,
+    cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
@@ -98,6 +99,7 @@ impl SnapshotBuilder {
             foreign_policies: Vec::new(),
             cilium_policies: Keyed::default(),
             cilium_cidr_groups: Vec::new(),
+            cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
             read: 0,
@@ -263,6 +265,7 @@ impl SnapshotBuilder {
                 self.cilium_cidr_groups.push((name, blocks));
                 Ok(())
             }
+            Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
                 match self.other_kinds.get_mut(kind.as_ref()) {
@@ -387,6 +390,35 @@ impl SnapshotBuilder {
         let policy = super::cilium::policy(namespace, name.clone(), object, &ctx)?;
         self.read += 1;
         self.keep(kind, policy, at, |b| &mut b.cilium_policies);
+        Ok(())
+    }
+
+    /// Adds an AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy.
+    pub fn add_cluster_policy(
+        &mut self,
+        kind: crate::engine::tiers::ClusterKind,
+        schema: super::tiers::Schema,
+        object: super::tiers::ClusterPolicyObject<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let kind_name = kind.as_str();
+        let meta = object.metadata.unwrap_or_default();
+        let name = required_name(&meta, kind_name, NameRule::Subdomain, None, at)?;
+        let spec = object.spec.unwrap_or_default();
+        self.warn_unknown(
+            || format!("{kind_name} {name}"),
+            at,
+            |u| {
+                u.top(&object.unknown, super::tiers::known::object());
+                u.meta(&FieldPath::root("metadata"), &meta);
+                super::tiers::unknown_fields(u, &FieldPath::root("spec"), &spec);
+            },
+        );
+        let ctx = Ctx { kind: kind_name, namespace: None, name: &name, at };
+        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let policy = super::tiers::policy(kind, schema, name.clone(), spec, at.file.is_none(), &ctx)?;
+        self.read += 1;
+        self.keep(kind_name, policy, at, |b| &mut b.cluster_policies);
         Ok(())
     }
 
@@ -530,7 +562,8 @@ impl SnapshotBuilder {
         let meta = node.metadata.unwrap_or_default();
         let name = required_name(&meta, "Node", NameRule::Subdomain, None, at)?;
         let ctx = Ctx { kind: "Node", namespace: None, name: &name, at };
-        check_labels(meta.labels.as_ref(), &ctx, &FieldPath::root("metadata").field("labels"))?;
+        let labels =
+            self.labels.intern(meta.labels.unwrap_or_default(), &ctx, &FieldPath::root("metadata").field("labels"))?;
         let status_path = FieldPath::root("status");
         let addresses_path = status_path.field("addresses");
         let mut addresses = Vec::new();
@@ -544,7 +577,7 @@ impl SnapshotBuilder {
             }
         }
         self.read += 1;
-        self.keep("Node", Node { name, addresses }, at, |b| &mut b.nodes);
+        self.keep("Node", Node { name, labels, addresses }, at, |b| &mut b.nodes);
         Ok(())
     }
 
@@ -669,8 +702,10 @@ impl SnapshotBuilder {
             foreign_policies,
             cilium_policies,
             cilium_cidr_groups,
+            cluster_policies,
             ..
         } = self;
+        let cluster_policies = cluster_policies.items;
         let mut namespaces = namespaces;
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
@@ -706,6 +741,8 @@ impl SnapshotBuilder {
             foreign_policies,
             cilium_policies: cilium_policies.items,
             cilium_cidr_groups,
+            cluster_policies,
+            unread_cluster_policies: Vec::new(),
         }
     }
 
@@ -865,6 +902,12 @@ impl Identity for Policy {
 impl Identity for CiliumPolicy {
     fn identity(&self) -> (&str, &str, &str) {
         (self.kind(), self.namespace.as_deref().unwrap_or(""), &self.name)
+    }
+}
+
+impl Identity for crate::engine::tiers::ClusterPolicy {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind.as_str(), "", &self.name)
     }
 }
 

@@ -26,6 +26,7 @@ use serde::Deserialize;
 
 use super::cluster::{ClusterError, Connection, KubeEnv};
 use super::convert::{SERVICE_NAME_LABEL, SnapshotBuilder};
+use super::discovery::Discovery;
 use super::fetch::{self, ListOptions, Resource};
 use super::refs::ObjectRef;
 use super::wire::{self, ObjectList};
@@ -73,6 +74,12 @@ impl Live {
 
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Which APIs the server serves: one request (`GET /apis`) the first time anything asks during
+    /// this command, none after (`discovery::discover`; the async readers ask it directly).
+    pub fn discovery(&self) -> Result<&Discovery, SourceError> {
+        self.runtime.block_on(super::discovery::discover(&self.conn))
     }
 
     /// What was skipped since the last call, and why (a forbidden read that only fed a caveat or

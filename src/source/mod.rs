@@ -7,9 +7,12 @@
 //!   shapes every kind shares, and the dispatch on `apiVersion` and `kind`.
 //! - `convert`: wire objects into a defaulted, validated snapshot; shared by both sources.
 //! - one module per policy kind, with its wire shape and its conversion: `netpol`
-//!   (NetworkPolicy v1).
+//!   (NetworkPolicy v1), `tiers` (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+//!   ClusterNetworkPolicy).
 //! - `file`: manifests from files, directories and stdin.
 //! - `cluster`, `fetch`, `live`: the live cluster: connection, raw reads, and what each question reads.
+//! - `discovery`: which APIs the live cluster serves, from one request shared by every reader of a
+//!   CRD-backed kind.
 
 use std::fmt;
 use std::io;
@@ -18,11 +21,13 @@ use std::sync::Arc;
 pub mod cilium;
 pub mod cluster;
 pub mod convert;
+pub mod discovery;
 pub mod fetch;
 pub mod file;
 pub mod live;
 pub mod netpol;
 pub mod refs;
+pub mod tiers;
 pub mod wire;
 pub mod yaml;
 

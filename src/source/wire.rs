@@ -794,6 +794,8 @@ pub enum Kind {
     },
     /// A CiliumCIDRGroup, which Cilium policies name in `cidrGroupRef`.
     CiliumCidrGroup,
+    /// AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy in a version read.
+    ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema),
     /// `kind: List`, or `PodList` and the like, holding `items`.
     List,
     /// Anything else: ConfigMaps, Ingresses, custom resources. Skipped.
@@ -825,9 +827,12 @@ impl Kind {
             "CiliumClusterwideNetworkPolicy" if group == Some("cilium.io") => Kind::CiliumPolicy { clusterwide: true },
             "CiliumCIDRGroup" if group == Some("cilium.io") => Kind::CiliumCidrGroup,
             _ if kind.ends_with("List") => Kind::List,
-            _ => match foreign_policy(group, kind) {
-                Some(name) => Kind::ForeignPolicy(name),
-                None => Kind::Other,
+            _ => match super::tiers::classify(api_version, kind) {
+                Some((kind, schema)) => Kind::ClusterPolicy(kind, schema),
+                None => match foreign_policy(group, kind) {
+                    Some(name) => Kind::ForeignPolicy(name),
+                    None => Kind::Other,
+                },
             },
         }
     }
@@ -850,6 +855,7 @@ pub enum Object<'a> {
         policy: super::cilium::CiliumNetworkPolicy<'a>,
     },
     CiliumCidrGroup(super::cilium::CiliumCidrGroup<'a>),
+    ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema, super::tiers::ClusterPolicyObject<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),
 }
@@ -1220,6 +1226,7 @@ fn read_rest<'de, A: MapAccess<'de>>(
             Object::CiliumPolicy { clusterwide, policy: typed(reader, deferred, watch, map)? }
         }
         Kind::CiliumCidrGroup => Object::CiliumCidrGroup(typed(reader, deferred, watch, map)?),
+        Kind::ClusterPolicy(kind, schema) => Object::ClusterPolicy(kind, schema, typed(reader, deferred, watch, map)?),
         Kind::List | Kind::Other => {
             let items = list_item_kind(
                 watch.as_ref().and_then(|w| w.api_version.as_deref()),
@@ -1742,6 +1749,8 @@ mod tests {
 
     #[test]
     fn same_kind_in_a_foreign_group_is_other() {
+        use crate::engine::tiers::ClusterKind;
+        use crate::source::tiers::Schema;
         assert_eq!(
             Kind::classify(Some("crd.projectcalico.org/v1"), "NetworkPolicy"),
             Kind::ForeignPolicy("Calico NetworkPolicy")
@@ -1753,7 +1762,20 @@ mod tests {
         assert_eq!(Kind::classify(Some("example.com/v1"), "CiliumNetworkPolicy"), Kind::Other);
         assert_eq!(
             Kind::classify(Some("policy.networking.k8s.io/v1alpha1"), "AdminNetworkPolicy"),
-            Kind::ForeignPolicy("AdminNetworkPolicy")
+            Kind::ClusterPolicy(ClusterKind::AdminNetworkPolicy, Schema::V1Alpha1)
+        );
+        assert_eq!(
+            Kind::classify(Some("policy.networking.k8s.io/v1beta1"), "ClusterNetworkPolicy"),
+            Kind::ClusterPolicy(ClusterKind::ClusterNetworkPolicy, Schema::V1Beta1)
+        );
+        // A version this tool does not read stays a policy of another engine, named.
+        assert_eq!(
+            Kind::classify(Some("policy.networking.k8s.io/v1alpha3"), "ClusterNetworkPolicy"),
+            Kind::ForeignPolicy("ClusterNetworkPolicy")
+        );
+        assert_eq!(
+            Kind::classify(Some("crd.antrea.io/v1beta1"), "ClusterNetworkPolicy"),
+            Kind::ForeignPolicy("Antrea ClusterNetworkPolicy")
         );
         assert_eq!(Kind::classify(Some("serving.knative.dev/v1"), "Service"), Kind::Other);
         assert_eq!(Kind::classify(Some("networking.k8s.io/v1"), "NetworkPolicy"), Kind::NetworkPolicy);

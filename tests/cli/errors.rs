@@ -587,8 +587,8 @@ kind: CiliumNetworkPolicy
 metadata: {name: l7-rules, namespace: default}
 spec: {endpointSelector: {}}
 ---
-apiVersion: policy.networking.k8s.io/v1alpha1
-kind: AdminNetworkPolicy
+apiVersion: crd.antrea.io/v1beta1
+kind: ClusterNetworkPolicy
 metadata: {name: cluster-guardrails}
 spec: {priority: 10}
 ---
@@ -602,7 +602,7 @@ metadata: {name: db}
 ";
     why_stdin(manifests, &["web", "db:5432"])
         .allowed()
-        .stdout_has("policies of other engines were found (AdminNetworkPolicy cluster-guardrails)")
+        .stdout_has("policies of other engines were found (Antrea ClusterNetworkPolicy cluster-guardrails)")
         // Cilium's policies are evaluated (issue 13): no longer a policy of another engine.
         .stdout_lacks("CiliumNetworkPolicy default/l7-rules");
     let v = Deny::new(&["why", "-f", "-", "web", "db:5432", "-o", "json"]).stdin(manifests.as_bytes()).run().json();

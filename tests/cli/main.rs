@@ -26,4 +26,5 @@ mod matrix;
 mod output;
 mod reader;
 mod suggest;
+mod tiers;
 mod why;

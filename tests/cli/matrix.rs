@@ -96,9 +96,14 @@ fn all_namespaces_cover_every_pod() {
 /// Every cell of the matrix is what `why` answers for that flow: one engine, never two.
 #[test]
 fn every_cell_equals_the_why_verdict() {
-    for fixture in
-        ["matrix_grouping", "host_network", "and_vs_or_peers", "named_port_on_destination", "ip_block_pod_ip"]
-    {
+    for fixture in [
+        "matrix_grouping",
+        "host_network",
+        "and_vs_or_peers",
+        "named_port_on_destination",
+        "ip_block_pod_ip",
+        "cluster_tiers",
+    ] {
         let run = Deny::new(&["matrix", "-f", fixture, "-A", "-o", "json"]).run();
         run.success();
         let v = run.json();

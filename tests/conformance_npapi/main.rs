@@ -61,7 +61,6 @@ macro_rules! conformance_suites {
                     #[test]
                     // The one switch: the cluster-wide tiers are not evaluated yet. Remove this line
                     // when issue 12's engine layers land.
-                    #[ignore = "issue 12: cluster-wide tiers not evaluated yet"]
                     fn $step() {
                         $crate::harness::run_step(&suite(), stringify!($step));
                     }

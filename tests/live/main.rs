@@ -14,6 +14,7 @@
 //! - `parity`: the same objects through `-f` and through the server give the same output.
 //! - `rbac`: every request the read-only commands make is granted by `docs/rbac.yaml`.
 //! - `complete`: completion candidates from the cluster.
+//! - `discovery`: the one shared `GET /apis`: aggregated, plain, forbidden, only when needed.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -21,6 +22,7 @@ mod support;
 mod access;
 mod common;
 mod complete;
+mod discovery;
 mod errors;
 mod list;
 mod parity;

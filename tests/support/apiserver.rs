@@ -42,6 +42,9 @@ use super::store::Store;
 #[derive(Debug, Clone, Default)]
 pub struct Fixture {
     objects: Vec<Value>,
+    /// Types served without objects: `(apiVersion, kind, plural, namespaced)`.
+    served: Vec<(String, String, String, bool)>,
+    plain_discovery: bool,
 }
 
 impl Fixture {
@@ -66,6 +69,22 @@ impl Fixture {
         for object in objects {
             self.objects.extend(expand_list(object));
         }
+        self
+    }
+
+    /// Serves a kind even when the fixture holds no object of it, as a cluster with the CRD
+    /// installed does: `serve("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy",
+    /// "adminnetworkpolicies", false)`. Kinds of the fixture's objects are served anyway.
+    pub fn serve(mut self, api_version: &str, kind: &str, plural: &str, namespaced: bool) -> Fixture {
+        self.served.push((api_version.into(), kind.into(), plural.into(), namespaced));
+        self
+    }
+
+    /// Answer discovery (`GET /apis`) with the plain `APIGroupList` only (group/versions, no
+    /// resources), as an API server before Kubernetes 1.26 does; by default the server answers
+    /// aggregated discovery (`apidiscovery.k8s.io/v2`) when the client accepts it.
+    pub fn plain_discovery(mut self) -> Fixture {
+        self.plain_discovery = true;
         self
     }
 
@@ -209,6 +228,10 @@ impl ApiServer {
     /// Starts a server holding `fixture`; `kubeconfig` is written as [`ApiServer::kubeconfig`].
     pub fn start_with(fixture: Fixture, kubeconfig: KubeconfigSpec) -> ApiServer {
         let mut store = Store::new();
+        store.plain_discovery = fixture.plain_discovery;
+        for (api_version, kind, plural, namespaced) in &fixture.served {
+            store.serve(api_version, kind, plural, *namespaced);
+        }
         for object in fixture.objects {
             let description = format!("{} {}", object["kind"], object["metadata"]["name"]);
             store.insert(object).unwrap_or_else(|e| panic!("fixture object {description}: {e}"));

@@ -178,7 +178,15 @@ pub(super) fn respond(store: &Mutex<Store>, call: &Call) -> Reply {
                 "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443" }],
             }),
         ),
-        Route::Groups => Reply::json(200, group_list(guard.types())),
+        Route::Groups => match aggregated_version(call.accept.as_deref()).filter(|_| !guard.plain_discovery) {
+            Some(version) => Reply {
+                code: 200,
+                body: aggregated_list(guard.types(), version),
+                content_type: format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"),
+                retry_after: None,
+            },
+            None => Reply::json(200, group_list(guard.types())),
+        },
         Route::Group(group) => match group_list(guard.types())["groups"]
             .as_array()
             .and_then(|gs| gs.iter().find(|g| g["name"] == json!(group)).cloned())
@@ -262,6 +270,77 @@ fn group_list(types: &[ResourceType]) -> Value {
         })
         .collect();
     json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups })
+}
+
+/// The aggregated discovery version (`v2`, `v2beta1`) the client prefers over the plain
+/// `APIGroupList`, if any: the first media type of `Accept` that the server can answer decides.
+fn aggregated_version(accept: Option<&str>) -> Option<&'static str> {
+    for media in accept?.split(',') {
+        let mut pieces = media.split(';').map(str::trim);
+        let base = pieces.next().unwrap_or_default().to_ascii_lowercase();
+        if !matches!(base.as_str(), "application/json" | "application/*" | "*/*") {
+            continue;
+        }
+        let params: BTreeMap<&str, &str> = pieces.filter_map(|p| p.split_once('=')).collect();
+        match (params.get("as"), params.get("g"), params.get("v")) {
+            (None, _, _) => return None,
+            (Some(&"APIGroupDiscoveryList"), Some(&"apidiscovery.k8s.io"), Some(&"v2")) => return Some("v2"),
+            (Some(&"APIGroupDiscoveryList"), Some(&"apidiscovery.k8s.io"), Some(&"v2beta1")) => return Some("v2beta1"),
+            _ => continue,
+        }
+    }
+    None
+}
+
+/// The `APIGroupDiscoveryList` of the named groups: each group's versions (in the order
+/// registered, the first preferred) with their resources.
+fn aggregated_list(types: &[ResourceType], version: &str) -> Value {
+    type Versions<'t> = Vec<(&'t str, Vec<&'t ResourceType>)>;
+    let mut groups: Vec<(&str, Versions)> = Vec::new();
+    for t in types.iter().filter(|t| !t.group.is_empty()) {
+        let g = match groups.iter().position(|(name, _)| *name == t.group) {
+            Some(i) => &mut groups[i].1,
+            None => {
+                groups.push((&t.group, Vec::new()));
+                &mut groups.last_mut().expect("just pushed").1
+            }
+        };
+        match g.iter().position(|(v, _)| *v == t.version) {
+            Some(i) => g[i].1.push(t),
+            None => g.push((&t.version, vec![t])),
+        }
+    }
+    groups.sort_by(|a, b| a.0.cmp(b.0));
+    let items: Vec<Value> = groups
+        .into_iter()
+        .map(|(name, versions)| {
+            let versions: Vec<Value> = versions
+                .into_iter()
+                .map(|(v, resources)| {
+                    let resources: Vec<Value> = resources
+                        .iter()
+                        .map(|t| {
+                            json!({
+                                "resource": t.plural,
+                                "responseKind": { "group": t.group, "version": t.version, "kind": t.kind },
+                                "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
+                                "singularResource": t.kind.to_ascii_lowercase(),
+                                "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update"],
+                            })
+                        })
+                        .collect();
+                    json!({ "version": v, "resources": resources, "freshness": "Current" })
+                })
+                .collect();
+            json!({ "metadata": { "name": name }, "versions": versions })
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+        "metadata": {},
+        "items": items,
+    })
 }
 
 /// What the client accepts for the answer.

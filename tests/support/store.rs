@@ -126,6 +126,9 @@ pub struct Written {
 #[derive(Debug)]
 pub struct Store {
     types: Vec<ResourceType>,
+    /// Answer `GET /apis` with the plain `APIGroupList` only, as servers before aggregated
+    /// discovery (Kubernetes 1.26) do, whatever the client accepts.
+    pub plain_discovery: bool,
     objects: BTreeMap<(String, String), BTreeMap<Key, Value>>,
     resource_version: u64,
     uid_counter: u64,
@@ -133,7 +136,13 @@ pub struct Store {
 
 impl Store {
     pub fn new() -> Store {
-        Store { types: builtin_types(), objects: BTreeMap::new(), resource_version: 1000, uid_counter: 0 }
+        Store {
+            types: builtin_types(),
+            plain_discovery: false,
+            objects: BTreeMap::new(),
+            resource_version: 1000,
+            uid_counter: 0,
+        }
     }
 
     pub fn resource_version(&self) -> u64 {
@@ -143,6 +152,16 @@ impl Store {
     /// The registered types, in a stable order (for discovery).
     pub fn types(&self) -> &[ResourceType] {
         &self.types
+    }
+
+    /// Serves a type whether or not objects of it exist (a CRD installed, no object created yet).
+    /// `api_version` is `group/version`. Serving the same type again changes nothing.
+    pub fn serve(&mut self, api_version: &str, kind: &str, plural: &str, namespaced: bool) {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let t = ResourceType::new(group, version, kind, plural, namespaced);
+        if !self.types.contains(&t) {
+            self.types.push(t);
+        }
     }
 
     pub fn type_for_path(&self, group: &str, version: &str, plural: &str) -> Option<ResourceType> {
