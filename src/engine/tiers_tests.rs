@@ -45,10 +45,6 @@ fn ns_peer_named(name: &str) -> TierPeer {
     TierPeer::Namespaces(sel(&[("kubernetes.io/metadata.name", name)]))
 }
 
-fn tcp(port: u16) -> Option<Vec<TierPort>> {
-    Some(vec![TierPort::Number { protocol: Tcp, port }])
-}
-
 fn with(mut p: ClusterPolicy, ingress: Vec<TierRule>, egress: Vec<TierRule>) -> ClusterPolicy {
     p.ingress = ingress;
     p.egress = egress;
