@@ -634,6 +634,8 @@ fn cilium_selector(sel: LabelSelector<'_>, ctx: &Ctx<'_>, path: &FieldPath<'_>) 
     }
     selector.match_labels.sort();
     selector.match_labels.dedup_by(|a, b| a.0 == b.0);
+    // matchLabels is a map: shown in key order, as the API (and kubectl) write it.
+    text_parts.sort();
     let expressions_path = path.field("matchExpressions");
     for (i, r) in sel.match_expressions.unwrap_or_default().into_iter().enumerate() {
         let r_path = expressions_path.index(i);

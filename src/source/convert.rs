@@ -255,16 +255,7 @@ impl SnapshotBuilder {
                 Ok(())
             }
             Object::CiliumPolicy { clusterwide, policy } => self.add_cilium_policy(clusterwide, policy, at),
-            Object::CiliumCidrGroup(group) => {
-                let meta = group.metadata.clone().unwrap_or_default();
-                let name = required_name(&meta, "CiliumCIDRGroup", NameRule::Subdomain, None, at)?;
-                let ctx = Ctx { kind: "CiliumCIDRGroup", namespace: None, name: &name, at };
-                let blocks = super::cilium::cidr_group(group, &ctx)?;
-                self.read += 1;
-                self.cilium_cidr_groups.retain(|(n, _)| *n != name);
-                self.cilium_cidr_groups.push((name, blocks));
-                Ok(())
-            }
+            Object::CiliumCidrGroup(group) => self.add_cilium_cidr_group(group, at),
             Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
@@ -364,6 +355,22 @@ impl SnapshotBuilder {
         let policy = netpol::policy(namespace.clone(), name.clone(), spec, &ctx)?;
         self.read += 1;
         self.keep("NetworkPolicy", policy, at, |b| &mut b.policies);
+        Ok(())
+    }
+
+    /// A CiliumCIDRGroup: address blocks Cilium policies name in `cidrGroupRef`.
+    pub fn add_cilium_cidr_group(
+        &mut self,
+        group: super::cilium::CiliumCidrGroup<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let meta = group.metadata.clone().unwrap_or_default();
+        let name = required_name(&meta, "CiliumCIDRGroup", NameRule::Subdomain, None, at)?;
+        let ctx = Ctx { kind: "CiliumCIDRGroup", namespace: None, name: &name, at };
+        let blocks = super::cilium::cidr_group(group, &ctx)?;
+        self.read += 1;
+        self.cilium_cidr_groups.retain(|(n, _)| *n != name);
+        self.cilium_cidr_groups.push((name, blocks));
         Ok(())
     }
 

@@ -20,6 +20,7 @@
 mod support;
 
 mod access;
+mod cilium;
 mod common;
 mod complete;
 mod discovery;

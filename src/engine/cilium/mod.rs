@@ -46,9 +46,31 @@ pub fn in_use(snapshot: &Snapshot) -> bool {
         || super::cni::detect(&snapshot.daemonsets).detected.iter().any(|d| d.plugin == super::cni::Plugin::Cilium)
 }
 
+/// Whether a policy's selectors look at namespace labels (`io.cilium.k8s.namespace.labels.*`),
+/// which the live source then reads.
+pub fn consults_namespace_labels(policy: &CiliumPolicy) -> bool {
+    let looks = |s: &CiliumSelector| {
+        let keys =
+            s.selector.match_labels.iter().map(|(k, _)| k).chain(s.selector.match_expressions.iter().map(|r| &r.key));
+        keys.map(|k| k.split_once(':').map_or(k.as_str(), |(_, k)| k)).any(|k| k.starts_with(NAMESPACE_LABELS_PREFIX))
+    };
+    policy.rules.iter().any(|r| {
+        matches!(&r.subject, Subject::Endpoints(s) if looks(s))
+            || r.ingress
+                .iter()
+                .chain(&r.egress)
+                .chain(&r.ingress_deny)
+                .chain(&r.egress_deny)
+                .any(|pr| pr.endpoints.iter().flatten().chain(&pr.requires).any(looks))
+    })
+}
+
 /// The layer, built once per snapshot.
 pub struct CiliumLayer<'s> {
     snapshot: &'s Snapshot,
+    /// The policies, clusterwide first, then by namespace and name (whatever order the source
+    /// read them in: evidence reads the same from files and from the API).
+    policies: Vec<&'s CiliumPolicy>,
     /// The addresses of the API server (the endpoints of `default/kubernetes`).
     apiservers: Vec<IpAddr>,
 }
@@ -61,7 +83,9 @@ impl<'s> CiliumLayer<'s> {
             .filter(|s| s.namespace == "default" && s.name == "kubernetes")
             .flat_map(|s| s.endpoints.iter().map(|e| e.ip))
             .collect();
-        CiliumLayer { snapshot, apiservers }
+        let mut policies: Vec<&CiliumPolicy> = snapshot.cilium_policies.iter().collect();
+        policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        CiliumLayer { snapshot, policies, apiservers }
     }
 
     /// The identity of `peer` as seen from `subject` (whose node is "host").
@@ -98,16 +122,16 @@ impl<'s> CiliumLayer<'s> {
         identity: &'a Labels,
         namespace: &'a str,
     ) -> impl Iterator<Item = (&'s CiliumPolicy, &'s CiliumRule)> + 'a {
-        self.snapshot
-            .cilium_policies
+        self.policies
             .iter()
+            .copied()
             .filter(move |p| p.namespace.as_deref().is_none_or(|ns| ns == namespace))
             .flat_map(|p| p.rules.iter().map(move |r| (p, r)))
             .filter(move |(_, r)| matches!(&r.subject, Subject::Endpoints(sel) if sel.matches(identity)))
     }
 
     fn host_policies(&self) -> impl Iterator<Item = (&'s CiliumPolicy, &'s CiliumSelector)> + '_ {
-        self.snapshot.cilium_policies.iter().flat_map(|p| {
+        self.policies.iter().copied().flat_map(|p| {
             p.rules.iter().filter_map(move |r| match &r.subject {
                 Subject::Nodes(sel) => Some((p, sel)),
                 Subject::Endpoints(_) => None,
