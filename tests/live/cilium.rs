@@ -8,7 +8,7 @@ use crate::common::{expect_code, run};
 use crate::support::{ApiServer, Fault, Fixture};
 
 /// The example shop on Cilium (`examples-cilium/`).
-fn cilium_cluster() -> Fixture {
+pub fn cilium_cluster() -> Fixture {
     let mut files = Vec::new();
     collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-cilium"), &mut files);
     files.sort();
