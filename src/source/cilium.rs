@@ -22,8 +22,9 @@ use std::net::IpAddr;
 use serde::Deserialize;
 
 use super::SourceError;
+use super::convert::Unknowns;
 use super::convert::{Ctx, FieldPath, cidr, port_number};
-use super::wire::{IntOrString, LabelSelector, ObjectMeta, Str, integer};
+use super::wire::{IntOrString, LabelSelector, ObjectMeta, Str, Unknown, checked, integer};
 use crate::engine::cilium::{
     CidrEntry, CiliumPolicy, CiliumRule, CiliumSelector, Entity, NAMESPACE_KEY, NAMESPACE_LABELS_PREFIX, PeerRule,
     PortRule, Subject,
@@ -31,6 +32,7 @@ use crate::engine::cilium::{
 use crate::engine::model::{IpBlock, Operator, PolicyPort, PortRef, Protocol, Requirement, Selector};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CiliumNetworkPolicy<'a> {
     #[serde(borrow)]
     pub metadata: Option<ObjectMeta<'a>>,
@@ -38,10 +40,13 @@ pub struct CiliumNetworkPolicy<'a> {
     pub spec: Option<Rule<'a>>,
     #[serde(borrow)]
     pub specs: Option<Vec<Rule<'a>>>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Rule<'a> {
     #[serde(borrow)]
     pub endpoint_selector: Option<LabelSelector<'a>>,
@@ -58,6 +63,9 @@ pub struct Rule<'a> {
     pub enable_default_deny: Option<DefaultDeny>,
     /// Not a field of a rule: `specs` stands beside `spec` (a frequent mistake, caught here).
     pub specs: Option<serde_json::Value>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -69,7 +77,7 @@ pub struct DefaultDeny {
 /// An ingress, egress, ingressDeny or egressDeny rule: both directions' member names, each read
 /// only in its direction.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct PeerRuleWire<'a> {
     #[serde(borrow)]
     pub from_endpoints: Option<Vec<LabelSelector<'a>>>,
@@ -102,16 +110,22 @@ pub struct PeerRuleWire<'a> {
     pub to_ports: Option<Vec<PortRuleWire<'a>>>,
     pub icmps: Option<Vec<serde_json::Value>>,
     pub authentication: Option<Authentication>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct CidrRule<'a> {
     pub cidr: Option<String>,
     pub except: Option<Vec<String>>,
     pub cidr_group_ref: Option<String>,
     #[serde(borrow)]
     pub cidr_group_selector: Option<LabelSelector<'a>>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -127,7 +141,7 @@ pub struct Authentication {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct PortRuleWire<'a> {
     #[serde(borrow)]
     pub ports: Option<Vec<PortProtocol<'a>>>,
@@ -138,16 +152,22 @@ pub struct PortRuleWire<'a> {
     pub terminating_tls: Option<serde_json::Value>,
     #[serde(rename = "originatingTLS")]
     pub originating_tls: Option<serde_json::Value>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct PortProtocol<'a> {
     #[serde(borrow)]
     pub port: Option<IntOrString<'a>>,
     #[serde(default, deserialize_with = "integer")]
     pub end_port: Option<i64>,
     pub protocol: Option<String>,
+    /// Keys Cilium's CRD does not define here (typos), for warnings.
+    #[serde(skip)]
+    pub unknown: Unknown<'a>,
 }
 
 /// A CiliumCIDRGroup (`cilium.io/v2alpha1` or `v2`): named address blocks policies refer to.
@@ -164,6 +184,79 @@ pub struct CiliumCidrGroup<'a> {
 pub struct CidrGroupSpec {
     #[serde(rename = "externalCIDRs")]
     pub external_cidrs: Option<Vec<String>>,
+}
+
+/// The fields of Cilium's CRD (`cilium.io/v2`, CiliumNetworkPolicy), per wire type.
+pub mod known {
+    use super::super::wire::listed_fields;
+
+    listed_fields! {
+        policy: ["apiVersion", "kind", "metadata", "spec", "specs", "status"];
+        rule: ["endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress", "egressDeny",
+            "enableDefaultDeny", "labels", "description", "log", "specs"];
+        peer_rule: ["fromEndpoints", "toEndpoints", "fromRequires", "toRequires", "fromEntities", "toEntities",
+            "fromCIDR", "toCIDR", "fromCIDRSet", "toCIDRSet", "fromNodes", "toNodes", "toFQDNs", "toServices",
+            "fromGroups", "toGroups", "toPorts", "icmps", "authentication"];
+        cidr_rule: ["cidr", "except", "cidrGroupRef", "cidrGroupSelector"];
+        port_rule: ["ports", "rules", "serverNames", "listener", "terminatingTLS", "originatingTLS"];
+        port_protocol: ["port", "endPort", "protocol"];
+    }
+}
+
+checked! {
+    CiliumNetworkPolicy => known::policy,
+    Rule => known::rule,
+    PeerRuleWire => known::peer_rule,
+    CidrRule => known::cidr_rule,
+    PortRuleWire => known::port_rule,
+    PortProtocol => known::port_protocol,
+}
+
+/// Collects the keys Cilium's CRD does not define in a policy (a typo such as `toEndpoint` would
+/// otherwise turn a rule into one that matches every peer).
+pub(super) fn unknown_fields(u: &mut Unknowns<'_>, object: &CiliumNetworkPolicy<'_>) {
+    u.top(&object.unknown, known::policy());
+    if let Some(meta) = &object.metadata {
+        u.meta(&FieldPath::root("metadata"), meta);
+    }
+    let specs = object.specs.iter().flatten().enumerate().map(|(i, r)| (format!("specs[{i}]"), r));
+    for (place, rule) in object.spec.iter().map(|r| ("spec".to_string(), r)).chain(specs) {
+        let path = FieldPath::root(&place);
+        u.report(&path, &rule.unknown, known::rule());
+        for (field, sel) in [("endpointSelector", &rule.endpoint_selector), ("nodeSelector", &rule.node_selector)] {
+            if let Some(sel) = sel {
+                u.selector(&path.field(field), sel);
+            }
+        }
+        let sections = [
+            ("ingress", &rule.ingress),
+            ("ingressDeny", &rule.ingress_deny),
+            ("egress", &rule.egress),
+            ("egressDeny", &rule.egress_deny),
+        ];
+        for (name, rules) in sections {
+            let section = path.field(name);
+            for (i, r) in rules.iter().flatten().enumerate() {
+                let rule_path = section.index(i);
+                u.report(&rule_path, &r.unknown, known::peer_rule());
+                for (field, list) in [("fromCIDRSet", &r.from_cidr_set), ("toCIDRSet", &r.to_cidr_set)] {
+                    let list_path = rule_path.field(field);
+                    for (j, c) in list.iter().flatten().enumerate() {
+                        u.report(&list_path.index(j), &c.unknown, known::cidr_rule());
+                    }
+                }
+                let ports_path = rule_path.field("toPorts");
+                for (j, pr) in r.to_ports.iter().flatten().enumerate() {
+                    let pr_path = ports_path.index(j);
+                    u.report(&pr_path, &pr.unknown, known::port_rule());
+                    let pp_path = pr_path.field("ports");
+                    for (k, pp) in pr.ports.iter().flatten().enumerate() {
+                        u.report(&pp_path.index(k), &pp.unknown, known::port_protocol());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The policy of a CNP (`namespace` given) or CCNP, validated and scoped.

@@ -392,6 +392,11 @@ impl SnapshotBuilder {
             Some(self.namespace_of(&meta, kind, at)?)
         };
         let name = required_name(&meta, kind, NameRule::Subdomain, namespace.as_deref(), at)?;
+        let shown = match &namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        };
+        self.warn_unknown(|| shown, at, |u| super::cilium::unknown_fields(u, &object));
         let scope = namespace.clone();
         let ctx = Ctx { kind, namespace: scope.as_deref(), name: &name, at };
         let policy = super::cilium::policy(namespace, name.clone(), object, &ctx)?;
