@@ -615,6 +615,7 @@ fn port_rule(pr: PortRuleWire<'_>, deny: bool, ctx: &Ctx<'_>, path: &FieldPath<'
             out.ports.push(PolicyPort { protocol, port: port.clone(), end_port });
         }
     }
+    out.every_port = texts.is_empty();
     out.text = if texts.is_empty() { "every port".to_string() } else { texts.join(", ") };
     let mut above = Vec::new();
     if let Some(rules) = pr.rules.as_ref().filter(|r| !r.is_null()) {

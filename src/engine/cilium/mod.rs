@@ -33,7 +33,7 @@ use super::coverage;
 use super::flow::{Endpoint, Engine};
 use super::model::{ContainerPort, IpBlock, Labels, Pod, Policy, PortRef, Protocol, Snapshot};
 use super::pipeline::{Answer, Coverage, Decision, Layer, LayerCoverage, LayerPlan, Ports, Row, SideQuery};
-use super::ports::{MAX_PORT, MIN_PORT, PortSet};
+use super::ports::PortSet;
 use super::verdict::{Direction, LayerEvidence, Miss, MissKind, Note, Outcome, RuleEvidence, RuleMiss, Side};
 
 /// The layer's name in evidence.
@@ -324,6 +324,8 @@ impl<'s> CiliumLayer<'s> {
         };
         let selecting: Vec<(&CiliumPolicy, &CiliumRule)> = self.selecting(&subject_labels, &pod.namespace).collect();
         let mut layer = LayerEvidence::new(LAYER, Outcome::NoOpinion);
+        // The misses of allow rules, with how far each is from matching (nearest first).
+        let mut costs: Vec<(usize, RuleMiss)> = Vec::new();
         let mut notes: Vec<Note> = Vec::new();
 
         // 1. Deny rules.
@@ -417,7 +419,7 @@ impl<'s> CiliumLayer<'s> {
                         L3::Miss(why, cost) => {
                             if detail && isolated {
                                 let port_ok = !rule_port_set.intersection(&remaining).is_empty();
-                                layer.misses.push(rule_miss(p, r, q.direction, i, why, cost, port_ok, pr));
+                                costs.push((cost, rule_miss(p, r, q.direction, i, why, cost, port_ok, pr)));
                             }
                             continue;
                         }
@@ -453,7 +455,7 @@ impl<'s> CiliumLayer<'s> {
                     if got.is_empty() {
                         if detail && isolated {
                             let why = format!("{matched} matches, but not on {}", asked(ports));
-                            layer.misses.push(rule_miss(p, r, q.direction, i, why, 0, false, pr));
+                            costs.push((0, rule_miss(p, r, q.direction, i, why, 0, false, pr)));
                         }
                         continue;
                     }
@@ -552,8 +554,8 @@ impl<'s> CiliumLayer<'s> {
             }
             let mut evidence = LayerEvidence::of(LAYER, &answer);
             evidence.rules = layer.rules;
-            evidence.misses = layer.misses;
-            evidence.misses.sort_by_key(|m| m.priority.unwrap_or(0));
+            costs.sort_by_key(|(cost, _)| *cost);
+            evidence.misses = costs.into_iter().map(|(_, m)| m).collect();
             evidence.isolated_by = np_isolating
                 .iter()
                 .map(|p| format!("NetworkPolicy {}/{}", p.namespace, p.name))
@@ -735,7 +737,7 @@ fn rule_ports(rule: &PeerRule, dst_ports: Option<&[ContainerPort]>) -> PortSet {
 }
 
 fn port_rule_set(pr: &PortRule, dst_ports: Option<&[ContainerPort]>) -> PortSet {
-    if pr.ports.is_empty() && pr.text == "every port" {
+    if pr.every_port {
         return PortSet::all();
     }
     let mut out = PortSet::empty();
@@ -796,7 +798,7 @@ fn rule_miss(
         kind: p.kind().to_string(),
         namespace: p.namespace.clone(),
         name: p.name.clone(),
-        priority: Some(cost as i32),
+        priority: None,
         rule: index,
         rule_name: Some(rule_name(r, direction, false, index)),
         action: "Allow".to_string(),
@@ -904,13 +906,10 @@ impl Layer for CiliumLayer<'_> {
                 }
             }
         }
-        let _ = (MIN_PORT, MAX_PORT);
     }
 
-    fn address_blocks(&self, engine: &Engine<'_>, out: &mut Vec<IpBlock>) {
-        // On Cilium, neither CIDR rules nor ipBlocks match pods: no address tells pods apart.
-        let _ = (engine, out);
-    }
+    /// On Cilium neither CIDR rules nor ipBlocks match pods: no address tells pods apart.
+    fn address_blocks(&self, _: &Engine<'_>, _: &mut Vec<IpBlock>) {}
 }
 
 /// The Cilium answer for one pod given the NetworkPolicy answer: `(state, restricting, opening)`.
@@ -939,7 +938,7 @@ fn cilium_state(
 
 /// Whether an allow rule admits every pod of the cluster on every port.
 fn allows_every_pod(rule: &PeerRule) -> bool {
-    let every_port = rule.ports.is_empty() || rule.ports.iter().any(|p| p.ports.is_empty() && p.text == "every port");
+    let every_port = rule.ports.is_empty() || rule.ports.iter().any(|p| p.every_port);
     if !every_port || rule.authentication.is_some() || !rule.requires.is_empty() {
         return false;
     }

@@ -260,8 +260,11 @@ impl PeerRule {
 /// One `toPorts` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PortRule {
-    /// Empty: every port.
+    /// The ports, each protocol of `ANY` separately.
     pub ports: Vec<PolicyPort>,
+    /// No `ports` given: every port (a `ports` entry of a protocol never asked about, such as
+    /// ICMP, leaves `ports` empty but is not every port).
+    pub every_port: bool,
     /// The ports as written: `80/TCP`, `53/ANY`.
     pub text: String,
     /// What checks requests or connections above L4 (`HTTP rules (GET /public)`, `DNS rules
