@@ -363,10 +363,24 @@ Examples:
   kubectl deny init -A --exclude legacy --allow-monitoring monitoring
   kubectl deny init -n prod -o yaml > networkpolicies.yaml   # GitOps: print, don't apply
   kubectl deny init -f examples/ -n staging -o yaml          # offline, from manifests
-  kubectl deny init --kyverno > kyverno-default-deny.yaml"
+  kubectl deny init --kyverno > kyverno-default-deny.yaml
+  kubectl deny init --baseline --dry-run=server              # one cluster-wide Baseline deny"
 )]
 pub struct InitArgs {
-    /// With -A or --kyverno: a namespace to leave out (repeatable)
+    /// Install the cluster-wide form instead: ONE Baseline-tier policy (ClusterNetworkPolicy, or
+    /// the BaselineAdminNetworkPolicy default where only v1alpha1 is served) denying ingress and
+    /// egress in every namespace but the system and infrastructure ones, allowing DNS and the
+    /// ingress controller
+    #[arg(long)]
+    pub baseline: bool,
+
+    /// With --baseline: the API to write it in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or
+    /// v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2
+    /// offline with -f
+    #[arg(long, value_name = "VERSION", requires = "baseline", value_parser = ["v1beta1", "v1alpha2", "v1alpha1"])]
+    pub baseline_api: Option<String>,
+
+    /// With -A, --baseline or --kyverno: a namespace to leave out (repeatable)
     #[arg(long, value_name = "NS", action = ArgAction::Append)]
     pub exclude: Vec<String>,
 

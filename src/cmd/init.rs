@@ -46,6 +46,9 @@ enum Mode {
 }
 
 pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<Exit, Error> {
+    if args.baseline {
+        return super::init_baseline::run(ctx, args, out, err);
+    }
     let mode = mode(ctx, args)?;
     let options = options(args)?;
     let selector = match &args.selector.selector {
@@ -360,7 +363,7 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 }
 
 /// The kit choices the flags make.
-fn options(args: &InitArgs) -> Result<build::Options, Error> {
+pub(super) fn options(args: &InitArgs) -> Result<build::Options, Error> {
     let check = |flag: &str, ns: &str| {
         validate_namespace_name(ns)
             .map_err(|why| Error::Usage(format!("invalid namespace {ns:?} given with {flag}: {why}")))
@@ -437,7 +440,7 @@ fn manifest_targets(
 /// The namespaces a default deny would break the cluster's networking from, with the reason:
 /// where DNS, ingress and a mesh control plane run, and the monitoring namespace the kit admits
 /// (its scrapers need egress to every namespace).
-fn protected(detection: &Detection, options: &build::Options) -> Vec<(String, String)> {
+pub(super) fn protected(detection: &Detection, options: &build::Options) -> Vec<(String, String)> {
     let mut out = detection.infrastructure_namespaces();
     if let Some(ns) = &options.monitoring
         && !out.iter().any(|(known, _)| known == ns)
@@ -658,7 +661,7 @@ fn conflicting_managers(message: &str) -> Vec<String> {
 }
 
 /// A failure in a word, for the table.
-fn reason(e: &ClusterError) -> &'static str {
+pub(super) fn reason(e: &ClusterError) -> &'static str {
     match e {
         ClusterError::Forbidden { .. } => "forbidden",
         ClusterError::NotFound { .. } => "not found",

@@ -15,6 +15,7 @@ use crate::exit::Exit;
 pub mod completion;
 pub mod endpoint;
 pub mod init;
+pub mod init_baseline;
 pub mod label_query;
 pub mod list;
 pub mod load;

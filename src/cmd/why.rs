@@ -407,7 +407,8 @@ fn listing(items: &[String]) -> Option<String> {
 pub fn foreign_policies_message(found: &[String]) -> Option<String> {
     let listed = listing(found)?;
     Some(format!(
-        "policies of other engines were found ({listed}): kubectl-deny evaluates Kubernetes NetworkPolicy only, and \
+        "policies of other engines were found ({listed}): kubectl-deny evaluates Kubernetes NetworkPolicy and the cluster-wide \
+         AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy only, and \
          those may deny or allow more in the cluster"
     ))
 }

@@ -943,7 +943,7 @@ mod tests {
                                 Direction::Ingress => (Endpoint::Pod(pod), Endpoint::Pod(q), Endpoint::Pod(pod)),
                                 Direction::Egress => (Endpoint::Pod(pod), Endpoint::Pod(q), Endpoint::Pod(q)),
                             };
-                            let side = engine.side(dir, subject, peer, destination, PortQuery::ANY, false, false);
+                            let side = engine.side(dir, subject, peer, destination, PortQuery::ANY, false);
                             side.allowed_ports.is_some_and(|p| p.is_all())
                         });
                         let open = d.not_isolated.contains(&pod.name) || d.allowed_all.contains(&pod.name);

@@ -189,8 +189,8 @@ impl<'s> Engine<'s> {
             return true;
         }
         let query = PortQuery::Port { port, protocol };
-        self.side(Direction::Egress, from, to, to, query, false, false).allowed
-            && self.side(Direction::Ingress, to, from, to, query, false, false).allowed
+        self.side(Direction::Egress, from, to, to, query, false).allowed
+            && self.side(Direction::Ingress, to, from, to, query, false).allowed
     }
 
     /// The verdict on one flow, with evidence for both sides, caveats and hints.
@@ -210,8 +210,8 @@ impl<'s> Engine<'s> {
     }
 
     fn evaluate_with(&self, from: Endpoint, to: Endpoint, query: PortQuery, hairpin: bool) -> Verdict {
-        let egress = self.side(Direction::Egress, from, to, to, query, true, hairpin);
-        let ingress = self.side(Direction::Ingress, to, from, to, query, true, hairpin);
+        let egress = self.side_of(Direction::Egress, from, to, to, query, true, hairpin);
+        let ingress = self.side_of(Direction::Ingress, to, from, to, query, true, hairpin);
         let override_reason = if hairpin { None } else { self.override_reason(from, to) };
         let allowed_ports = match query {
             PortQuery::Any { .. } if override_reason.is_some() => query.scope(),
@@ -243,8 +243,21 @@ impl<'s> Engine<'s> {
 
     /// One side of a flow: `subject`'s layers for `direction`, against `peer`. Named ports are
     /// resolved on `destination` (the subject for ingress, the peer for egress).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn side(
+        &self,
+        direction: Direction,
+        subject: Endpoint,
+        peer: Endpoint,
+        destination: Endpoint,
+        query: PortQuery,
+        detail: bool,
+    ) -> Side {
+        self.side_of(direction, subject, peer, destination, query, detail, false)
+    }
+
+    /// `side`, for a flow that may be a pod's traffic to itself through a Service (`hairpin`).
+    #[allow(clippy::too_many_arguments)]
+    fn side_of(
         &self,
         direction: Direction,
         subject: Endpoint,

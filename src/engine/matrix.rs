@@ -388,7 +388,11 @@ mod tests {
         let mut rng = Rng(seed);
         let namespaces = vec![namespace("a", &[("team", "x")]), namespace("b", &[("team", "y")]), namespace("c", &[])];
         let nodes = vec![
-            Node { name: "n1".into(), labels: Default::default(), addresses: vec![ip("192.168.0.1")] },
+            Node {
+                name: "n1".into(),
+                labels: std::sync::Arc::new(labels(&[("app", "a")])),
+                addresses: vec![ip("192.168.0.1")],
+            },
             Node { name: "n2".into(), labels: Default::default(), addresses: vec![ip("192.168.0.2")] },
         ];
         let mut pods = Vec::new();
@@ -458,6 +462,10 @@ mod tests {
         s.nodes = nodes;
         if seed % 2 == 1 {
             add_cilium(&mut s, &mut rng);
+        }
+        // Half the clusters also have cluster-wide policies in both tiers.
+        if rng.below(2) == 0 {
+            s.cluster_policies = random_cluster_policies(&mut rng);
         }
         s
     }
@@ -539,6 +547,77 @@ mod tests {
             images: vec!["quay.io/cilium/cilium:v1.18.0".into()],
             args: Vec::new(),
         }];
+    }
+
+    fn random_cluster_policies(rng: &mut Rng) -> Vec<super::super::tiers::ClusterPolicy> {
+        use super::super::model::Protocol::*;
+        use super::super::tiers::{Action, ClusterKind, ClusterPolicy, Subject, Tier, TierPeer, TierPort, TierRule};
+        let mut out = Vec::new();
+        for i in 0..(1 + rng.below(4)) {
+            let tier = rng.pick(&[Tier::Admin, Tier::Baseline]);
+            let kind = match (tier, rng.below(2)) {
+                (_, 0) => ClusterKind::ClusterNetworkPolicy,
+                (Tier::Admin, _) => ClusterKind::AdminNetworkPolicy,
+                (Tier::Baseline, _) => ClusterKind::BaselineAdminNetworkPolicy,
+            };
+            let subject = match rng.below(2) {
+                0 => Subject::Namespaces(random_selector(rng)),
+                _ => Subject::Pods { namespaces: random_selector(rng), pods: random_selector(rng) },
+            };
+            let mut directions = [Vec::new(), Vec::new()];
+            for (d, rules) in directions.iter_mut().enumerate() {
+                for _ in 0..rng.below(3) {
+                    let action = match (kind, rng.below(3)) {
+                        (_, 0) => Action::Allow,
+                        (ClusterKind::BaselineAdminNetworkPolicy, _) | (_, 1) => Action::Deny,
+                        _ => Action::Pass,
+                    };
+                    let mut peers = Vec::new();
+                    for _ in 0..(1 + rng.below(2)) {
+                        peers.push(match (d, rng.below(5)) {
+                            (_, 0) => TierPeer::Namespaces(random_selector(rng)),
+                            (_, 1) | (0, _) => {
+                                TierPeer::Pods { namespaces: random_selector(rng), pods: random_selector(rng) }
+                            }
+                            (_, 2) => TierPeer::Nodes(random_selector(rng)),
+                            (_, 3) => TierPeer::Networks(vec![
+                                rng.pick(&["10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0", "192.168.0.1/32"])
+                                    .parse()
+                                    .unwrap(),
+                            ]),
+                            _ => TierPeer::Pods { namespaces: Default::default(), pods: random_selector(rng) },
+                        });
+                    }
+                    let names_a_port_ok =
+                        !peers.iter().any(|p| matches!(p, TierPeer::Nodes(_) | TierPeer::Networks(_)));
+                    let ports = match rng.below(4) {
+                        0 => None,
+                        1 => Some(vec![TierPort::Number {
+                            protocol: rng.pick(&[Tcp, Udp, Sctp]),
+                            port: rng.pick(&[53, 80, 81, 8080]),
+                        }]),
+                        2 => Some(vec![TierPort::Range { protocol: Tcp, start: 79, end: 81 }]),
+                        _ if names_a_port_ok => {
+                            Some(vec![TierPort::Named(rng.pick(&["http", "dns", "web"]).to_string())])
+                        }
+                        _ => None,
+                    };
+                    rules.push(TierRule { name: None, action, peers, ports });
+                }
+            }
+            let [ingress, egress] = directions;
+            let (name, priority) = match kind {
+                ClusterKind::BaselineAdminNetworkPolicy => ("default".to_string(), None),
+                _ => (format!("cnp{i}"), Some(rng.pick(&[1, 2, 2, 1000]))),
+            };
+            if kind == ClusterKind::BaselineAdminNetworkPolicy
+                && out.iter().any(|p: &ClusterPolicy| p.kind == ClusterKind::BaselineAdminNetworkPolicy)
+            {
+                continue;
+            }
+            out.push(ClusterPolicy { kind, name, tier, priority, subject, ingress, egress });
+        }
+        out
     }
 
     #[test]

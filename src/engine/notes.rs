@@ -25,6 +25,13 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
         )),
         None => {}
     }
+    if verdict.override_reason == Some(Override::NodeLocal) && engine.layers().len() > 1 {
+        out.push(Note::new(
+            "tiers-not-evaluated",
+            "the cluster-wide tiers were not evaluated for this flow: the network-policy API does not say whether \
+             traffic between a pod and its own node is exempt from them; assumed: exempt, as under NetworkPolicy",
+        ));
+    }
     for (role, ep) in [("source", from), ("destination", to)] {
         if let Endpoint::Pod(p) = ep {
             if p.host_network {
@@ -138,6 +145,23 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
             format!(
                 "{ip} is outside the cluster's pods: only the destination's ingress policies apply; its address as \
                  seen by the pod may differ if traffic is NATed on the way in (load balancers, ingress controllers)"
+            ),
+        ));
+    }
+    // Cluster-wide policies the live source was not allowed to read.
+    if !engine.snapshot().unread_cluster_policies.is_empty() {
+        out.push(Note::new(
+            "cluster-policies-unread",
+            format!(
+                "the {} of the cluster could not be read (forbidden): this verdict ignores the Admin and Baseline \
+                 tiers they may set",
+                engine
+                    .snapshot()
+                    .unread_cluster_policies
+                    .iter()
+                    .map(|k| format!("{k}s"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             ),
         ));
     }
@@ -255,17 +279,17 @@ fn tier_hints(side: &Side, out: &mut Vec<Note>) {
         && let Some(p) = pass.rules.iter().find(|r| r.decision == Outcome::Pass)
         && layer.layer != "admin"
     {
-        let by = match (layer.layer.as_str(), rule) {
+        let then = match (layer.layer.as_str(), rule) {
             ("networkpolicy", _) => {
-                format!("the NetworkPolicies of namespace {namespace}, which isolate {}", side.subject)
+                format!("the NetworkPolicies of namespace {namespace} isolate {} and deny it", side.subject)
             }
-            (_, Some(r)) => describe_rule(r, side.direction),
-            _ => format!("the {} layer", layer.layer),
+            (_, Some(r)) => format!("{} then denies it", describe_rule(r, side.direction)),
+            _ => format!("the {} layer then denies it", layer.layer),
         };
         out.push(Note::new(
             "pass-then-deny",
             format!(
-                "{} hands this {dir} on to the namespace's policies (Pass), and {by} then denies it",
+                "{} hands this {dir} on to the namespace's policies (Pass), and {then}",
                 describe_rule(p, side.direction)
             ),
         ));
@@ -569,7 +593,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         for ip in addresses.into_iter().filter(|ip| matches!(ip, std::net::IpAddr::V4(v4) if v4.is_link_local())) {
             let dst = Endpoint::Ip(ip);
             let query = PortQuery::Port { port: 53, protocol: Protocol::Udp };
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
                 out.push(Note::new(
                     "dns-blocked",
                     format!(
@@ -594,7 +618,7 @@ fn dns_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
             let Some(port) = port else { continue };
             let query = PortQuery::Port { port, protocol };
             let dst = Endpoint::Pod(&t.pod);
-            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+            if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
                 blocked.push(format!("{protocol} {port}"));
             }
         }
@@ -643,7 +667,7 @@ fn mesh_hint(engine: &Engine, src: &Pod, to: Endpoint, out: &mut Vec<Note>) {
         };
         let dst = Endpoint::Pod(first);
         let query = PortQuery::Port { port: cp.port, protocol: Protocol::Tcp };
-        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false, false).allowed {
+        if !engine.side(Direction::Egress, Endpoint::Pod(src), dst, dst, query, false).allowed {
             blocked.push((cp, format!("{}/{}", first.namespace, first.name)));
         }
     }

@@ -29,6 +29,11 @@
 //!   sorts as priority 1000 (where Calico puts it). When the order matters to a verdict, a note
 //!   says so.
 //!
+//! - a pod's traffic to its own pod IP, and between a pod and its own node, are settled before
+//!   any layer, as under NetworkPolicy (the API exempts the first; for the second it is silent,
+//!   and `notes` says it was assumed); a pod reaching itself through a Service (hairpin) is
+//!   evaluated by the tiers (`Engine::evaluate_through_service`), NetworkPolicy not blocking it.
+//!
 //! It must not know any other policy kind.
 
 use std::collections::{BTreeSet, HashMap};

@@ -339,6 +339,23 @@ fn a_pod_to_itself_by_pod_ip_is_allowed_and_through_a_service_is_evaluated() {
     assert_eq!(hairpin.override_reason, None);
 }
 
+#[test]
+fn a_pod_and_its_own_node_stay_exempt_and_the_caveat_says_it_was_assumed() {
+    let deny_nodes = with(
+        cnp("no-nodes", Tier::Admin, 1, ns_subject("a")),
+        vec![],
+        vec![r(Action::Deny, vec![TierPeer::Nodes(Default::default())], None)],
+    );
+    let mut s = world(vec![deny_nodes]);
+    s.nodes.push(Node { name: "n1".into(), labels: Default::default(), addresses: vec![ip("192.168.0.10")] });
+    s.pods[0].node = Some("n1".into());
+    let e = Engine::new(&s);
+    let (x, own_node) = (Endpoint::Pod(&s.pods[0]), Endpoint::Ip(ip("192.168.0.10")));
+    assert!(e.decide(x, own_node, 10250, Tcp));
+    let v = e.evaluate(x, own_node, PortQuery::Port { port: 10250, protocol: Tcp });
+    assert!(v.allowed && v.caveats.iter().any(|c| c.kind == "tiers-not-evaluated"), "{:?}", v.caveats);
+}
+
 // 20, 21
 #[test]
 fn kinds_in_one_tier_are_ordered_by_priority_then_the_v1alpha1_kind_then_name() {

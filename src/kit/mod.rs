@@ -6,6 +6,7 @@
 //!
 //! It never prints and never applies: `cmd::init` does, through `render::init`.
 
+pub mod baseline;
 pub mod build;
 pub mod detect;
 pub mod kyverno;

@@ -8,6 +8,11 @@
 //!   the cluster; when an endpoint does not exist, the names the resolver suggests are read instead.
 //! - `matrix` (`Live::scope`): the pods, policies and namespaces of the scope.
 //! - `list` (`Live::coverage`): namespaces, policies, and pods metadata-only, paginated.
+//! - all three: the cluster-wide policies (AdminNetworkPolicy, BaselineAdminNetworkPolicy,
+//!   ClusterNetworkPolicy) when the shared discovery (`discovery::discover`, one `GET /apis` per
+//!   command, concurrent with the other reads) says they are served: one read per kind served,
+//!   none otherwise; the Nodes when a `nodes` peer may match an end. A kind RBAC forbids is a note
+//!   and lands in `Snapshot::unread_cluster_policies`, which every verdict turns into a caveat.
 //!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
 //! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
@@ -29,6 +34,7 @@ use super::convert::{SERVICE_NAME_LABEL, SnapshotBuilder};
 use super::discovery::Discovery;
 use super::fetch::{self, ListOptions, Resource};
 use super::refs::ObjectRef;
+use super::tiers;
 use super::wire::{self, ObjectList};
 use super::{Location, SourceError};
 use crate::context::ClusterSpec;
@@ -93,8 +99,9 @@ impl Live {
     /// is an error here.
     pub fn flow(&mut self, flow: Flow<'_>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
-        let (responses, missing) = runtime.block_on(read_flow(conn, flow, notes))?;
+        let (responses, missing, unread) = runtime.block_on(read_flow(conn, flow, notes))?;
         let mut snapshot = build(&responses)?;
+        snapshot.unread_cluster_policies = unread;
         if let Some(target) = missing {
             // The server answered 404 for this endpoint: it does not exist, even if a list read
             // for suggestions (an inconsistent or lagging server) shows it; evaluating it on a
@@ -214,6 +221,10 @@ fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
             each::<super::cilium::CiliumNetworkPolicy>(r, |o| builder.add_cilium_policy(true, o, &at))
         }
         "ciliumcidrgroups" => each::<super::cilium::CiliumCidrGroup>(r, |o| builder.add_cilium_cidr_group(o, &at)),
+        "adminnetworkpolicies" | "baselineadminnetworkpolicies" | "clusternetworkpolicies" => {
+            let (kind, schema) = tiers::of_resource(&r.resource).expect("a resource of the tiers module");
+            each::<tiers::ClusterPolicyObject>(r, |o| builder.add_cluster_policy(kind, schema, o, &at))
+        }
         plural => {
             let kind = workload_kind(plural).expect("only the resources named in this module are read");
             each::<wire::Workload>(r, |o| builder.add_workload(kind, o, &at))
@@ -391,6 +402,102 @@ const NO_PLUGIN: &str = "the network plugin was not identified (whether it enfor
 const NO_NAMESPACE_LABELS: &str =
     "namespace labels were not read (namespaceSelectors are matched on kubernetes.io/metadata.name only)";
 
+/// The cluster-wide policies: which of their APIs the server serves (the one shared discovery
+/// request), then one read per kind served: the AdminNetworkPolicies, the
+/// BaselineAdminNetworkPolicy `default`, the ClusterNetworkPolicies in the preferred version this
+/// tool reads. A cluster that serves none of them pays the discovery only. A read RBAC forbids
+/// is a note, and the kind is returned among the unread ones, for a caveat on every verdict.
+async fn read_cluster_policies(conn: &Connection, notes: &mut Vec<String>) -> Read<(Responses, Vec<String>)> {
+    let discovery = super::discovery::discover(conn).await?;
+    let mut responses = Responses::default();
+    let mut unread = Vec::new();
+    if let Some(note) = discovery.unknown() {
+        let note = note.to_string();
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+        unread.push("AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy".to_string());
+        return Ok((responses, unread));
+    }
+    let anp = discovery.served(tiers::GROUP, "v1alpha1", "adminnetworkpolicies");
+    let banp = discovery.served(tiers::GROUP, "v1alpha1", "baselineadminnetworkpolicies");
+    let cnp = match discovery.preferred(tiers::GROUP, "clusternetworkpolicies", &["v1beta1", "v1alpha2"]) {
+        Some("v1beta1") => Some(tiers::CLUSTER_NETWORK_POLICIES_V1BETA1),
+        Some(_) => Some(tiers::CLUSTER_NETWORK_POLICIES_V1ALPHA2),
+        None => None,
+    };
+    let (anps, banp_default, cnps) = tokio::join!(
+        async {
+            match anp {
+                true => Some(list(conn, tiers::ADMIN_NETWORK_POLICIES, None, all()).await),
+                false => None,
+            }
+        },
+        async {
+            match banp {
+                true => Some(get(conn, tiers::BASELINE_ADMIN_NETWORK_POLICIES, None, "default").await),
+                false => None,
+            }
+        },
+        async {
+            match cnp {
+                Some(resource) => Some(list(conn, resource, None, all()).await),
+                None => None,
+            }
+        },
+    );
+    let consequence = |kind: &str| format!("{kind}s were not read: the verdicts ignore the cluster-wide tier they set");
+    let mut pages = |kind: &str, result: Option<Read<Vec<String>>>| -> Read<Vec<String>> {
+        let Some(result) = result else { return Ok(Vec::new()) };
+        if let Err(e) = &result
+            && is_forbidden(e)
+        {
+            unread.push(kind.to_string());
+        }
+        // Served by discovery, then 404: the CRD was removed meanwhile; nothing to read.
+        let result = match result {
+            Err(SourceError::Cluster(e)) if e.status() == Some(404) => Ok(Vec::new()),
+            other => other,
+        };
+        Ok(optional(result, notes, &consequence(kind))?.unwrap_or_default())
+    };
+    let anps = pages("AdminNetworkPolicy", anps)?;
+    let cnp_pages = pages("ClusterNetworkPolicy", cnps)?;
+    let banp_text = match banp_default {
+        None => None,
+        Some(result) => {
+            if let Err(e) = &result
+                && is_forbidden(e)
+            {
+                unread.push("BaselineAdminNetworkPolicy".to_string());
+            }
+            optional(result, notes, &consequence("BaselineAdminNetworkPolicy"))?.flatten()
+        }
+    };
+    responses.pages(tiers::ADMIN_NETWORK_POLICIES, anps);
+    if let Some(resource) = cnp {
+        responses.pages(resource, cnp_pages);
+    }
+    if let Some(text) = banp_text {
+        responses.object(tiers::BASELINE_ADMIN_NETWORK_POLICIES, text);
+    }
+    Ok((responses, unread))
+}
+
+/// Whether a `nodes` peer of a cluster-wide policy may decide a flow with an end that is an
+/// address or a host-network pod: then the Nodes are read, for their labels and addresses.
+fn nodes_peer_matters(known: &Snapshot, flow: Flow<'_>) -> bool {
+    let has_nodes_peer = known
+        .cluster_policies
+        .iter()
+        .any(|p| p.egress.iter().flat_map(|r| &r.peers).any(|peer| matches!(peer, crate::engine::TierPeer::Nodes(_))));
+    has_nodes_peer
+        && [flow.from, flow.to].into_iter().any(|target| match target {
+            ObjectRef::Ip(_) => true,
+            _ => known.pods.iter().any(|p| p.host_network),
+        })
+}
+
 /// `namespace "x" not found`, with the close names of the namespaces that exist.
 async fn namespace_not_found(conn: &Connection, name: &str) -> SourceError {
     let mut message = format!("namespace {name:?} not found");
@@ -429,7 +536,7 @@ async fn read_flow<'f>(
     conn: &Connection,
     flow: Flow<'f>,
     notes: &mut Vec<String>,
-) -> Read<(Responses, Option<&'f ObjectRef>)> {
+) -> Read<(Responses, Option<&'f ObjectRef>, Vec<String>)> {
     // 1. The endpoints.
     let (from, to) = tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true));
     let ((from, from_found), (to, to_found)) = (from?, to?);
@@ -439,11 +546,11 @@ async fn read_flow<'f>(
     // Resolved in this order, so the first missing one is the one to explain.
     if !from_found {
         responses.extend(read_suggestions(conn, flow.from).await?);
-        return Ok((responses, Some(flow.from)));
+        return Ok((responses, Some(flow.from), Vec::new()));
     }
     if !to_found {
         responses.extend(read_suggestions(conn, flow.to).await?);
-        return Ok((responses, Some(flow.to)));
+        return Ok((responses, Some(flow.to), Vec::new()));
     }
 
     // 2. The policies of the endpoints' namespaces; the network plugin; nodes when an address is
@@ -454,7 +561,8 @@ async fn read_flow<'f>(
         ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
         _ => false,
     });
-    let (policies, daemonsets, nodes) = tokio::join!(
+    let mut tier_notes = Vec::new();
+    let (policies, daemonsets, nodes, cluster_policies) = tokio::join!(
         join_all(
             policy_namespaces.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns.as_str()), all())).collect()
         ),
@@ -465,7 +573,11 @@ async fn read_flow<'f>(
                 false => None,
             }
         },
+        read_cluster_policies(conn, &mut tier_notes),
     );
+    let (cluster_policies, unread) = cluster_policies?;
+    notes.extend(tier_notes);
+    responses.extend(cluster_policies);
     for pages in policies {
         responses.pages(fetch::NETWORK_POLICIES, pages?);
     }
@@ -504,6 +616,8 @@ async fn read_flow<'f>(
     let needs_labels = known.policies.iter().any(consults_namespace_labels)
         || known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
     let query = namespaces_query(&label_namespaces);
+    // The Nodes, for their labels, when a `nodes` peer of a cluster-wide policy may match an end.
+    let tier_nodes = !unresolved_ip && nodes_peer_matters(&known, flow);
     let services_namespace = match flow.to {
         ObjectRef::Pod { namespace, .. } | ObjectRef::Workload { namespace, .. }
             if service_port_hint_possible(&known, flow) =>
@@ -512,7 +626,7 @@ async fn read_flow<'f>(
         }
         _ => None,
     };
-    let (namespaces, dns_responses, services) = tokio::join!(
+    let (namespaces, dns_responses, services, nodes) = tokio::join!(
         async {
             match needs_labels {
                 true => Some(
@@ -533,7 +647,19 @@ async fn read_flow<'f>(
                 None => None,
             }
         },
+        async {
+            match tier_nodes {
+                true => Some(list(conn, fetch::NODES, None, all()).await),
+                false => None,
+            }
+        },
     );
+    if let Some(result) = nodes {
+        let consequence = "nodes were not read (a `nodes` peer of a cluster-wide policy matches no address)";
+        if let Some(pages) = optional(result, notes, consequence)? {
+            responses.pages(fetch::NODES, pages);
+        }
+    }
     if let Some(result) = namespaces
         && let Some(pages) = optional(result, notes, NO_NAMESPACE_LABELS)?
     {
@@ -548,7 +674,7 @@ async fn read_flow<'f>(
         }
     }
     responses.extend(dns_responses?);
-    Ok((responses, None))
+    Ok((responses, None, unread))
 }
 
 /// Drops `target` from a snapshot read for suggestions, so that the resolver reports it missing.
@@ -937,12 +1063,16 @@ async fn read_scope(
         Some(_) => names.iter().map(|n| Some(*n)).collect(),
     };
     let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
-    let (namespace_pages, pod_pages, policy_pages, daemonsets) = tokio::join!(
+    let mut tier_notes = Vec::new();
+    let (namespace_pages, pod_pages, policy_pages, daemonsets, cluster_policies) = tokio::join!(
         list(conn, fetch::NAMESPACES, None, namespace_options),
         join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
         join_all(scopes.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, *ns, all())).collect()),
         list(conn, fetch::DAEMONSETS, None, all()),
+        read_cluster_policies(conn, &mut tier_notes),
     );
+    let (cluster_policies, unread) = cluster_policies?;
+    notes.extend(tier_notes);
     for read in pod_pages {
         read?;
     }
@@ -977,11 +1107,27 @@ async fn read_scope(
     if !plugin_known || runs_cilium(&responses)? {
         responses.extend(read_cilium(conn, &scopes, notes).await?);
     }
+    responses.extend(cluster_policies);
     let mut builder = builder.into_inner();
     for r in &responses.0 {
         add(&mut builder, r)?;
     }
-    Ok(finish(builder))
+    let mut snapshot = finish(builder);
+    // Host-network pods are matched by `nodes` peers through their node: read the Nodes then.
+    let nodes_peer = snapshot
+        .cluster_policies
+        .iter()
+        .any(|p| p.egress.iter().flat_map(|r| &r.peers).any(|peer| matches!(peer, crate::engine::TierPeer::Nodes(_))));
+    if nodes_peer && snapshot.pods.iter().any(|p| p.host_network) {
+        let consequence = "nodes were not read (a `nodes` peer of a cluster-wide policy matches no host-network pod)";
+        if let Some(pages) = optional(list(conn, fetch::NODES, None, all()).await, notes, consequence)? {
+            let mut nodes = Responses::default();
+            nodes.pages(fetch::NODES, pages);
+            snapshot.nodes = build(&nodes)?.nodes;
+        }
+    }
+    snapshot.unread_cluster_policies = unread;
+    Ok(snapshot)
 }
 
 /// Whether the DaemonSets read show Cilium as the network plugin: only then are Cilium's policies

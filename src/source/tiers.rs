@@ -17,12 +17,57 @@ use serde::Deserialize;
 
 use super::SourceError;
 use super::convert::{Ctx, FieldPath, Unknowns, check_port_name, cidr, port_number, protocol, selector};
+use super::fetch::Resource;
 use super::wire::{LabelSelector, ObjectMeta, Str, Unknown, checked, integer};
 use crate::engine::model::Protocol;
 use crate::engine::tiers::{Action, ClusterKind, ClusterPolicy, Subject, Tier, TierPeer, TierPort, TierRule};
 
 /// The API group of the three kinds.
 pub const GROUP: &str = "policy.networking.k8s.io";
+
+/// AdminNetworkPolicies, as the live source lists them.
+pub const ADMIN_NETWORK_POLICIES: Resource = Resource {
+    prefix: "/apis/policy.networking.k8s.io/v1alpha1",
+    plural: "adminnetworkpolicies",
+    rbac: "adminnetworkpolicies.policy.networking.k8s.io",
+    namespaced: false,
+};
+
+/// The BaselineAdminNetworkPolicy (the singleton `default`), as the live source gets it.
+pub const BASELINE_ADMIN_NETWORK_POLICIES: Resource = Resource {
+    prefix: "/apis/policy.networking.k8s.io/v1alpha1",
+    plural: "baselineadminnetworkpolicies",
+    rbac: "baselineadminnetworkpolicies.policy.networking.k8s.io",
+    namespaced: false,
+};
+
+/// ClusterNetworkPolicies in `v1beta1`, where upstream has moved them.
+pub const CLUSTER_NETWORK_POLICIES_V1BETA1: Resource = Resource {
+    prefix: "/apis/policy.networking.k8s.io/v1beta1",
+    plural: "clusternetworkpolicies",
+    rbac: "clusternetworkpolicies.policy.networking.k8s.io",
+    namespaced: false,
+};
+
+/// ClusterNetworkPolicies in `v1alpha2`.
+pub const CLUSTER_NETWORK_POLICIES_V1ALPHA2: Resource = Resource {
+    prefix: "/apis/policy.networking.k8s.io/v1alpha2",
+    plural: "clusternetworkpolicies",
+    rbac: "clusternetworkpolicies.policy.networking.k8s.io",
+    namespaced: false,
+};
+
+/// The kind and schema of a live resource of this module.
+pub fn of_resource(resource: &Resource) -> Option<(ClusterKind, Schema)> {
+    let version = resource.prefix.rsplit('/').next()?;
+    let kind = match resource.plural {
+        "adminnetworkpolicies" => "AdminNetworkPolicy",
+        "baselineadminnetworkpolicies" => "BaselineAdminNetworkPolicy",
+        "clusternetworkpolicies" => "ClusterNetworkPolicy",
+        _ => return None,
+    };
+    classify(Some(&format!("{GROUP}/{version}")), kind)
+}
 
 /// The fields of each wire type, listed by hand from the API types (all versions together;
 /// the fields of one version that another does not have are rejected by `policy`).
@@ -607,7 +652,8 @@ fn tier_peer(
         for (i, text) in nets.iter().enumerate() {
             let p = nets_path.index(i);
             let net = cidr(text, ctx, &p)?;
-            if schema == Schema::V1Beta1 && net.to_string() != text.as_str() {
+            let unmasked = text.parse::<ipnet::IpNet>().is_ok_and(|n| n != n.trunc());
+            if schema == Schema::V1Beta1 && unmasked {
                 return Err(ctx.invalid(
                     &p,
                     format!("{text:?} has host bits set"),

@@ -175,6 +175,14 @@ fn invalid_cluster_wide_policies_are_errors_naming_document_line_and_field() {
             "unsupported value \"Middle\"",
         ),
         (
+            with_pod(
+                "apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: p}\nspec:\n  \
+                 tier: Admin\n  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Deny, to: [{networks: [10.0.0.1/8]}]}]\n",
+            ),
+            "spec.egress[0].to[0].networks[0]",
+            "has host bits set",
+        ),
+        (
             anp("  priority: 1\n  subject: {namespaces: {}}\n  egress: [{action: Deny, to: [{}]}]\n"),
             "spec.egress[0].to[0]",
             "must specify a peer",

@@ -335,10 +335,8 @@ fn a_server_that_never_completes_the_handshake_is_bounded_by_default() {
     expect_code(&out, 2);
     assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(20), "took {took:?}");
     assert!(
-        out.stderr.starts_with(&format!(
-            "error: the API server https://{} (context tls) did not answer list ",
-            server.addr()
-        )),
+        out.stderr
+            .starts_with(&format!("error: the API server https://{} (context tls) did not answer ", server.addr())),
         "{}",
         out.stderr
     );

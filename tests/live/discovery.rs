@@ -96,9 +96,19 @@ fn a_server_error_on_discovery_is_an_error() {
 }
 
 #[test]
-fn commands_that_read_no_custom_kind_do_not_discover() {
+fn a_cluster_serving_no_cluster_wide_policy_api_pays_the_discovery_only() {
     let server = ApiServer::start(examples());
     let out = run(&server, &["why", "production/frontend-6d8f7c9b5-2lq8x", "production/api-7b9c5d4f6-kx7mn:8080"]);
     expect_code(&out, 0);
+    assert_eq!(discovery_requests(&server), 1, "{}", server.request_lines());
+    assert_eq!(server.count("GET", "/apis/policy.networking.k8s.io"), 0, "{}", server.request_lines());
+}
+
+#[test]
+fn completion_does_not_discover() {
+    let server = ApiServer::start(examples());
+    let helper = crate::complete::Helper::install();
+    let _ = helper.complete(&server, &["why", "-n", "production", ""]);
+    assert!(!server.requests().is_empty());
     assert_eq!(discovery_requests(&server), 0, "{}", server.request_lines());
 }

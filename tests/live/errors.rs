@@ -203,9 +203,10 @@ fn a_server_that_never_answers_times_out() {
     let out = run(&server, &with_timeout(&["list"], "1s"));
     expect_code(&out, 2);
     assert!(started.elapsed() < Duration::from_secs(8), "took {:?}", started.elapsed());
-    // Every read of `list` runs at once; whichever is reported, it is bounded.
+    // Every read of `list` runs at once (the discovery of served APIs among them); whichever is
+    // reported, it is bounded.
     assert!(
-        out.stderr.starts_with(&format!("error: the API server {} (context test) did not answer list ", server.url()))
+        out.stderr.starts_with(&format!("error: the API server {} (context test) did not answer ", server.url()))
             && out.stderr.ends_with(" within 1s (--request-timeout); try a longer --request-timeout\n"),
         "{}",
         out.stderr

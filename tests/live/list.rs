@@ -263,8 +263,8 @@ fn pods_are_listed_metadata_only_page_by_page() {
     assert!(requests.iter().all(|r| r.method == "GET"), "list only reads:\n{}", server.request_lines());
     assert_eq!(
         requests.len(),
-        3 + 3,
-        "pages of pods, then namespaces, policies and DaemonSets:\n{}",
+        3 + 3 + 1,
+        "pages of pods, then namespaces, policies and DaemonSets, and the served APIs:\n{}",
         server.request_lines()
     );
 }
@@ -284,6 +284,8 @@ fn named_namespaces_are_read_one_by_one() {
             "/api/v1/namespaces",
             "/api/v1/namespaces/deny/pods",
             "/api/v1/namespaces/none/pods",
+            // The served APIs: no cluster-wide policy kind is, nothing more is read for them.
+            "/apis",
             "/apis/apps/v1/daemonsets",
             "/apis/networking.k8s.io/v1/namespaces/deny/networkpolicies",
             "/apis/networking.k8s.io/v1/namespaces/none/networkpolicies",
@@ -362,6 +364,8 @@ fn matrix_reads_the_pods_and_policies_of_its_scope() {
         [
             "/api/v1/namespaces",
             "/api/v1/namespaces/production/pods",
+            // The served APIs: no cluster-wide policy kind is, nothing more is read for them.
+            "/apis",
             "/apis/apps/v1/daemonsets",
             "/apis/networking.k8s.io/v1/namespaces/production/networkpolicies",
         ]
@@ -379,6 +383,8 @@ fn matrix_reads_the_pods_and_policies_of_its_scope() {
         [
             "/api/v1/namespaces",
             "/api/v1/pods",
+            // The served APIs: no cluster-wide policy kind is, nothing more is read for them.
+            "/apis",
             "/apis/apps/v1/daemonsets",
             "/apis/networking.k8s.io/v1/networkpolicies"
         ]

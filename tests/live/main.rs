@@ -12,6 +12,7 @@
 //! - `list` and `matrix`: every coverage state, metadata-only paginated pods, `--exit-code`.
 //! - `errors`: kubeconfig selection and every API failure, each with its exit status and message.
 //! - `parity`: the same objects through `-f` and through the server give the same output.
+//! - `tiers`: the cluster-wide policies read live: counted requests, not served, forbidden.
 //! - `rbac`: every request the read-only commands make is granted by `docs/rbac.yaml`.
 //! - `complete`: completion candidates from the cluster.
 //! - `discovery`: the one shared `GET /apis`: aggregated, plain, forbidden, only when needed.
@@ -28,4 +29,5 @@ mod errors;
 mod list;
 mod parity;
 mod rbac;
+mod tiers;
 mod why;

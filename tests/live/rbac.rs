@@ -13,6 +13,9 @@ use crate::complete::Helper;
 use crate::support::ApiServer;
 use crate::support::fixtures::{endpoint_slice, service};
 
+/// The "group" of a non-resource URL (`/apis`) in a `Permission`.
+const NON_RESOURCE: &str = "nonResourceURL";
+
 /// `(verb, apiGroup, resource)`.
 type Permission = (String, String, String);
 
@@ -51,6 +54,9 @@ fn granted(rules: &[(Option<String>, Value)], access: &Access) -> bool {
     let (verb, group, resource) = &access.permission;
     rules.iter().any(|(namespace, rule)| {
         let any = |field: &str, wanted: &str| strings(&rule[field]).iter().any(|v| v == wanted || v == "*");
+        if group == NON_RESOURCE {
+            return any("verbs", verb) && any("nonResourceURLs", resource);
+        }
         let in_scope = namespace.is_none() || *namespace == access.namespace;
         let names = strings(&rule["resourceNames"]);
         let named = names.is_empty() || access.name.as_ref().is_some_and(|n| names.contains(n));
@@ -61,6 +67,9 @@ fn granted(rules: &[(Option<String>, Value)], access: &Access) -> bool {
 /// The permission a request needs: `get` for a named object, `list` for a collection, `patch`
 /// for a server-side apply.
 fn access(method: &str, path: &str) -> Access {
+    if path == "/apis" {
+        return Access { permission: ("get".into(), NON_RESOURCE.into(), path.into()), namespace: None, name: None };
+    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let (group, rest) = match segments.as_slice() {
         ["api", _version, rest @ ..] => ("", rest),
@@ -114,7 +123,8 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
     slice["endpoints"][0]["targetRef"] = json!({ "kind": "Pod", "namespace": "production", "name": "postgres-0" });
     let mut legacy = service("production", "legacy", &[], &[(80, json!(8080))]);
     legacy["spec"].as_object_mut().unwrap().remove("selector");
-    let server = ApiServer::start(examples().object(legacy).object(slice).yaml(NODE_LOCAL_DNS));
+    let server =
+        ApiServer::start(examples().object(legacy).object(slice).yaml(NODE_LOCAL_DNS).yaml(crate::tiers::TIERS));
     let api = "production/api-7b9c5d4f6-kx7mn";
     let commands: &[&[&str]] = &[
         &["why", "production/frontend-6d8f7c9b5-2lq8x", "production/api-7b9c5d4f6-kx7mn:8080"],
@@ -140,11 +150,22 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
         &["init", "-A", "-o", "yaml"],
         &["init", "-l", "kubernetes.io/metadata.name=staging", "--ingress-namespace", "ingress-nginx"],
         &["init", "-n", "nowhere"],
+        // init --baseline: its one cluster-wide write (the CNP), and the BANP someone else owns.
+        &["init", "--baseline", "--dry-run=server"],
+        &["init", "--baseline", "--baseline-api", "v1alpha1"],
     ];
     for args in commands {
         let out = run(&server, args);
         assert!(matches!(out.code, Some(0..=2)), "{args:?}: {}", out.describe());
     }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/clusternetworkpolicies/kubectl-deny-baseline")),
+        "init --baseline patched its policy: {}",
+        server.request_lines()
+    );
     let helper = Helper::install();
     for words in [
         &["list", "-n", ""][..],
@@ -172,13 +193,10 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
     run(&cilium, &["matrix", "-n", "production"]);
 
     let rules = roles();
-    // `GET /apis` (discovery) is a non-resource URL every authenticated user may get
-    // (the default `system:discovery` ClusterRole), not granted by docs/rbac.yaml.
     let accesses: Vec<Access> = server
         .requests()
         .iter()
         .chain(cilium.requests().iter())
-        .filter(|r| r.path != "/apis")
         .map(|r| access(&r.method, &r.path))
         .collect();
     let missing: Vec<String> = accesses
@@ -196,6 +214,9 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
             for resource in strings(&rule["resources"]) {
                 named.insert((group.clone(), resource));
             }
+        }
+        for url in strings(&rule["nonResourceURLs"]) {
+            named.insert((NON_RESOURCE.into(), url));
         }
         let verbs = strings(&rule["verbs"]);
         assert!(
