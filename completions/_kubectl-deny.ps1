@@ -173,7 +173,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             break
         }
         'kubectl-deny;init' {
-            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With -A or --kyverno: a namespace to leave out (repeatable)')
+            [CompletionResult]::new('--baseline-api', '--baseline-api', [CompletionResultType]::ParameterName, 'With --baseline: the API to write it in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2 offline with -f')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'With -A, --baseline or --kyverno: a namespace to leave out (repeatable)')
             [CompletionResult]::new('--ingress-namespace', '--ingress-namespace', [CompletionResultType]::ParameterName, 'The ingress controller''s namespace, instead of detecting it')
             [CompletionResult]::new('--allow-monitoring', '--allow-monitoring', [CompletionResultType]::ParameterName, 'Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Only print (client) or only validate on the server (server); bare --dry-run means client')
@@ -203,6 +204,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'Install the cluster-wide form instead: ONE Baseline-tier policy (ClusterNetworkPolicy, or the BaselineAdminNetworkPolicy default where only v1alpha1 is served) denying ingress and egress in every namespace but the system and infrastructure ones, allowing DNS and the ingress controller')
             [CompletionResult]::new('--include-system', '--include-system', [CompletionResultType]::ParameterName, 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A otherwise)')
             [CompletionResult]::new('--no-ingress', '--no-ingress', [CompletionResultType]::ParameterName, 'Leave out allow-ingress-controller')
             [CompletionResult]::new('--no-dns', '--no-dns', [CompletionResultType]::ParameterName, 'Leave out allow-dns')

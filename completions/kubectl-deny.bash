@@ -389,12 +389,16 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__init)
-            opts="-l -s -n -A -f -k -o -h -V --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --widen --field-manager --selector --no-headers --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
+            opts="-l -s -n -A -f -k -o -h -V --baseline --baseline-api --exclude --include-system --ingress-namespace --no-ingress --no-dns --allow-same-namespace --allow-apiserver --allow-monitoring --force-conflicts --dry-run --kyverno --widen --field-manager --selector --no-headers --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --baseline-api)
+                    COMPREPLY=($(compgen -W "v1beta1 v1alpha2 v1alpha1" -- "${cur}"))
+                    return 0
+                    ;;
                 --exclude)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

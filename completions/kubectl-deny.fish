@@ -153,7 +153,10 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -l insec
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand list" -s V -l version -d 'Print version'
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l exclude -d 'With -A or --kyverno: a namespace to leave out (repeatable)' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l baseline-api -d 'With --baseline: the API to write it in, v1beta1 or v1alpha2 (ClusterNetworkPolicy) or v1alpha1 (BaselineAdminNetworkPolicy); default: the newest the server serves, or v1alpha2 offline with -f' -r -f -a "v1beta1\t''
+v1alpha2\t''
+v1alpha1\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l exclude -d 'With -A, --baseline or --kyverno: a namespace to leave out (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l ingress-namespace -d 'The ingress controller\'s namespace, instead of detecting it' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l allow-monitoring -d 'Add allow-monitoring: ingress from this namespace (e.g. Prometheus scrapes)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l dry-run -d 'Only print (client) or only validate on the server (server); bare --dry-run means client' -r -f -a "client\t'Print what would be applied; send nothing'
@@ -185,6 +188,7 @@ name\t'One `kind/name` line per object, as kubectl prints them (list, init)'"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l color -d 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l baseline -d 'Install the cluster-wide form instead: ONE Baseline-tier policy (ClusterNetworkPolicy, or the BaselineAdminNetworkPolicy default where only v1alpha1 is served) denying ingress and egress in every namespace but the system and infrastructure ones, allowing DNS and the ingress controller'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l include-system -d 'Also install into kube-system, kube-public, kube-node-lease and the namespaces running the cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring namespace (refused with -n, skipped by -A otherwise)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-ingress -d 'Leave out allow-ingress-controller'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand init" -l no-dns -d 'Leave out allow-dns'

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use support::fixtures::{ingress_class, managed_by, namespace, pod};
+use support::fixtures::{ingress_class, managed_by, namespace, network_policy, pod};
 use support::{ApiServer, Fault, Fixture, NO_ENV, Output, TempDir};
 
 fn examples() -> String {
@@ -66,7 +66,7 @@ fn offline_yaml_is_a_baseline_cluster_network_policy_v1alpha2_and_says_so() {
     assert!(
         out.stdout.starts_with(
             "# ClusterNetworkPolicy kubectl-deny-baseline (policy.networking.k8s.io/v1alpha2, tier Baseline, \
-             priority 1000) (the default offline"
+             priority 1000): the default offline"
         ),
         "{}",
         out.describe()
@@ -93,15 +93,12 @@ fn offline_yaml_states_first_what_each_namespace_loses_and_who_is_exempt_and_why
     let out = offline(&[]);
     let comments: Vec<&str> = out.stdout.lines().take_while(|l| l.starts_with('#')).collect();
     let text = comments.join("\n");
-    assert!(text.contains("Namespaces that lose their default allow (3; namespaces created later too):"), "{text}");
-    assert!(
-        text.contains("monitoring       ingress and egress denied by default; no NetworkPolicies of its own"),
-        "{text}"
-    );
+    assert!(text.contains("Namespaces the Baseline deny covers (3; and those created later):"), "{text}");
+    assert!(text.contains("monitoring       ingress denied by default; egress denied by default"), "{text}");
     assert!(
         text.contains(
-            "staging          ingress and egress denied by default; its NetworkPolicies keep deciding for the pods they \
-             select (ingress: default-deny-ingress, debug-open)"
+            "staging          ingress unchanged: its NetworkPolicies select every pod (default-deny-ingress, \
+             debug-open); egress denied by default"
         ),
         "{text}"
     );
@@ -236,6 +233,10 @@ fn cluster() -> Fixture {
     Fixture::new()
         .with_system_namespaces()
         .object(namespace("prod", &[]))
+        .object(network_policy(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-ingress, namespace: prod}\n\
+             spec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress]}",
+        ))
         .object(namespace("ingress-nginx", &[]))
         .yaml(KUBE_DNS)
         .object(ingress_class("nginx", "k8s.io/ingress-nginx"))
@@ -276,7 +277,10 @@ fn v1alpha2_served_applies_the_cluster_network_policy_with_the_field_manager() {
         out.describe()
     );
     assert!(
-        out.stdout.contains("  prod             ingress and egress denied by default; no NetworkPolicies of its own"),
+        out.stdout.contains(
+            "  prod             ingress denied by default but for the pods its NetworkPolicies select (web-ingress); \
+             egress denied by default"
+        ),
         "{}",
         out.describe()
     );
@@ -336,8 +340,8 @@ fn only_v1alpha1_served_applies_the_baseline_admin_network_policy_default() {
     assert_eq!(
         report["covered"],
         json!([
-            {"namespace": "default", "ingressPolicies": [], "egressPolicies": []},
-            {"namespace": "prod", "ingressPolicies": [], "egressPolicies": []}
+            {"namespace": "default", "ingress": {"deniedByDefault": true, "policies": []}, "egress": {"deniedByDefault": true, "policies": []}},
+            {"namespace": "prod", "ingress": {"deniedByDefault": true, "policies": ["web-ingress"]}, "egress": {"deniedByDefault": true, "policies": []}}
         ])
     );
     assert!(report["exempt"].as_array().unwrap().iter().any(|e| e["namespace"] == "ingress-nginx"));
@@ -452,6 +456,10 @@ fn dry_runs_store_nothing_and_server_dry_run_sends_dry_run_all() {
     let yaml = init(&server, &["-o", "yaml"]);
     assert_eq!(document(&yaml)["apiVersion"], "policy.networking.k8s.io/v1alpha2");
     assert!(yaml.stdout.starts_with("# ClusterNetworkPolicy kubectl-deny-baseline"), "{}", yaml.describe());
-    assert!(yaml.stdout.contains("(the newest the server serves)"), "{}", yaml.describe());
+    assert!(
+        yaml.stdout.contains("v1alpha2, tier Baseline, priority 1000): the newest the server serves"),
+        "{}",
+        yaml.describe()
+    );
     assert!(patches(&server).is_empty());
 }

@@ -141,9 +141,15 @@ fn console_blocks_show_real_output() {
     assert!(checked >= 4, "only {checked} console commands found");
 }
 
-/// The example cluster of `examples/`, as a live cluster.
+/// The example cluster of `examples/`, as a live cluster, with the ClusterNetworkPolicy CRD
+/// installed (no object of it), so that `init --baseline` has a Baseline tier to install into.
 fn example_cluster() -> Fixture {
-    let mut fixture = Fixture::new();
+    let mut fixture = Fixture::new().serve(
+        "policy.networking.k8s.io/v1alpha2",
+        "ClusterNetworkPolicy",
+        "clusternetworkpolicies",
+        false,
+    );
     let mut files = Vec::new();
     collect(&root().join("examples"), &mut files);
     files.sort();

@@ -59,8 +59,8 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
             let form = chosen.unwrap_or(Form::ClusterV1alpha2);
             let why = match chosen {
                 Some(_) => "chosen with --baseline-api".to_string(),
-                None => "the default offline, with no server to ask; --baseline-api v1beta1 or v1alpha1 (the \
-                         BaselineAdminNetworkPolicy default) writes the other forms"
+                None => "the default offline, with no server to ask (--baseline-api v1beta1, or v1alpha1 for the \
+                         BaselineAdminNetworkPolicy default, writes the other forms)"
                     .to_string(),
             };
             let plan = Plan::new(form, &detection, &options, args);
@@ -376,29 +376,29 @@ fn statement(
     losses: &[Loss],
     detection: &Detection,
 ) -> std::io::Result<()> {
-    writeln!(out, "{prefix}{} ({why})", plan.form.describe())?;
+    writeln!(out, "{prefix}{}: {why}", plan.form.describe())?;
     writeln!(out, "{prefix}{}", plan.description())?;
-    writeln!(
-        out,
-        "{prefix}Namespaces that lose their default allow ({}; namespaces created later too):",
-        losses.len()
-    )?;
+    writeln!(out, "{prefix}Namespaces the Baseline deny covers ({}; and those created later):", losses.len())?;
     let width = losses.iter().map(|l| l.namespace.len()).chain(plan.exempt.iter().map(|e| e.namespace.len())).max();
     let width = width.unwrap_or(0);
     for loss in losses {
-        let mut kept = Vec::new();
-        if !loss.ingress_policies.is_empty() {
-            kept.push(format!("ingress: {}", loss.ingress_policies.join(", ")));
-        }
-        if !loss.egress_policies.is_empty() {
-            kept.push(format!("egress: {}", loss.egress_policies.join(", ")));
-        }
-        let tail = if kept.is_empty() {
-            "no NetworkPolicies of its own".to_string()
-        } else {
-            format!("its NetworkPolicies keep deciding for the pods they select ({})", kept.join("; "))
+        let text = |name: &str, d: &baseline::DirectionLoss| match (d.denied_by_default, d.policies.is_empty()) {
+            (true, true) => format!("{name} denied by default"),
+            (true, false) => format!(
+                "{name} denied by default but for the pods its NetworkPolicies select ({})",
+                d.policies.join(", ")
+            ),
+            (false, _) => {
+                format!("{name} unchanged: its NetworkPolicies select every pod ({})", d.policies.join(", "))
+            }
         };
-        writeln!(out, "{prefix}  {:width$}  ingress and egress denied by default; {tail}", loss.namespace)?;
+        writeln!(
+            out,
+            "{prefix}  {:width$}  {}; {}",
+            loss.namespace,
+            text("ingress", &loss.ingress),
+            text("egress", &loss.egress)
+        )?;
     }
     writeln!(out, "{prefix}Exempt ({}):", plan.exempt.len())?;
     for e in &plan.exempt {

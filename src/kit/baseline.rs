@@ -380,15 +380,24 @@ pub fn build(form: Form, detection: &Detection, options: &Options, exempt: &[Exe
     }
 }
 
-/// What one namespace the policy covers loses: its default in both directions, except for the
-/// pods its own NetworkPolicies select, which they keep deciding for.
+/// What one namespace the policy covers loses, per direction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Loss {
     pub namespace: String,
-    /// The namespace's NetworkPolicies that isolate ingress (they keep deciding).
-    pub ingress_policies: Vec<String>,
-    pub egress_policies: Vec<String>,
+    pub ingress: DirectionLoss,
+    pub egress: DirectionLoss,
+}
+
+/// One direction of a covered namespace: its pods that no NetworkPolicy selects lose their
+/// default allow; the namespace's own policies keep deciding for the pods they select.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectionLoss {
+    /// Some pod (or a pod created later) falls to the Baseline deny: no NetworkPolicy of the
+    /// namespace selects every pod in this direction.
+    pub denied_by_default: bool,
+    /// The namespace's NetworkPolicies of this direction, which keep deciding for their pods.
+    pub policies: Vec<String>,
 }
 
 /// Per namespace of `namespaces` not in `exempt`: what it loses, given the `policies` read.
@@ -400,13 +409,16 @@ pub fn losses(namespaces: &[String], policies: &[Policy], exempt: &[Exempt]) -> 
         .into_iter()
         .map(|ns| {
             let of = |ingress: bool| {
-                policies
+                let mine: Vec<&Policy> = policies
                     .iter()
                     .filter(|p| &p.namespace == ns && if ingress { p.types.ingress } else { p.types.egress })
-                    .map(|p| p.name.clone())
-                    .collect()
+                    .collect();
+                DirectionLoss {
+                    denied_by_default: !mine.iter().any(|p| p.pod_selector.is_empty()),
+                    policies: mine.iter().map(|p| p.name.clone()).collect(),
+                }
             };
-            Loss { namespace: ns.clone(), ingress_policies: of(true), egress_policies: of(false) }
+            Loss { namespace: ns.clone(), ingress: of(true), egress: of(false) }
         })
         .collect()
 }
@@ -485,7 +497,7 @@ spec:
         let l = losses(&["prod".into(), "kube-system".into(), "dev".into()], &snapshot.policies, &ex);
         assert_eq!(l.len(), 2);
         assert_eq!(l[0].namespace, "dev");
-        assert_eq!(l[1].ingress_policies, ["web"]);
-        assert!(l[1].egress_policies.is_empty());
+        assert_eq!(l[1].ingress, DirectionLoss { denied_by_default: false, policies: vec!["web".into()] });
+        assert_eq!(l[1].egress, DirectionLoss { denied_by_default: true, policies: vec![] });
     }
 }
