@@ -193,12 +193,8 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
     run(&cilium, &["matrix", "-n", "production"]);
 
     let rules = roles();
-    let accesses: Vec<Access> = server
-        .requests()
-        .iter()
-        .chain(cilium.requests().iter())
-        .map(|r| access(&r.method, &r.path))
-        .collect();
+    let accesses: Vec<Access> =
+        server.requests().iter().chain(cilium.requests().iter()).map(|r| access(&r.method, &r.path)).collect();
     let missing: Vec<String> = accesses
         .iter()
         .filter(|a| !granted(&rules, a))
