@@ -14,7 +14,8 @@ const AFTER_HELP: &str = "\
 Exit status:
   0  success (why: the flow is allowed; why --suggest: policies were printed)
   1  why: the flow is blocked; why --suggest: nothing to suggest, the flow is allowed already;
-     list --exit-code: a namespace lacks default-deny
+     list --exit-code: a namespace lacks default-deny; audit: the kit would cut an observed flow;
+     init --flows: refused; diff: the change blocks something that was allowed
   2  error: bad input, object not found, cluster unreachable or forbidden
 
 Examples:
@@ -22,7 +23,9 @@ Examples:
   kubectl deny why -f examples/ -n production deploy/frontend deploy/api:http
   kubectl deny list                            # namespaces lacking default-deny
   kubectl deny matrix -n prod --port 80        # who can reach whom
-  kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit";
+  kubectl deny init -n prod --dry-run=server   # install the default-deny starter kit
+  kubectl deny audit -n prod --flows flows.json  # what the kit would cut of observed traffic
+  kubectl deny diff -n prod --with pr/         # what a change does to reachability";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -196,6 +199,8 @@ pub enum Command {
     Matrix(MatrixArgs),
     List(ListArgs),
     Init(InitArgs),
+    Audit(AuditArgs),
+    Diff(DiffArgs),
     Completion(CompletionArgs),
     Version(VersionArgs),
 }
@@ -386,7 +391,7 @@ pub struct InitArgs {
 
     /// Also install into kube-system, kube-public, kube-node-lease and the namespaces running the
     /// cluster DNS, the ingress controller, a mesh control plane or the --allow-monitoring
-    /// namespace (refused with -n, skipped by -A otherwise)
+    /// namespace (refused with -n, skipped by -A and exempt from --baseline otherwise)
     #[arg(long)]
     pub include_system: bool,
 
@@ -443,6 +448,105 @@ pub struct InitArgs {
     /// Print the result table without its header line
     #[arg(long)]
     pub no_headers: bool,
+
+    /// Observed flows (as audit --flows takes them): before installing, refuse (exit 1, the flows
+    /// listed) when the kit would cut an observed flow that nothing allows. Repeatable
+    #[arg(long = "flows", value_name = "FILE", action = ArgAction::Append)]
+    pub flows: Vec<PathBuf>,
+
+    /// With --flows: install even if observed flows would be cut
+    #[arg(long, requires = "flows")]
+    pub force: bool,
+
+    /// With --flows: addresses in this CIDR count as one peer (repeatable)
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, requires = "flows")]
+    pub group_cidr: Vec<String>,
+}
+
+/// Replay observed flows against today's policies and the starter kit.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Replay the traffic observed today against the current state and against the state after \
+        the starter kit, as init would install it in the chosen namespaces (-n, -A, or the context's).\n\n\
+        Flows come from Hubble (hubble observe -o jsonpb or -o json), Calico flow logs (JSON lines) or \
+        CSV/TSV lines from,to,port,protocol[,count] with the endpoint forms why takes; gzip is read as \
+        is, - is stdin. Replies are not flows. Flows are aggregated per workload pair, port and \
+        protocol: pods that no longer exist map to their workload by the workload recorded, their \
+        name (pod-template-hash) or their labels. For each namespace: the flows allowed today and \
+        after, the flows the kit would cut (the blast radius), the flows observed dropped, and every \
+        contradiction between what was observed and the verdict computed today, with what may \
+        explain it.\n\n\
+        -o yaml prints instead the NetworkPolicies that keep every observed flow working once the \
+        kit is in place: one ingress policy per destination and one egress policy per source, \
+        selecting workloads as why --suggest does, checked with the kit before they are printed, \
+        with the pod pairs and ports they open beyond the observed flows.",
+    after_help = "\
+Exit status:
+  0  no observed flow would be cut (-o yaml: the allows were printed and cover every flow)
+  1  some observed flow would be cut (-o yaml: some flow cannot be allowed by any policy)
+  2  error
+
+Examples:
+  hubble observe --since 24h -o jsonpb > flows.json
+  kubectl deny audit --flows flows.json -n shop
+  kubectl deny audit --flows flows.json -n shop -o yaml > allows.yaml
+  kubectl deny audit --flows calico-flows.log.gz -A -o json
+  kubectl deny audit -f examples/ -n staging --flows examples/flows/hubble.jsonl"
+)]
+pub struct AuditArgs {
+    /// Observed flows: a file (gzip or not) or - for stdin. Repeatable
+    #[arg(long = "flows", value_name = "FILE", action = ArgAction::Append, required = true)]
+    pub flows: Vec<PathBuf>,
+
+    /// Addresses in this CIDR count as one peer, e.g. an external service's range (repeatable)
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append)]
+    pub group_cidr: Vec<String>,
+
+    /// Also audit kube-system and the namespaces running DNS, the ingress controller or a mesh
+    /// control plane, as init --include-system would install the kit there
+    #[arg(long)]
+    pub include_system: bool,
+}
+
+/// Show what a change to the policies does to reachability, before it is applied.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Compare reachability between pod groups in the current state (live or -f) with the same \
+        state changed by --with (objects added, or replacing those of the same kind, namespace and \
+        name) and --without (NetworkPolicies removed). Lists the flows newly blocked and newly \
+        allowed, per destination port (the declared container ports, or every port with \
+        --all-ports), or with --flows only the flows observed.",
+    after_help = "\
+Exit status:
+  0  nothing that was allowed becomes blocked
+  1  the change blocks something that was allowed (a CI gate for a pull request)
+  2  error
+
+Examples:
+  kubectl deny diff -n shop --with new-policies.yaml
+  kubectl deny diff -A --without shop/allow-frontend
+  kubectl deny diff -f cluster/ -A --with pr/ --flows flows.json -o json"
+)]
+pub struct DiffArgs {
+    /// Manifests to add or replace (a file, a directory, or -). Repeatable
+    #[arg(long = "with", value_name = "PATH", action = ArgAction::Append)]
+    pub with: Vec<PathBuf>,
+
+    /// A NetworkPolicy to remove, NS/NAME (NAME alone: in -n's namespace). Repeatable
+    #[arg(long = "without", value_name = "NS/NAME", action = ArgAction::Append)]
+    pub without: Vec<String>,
+
+    /// Compare every port and protocol instead of the declared container ports
+    #[arg(long, conflicts_with = "flows")]
+    pub all_ports: bool,
+
+    /// Only the flows observed in this file (as audit --flows takes them). Repeatable
+    #[arg(long = "flows", value_name = "FILE", action = ArgAction::Append)]
+    pub flows: Vec<PathBuf>,
+
+    /// With --flows: addresses in this CIDR count as one peer (repeatable)
+    #[arg(long, value_name = "CIDR", action = ArgAction::Append, requires = "flows")]
+    pub group_cidr: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

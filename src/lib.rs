@@ -12,6 +12,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod exit;
+pub mod flows;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod kit;

@@ -463,3 +463,63 @@ fn dry_runs_store_nothing_and_server_dry_run_sends_dry_run_all() {
     );
     assert!(patches(&server).is_empty());
 }
+
+#[test]
+fn offline_the_policy_already_in_the_manifests_is_not_printed_again_and_another_spec_is_flagged() {
+    let first = offline(&[]);
+    let (_dir, path) = written(&first);
+    let path = path.display().to_string();
+    let again = offline(&["-f", &path]);
+    assert_eq!(again.code, Some(0), "{}", again.describe());
+    assert!(!again.stdout.contains("\n---\n"), "{}", again.describe());
+    assert!(
+        again.stdout.contains(
+            "# Nothing to print: the manifests hold ClusterNetworkPolicy kubectl-deny-baseline with this spec already"
+        ),
+        "{}",
+        again.describe()
+    );
+    let changed = offline(&["-f", &path, "--exclude", "staging"]);
+    assert_eq!(changed.code, Some(0), "{}", changed.describe());
+    assert!(changed.stdout.contains("\n---\n"), "{}", changed.describe());
+    assert!(
+        changed.stderr.contains("hold ClusterNetworkPolicy kubectl-deny-baseline with another spec"),
+        "{}",
+        changed.describe()
+    );
+}
+
+#[test]
+fn live_yaml_leaves_out_an_object_someone_else_owns() {
+    let theirs = json!({"subject": {"namespaces": {}}, "ingress": [{"name": "x", "action": "Deny", "from": [{"namespaces": {}}]}]});
+    let server = ApiServer::start(cluster().object(foreign_banp(theirs)));
+    let out = init(&server, &["-o", "yaml"]);
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    assert!(!out.stdout.contains("\n---\n"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("# Left out: BaselineAdminNetworkPolicy default already exists with another spec"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("error: BaselineAdminNetworkPolicy default already exists"), "{}", out.describe());
+    assert!(patches(&server).is_empty());
+}
+
+#[test]
+fn no_ingress_controller_found_is_said_and_no_ingress_silences_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let (system, namespaces) =
+        (dir.join("kube-system.yaml").display().to_string(), dir.join("namespaces.yaml").display().to_string());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["init", "--baseline", "-f", &system, "-f", &namespaces, "-o", "yaml"];
+        args.extend_from_slice(extra);
+        support::run(&args, NO_ENV)
+    };
+    let out = run(&[]);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stdout.contains("# Note: no ingress controller found"), "{}", out.describe());
+    let rules: Vec<Value> = document(&out)["spec"]["ingress"].as_array().unwrap().clone();
+    assert_eq!(rules.len(), 1, "only the deny: {rules:?}");
+    let quiet = run(&["--no-ingress"]);
+    assert!(!quiet.stdout.contains("no ingress controller found"), "{}", quiet.describe());
+}

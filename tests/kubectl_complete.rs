@@ -94,7 +94,7 @@ contexts:
 fn helper_answers_with_subcommands_and_a_directive() {
     let helper = Helper::install("subcommands");
     let (lines, directive) = helper.complete(&[""], None);
-    assert_eq!(values(&lines), ["why", "matrix", "list", "init", "completion", "version", "help"]);
+    assert_eq!(values(&lines), ["why", "matrix", "list", "init", "audit", "diff", "completion", "version", "help"]);
     assert!(lines[0].starts_with("why\tExplain why"), "{:?}", lines[0]);
     assert_eq!(directive, 4 | 32, "no file completion, keep order");
 }

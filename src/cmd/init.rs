@@ -10,7 +10,8 @@
 //! never replaced, and an allow the namespace states narrowly is not widened unless `--widen`.
 //! Every check that can refuse the command (flags, protected and missing namespaces, an invalid
 //! kit) runs before the first write. Detection, building and the apply decisions are `kit`'s;
-//! this file reads, writes and hands the results to `render::init`.
+//! this file reads, writes and hands the results to `render::init`. `--baseline` (the kit's
+//! cluster-wide form, one Baseline-tier policy) is `init_baseline`'s.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -55,6 +56,23 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
         Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
         None => None,
     };
+    if !args.flows.is_empty() && matches!(mode, Mode::Kyverno { .. }) {
+        return Err(Error::Usage(
+            "--flows checks the namespaces init installs into; --kyverno installs into none (it generates the kit \
+             in new namespaces): use one or the other"
+                .into(),
+        ));
+    }
+    if !args.flows.is_empty() {
+        if let SourceSpec::Files(paths) = &ctx.source
+            && paths.iter().any(|p| p.as_os_str() == "-")
+        {
+            return Err(Error::Usage("init --flows reads the manifests twice: give -f a file, not -".into()));
+        }
+        if let Some(refused) = super::audit::guard(ctx, args, &options, selector.as_ref(), err)? {
+            return Ok(refused);
+        }
+    }
     match &ctx.source {
         SourceSpec::Files(_) | SourceSpec::Kustomize(_) => {
             if let Mode::Apply { .. } = mode {
@@ -85,15 +103,7 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
                     let steps: Vec<(String, Vec<Step>)> = targets
                         .namespaces
                         .iter()
-                        .map(|ns| {
-                            let existing: Vec<Existing> = snapshot
-                                .policies
-                                .iter()
-                                .filter(|p| p.namespace == *ns)
-                                .map(|p| Existing { policy: p.clone(), ours: false, labelled: false })
-                                .collect();
-                            (ns.clone(), planner.steps(ns, &existing))
-                        })
+                        .map(|ns| (ns.clone(), planner.steps(ns, &super::after::existing(&snapshot, ns))))
                         .collect();
                     render::manifests(out, &inputs, &targets, &steps).map_err(Error::Output)?;
                     Ok(Exit::Success)
@@ -117,17 +127,17 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
 /// What the kit leaves to do in each namespace, given its existing policies: the kit, its
 /// policies as the engine reads them, and what detection read (for matching existing policies'
 /// peers against the DNS pods and the ingress controller).
-struct Planner {
+pub(super) struct Planner {
     snapshot: Snapshot,
     detection: Detection,
     options: build::Options,
     kit: Kit,
-    models: Vec<Policy>,
+    pub(super) models: Vec<Policy>,
     widen: bool,
 }
 
 impl Planner {
-    fn new(
+    pub(super) fn new(
         snapshot: Snapshot,
         detection: &Detection,
         options: &build::Options,
@@ -146,7 +156,7 @@ impl Planner {
         })
     }
 
-    fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
+    pub(super) fn steps(&self, namespace: &str, existing: &[Existing]) -> Vec<Step> {
         let engine = Engine::new(&self.snapshot);
         let against =
             plan::Against { engine: &engine, detection: &self.detection, options: &self.options, widen: self.widen };
@@ -389,7 +399,7 @@ pub(super) fn options(args: &InitArgs) -> Result<build::Options, Error> {
 }
 
 /// Builds the kit and checks every object against the API's validation before anything is used.
-fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) -> Result<Kit, Error> {
+pub(super) fn kit(detection: &Detection, options: &build::Options, from_manifests: bool) -> Result<Kit, Error> {
     let kit = build::build(detection, options, from_manifests).map_err(|e| Error::NotFound(e.to_string()))?;
     for policy in &kit.policies {
         let violations = validate::network_policy(&policy.manifest(Some("default")));

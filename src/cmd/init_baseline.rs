@@ -9,7 +9,9 @@
 //! namespace kit: server-side apply with the field manager, `--dry-run=client|server`, `-o yaml`;
 //! an existing object of that name that the field manager did not apply is left untouched (a
 //! conflict, exit 2, unless `--force-conflicts`), or reported in place when it has the same spec;
-//! nothing is ever deleted.
+//! nothing is ever deleted. `-o yaml` from the cluster leaves such an object out the same way;
+//! offline, a policy of that name in the manifests with the same spec is not printed again, and
+//! one with another spec is printed with a note (its owner is not known from manifests).
 
 use std::io::Write;
 
@@ -66,6 +68,34 @@ pub fn run(ctx: &Context, args: &InitArgs, out: &mut dyn Write, err: &mut dyn Wr
             let plan = Plan::new(form, &detection, &options, args);
             let namespaces: Vec<String> = snapshot.namespaces.iter().map(|n| n.name.clone()).collect();
             let losses = baseline::losses(&namespaces, &snapshot.policies, &plan.exempt);
+            // The manifests may hold the policy already (this command's earlier output, or
+            // someone's); who owns it is not known offline.
+            let held =
+                snapshot.cluster_policies.iter().find(|p| p.kind.as_str() == form.kind() && p.name == form.name());
+            if let Some(held) = held {
+                let text = serde_json::to_string(&plan.object).map_err(|e| Error::Internal(e.to_string()))?;
+                let ours = crate::source::file::load_str(&text, "the Baseline policy", "default")
+                    .map_err(|e| Error::Internal(format!("the Baseline policy does not read back: {e}")))?;
+                if ours.cluster_policies.first() == Some(held) {
+                    statement(out, "# ", &plan, &why, &losses, &detection).map_err(Error::Output)?;
+                    writeln!(
+                        out,
+                        "# Nothing to print: the manifests hold {} {} with this spec already",
+                        form.kind(),
+                        form.name()
+                    )
+                    .map_err(Error::Output)?;
+                    return Ok(Exit::Success);
+                }
+                writeln!(
+                    err,
+                    "note: the manifests hold {} {} with another spec; the document printed replaces it when \
+                     applied (who owns it is not known offline: compare before applying)",
+                    form.kind(),
+                    form.name()
+                )
+                .map_err(Error::Output)?;
+            }
             manifests(out, &plan, &why, &losses, &detection).map_err(Error::Output)?;
             Ok(Exit::Success)
         }
@@ -140,6 +170,8 @@ fn mode(ctx: &Context, args: &InitArgs) -> Result<Mode, Error> {
 /// The policy and the namespaces it leaves out.
 struct Plan {
     form: Form,
+    /// What `--ingress-namespace` / `--no-ingress` asked for.
+    options_ingress: crate::kit::build::IngressChoice,
     exempt: Vec<Exempt>,
     object: Object,
 }
@@ -149,7 +181,7 @@ impl Plan {
         let protected = super::init::protected(detection, options);
         let exempt = baseline::exempt(&protected, args.include_system, &args.exclude);
         let object = baseline::build(form, detection, options, &exempt);
-        Plan { form, exempt, object }
+        Plan { form, options_ingress: options.ingress.clone(), exempt, object }
     }
 
     fn description(&self) -> &str {
@@ -215,10 +247,6 @@ async fn run_live(
         Some(_) => "chosen with --baseline-api".to_string(),
         None => "the newest the server serves".to_string(),
     };
-    let Mode::Apply { dry_run, format } = mode else {
-        manifests(out, &plan, &why, &losses, &detection).map_err(Error::Output)?;
-        return Ok(Exit::Success);
-    };
     let existing = match fetch::get(&conn, form.resource(), None, form.name()).await? {
         Some(text) => {
             Some(serde_json::from_str::<Value>(&text).map_err(|e| fetch::unexpected(form.resource(), &e.to_string()))?)
@@ -226,6 +254,30 @@ async fn run_live(
         None => None,
     };
     let desired = serde_json::to_value(&plan.object).map_err(|e| Error::Internal(e.to_string()))?;
+    let Mode::Apply { dry_run, format } = mode else {
+        // As the namespace kit's -o yaml: what is in place or someone else's is left out.
+        return match blocked(existing.as_ref(), &desired, form, args) {
+            None => {
+                manifests(out, &plan, &why, &losses, &detection).map_err(Error::Output)?;
+                Ok(Exit::Success)
+            }
+            Some(Outcome::Conflict { message, .. }) => {
+                statement(out, "# ", &plan, &why, &losses, &detection).map_err(Error::Output)?;
+                writeln!(out, "# Left out: {message}").map_err(Error::Output)?;
+                writeln!(err, "error: {message}").map_err(Error::Output)?;
+                Ok(Exit::Error)
+            }
+            Some(other) => {
+                statement(out, "# ", &plan, &why, &losses, &detection).map_err(Error::Output)?;
+                let message = match other {
+                    Outcome::InPlace { message } => message,
+                    _ => String::new(),
+                };
+                writeln!(out, "# Nothing to print: {message}").map_err(Error::Output)?;
+                Ok(Exit::Success)
+            }
+        };
+    };
     if format == OutputFormat::Table {
         statement(out, "", &plan, &why, &losses, &detection).map_err(Error::Output)?;
         writeln!(out).map_err(Error::Output)?;
@@ -280,6 +332,37 @@ fn foreign_managers(object: &Value, manager: &str) -> Option<Vec<String>> {
     Some(managers)
 }
 
+/// What stops the apply before anything is sent: an object of that name that the field manager
+/// did not apply, with the same spec (in place) or another one (a conflict, unless
+/// `--force-conflicts`). `None`: apply.
+fn blocked(existing: Option<&Value>, desired: &Value, form: Form, args: &InitArgs) -> Option<Outcome> {
+    let before = existing?;
+    let managers = foreign_managers(before, &args.field_manager)?;
+    let what = format!("{} {}", form.kind(), form.name());
+    if before["spec"] == desired["spec"] {
+        return Some(Outcome::InPlace {
+            message: format!(
+                "{what} already exists with this spec (managed by {}); left as it is",
+                managers.join(", ")
+            ),
+        });
+    }
+    if args.force_conflicts {
+        return None;
+    }
+    Some(Outcome::Conflict {
+        message: format!(
+            "{what} already exists with another spec and is managed by {}; it was left untouched, as kubectl deny \
+             never replaces a policy it does not own (compare with: kubectl get {}.{GROUP} {} -o yaml; to take it \
+             over, re-run with --force-conflicts)",
+            managers.join(", "),
+            form.resource().plural,
+            form.name()
+        ),
+        managers,
+    })
+}
+
 async fn apply(
     conn: &Connection,
     existing: Option<&Value>,
@@ -288,37 +371,14 @@ async fn apply(
     args: &InitArgs,
     dry_run: Option<DryRun>,
 ) -> Outcome {
-    let manager = args.field_manager.as_str();
-    let what = format!("{} {}", form.kind(), form.name());
-    let same = existing.is_some_and(|e| e["spec"] == desired["spec"]);
-    if let Some(before) = existing
-        && let Some(managers) = foreign_managers(before, manager)
-    {
-        if same {
-            return Outcome::InPlace {
-                message: format!(
-                    "{what} already exists with this spec (managed by {}); left as it is",
-                    managers.join(", ")
-                ),
-            };
-        }
-        if !args.force_conflicts {
-            return Outcome::Conflict {
-                message: format!(
-                    "{what} already exists with another spec and is managed by {}; it was left untouched, as kubectl \
-                     deny never replaces a policy it does not own (compare with: kubectl get {}.{GROUP} {} -o yaml; \
-                     to take it over, re-run with --force-conflicts)",
-                    managers.join(", "),
-                    form.resource().plural,
-                    form.name()
-                ),
-                managers,
-            };
-        }
+    if let Some(outcome) = blocked(existing, desired, form, args) {
+        return outcome;
     }
     let predicted = match existing {
         None => Outcome::Created,
-        Some(_) if same && foreign_managers(existing.expect("some"), manager).is_none() => Outcome::Unchanged,
+        Some(e) if e["spec"] == desired["spec"] && foreign_managers(e, &args.field_manager).is_none() => {
+            Outcome::Unchanged
+        }
         Some(_) => Outcome::Configured,
     };
     if dry_run == Some(DryRun::Client) {
@@ -406,6 +466,15 @@ fn statement(
     }
     for note in baseline::NOTES.iter().map(|s| s.to_string()).chain(detection.notes.iter().cloned()) {
         writeln!(out, "{prefix}Note: {note}")?;
+    }
+    if plan.object.spec.ingress.iter().all(|r| r.name != "allow-ingress-controller")
+        && !matches!(plan.options_ingress, crate::kit::build::IngressChoice::Off)
+    {
+        writeln!(
+            out,
+            "{prefix}Note: no ingress controller found: nothing is let into the covered namespaces (name the \
+             controller's namespace with --ingress-namespace, or pass --no-ingress to silence this)"
+        )?;
     }
     if detection.ingress_controllers.iter().any(|c| c.host_network) {
         writeln!(

@@ -12,7 +12,10 @@ use crate::context::{Context, Environment};
 use crate::error::Error;
 use crate::exit::Exit;
 
+pub mod after;
+pub mod audit;
 pub mod completion;
+pub mod diff;
 pub mod endpoint;
 pub mod init;
 pub mod init_baseline;
@@ -119,6 +122,8 @@ fn dispatch(cli: &Cli, env: &Environment, out: &mut dyn Write, err: &mut dyn Wri
         Command::List(args) => list::run(&ctx, args, out, err),
         Command::Completion(args) => completion::run(&ctx, args, out),
         Command::Init(args) => init::run(&ctx, args, out, err),
+        Command::Audit(args) => audit::run(&ctx, args, out, err),
+        Command::Diff(args) => diff::run(&ctx, args, out, err),
     }
 }
 

@@ -131,25 +131,6 @@ fn find_pod<'s>(snapshot: &'s Snapshot, namespace: &str, name: &str) -> Option<&
     snapshot.pods.iter().find(|p| p.namespace == namespace && p.name == name)
 }
 
-/// A workload is evaluated as one of its pods (a Running one first), or as its pod template when
-/// it has none.
-/// A stand-in for a workload's pods when none is known: its pod template's labels and ports, no
-/// IP, named like the workload (`deploy/web`) so `why NS/deploy/web` names it.
-pub fn template_pod(w: &Workload) -> Pod {
-    Pod {
-        namespace: w.namespace.clone(),
-        name: format!("{}/{}", w.kind.short_name(), w.name),
-        labels: w.template_labels.clone(),
-        ports: w.template_ports.clone(),
-        ips: Vec::new(),
-        host_network: w.host_network,
-        phase: None,
-        node: None,
-        owner: None,
-        mesh: None,
-    }
-}
-
 /// Stand-ins for the workloads of `namespaces` (`None`: all) that have no pods: what a GitOps
 /// repository of Deployments without a cluster holds. ReplicaSets and Jobs are left out: their
 /// Deployment or CronJob stands for them.
@@ -160,7 +141,7 @@ pub fn templates_without_pods(snapshot: &Snapshot, namespaces: Option<&[String]>
         .filter(|w| !matches!(w.kind, WorkloadKind::ReplicaSet | WorkloadKind::Job))
         .filter(|w| namespaces.is_none_or(|ns| ns.contains(&w.namespace)))
         .filter(|w| workload_pods(snapshot, w).is_empty())
-        .map(template_pod)
+        .map(Workload::template_pod)
         .collect()
 }
 
@@ -234,7 +215,7 @@ fn workload_endpoint<'s>(snapshot: &'s Snapshot, w: &Workload) -> Resolution<'s>
             Resolution { endpoint: Resolved::Pod(first), notes }
         }
         None => Resolution {
-            endpoint: Resolved::Template(Box::new(template_pod(w))),
+            endpoint: Resolved::Template(Box::new(w.template_pod())),
             notes: vec![format!(
                 "{what} has no pods; evaluated from its pod template (labels and ports), without an IP"
             )],

@@ -228,11 +228,11 @@ mod tests {
     #[test]
     fn empty_line_offers_subcommands_in_contract_order() {
         let (got, directive) = run(&[""], &Sources::none());
-        assert_eq!(got, ["why", "matrix", "list", "init", "completion", "version", "help"]);
+        assert_eq!(got, ["why", "matrix", "list", "init", "audit", "diff", "completion", "version", "help"]);
         assert_eq!(directive, Directive::NO_FILE_COMP | Directive::KEEP_ORDER);
         assert_eq!(values(&["m"]), ["matrix"]);
         // No words at all is the same as one empty word.
-        assert_eq!(run(&[], &Sources::none()).0.len(), 7);
+        assert_eq!(run(&[], &Sources::none()).0.len(), 9);
     }
 
     #[test]

@@ -362,6 +362,16 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
+    /// Every kind, in the order lookups try them.
+    pub const ALL: [WorkloadKind; 6] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "Deployment",
@@ -403,6 +413,26 @@ pub struct Workload {
     pub template_labels: Arc<Labels>,
     pub template_ports: Arc<[ContainerPort]>,
     pub host_network: bool,
+}
+
+impl Workload {
+    /// A workload is evaluated as one of its pods (a Running one first), or as this stand-in
+    /// when none is known: its pod template's labels and ports, no IP, named like the workload
+    /// (`deploy/web`) so `why NS/deploy/web` names it.
+    pub fn template_pod(&self) -> Pod {
+        Pod {
+            namespace: self.namespace.clone(),
+            name: format!("{}/{}", self.kind.short_name(), self.name),
+            labels: self.template_labels.clone(),
+            ports: self.template_ports.clone(),
+            ips: Vec::new(),
+            host_network: self.host_network,
+            phase: None,
+            node: None,
+            owner: None,
+            mesh: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

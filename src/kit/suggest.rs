@@ -48,6 +48,8 @@ pub enum Party {
     /// An address: a peer outside the cluster, a node, or a host-network pod (whose traffic
     /// carries its node's IP, which only an ipBlock matches).
     Address { ip: IpAddr, what: String },
+    /// The addresses of a network (`kubectl deny audit --group-cidr`): an ipBlock of the CIDR.
+    Network { cidr: ipnet::IpNet, what: String },
 }
 
 impl Party {
@@ -83,7 +85,7 @@ impl Party {
 
     pub fn what(&self) -> &str {
         match self {
-            Party::Pods { what, .. } | Party::Address { what, .. } => what,
+            Party::Pods { what, .. } | Party::Address { what, .. } | Party::Network { what, .. } => what,
         }
     }
 
@@ -91,6 +93,7 @@ impl Party {
         match self {
             Party::Pods { short, .. } => short.clone(),
             Party::Address { ip, .. } => ip.to_string(),
+            Party::Network { cidr, .. } => cidr.to_string(),
         }
     }
 }
@@ -142,7 +145,7 @@ pub fn suggest(flows: &[BlockedFlow], taken: impl Fn(&str, &str) -> bool) -> Res
             (flow.ingress_blocked, Direction::Ingress, &flow.to, &flow.from),
         ];
         for (_, direction, local, peer) in sides.into_iter().filter(|s| s.0) {
-            if let Party::Address { what, .. } = local {
+            if let Party::Address { what, .. } | Party::Network { what, .. } = local {
                 return Err(SuggestError::NotSelectable { side: direction.as_str(), what: what.clone() });
             }
             let group = match groups.iter_mut().find(|g| g.direction == direction && g.local == local && g.peer == peer)
@@ -246,6 +249,10 @@ fn peer_entry(namespace: &str, peer: &Party) -> NetworkPolicyPeer {
             ip_block: None,
         },
         Party::Address { ip, .. } => ip_peer(*ip),
+        Party::Network { cidr, .. } => NetworkPolicyPeer {
+            ip_block: Some(k8s_openapi::api::networking::v1::IPBlock { cidr: cidr.to_string(), except: None }),
+            ..NetworkPolicyPeer::default()
+        },
     }
 }
 
@@ -303,7 +310,7 @@ pub fn dns_label(text: &str) -> String {
 }
 
 /// `base`, or `base-2`, `base-3`, ... (kept within 63 characters), the first that is not `taken`.
-fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+pub fn free_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(base) {
         return base.to_string();
     }

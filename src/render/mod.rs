@@ -1,6 +1,8 @@
 //! Tables, colours, JSON and YAML. Renderers write to any `Write`, take a `Palette`, and read no
 //! clock and no global state.
 
+pub mod audit;
+pub mod diff;
 pub mod escape;
 pub mod init;
 pub mod list;

@@ -130,6 +130,21 @@ impl Live {
         }
         Ok(snapshot)
     }
+
+    /// The snapshot `audit`, `diff` and `init --flows` evaluate observed flows on: the pods
+    /// (whole), NetworkPolicies, Deployments, StatefulSets and CronJobs of `namespaces` (`None`:
+    /// all) that exist (a namespace named by old flows may be gone), every namespace's labels, the
+    /// DaemonSets (workloads and the network plugin) and the nodes (addresses seen in flows).
+    pub fn workloads_scope(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
+        let Live { runtime, conn, notes, .. } = self;
+        runtime.block_on(read_workloads_scope(conn, namespaces, notes))
+    }
+
+    /// Runs other reads (the kit's detection) on this connection and runtime.
+    pub fn block_on<T>(&mut self, f: impl AsyncFnOnce(&Connection) -> T) -> T {
+        let Live { runtime, conn, .. } = self;
+        runtime.block_on(f(conn))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,15 +274,6 @@ fn each<'t, T: Deserialize<'t>>(
     objects.into_iter().try_for_each(add)
 }
 
-const WORKLOAD_KINDS: [WorkloadKind; 6] = [
-    WorkloadKind::Deployment,
-    WorkloadKind::StatefulSet,
-    WorkloadKind::DaemonSet,
-    WorkloadKind::ReplicaSet,
-    WorkloadKind::Job,
-    WorkloadKind::CronJob,
-];
-
 fn workload_resource(kind: WorkloadKind) -> Resource {
     match kind {
         WorkloadKind::Deployment => fetch::DEPLOYMENTS,
@@ -280,7 +286,7 @@ fn workload_resource(kind: WorkloadKind) -> Resource {
 }
 
 fn workload_kind(plural: &str) -> Option<WorkloadKind> {
-    WORKLOAD_KINDS.into_iter().find(|k| workload_resource(*k).plural == plural)
+    WorkloadKind::ALL.into_iter().find(|k| workload_resource(*k).plural == plural)
 }
 
 /// A selector in the API's `labelSelector` syntax: `app=web,tier in (a,b),!legacy`.
@@ -971,7 +977,7 @@ async fn read_suggestions(conn: &Connection, target: &ObjectRef) -> Read<Respons
     let resource = kind.map(workload_resource).unwrap_or(fetch::PODS);
     let by_name = format!("metadata.name={name}");
     let others: Vec<Resource> =
-        WORKLOAD_KINDS.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
+        WorkloadKind::ALL.into_iter().filter(|k| Some(*k) != kind).map(workload_resource).collect();
     let (here, elsewhere, workloads) = tokio::join!(
         list(conn, resource, Some(namespace), metadata_only_options()),
         list(conn, resource, None, named(&by_name)),
@@ -1209,6 +1215,61 @@ async fn read_cilium(conn: &Connection, scopes: &[Option<&str>], notes: &mut Vec
         }
     }
     Ok(responses)
+}
+
+/// See `Live::workloads_scope`.
+async fn read_workloads_scope(
+    conn: &Connection,
+    namespaces: Option<&[String]>,
+    notes: &mut Vec<String>,
+) -> Read<Snapshot> {
+    let mut responses = Responses::default();
+    let namespace_pages =
+        optional(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await, notes, NO_NAMESPACE_LABELS)?;
+    let scopes: Vec<Option<&str>> = match namespaces {
+        None => vec![None],
+        Some(names) => match &namespace_pages {
+            Some(pages) => {
+                let mut read = Responses::default();
+                read.metadata_pages(fetch::NAMESPACES, pages.clone());
+                let known = build(&read)?;
+                names.iter().filter(|n| known.namespace(n).is_some()).map(|n| Some(n.as_str())).collect()
+            }
+            None => names.iter().map(|n| Some(n.as_str())).collect(),
+        },
+    };
+    if let Some(pages) = namespace_pages {
+        responses.metadata_pages(fetch::NAMESPACES, pages);
+    }
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
+    let kinds = [fetch::NETWORK_POLICIES, fetch::DEPLOYMENTS, fetch::STATEFULSETS, fetch::CRONJOBS];
+    let reads: Vec<(Resource, Option<&str>)> =
+        scopes.iter().flat_map(|ns| kinds.iter().map(move |k| (*k, *ns))).collect();
+    let pod_options = all();
+    let (pod_reads, lists, daemonsets, nodes) = tokio::join!(
+        join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
+        join_all(reads.iter().map(|(resource, ns)| list(conn, *resource, *ns, all())).collect()),
+        list(conn, fetch::DAEMONSETS, None, all()),
+        list(conn, fetch::NODES, None, all()),
+    );
+    for read in pod_reads {
+        read?;
+    }
+    for ((resource, _), pages) in reads.iter().zip(lists) {
+        responses.pages(*resource, pages?);
+    }
+    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
+        responses.pages(fetch::DAEMONSETS, pages);
+    }
+    let consequence = "node addresses were not read (an address in the flows is not recognised as a node's)";
+    if let Some(pages) = optional(nodes, notes, consequence)? {
+        responses.pages(fetch::NODES, pages);
+    }
+    let mut builder = builder.into_inner();
+    for r in &responses.0 {
+        add(&mut builder, r)?;
+    }
+    Ok(finish(builder))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 mod harness;
 
 mod errors;
+mod flows;
 mod hints_service;
 mod list;
 mod matrix;

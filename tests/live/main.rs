@@ -26,6 +26,7 @@ mod common;
 mod complete;
 mod discovery;
 mod errors;
+mod flows;
 mod list;
 mod parity;
 mod rbac;

@@ -6,6 +6,7 @@
 
 pub mod calico;
 pub mod config;
+pub mod flows;
 pub mod plan;
 pub mod render;
 pub mod rng;

@@ -75,6 +75,15 @@ struct Args {
     /// file lists them (scripts pick real endpoints for `kubectl deny why` this way).
     #[arg(long, conflicts_with_all = ["out", "stats"])]
     list_pods: bool,
+
+    /// Print N Hubble flow records (hubble observe -o jsonpb lines) between the cluster's pods
+    /// instead of the cluster, for `kubectl deny audit --flows` benchmarks.
+    #[arg(long, value_name = "N", conflicts_with = "list_pods")]
+    hubble_flows: Option<usize>,
+
+    /// With --hubble-flows: how many distinct flows the records cycle through.
+    #[arg(long, value_name = "D", default_value_t = 10_000, requires = "hubble_flows")]
+    distinct_flows: usize,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -121,6 +130,33 @@ fn run(args: &Args) -> Result<(), Error> {
             writeln!(out, "{namespace}/{name}")?;
         }
         out.flush()?;
+        return Ok(());
+    }
+    if let Some(records) = args.hubble_flows {
+        let cluster = plan(&config)?;
+        let started = Instant::now();
+        let bytes = match &args.out {
+            Some(path) => {
+                let file = File::create(path).map_err(|e| {
+                    Error::Io(io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))
+                })?;
+                kubectl_deny_synth::flows::hubble(&cluster, records, args.distinct_flows, args.seed, file)?
+            }
+            None => kubectl_deny_synth::flows::hubble(
+                &cluster,
+                records,
+                args.distinct_flows,
+                args.seed,
+                io::stdout().lock(),
+            )?,
+        };
+        if args.stats {
+            let _ = writeln!(
+                io::stderr().lock(),
+                "synth: {records} Hubble flow records, {bytes} bytes, {:.2}s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         return Ok(());
     }
     let format = match args.format {
