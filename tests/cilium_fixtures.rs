@@ -238,3 +238,44 @@ fn the_table_reader_reads_escaped_bars_and_policy_names() {
     );
     assert!(policy_names("— (CCNP intercept-all-dns does not isolate)").is_empty());
 }
+
+/// `kubectl-deny ARGS...` in a clean environment: exit code and stdout, stderr.
+fn deny(args: &[&str]) -> (Option<i32>, String, String) {
+    let home = tempfile::tempdir().expect("a temporary HOME");
+    let output = Command::new(env!("CARGO_BIN_EXE_kubectl-deny"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kubectl-deny runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn suggest_says_plainly_when_a_namespaced_cilium_deny_blocks() {
+    let dir = fixtures().join("deny_over_allow");
+    let (code, out, err) = deny(&["why", "-f", dir.to_str().unwrap(), "shop/client", "shop/server:80", "--suggest"]);
+    assert_eq!(code, Some(1), "nothing to apply:\n{out}\n{err}");
+    assert!(out.contains("# No NetworkPolicy can allow it."), "{out}");
+    assert!(
+        out.contains(
+            "only a change to a Cilium deny policy can allow this flow: CiliumNetworkPolicy deny-port-80 (in namespace shop; ingressDeny[0])"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("kind: NetworkPolicy"), "{out}");
+}
+
+#[test]
+fn suggest_says_plainly_when_a_clusterwide_cilium_deny_blocks() {
+    let dir = fixtures().join("deny_over_allow");
+    let (code, out, err) = deny(&["why", "-f", dir.to_str().unwrap(), "shop/client", "shop/np-server:80", "--suggest"]);
+    assert_eq!(code, Some(1), "nothing to apply:\n{out}\n{err}");
+    assert!(out.contains("CiliumClusterwideNetworkPolicy deny-plain-http (cluster-wide; ingressDeny[0])"), "{out}");
+    assert!(!out.contains("kind: NetworkPolicy"), "{out}");
+}

@@ -23,6 +23,13 @@ fn inputs() -> Vec<PathBuf> {
     dirs.sort();
     dirs.push(root.join("examples"));
     dirs.push(root.join("tests/fixtures/init"));
+    let mut cilium: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/cilium"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cilium.sort();
+    dirs.extend(cilium);
     dirs
 }
 
@@ -66,8 +73,13 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
                         continue;
                     }
                     blocked += 1;
-                    // Denied in the Admin tier: no NetworkPolicy can allow it, and the report says so.
-                    if suggested.is_empty() && report.notes.iter().any(|n| n.starts_with("only an Admin-tier change")) {
+                    // Denied in the Admin tier or by a Cilium deny rule: no NetworkPolicy can allow
+                    // it, and the report says so.
+                    let unfixable_note = |n: &String| {
+                        n.starts_with("only an Admin-tier change")
+                            || n.starts_with("only a change to a Cilium deny policy")
+                    };
+                    if suggested.is_empty() && report.notes.iter().any(unfixable_note) {
                         unfixable.push(what);
                         continue;
                     }
