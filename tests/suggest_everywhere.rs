@@ -98,6 +98,10 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
     }
     assert!(blocked > 500, "only {blocked} blocked flows were tried");
     assert!(policies > blocked, "{policies} policies for {blocked} flows");
-    assert!(unfixable.len() < 20, "{unfixable:#?}");
+    // On Cilium a host-network pod is its node, which no NetworkPolicy can name: those flows are
+    // unfixable by design; elsewhere unfixable flows stay rare.
+    let elsewhere = unfixable.iter().filter(|w| !w.contains("fixtures/cilium/")).count();
+    assert!(elsewhere < 20, "{unfixable:#?}");
+    assert!(unfixable.len() < 60, "{unfixable:#?}");
     eprintln!("{blocked} blocked flows, {policies} policies suggested, {} unfixable", unfixable.len());
 }

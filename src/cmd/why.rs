@@ -240,6 +240,13 @@ fn party(snapshot: &Snapshot, target: &ObjectRef, resolved: &Resolved, what: &st
         Resolved::Pod(p) => *p,
         Resolved::Template(p) => p,
     };
+    if pod.host_network && crate::engine::cilium::in_use(snapshot) {
+        return Err(Error::Usage(format!(
+            "{what} uses the host network: on Cilium it is its node (the `host` entity on its own node, \
+             `remote-node` elsewhere), which no NetworkPolicy can name; allow it with a CiliumNetworkPolicy rule \
+             `toEntities`/`fromEntities` [host] or [remote-node]"
+        )));
+    }
     if pod.host_network {
         return match pod.ips.first() {
             Some(ip) => Ok(Party::Address { ip: *ip, what: format!("{what} (host network, {ip})") }),

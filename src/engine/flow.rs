@@ -169,12 +169,12 @@ impl<'s> Engine<'s> {
         self.cilium
     }
 
-    /// Flows no policy can block: a pod to itself, and a pod to or from its own node. On Cilium
-    /// only from the node (`allow-localhost`): a pod's egress to its node is policy's business
-    /// (the `host` entity).
+    /// Flows no policy can block: a pod to itself, and a pod to or from its own node (or a
+    /// host-network pod on it). On Cilium only from the node (`allow-localhost`): a pod's egress
+    /// to its node, or to a host-network pod on it, is policy's business (the `host` entity).
     pub fn override_reason(&self, from: Endpoint, to: Endpoint) -> Option<Override> {
         match (from, to) {
-            (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b),
+            (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b, self.cilium),
             (Endpoint::Pod(_), Endpoint::Ip(_)) if self.cilium => None,
             (Endpoint::Ip(ip), Endpoint::Pod(p)) | (Endpoint::Pod(p), Endpoint::Ip(ip)) => {
                 self.node_of(p).is_some_and(|n| n.addresses.contains(&ip)).then_some(Override::NodeLocal)
@@ -296,16 +296,20 @@ impl<'s> Engine<'s> {
     }
 }
 
-/// Between two pods: a pod to itself, and a host-network pod (whose traffic leaves from its
-/// node) to or from a pod on that node.
-pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
+/// Between two pods, `a` to `b`: a pod to itself, and a host-network pod (whose traffic leaves
+/// from its node) to or from a pod on that node. On Cilium (`cilium`) a host-network pod is its
+/// node (the `host` entity), so it follows the node's rule: from it to a pod on its node always
+/// (`allow-localhost`), but a pod's egress to it is policy's business, as to the node's address.
+pub fn pod_pair_override(a: &Pod, b: &Pod, cilium: bool) -> Option<Override> {
     if a.namespace == b.namespace && a.name == b.name {
         return Some(Override::SelfTraffic);
     }
-    node_local(a, b).then_some(Override::NodeLocal)
+    node_local(a, b, cilium).then_some(Override::NodeLocal)
 }
 
-/// Between two distinct pods: one uses the host network and both run on the same node.
-pub fn node_local(a: &Pod, b: &Pod) -> bool {
-    (a.host_network || b.host_network) && a.node.is_some() && a.node == b.node
+/// Between two distinct pods, `a` to `b`: one uses the host network and both run on the same
+/// node; on Cilium, only from the host-network one (see `pod_pair_override`).
+pub fn node_local(a: &Pod, b: &Pod, cilium: bool) -> bool {
+    let from_host = if cilium { a.host_network } else { a.host_network || b.host_network };
+    from_host && a.node.is_some() && a.node == b.node
 }

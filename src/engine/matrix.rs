@@ -108,6 +108,8 @@ pub struct Matrix<'s> {
     stride: usize,
     /// `allowed[from * stride + offsets[to] + k]`: between distinct pods of the groups.
     allowed: Vec<bool>,
+    /// Whether Cilium enforces policy (node-local traffic is then allowed from the node only).
+    cilium: bool,
 }
 
 impl<'s> Matrix<'s> {
@@ -153,7 +155,7 @@ impl<'s> Matrix<'s> {
                 }
             }
         }
-        Matrix { groups, ports, offsets, stride, allowed }
+        Matrix { groups, ports, offsets, stride, allowed, cilium: engine.cilium() }
     }
 
     /// What policy says between distinct pods of group `from` and group `to`, at `ports[to][k]`.
@@ -166,7 +168,7 @@ impl<'s> Matrix<'s> {
     /// The verdict between two member pods, `(group, member)`: `Engine::decide`'s, cell for cell.
     pub fn pod_allowed(&self, from: (usize, usize), to: (usize, usize), k: usize) -> bool {
         let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
-        from == to || node_local(a, b) || self.group_allowed(from.0, to.0, k)
+        from == to || node_local(a, b, self.cilium) || self.group_allowed(from.0, to.0, k)
     }
 
     /// Pod pairs between the two groups that NetworkPolicy cannot block (node-local traffic of
@@ -178,7 +180,12 @@ impl<'s> Matrix<'s> {
         }
         f.members
             .iter()
-            .map(|a| t.members.iter().filter(|b| !std::ptr::eq(*a, **b) && pod_pair_override(a, b).is_some()).count())
+            .map(|a| {
+                t.members
+                    .iter()
+                    .filter(|b| !std::ptr::eq(*a, **b) && pod_pair_override(a, b, self.cilium).is_some())
+                    .count()
+            })
             .sum()
     }
 
@@ -200,6 +207,8 @@ pub struct PortMatrix<'s> {
     sets: Vec<PortSet>,
     /// How many port classes were decided.
     pub classes: usize,
+    /// Whether Cilium enforces policy (node-local traffic is then allowed from the node only).
+    cilium: bool,
 }
 
 const NONE: u32 = u32::MAX;
@@ -232,7 +241,7 @@ impl<'s> PortMatrix<'s> {
                 }
             }
         }
-        PortMatrix { groups, index, sets, classes: classes.len() }
+        PortMatrix { groups, index, sets, classes: classes.len(), cilium: engine.cilium() }
     }
 
     /// What policy allows between distinct pods of two groups (`None`: nothing).
@@ -247,7 +256,7 @@ impl<'s> PortMatrix<'s> {
     /// NetworkPolicy cannot block them (a pod to itself, node-local traffic).
     pub fn pod_ports(&self, from: (usize, usize), to: (usize, usize)) -> Option<std::borrow::Cow<'_, PortSet>> {
         let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
-        if from == to || node_local(a, b) {
+        if from == to || node_local(a, b, self.cilium) {
             return Some(std::borrow::Cow::Owned(PortSet::all()));
         }
         self.group_ports(from.0, to.0).map(std::borrow::Cow::Borrowed)
