@@ -149,8 +149,9 @@ fn every_fixture_loads_runs_cilium_and_has_its_cilium_policies_read() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let plugins: Vec<Plugin> = cni::detect(&snapshot.daemonsets).detected.iter().map(|d| d.plugin).collect();
         assert_eq!(plugins, [Plugin::Cilium], "{name}: the cluster must run Cilium, and only Cilium");
-        // Every CNP and CCNP document is read (today as a policy of another engine). A fixture may
-        // have none: NetworkPolicy enforced by Cilium has rules of its own (ipBlock, labels).
+        // Every CNP and CCNP document is read and evaluated (not merely counted as a policy of
+        // another engine). A fixture may have none: NetworkPolicy enforced by Cilium has rules of
+        // its own (ipBlock, labels).
         let mut written = 0;
         for entry in walk(&dir) {
             let text = std::fs::read_to_string(&entry).unwrap();
@@ -159,12 +160,13 @@ fn every_fixture_loads_runs_cilium_and_has_its_cilium_policies_read() {
                 .filter(|l| matches!(l.trim(), "kind: CiliumNetworkPolicy" | "kind: CiliumClusterwideNetworkPolicy"))
                 .count();
         }
-        let read = snapshot
-            .foreign_policies
-            .iter()
-            .filter(|p| p.starts_with("CiliumNetworkPolicy ") || p.starts_with("CiliumClusterwideNetworkPolicy "))
-            .count();
-        assert_eq!(read, written, "{name}: Cilium policies read {:?}", snapshot.foreign_policies);
+        assert_eq!(
+            snapshot.cilium_policies.len(),
+            written,
+            "{name}: Cilium policies read {:?}",
+            snapshot.cilium_policies
+        );
+        assert!(snapshot.foreign_policies.is_empty(), "{name}: {:?}", snapshot.foreign_policies);
     }
 }
 
@@ -203,7 +205,6 @@ fn every_expected_flow_names_endpoints_that_resolve() {
 }
 
 #[test]
-#[ignore = "issue 13: CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy are not evaluated yet"]
 fn why_gives_every_expected_answer() {
     let (_, rows) = expected();
     let mut wrong = Vec::new();
@@ -236,4 +237,45 @@ fn the_table_reader_reads_escaped_bars_and_policy_names() {
         ["api", "default-deny", "np-x"]
     );
     assert!(policy_names("— (CCNP intercept-all-dns does not isolate)").is_empty());
+}
+
+/// `kubectl-deny ARGS...` in a clean environment: exit code and stdout, stderr.
+fn deny(args: &[&str]) -> (Option<i32>, String, String) {
+    let home = tempfile::tempdir().expect("a temporary HOME");
+    let output = Command::new(env!("CARGO_BIN_EXE_kubectl-deny"))
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kubectl-deny runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn suggest_says_plainly_when_a_namespaced_cilium_deny_blocks() {
+    let dir = fixtures().join("deny_over_allow");
+    let (code, out, err) = deny(&["why", "-f", dir.to_str().unwrap(), "shop/client", "shop/server:80", "--suggest"]);
+    assert_eq!(code, Some(1), "nothing to apply:\n{out}\n{err}");
+    assert!(out.contains("# No NetworkPolicy can allow it."), "{out}");
+    assert!(
+        out.contains(
+            "only a change to a Cilium deny policy can allow this flow: CiliumNetworkPolicy deny-port-80 (in namespace shop; ingressDeny[0])"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("kind: NetworkPolicy"), "{out}");
+}
+
+#[test]
+fn suggest_says_plainly_when_a_clusterwide_cilium_deny_blocks() {
+    let dir = fixtures().join("deny_over_allow");
+    let (code, out, err) = deny(&["why", "-f", dir.to_str().unwrap(), "shop/client", "shop/np-server:80", "--suggest"]);
+    assert_eq!(code, Some(1), "nothing to apply:\n{out}\n{err}");
+    assert!(out.contains("CiliumClusterwideNetworkPolicy deny-plain-http (cluster-wide; ingressDeny[0])"), "{out}");
+    assert!(!out.contains("kind: NetworkPolicy"), "{out}");
 }

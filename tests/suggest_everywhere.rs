@@ -23,6 +23,13 @@ fn inputs() -> Vec<PathBuf> {
     dirs.sort();
     dirs.push(root.join("examples"));
     dirs.push(root.join("tests/fixtures/init"));
+    let mut cilium: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/cilium"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cilium.sort();
+    dirs.extend(cilium);
     dirs
 }
 
@@ -66,8 +73,13 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
                         continue;
                     }
                     blocked += 1;
-                    // Denied in the Admin tier: no NetworkPolicy can allow it, and the report says so.
-                    if suggested.is_empty() && report.notes.iter().any(|n| n.starts_with("only an Admin-tier change")) {
+                    // Denied in the Admin tier or by a Cilium deny rule: no NetworkPolicy can allow
+                    // it, and the report says so.
+                    let unfixable_note = |n: &String| {
+                        n.starts_with("only an Admin-tier change")
+                            || n.starts_with("only a change to a Cilium deny policy")
+                    };
+                    if suggested.is_empty() && report.notes.iter().any(unfixable_note) {
                         unfixable.push(what);
                         continue;
                     }
@@ -90,6 +102,10 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
     assert!(blocked > 500, "only {blocked} blocked flows were tried");
     assert!(policies > blocked, "{policies} policies for {blocked} flows");
     // Two Calico fixtures share the quarantined pod, which an earlier tier denies (about ten each).
-    assert!(unfixable.len() < 30, "{unfixable:#?}");
+    // On Cilium a host-network pod is its node, which no NetworkPolicy can name: those flows are
+    // unfixable by design; elsewhere unfixable flows stay rare.
+    let elsewhere = unfixable.iter().filter(|w| !w.contains("fixtures/cilium/")).count();
+    assert!(elsewhere < 30, "{unfixable:#?}");
+    assert!(unfixable.len() < 70, "{unfixable:#?}");
     eprintln!("{blocked} blocked flows, {policies} policies suggested, {} unfixable", unfixable.len());
 }

@@ -127,6 +127,36 @@ pub fn suggest(
         ));
         return Ok((report, Vec::new()));
     }
+    // A side denied by a Cilium deny rule: deny rules take precedence over every allow, Cilium's
+    // and NetworkPolicy's alike, so only a change to the deny policy can allow the flow.
+    let mut cilium: Vec<String> = report
+        .evaluations
+        .iter()
+        .filter(|e| !e.verdict.allowed)
+        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
+        .filter(|side| !side.allowed)
+        .filter_map(|side| match side.denied_by() {
+            Some((layer, Some(rule))) if layer.layer == crate::engine::cilium::LAYER && rule.action == "Deny" => {
+                let owner = match &rule.namespace {
+                    Some(ns) => format!("in namespace {ns}"),
+                    None => "cluster-wide".to_string(),
+                };
+                let section =
+                    rule.rule_name.clone().unwrap_or_else(|| format!("{}[{}]", side.direction.as_str(), rule.rule));
+                Some(format!("{} {} ({owner}; {section})", rule.kind, rule.name))
+            }
+            _ => None,
+        })
+        .collect();
+    if !cilium.is_empty() {
+        cilium.dedup();
+        report.notes.push(format!(
+            "only a change to a Cilium deny policy can allow this flow: {} denies it, and Cilium's deny rules take \
+             precedence over every allow, NetworkPolicy or Cilium; ask whoever owns that policy",
+            cilium.join(" and ")
+        ));
+        return Ok((report, Vec::new()));
+    }
     let source = party(snapshot, &from.target, &explained.source, &report.from)?;
     let mut flows = Vec::new();
     for (e, dest) in report.evaluations.iter().zip(&explained.destinations) {
@@ -219,6 +249,13 @@ fn party(snapshot: &Snapshot, target: &ObjectRef, resolved: &Resolved, what: &st
         Resolved::Pod(p) => *p,
         Resolved::Template(p) => p,
     };
+    if pod.host_network && crate::engine::cilium::in_use(snapshot) {
+        return Err(Error::Usage(format!(
+            "{what} uses the host network: on Cilium it is its node (the `host` entity on its own node, \
+             `remote-node` elsewhere), which no NetworkPolicy can name; allow it with a CiliumNetworkPolicy rule \
+             `toEntities`/`fromEntities` [host] or [remote-node]"
+        )));
+    }
     if pod.host_network {
         return match pod.ips.first() {
             Some(ip) => Ok(Party::Address { ip: *ip, what: format!("{what} (host network, {ip})") }),

@@ -73,6 +73,8 @@ pub struct Engine<'s> {
     nodes: HashMap<&'s str, &'s Node>,
     network_policies: NetworkPolicies<'s>,
     layers: Vec<Box<dyn Layer + 's>>,
+    /// Cilium enforces the cluster's policies (`cilium::in_use`).
+    cilium: bool,
     /// What "every pod's address" means for `list`, computed on first use.
     pod_addresses: OnceCell<PodAddresses>,
 }
@@ -81,12 +83,14 @@ impl<'s> Engine<'s> {
     pub fn new(snapshot: &'s Snapshot) -> Self {
         let namespaces = snapshot.namespaces.iter().map(|n| (n.name.as_str(), n)).collect();
         let nodes = snapshot.nodes.iter().map(|n| (n.name.as_str(), n)).collect();
+        let cilium = super::cilium::in_use(snapshot);
         Engine {
             snapshot,
             namespaces,
             nodes,
-            network_policies: NetworkPolicies::new(snapshot),
+            network_policies: NetworkPolicies::new(snapshot).enforced_by_cilium(cilium),
             layers: pipeline::layers(snapshot),
+            cilium,
             pod_addresses: OnceCell::new(),
         }
     }
@@ -160,10 +164,18 @@ impl<'s> Engine<'s> {
         self.snapshot.nodes.iter().find(|n| n.addresses.contains(&ip))
     }
 
-    /// Flows no policy can block: a pod to itself, and a pod to or from its own node.
+    /// Whether Cilium enforces the cluster's policies.
+    pub fn cilium(&self) -> bool {
+        self.cilium
+    }
+
+    /// Flows no policy can block: a pod to itself, and a pod to or from its own node (or a
+    /// host-network pod on it). On Cilium only from the node (`allow-localhost`): a pod's egress
+    /// to its node, or to a host-network pod on it, is policy's business (the `host` entity).
     pub fn override_reason(&self, from: Endpoint, to: Endpoint) -> Option<Override> {
         match (from, to) {
-            (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b),
+            (Endpoint::Pod(a), Endpoint::Pod(b)) => pod_pair_override(a, b, self.cilium),
+            (Endpoint::Pod(_), Endpoint::Ip(_)) if self.cilium => None,
             (Endpoint::Ip(ip), Endpoint::Pod(p)) | (Endpoint::Pod(p), Endpoint::Ip(ip)) => {
                 self.node_of(p).is_some_and(|n| n.addresses.contains(&ip)).then_some(Override::NodeLocal)
             }
@@ -284,16 +296,20 @@ impl<'s> Engine<'s> {
     }
 }
 
-/// Between two pods: a pod to itself, and a host-network pod (whose traffic leaves from its
-/// node) to or from a pod on that node.
-pub fn pod_pair_override(a: &Pod, b: &Pod) -> Option<Override> {
+/// Between two pods, `a` to `b`: a pod to itself, and a host-network pod (whose traffic leaves
+/// from its node) to or from a pod on that node. On Cilium (`cilium`) a host-network pod is its
+/// node (the `host` entity), so it follows the node's rule: from it to a pod on its node always
+/// (`allow-localhost`), but a pod's egress to it is policy's business, as to the node's address.
+pub fn pod_pair_override(a: &Pod, b: &Pod, cilium: bool) -> Option<Override> {
     if a.namespace == b.namespace && a.name == b.name {
         return Some(Override::SelfTraffic);
     }
-    node_local(a, b).then_some(Override::NodeLocal)
+    node_local(a, b, cilium).then_some(Override::NodeLocal)
 }
 
-/// Between two distinct pods: one uses the host network and both run on the same node.
-pub fn node_local(a: &Pod, b: &Pod) -> bool {
-    (a.host_network || b.host_network) && a.node.is_some() && a.node == b.node
+/// Between two distinct pods, `a` to `b`: one uses the host network and both run on the same
+/// node; on Cilium, only from the host-network one (see `pod_pair_override`).
+pub fn node_local(a: &Pod, b: &Pod, cilium: bool) -> bool {
+    let from_host = if cilium { a.host_network } else { a.host_network || b.host_network };
+    from_host && a.node.is_some() && a.node == b.node
 }

@@ -35,7 +35,8 @@ struct GroupKey<'s> {
     labels: &'s Labels,
     ports: &'s [ContainerPort],
     host_network: bool,
-    /// For host-network pods only: their traffic is node-local to pods of that node.
+    /// For host-network pods (their traffic is node-local to pods of that node), and for every pod
+    /// on Cilium when host-network pods are in scope.
     node: Option<&'s str>,
     /// Which of the snapshot's distinct ipBlocks hold one of the pod's IPs.
     blocks: Vec<u32>,
@@ -56,6 +57,9 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
     }
     // Calico tells pods apart by service account too.
     let calico = !engine.snapshot().calico.is_empty();
+    // On Cilium a host-network pod is `host` to the pods of its node and `remote-node` to the
+    // others: then every pod's node tells pods apart.
+    let by_node = engine.cilium() && pods.iter().any(|p| p.host_network);
     let mut index: HashMap<GroupKey<'s>, usize> = HashMap::new();
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
@@ -65,7 +69,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             labels: &pod.labels,
             ports: &pod.ports,
             host_network: pod.host_network,
-            node: if pod.host_network { pod.node.as_deref() } else { None },
+            node: if pod.host_network || by_node { pod.node.as_deref() } else { None },
             blocks: blocks
                 .iter()
                 .enumerate()
@@ -109,6 +113,8 @@ pub struct Matrix<'s> {
     stride: usize,
     /// `allowed[from * stride + offsets[to] + k]`: between distinct pods of the groups.
     allowed: Vec<bool>,
+    /// Whether Cilium enforces policy (node-local traffic is then allowed from the node only).
+    cilium: bool,
 }
 
 impl<'s> Matrix<'s> {
@@ -154,7 +160,7 @@ impl<'s> Matrix<'s> {
                 }
             }
         }
-        Matrix { groups, ports, offsets, stride, allowed }
+        Matrix { groups, ports, offsets, stride, allowed, cilium: engine.cilium() }
     }
 
     /// What policy says between distinct pods of group `from` and group `to`, at `ports[to][k]`.
@@ -167,7 +173,7 @@ impl<'s> Matrix<'s> {
     /// The verdict between two member pods, `(group, member)`: `Engine::decide`'s, cell for cell.
     pub fn pod_allowed(&self, from: (usize, usize), to: (usize, usize), k: usize) -> bool {
         let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
-        from == to || node_local(a, b) || self.group_allowed(from.0, to.0, k)
+        from == to || node_local(a, b, self.cilium) || self.group_allowed(from.0, to.0, k)
     }
 
     /// Pod pairs between the two groups that NetworkPolicy cannot block (node-local traffic of
@@ -179,7 +185,12 @@ impl<'s> Matrix<'s> {
         }
         f.members
             .iter()
-            .map(|a| t.members.iter().filter(|b| !std::ptr::eq(*a, **b) && pod_pair_override(a, b).is_some()).count())
+            .map(|a| {
+                t.members
+                    .iter()
+                    .filter(|b| !std::ptr::eq(*a, **b) && pod_pair_override(a, b, self.cilium).is_some())
+                    .count()
+            })
             .sum()
     }
 
@@ -201,6 +212,8 @@ pub struct PortMatrix<'s> {
     sets: Vec<PortSet>,
     /// How many port classes were decided.
     pub classes: usize,
+    /// Whether Cilium enforces policy (node-local traffic is then allowed from the node only).
+    cilium: bool,
 }
 
 const NONE: u32 = u32::MAX;
@@ -233,7 +246,7 @@ impl<'s> PortMatrix<'s> {
                 }
             }
         }
-        PortMatrix { groups, index, sets, classes: classes.len() }
+        PortMatrix { groups, index, sets, classes: classes.len(), cilium: engine.cilium() }
     }
 
     /// What policy allows between distinct pods of two groups (`None`: nothing).
@@ -248,7 +261,7 @@ impl<'s> PortMatrix<'s> {
     /// NetworkPolicy cannot block them (a pod to itself, node-local traffic).
     pub fn pod_ports(&self, from: (usize, usize), to: (usize, usize)) -> Option<std::borrow::Cow<'_, PortSet>> {
         let (a, b) = (self.groups[from.0].members[from.1], self.groups[to.0].members[to.1]);
-        if from == to || node_local(a, b) {
+        if from == to || node_local(a, b, self.cilium) {
             return Some(std::borrow::Cow::Owned(PortSet::all()));
         }
         self.group_ports(from.0, to.0).map(std::borrow::Cow::Borrowed)
@@ -461,6 +474,9 @@ mod tests {
         }
         let mut s = snapshot(namespaces, pods, policies);
         s.nodes = nodes;
+        if seed % 2 == 1 {
+            add_cilium(&mut s, &mut rng);
+        }
         // Half the clusters also have cluster-wide policies in both tiers.
         if rng.below(2) == 0 {
             s.cluster_policies = random_cluster_policies(&mut rng);
@@ -574,6 +590,85 @@ mod tests {
             });
         }
         CalicoObjects { tiers, policies, staged: Vec::new() }
+    }
+
+    /// Random CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies (and the Cilium plugin),
+    /// written as manifests and read by the source, as users write them.
+    fn add_cilium(s: &mut super::super::model::Snapshot, rng: &mut Rng) {
+        let selector = |rng: &mut Rng| -> String {
+            match rng.below(6) {
+                0 => "{}".to_string(),
+                1 => format!("{{matchLabels: {{app: {}}}}}", rng.pick(&["a", "b", "c"])),
+                2 => format!("{{matchLabels: {{k8s:io.kubernetes.pod.namespace: {}}}}}", rng.pick(&["a", "b", "c"])),
+                3 => format!(
+                    "{{matchExpressions: [{{key: io.kubernetes.pod.namespace, operator: NotIn, values: [{}]}}]}}",
+                    rng.pick(&["a", "b"])
+                ),
+                4 => format!("{{matchLabels: {{io.cilium.k8s.namespace.labels.team: \"{}\"}}}}", rng.pick(&["x", "y"])),
+                _ => format!("{{matchLabels: {{tier: {}}}}}", rng.pick(&["a", "b"])),
+            }
+        };
+        let mut text = String::new();
+        for i in 0..(1 + rng.below(4)) {
+            let clusterwide = rng.below(3) == 0;
+            let ns = rng.pick(&["a", "b", "c"]);
+            text.push_str(if clusterwide {
+                "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\n"
+            } else {
+                "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+            });
+            text.push_str(&format!(
+                "metadata: {{name: c{i}, namespace: {ns}}}\nspec:\n  endpointSelector: {}\n",
+                selector(rng)
+            ));
+            if rng.below(4) == 0 {
+                text.push_str(&format!("  enableDefaultDeny: {{ingress: {}, egress: false}}\n", rng.below(2) == 0));
+            }
+            for section in ["ingress", "egress", "ingressDeny", "egressDeny"] {
+                if rng.below(2) == 0 {
+                    continue;
+                }
+                let (dir, deny) =
+                    (if section.starts_with("ingress") { "from" } else { "to" }, section.ends_with("Deny"));
+                text.push_str(&format!("  {section}:\n"));
+                for _ in 0..(1 + rng.below(2)) {
+                    let peer = match rng.below(4) {
+                        0 => format!("{dir}Endpoints: [{}]", selector(rng)),
+                        1 => format!(
+                            "{dir}Entities: [{}]",
+                            rng.pick(&["world", "cluster", "host", "remote-node", "all"])
+                        ),
+                        2 => format!("{dir}CIDR: [{}]", rng.pick(&["10.0.0.0/16", "0.0.0.0/0", "192.168.0.0/24"])),
+                        _ => String::new(),
+                    };
+                    let ports = match rng.below(5) {
+                        0 => format!(
+                            "toPorts: [{{ports: [{{port: \"{}\", protocol: {}}}]}}]",
+                            rng.pick(&["53", "80", "81", "8080"]),
+                            rng.pick(&["TCP", "UDP", "ANY", "SCTP"])
+                        ),
+                        1 if !deny => {
+                            format!("toPorts: [{{ports: [{{port: {}}}]}}]", rng.pick(&["http", "dns", "web"]))
+                        }
+                        2 => "toPorts: [{ports: [{port: \"79\", endPort: 81, protocol: TCP}]}]".to_string(),
+                        _ => String::new(),
+                    };
+                    let members: Vec<&str> =
+                        [peer.as_str(), ports.as_str()].into_iter().filter(|m| !m.is_empty()).collect();
+                    text.push_str(&format!("  - {{{}}}\n", members.join(", ")));
+                }
+            }
+            text.push_str("---\n");
+        }
+        let read =
+            crate::source::file::load_str(&text, "random.yaml", "default").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        s.cilium_policies = read.cilium_policies;
+        s.daemonsets = vec![super::super::model::DaemonSetInfo {
+            namespace: "kube-system".into(),
+            name: "cilium".into(),
+            images: vec!["quay.io/cilium/cilium:v1.18.0".into()],
+            args: Vec::new(),
+        }];
     }
 
     fn random_cluster_policies(rng: &mut Rng) -> Vec<super::super::tiers::ClusterPolicy> {

@@ -16,6 +16,7 @@
 //!   hints), `service`, `cni`.
 
 pub mod calico;
+pub mod cilium;
 pub mod cni;
 pub mod coverage;
 pub mod flow;

@@ -46,6 +46,10 @@ pub struct Snapshot {
     /// Policies of other engines found among the objects read (`CiliumNetworkPolicy prod/x`):
     /// not evaluated, but they change what the network allows.
     pub foreign_policies: Vec<String>,
+    /// CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies (see `engine::cilium`).
+    pub cilium_policies: Vec<super::cilium::CiliumPolicy>,
+    /// CiliumCIDRGroups by name: the address blocks `cidrGroupRef` names.
+    pub cilium_cidr_groups: Vec<(String, Vec<IpNet>)>,
     /// IngressClasses, naming the ingress controllers in use (for `init`'s detection).
     pub ingress_classes: Vec<IngressClass>,
     /// Calico's tiers and policies (empty on a cluster without them).

@@ -100,6 +100,9 @@ impl fmt::Display for Peer {
 /// evidence must read the same from both).
 pub struct NetworkPolicies<'s> {
     by_namespace: HashMap<&'s str, Vec<&'s Policy>>,
+    /// Enforced by Cilium: selectors see only the labels Cilium keeps in identities, and ipBlocks
+    /// match only addresses outside the cluster (never pods, nor nodes by default).
+    cilium: bool,
 }
 
 impl<'s> NetworkPolicies<'s> {
@@ -111,7 +114,22 @@ impl<'s> NetworkPolicies<'s> {
         for policies in by_namespace.values_mut() {
             policies.sort_by(|a, b| a.name.cmp(&b.name));
         }
-        NetworkPolicies { by_namespace }
+        NetworkPolicies { by_namespace, cilium: false }
+    }
+
+    /// The index, with the semantics of Cilium's enforcement when `cilium` (see the field).
+    pub fn enforced_by_cilium(mut self, cilium: bool) -> Self {
+        self.cilium = cilium;
+        self
+    }
+
+    /// The labels selectors see on `pod`.
+    fn visible_labels<'p>(&self, pod: &'p Pod) -> std::borrow::Cow<'p, super::model::Labels> {
+        if self.cilium && !pod.labels.keys().all(|k| super::cilium::identity_relevant(k)) {
+            std::borrow::Cow::Owned(super::cilium::relevant_labels(&pod.labels))
+        } else {
+            std::borrow::Cow::Borrowed(&*pod.labels)
+        }
     }
 
     /// The policies of a namespace, by name.
@@ -121,7 +139,10 @@ impl<'s> NetworkPolicies<'s> {
 
     /// The policies that select `pod` and isolate it for `direction`.
     pub fn isolating(&self, pod: &Pod, direction: Direction) -> impl Iterator<Item = &'s Policy> + '_ {
-        let labels = pod.labels.clone();
+        let labels: std::sync::Arc<super::model::Labels> = match self.visible_labels(pod) {
+            std::borrow::Cow::Borrowed(_) => pod.labels.clone(),
+            std::borrow::Cow::Owned(filtered) => std::sync::Arc::new(filtered),
+        };
         self.policies_in(&pod.namespace)
             .iter()
             .copied()
@@ -326,10 +347,16 @@ impl<'s> NetworkPolicies<'s> {
                     None => pod.namespace == policy.namespace,
                     Some(sel) => sel.matches(&engine.namespace_labels(&pod.namespace).labels),
                 };
-                namespace_ok && pod_selector.as_ref().is_none_or(|s| s.matches(&pod.labels))
+                namespace_ok && pod_selector.as_ref().is_none_or(|s| s.matches(&self.visible_labels(pod)))
             }
             Peer::IpBlock(block) => match other {
+                Endpoint::Ip(ip) if self.cilium => {
+                    block.contains(ip)
+                        && engine.node_with_address(ip).is_none()
+                        && !engine.snapshot().pods.iter().any(|p| p.ips.contains(&ip))
+                }
                 Endpoint::Ip(ip) => block.contains(ip),
+                Endpoint::Pod(_) if self.cilium => false,
                 Endpoint::Pod(pod) => pod.ips.iter().any(|ip| block.contains(*ip)),
             },
         }

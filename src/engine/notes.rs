@@ -95,17 +95,33 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
     {
         out.push(Note::new(
             "from-node",
-            format!(
-                "{ip} is node {}: traffic from a pod's own node is always allowed, but from other nodes it needs an \
-                 ipBlock rule covering the node addresses",
-                node.name
-            ),
+            if engine.cilium() {
+                format!(
+                    "{ip} is node {}: traffic from a pod's own node is always allowed (Cilium's allow-localhost), \
+                     from other nodes it needs the `remote-node` entity (ipBlocks and CIDR rules do not match nodes)",
+                    node.name
+                )
+            } else {
+                format!(
+                    "{ip} is node {}: traffic from a pod's own node is always allowed, but from other nodes it needs \
+                     an ipBlock rule covering the node addresses",
+                    node.name
+                )
+            },
         ));
     }
     if let Endpoint::Ip(ip) = to
         && verdict.override_reason.is_none()
     {
         out.push(match engine.node_with_address(ip) {
+            Some(node) if engine.cilium() => Note::new(
+                "to-node",
+                format!(
+                    "{ip} is node {}: only the source's egress policies apply; on Cilium the pod's own node is the \
+                     `host` entity and other nodes are `remote-node`, and CIDR rules and ipBlocks do not match nodes",
+                    node.name
+                ),
+            ),
             Some(node) => Note::new(
                 "to-node",
                 format!(
@@ -151,7 +167,7 @@ pub(crate) fn caveats(engine: &Engine, from: Endpoint, to: Endpoint, query: Port
     }
     // What a policy layer could not decide from the cluster's state, or assumed.
     for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
-        if !out.contains(note) {
+        if !note.kind.starts_with("hint-") && !out.contains(note) {
             out.push(note.clone());
         }
     }
@@ -206,6 +222,12 @@ pub(crate) fn hints(engine: &Engine, from: Endpoint, to: Endpoint, query: PortQu
         or_permissive_hints(&index, verdict, &mut out);
         for side in [&verdict.egress, &verdict.ingress] {
             tier_hints(side, &mut out);
+        }
+    }
+    // What a policy layer suggests (kinds `hint-…` of its evidence).
+    for note in verdict.egress.layers.iter().chain(&verdict.ingress.layers).flat_map(|l| &l.notes) {
+        if note.kind.starts_with("hint-") && !out.contains(note) {
+            out.push(note.clone());
         }
     }
     if let Endpoint::Pod(src) = from {

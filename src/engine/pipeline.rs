@@ -266,7 +266,13 @@ pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     if let Some(admin) = TierLayer::new(snapshot, Tier::Admin) {
         out.push(Box::new(admin));
     }
-    out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    // Cilium enforces NetworkPolicy and its own policies as one list: its layer wraps
+    // NetworkPolicy's evaluation and replaces its layer.
+    if super::cilium::in_use(snapshot) {
+        out.push(Box::new(super::cilium::CiliumLayer::new(snapshot)));
+    } else {
+        out.push(Box::new(super::netpol::NetworkPolicyLayer));
+    }
     if let Some(baseline) = TierLayer::new(snapshot, Tier::Baseline) {
         out.push(Box::new(baseline));
     }

@@ -360,6 +360,10 @@ pub struct LayerEvidence {
     /// A tier's default action, when it applied (no rule of the tier decided).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_of_tier: Option<EndOfTier>,
+    /// The policies of the layer that isolate the subject in this direction (default deny), as
+    /// `Kind namespace/name`, when the layer has the notion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub isolated_by: Vec<String>,
 }
 
 /// The end of a tier that selected the subject and whose rules decided nothing.
@@ -401,6 +405,7 @@ impl LayerEvidence {
             notes: Vec::new(),
             selecting: Vec::new(),
             end_of_tier: None,
+            isolated_by: Vec::new(),
         }
     }
 

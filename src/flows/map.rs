@@ -312,6 +312,7 @@ fn map_end(index: &Index, end: &End, group_cidrs: &[IpNet]) -> (Peer, Option<Str
                     node: None,
                     owner: None,
                     mesh: None,
+                    service_account: None,
                 };
                 let peer = Peer {
                     display: format!("{ns}/{what}"),

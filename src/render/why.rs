@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::engine::verdict::{
-    LayerEvidence, Miss, NotApplied, Note, Outcome, Override, PeerMiss, PolicyEvidence, Side,
+    LayerEvidence, Miss, NotApplied, Note, Outcome, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side,
 };
 use crate::engine::{PortSet, Protocol, Verdict};
 
@@ -445,6 +445,11 @@ fn write_side(
     if side.layers.iter().any(|l| l.layer.starts_with("calico-tier:")) {
         return write_tiers(out, side, wide, pal, indent);
     }
+    if let Some(layer) = side.layers.iter().find(|l| l.layer == crate::engine::cilium::LAYER)
+        && side.not_applied.is_none()
+    {
+        return write_cilium_side(out, side, layer, wide, pal, indent);
+    }
     if let Some(reason) = side.not_applied {
         let why = match reason {
             NotApplied::External => "outside the cluster's pods: no NetworkPolicy applies on this side",
@@ -713,6 +718,106 @@ fn write_tiers(out: &mut dyn Write, side: &Side, wide: bool, pal: Palette, inden
         )?;
     } else if side.allowed && side.layers.iter().all(|l| !matches!(l.decision, Outcome::Allow | Outcome::Mixed)) {
         writeln!(out, "{indent}  {}", pal.dim("every tier taking part passed: allowed by its namespace's profile"))?;
+    }
+    Ok(())
+}
+
+/// A side decided by Cilium's layer: what isolates it, the deny rules that matched, the allow
+/// rules (NetworkPolicy's and Cilium's, one list) that matched, and for a blocked side the
+/// nearest misses.
+fn write_cilium_side(
+    out: &mut dyn Write,
+    side: &Side,
+    layer: &LayerEvidence,
+    wide: bool,
+    pal: Palette,
+    indent: &str,
+) -> io::Result<()> {
+    let dir = side.direction.as_str();
+    if layer.isolated_by.is_empty() {
+        writeln!(
+            out,
+            "{indent}  {}",
+            pal.dim(format!(
+                "not isolated: no NetworkPolicy, CiliumNetworkPolicy or clusterwide policy selects it for {dir}"
+            ))
+        )?;
+    } else {
+        let names: Vec<String> = layer.isolated_by.iter().map(|n| pal.name(n)).collect();
+        writeln!(out, "{indent}  isolated ({dir} default deny) by {}", names.join(", "))?;
+    }
+    let who = |r: &RuleEvidence| match &r.namespace {
+        Some(ns) => format!("{} {ns}/{}", r.kind, r.name),
+        None => format!("{} {}", r.kind, r.name),
+    };
+    let (denies, allows): (Vec<&RuleEvidence>, Vec<&RuleEvidence>) =
+        layer.rules.iter().partition(|r| r.decision == crate::engine::verdict::Outcome::Deny);
+    for r in &denies {
+        let rule = r.rule_name.clone().unwrap_or_default();
+        writeln!(
+            out,
+            "{indent}  {} {} {rule}: {}, {} (deny rules win over every allow)",
+            pal.bad("x"),
+            pal.name(who(r)),
+            r.peer_text,
+            r.port_text
+        )?;
+    }
+    let shown = if wide { allows.len() } else { allows.len().min(3) };
+    for r in &allows[..shown] {
+        let rule = r.rule_name.clone().unwrap_or_default();
+        writeln!(out, "{indent}  {} {} {rule}: {}, {}", pal.good("+"), pal.name(who(r)), r.peer_text, r.port_text)?;
+    }
+    if allows.len() > shown {
+        writeln!(
+            out,
+            "{indent}    {}",
+            pal.dim(format!("and {} more matching rules (-o wide)", allows.len() - shown))
+        )?;
+    }
+    if side.allowed && !wide {
+        return Ok(());
+    }
+    // NetworkPolicies that isolate but do not allow, then Cilium's nearest misses.
+    let field = match side.direction {
+        crate::engine::Direction::Ingress => ("ingress", "from"),
+        crate::engine::Direction::Egress => ("egress", "to"),
+    };
+    for p in side.policies.iter().filter(|p| !p.allows) {
+        let miss = p.nearest_miss.as_ref();
+        let name = format!("NetworkPolicy {}/{}", p.namespace, p.name);
+        writeln!(out, "{indent}  {} {}: {}", pal.bad("-"), pal.name(name), describe_miss(p, miss, field))?;
+        if let Some(m) = miss {
+            for line in miss_details(m) {
+                writeln!(out, "{indent}      {line}")?;
+            }
+        }
+    }
+    let misses = if wide { &layer.misses[..] } else { &layer.misses[..layer.misses.len().min(3)] };
+    for m in misses {
+        let name = match &m.namespace {
+            Some(ns) => format!("{} {ns}/{}", m.kind, m.name),
+            None => format!("{} {}", m.kind, m.name),
+        };
+        let rule = m.rule_name.clone().unwrap_or_default();
+        writeln!(
+            out,
+            "{indent}  {} {} {rule}: {}",
+            pal.bad("-"),
+            pal.name(name),
+            m.miss.peer_text.clone().unwrap_or_default()
+        )?;
+        if let Some(pm) = &m.miss.port_miss {
+            let ports = if pm.rule_ports.is_empty() { "every port".to_string() } else { pm.rule_ports.join(", ") };
+            writeln!(out, "{indent}      ports: allows {ports}")?;
+        }
+    }
+    if layer.misses.len() > misses.len() {
+        writeln!(
+            out,
+            "{indent}    {}",
+            pal.dim(format!("and {} more rules that do not match (-o wide)", layer.misses.len() - misses.len()))
+        )?;
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ use ipnet::IpNet;
 use super::netpol;
 use super::wire::{self, IntOrString, Known, LabelMap, Object, Str, Unknown, known};
 use super::{InvalidObject, Location, SourceError, Warning};
+use crate::engine::cilium::CiliumPolicy;
 use crate::engine::{
     ContainerPort, DaemonSetInfo, EndpointPort, IngressClass, Labels, NAMESPACE_NAME_LABEL, Namespace, Node, Operator,
     OwnerRef, Pod, Policy, PortRef, Protocol, Requirement, Selector, Service, ServiceEndpoint, ServicePort, Snapshot,
@@ -52,6 +53,8 @@ pub struct SnapshotBuilder {
     ingress_classes: Keyed<IngressClass>,
     foreign_policies: Vec<String>,
     calico: crate::engine::calico::CalicoObjects,
+    cilium_policies: Keyed<CiliumPolicy>,
+    cilium_cidr_groups: Vec<(String, Vec<IpNet>)>,
     cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
@@ -104,6 +107,8 @@ impl SnapshotBuilder {
             ingress_classes: Keyed::default(),
             foreign_policies: Vec::new(),
             calico: Default::default(),
+            cilium_policies: Keyed::default(),
+            cilium_cidr_groups: Vec::new(),
             cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
@@ -280,6 +285,8 @@ impl SnapshotBuilder {
                 Ok(())
             }
             Object::Calico(kind, object) => self.add_calico(kind, object, at),
+            Object::CiliumPolicy { clusterwide, policy } => self.add_cilium_policy(clusterwide, policy, at),
+            Object::CiliumCidrGroup(group) => self.add_cilium_cidr_group(group, at),
             Object::ClusterPolicy(kind, schema, policy) => self.add_cluster_policy(kind, schema, policy, at),
             Object::Other(kind) => {
                 let kind = crate::render::escape::escaped(&kind);
@@ -429,6 +436,53 @@ impl SnapshotBuilder {
                 calico.staged.push(p);
             }
         }
+        Ok(())
+    }
+
+    /// A CiliumCIDRGroup: address blocks Cilium policies name in `cidrGroupRef`.
+    pub fn add_cilium_cidr_group(
+        &mut self,
+        group: super::cilium::CiliumCidrGroup<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let meta = group.metadata.clone().unwrap_or_default();
+        let name = required_name(&meta, "CiliumCIDRGroup", NameRule::Subdomain, None, at)?;
+        let ctx = Ctx { kind: "CiliumCIDRGroup", namespace: None, name: &name, at };
+        let blocks = super::cilium::cidr_group(group, &ctx)?;
+        self.read += 1;
+        self.cilium_cidr_groups.retain(|(n, _)| *n != name);
+        self.cilium_cidr_groups.push((name, blocks));
+        Ok(())
+    }
+
+    /// A CiliumNetworkPolicy (namespaced) or CiliumClusterwideNetworkPolicy.
+    pub fn add_cilium_policy(
+        &mut self,
+        clusterwide: bool,
+        object: super::cilium::CiliumNetworkPolicy<'_>,
+        at: &Location,
+    ) -> Result<(), SourceError> {
+        let kind = if clusterwide { "CiliumClusterwideNetworkPolicy" } else { "CiliumNetworkPolicy" };
+        let meta = object.metadata.clone().unwrap_or_default();
+        let namespace = if clusterwide {
+            if let Some(ns) = meta.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+                check_namespace_field(&Str::from(ns), kind, at)?;
+            }
+            None
+        } else {
+            Some(self.namespace_of(&meta, kind, at)?)
+        };
+        let name = required_name(&meta, kind, NameRule::Subdomain, namespace.as_deref(), at)?;
+        let shown = match &namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        };
+        self.warn_unknown(|| shown, at, |u| super::cilium::unknown_fields(u, &object));
+        let scope = namespace.clone();
+        let ctx = Ctx { kind, namespace: scope.as_deref(), name: &name, at };
+        let policy = super::cilium::policy(namespace, name.clone(), object, &ctx)?;
+        self.read += 1;
+        self.keep(kind, policy, at, |b| &mut b.cilium_policies);
         Ok(())
     }
 
@@ -741,6 +795,8 @@ impl SnapshotBuilder {
             ingress_classes,
             foreign_policies,
             calico,
+            cilium_policies,
+            cilium_cidr_groups,
             cluster_policies,
             ..
         } = self;
@@ -749,6 +805,7 @@ impl SnapshotBuilder {
         let referenced = (pods.items.iter().map(|p| &p.namespace))
             .chain(policies.items.iter().map(|p| &p.namespace))
             .chain(calico.policies.iter().filter_map(|p| p.namespace.as_ref()))
+            .chain(cilium_policies.items.iter().filter_map(|p| p.namespace.as_ref()))
             .chain(services.items.iter().map(|s| &s.namespace))
             .chain(workloads.items.iter().map(|w| &w.namespace))
             .chain(slices.items.iter().map(|s| &s.namespace));
@@ -779,6 +836,8 @@ impl SnapshotBuilder {
             ingress_classes: ingress_classes.items,
             foreign_policies,
             calico,
+            cilium_policies: cilium_policies.items,
+            cilium_cidr_groups,
             cluster_policies,
             unread_cluster_policies: Vec::new(),
         }
@@ -934,6 +993,12 @@ impl Identity for Pod {
 impl Identity for Policy {
     fn identity(&self) -> (&str, &str, &str) {
         ("", &self.namespace, &self.name)
+    }
+}
+
+impl Identity for CiliumPolicy {
+    fn identity(&self) -> (&str, &str, &str) {
+        (self.kind(), self.namespace.as_deref().unwrap_or(""), &self.name)
     }
 }
 

@@ -55,6 +55,25 @@ pub const JOBS: Resource = Resource { prefix: "/apis/batch/v1", plural: "jobs", 
 pub const CRONJOBS: Resource =
     Resource { prefix: "/apis/batch/v1", plural: "cronjobs", rbac: "cronjobs.batch", namespaced: true };
 
+pub const CILIUM_NETWORK_POLICIES: Resource = Resource {
+    prefix: "/apis/cilium.io/v2",
+    plural: "ciliumnetworkpolicies",
+    rbac: "ciliumnetworkpolicies.cilium.io",
+    namespaced: true,
+};
+pub const CILIUM_CLUSTERWIDE_NETWORK_POLICIES: Resource = Resource {
+    prefix: "/apis/cilium.io/v2",
+    plural: "ciliumclusterwidenetworkpolicies",
+    rbac: "ciliumclusterwidenetworkpolicies.cilium.io",
+    namespaced: false,
+};
+pub const CILIUM_CIDR_GROUPS: Resource = Resource {
+    prefix: "/apis/cilium.io/v2alpha1",
+    plural: "ciliumcidrgroups",
+    rbac: "ciliumcidrgroups.cilium.io",
+    namespaced: false,
+};
+
 /// Page size of list calls: large enough that most clusters answer in one page, small enough that
 /// a 100,000-pod cluster never sends one giant response.
 pub const PAGE_SIZE: u32 = 500;

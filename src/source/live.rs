@@ -235,6 +235,13 @@ fn add(builder: &mut SnapshotBuilder, r: &Response) -> Result<(), SourceError> {
         "services" => each::<wire::Service>(r, |o| builder.add_service(o, &at)),
         "endpointslices" => each::<wire::EndpointSlice>(r, |o| builder.add_endpoint_slice(o, &at)),
         "nodes" => each::<wire::Node>(r, |o| builder.add_node(o, &at)),
+        "ciliumnetworkpolicies" => {
+            each::<super::cilium::CiliumNetworkPolicy>(r, |o| builder.add_cilium_policy(false, o, &at))
+        }
+        "ciliumclusterwidenetworkpolicies" => {
+            each::<super::cilium::CiliumNetworkPolicy>(r, |o| builder.add_cilium_policy(true, o, &at))
+        }
+        "ciliumcidrgroups" => each::<super::cilium::CiliumCidrGroup>(r, |o| builder.add_cilium_cidr_group(o, &at)),
         "adminnetworkpolicies" | "baselineadminnetworkpolicies" | "clusternetworkpolicies" => {
             let (kind, schema) = tiers::of_resource(&r.resource).expect("a resource of the tiers module");
             each::<tiers::ClusterPolicyObject>(r, |o| builder.add_cluster_policy(kind, schema, o, &at))
@@ -254,6 +261,7 @@ fn finish(builder: SnapshotBuilder) -> Snapshot {
     snapshot.services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     snapshot.workloads.sort_by(|a, b| (&a.namespace, &a.name, a.kind).cmp(&(&b.namespace, &b.name, b.kind)));
     snapshot.nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    snapshot.cilium_policies.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     snapshot.daemonsets.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     snapshot
 }
@@ -632,8 +640,16 @@ async fn read_flow<'f>(
     for pages in policies {
         responses.pages(fetch::NETWORK_POLICIES, pages?);
     }
-    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
-        responses.pages(fetch::DAEMONSETS, pages);
+    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
+        Some(pages) => {
+            responses.pages(fetch::DAEMONSETS, pages);
+            true
+        }
+        None => false,
+    };
+    if !plugin_known || runs_cilium(&responses)? {
+        let cilium_namespaces: Vec<Option<&str>> = policy_namespaces.iter().map(|ns| Some(ns.as_str())).collect();
+        responses.extend(read_cilium(conn, &cilium_namespaces, notes).await?);
     }
     if let Some(result) = nodes {
         let consequence = "node addresses were not read (an address is not recognised as a node's)";
@@ -656,7 +672,8 @@ async fn read_flow<'f>(
     }
     label_namespaces.sort_unstable();
     label_namespaces.dedup();
-    let needs_labels = known.policies.iter().any(consults_namespace_labels);
+    let needs_labels = known.policies.iter().any(consults_namespace_labels)
+        || known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
     let query = namespaces_query(&label_namespaces);
     // The Nodes, for their labels, when a `nodes` peer of a cluster-wide policy may match an end.
     let tier_nodes = !unresolved_ip && nodes_peer_matters(&known, flow);
@@ -1139,8 +1156,15 @@ async fn read_scope(
     for pages in policy_pages {
         responses.pages(fetch::NETWORK_POLICIES, pages?);
     }
-    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
-        responses.pages(fetch::DAEMONSETS, pages);
+    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
+        Some(pages) => {
+            responses.pages(fetch::DAEMONSETS, pages);
+            true
+        }
+        None => false,
+    };
+    if !plugin_known || runs_cilium(&responses)? {
+        responses.extend(read_cilium(conn, &scopes, notes).await?);
     }
     responses.extend(cluster_policies);
     let mut builder = builder.into_inner();
@@ -1163,6 +1187,87 @@ async fn read_scope(
     }
     snapshot.unread_cluster_policies = unread;
     Ok(snapshot)
+}
+
+/// Whether the DaemonSets read show Cilium as the network plugin: only then are Cilium's policies
+/// enforced, and looked for (when the DaemonSets could not be read, they are looked for anyway).
+fn runs_cilium(responses: &Responses) -> Read<bool> {
+    let daemonsets = Responses(
+        responses
+            .0
+            .iter()
+            .filter(|r| r.resource == fetch::DAEMONSETS)
+            .map(|r| Response {
+                resource: r.resource,
+                list: r.list,
+                metadata_only: r.metadata_only,
+                text: r.text.clone(),
+            })
+            .collect(),
+    );
+    let snapshot = build(&daemonsets)?;
+    Ok(crate::engine::cni::detect(&snapshot.daemonsets)
+        .detected
+        .iter()
+        .any(|d| d.plugin == crate::engine::cni::Plugin::Cilium))
+}
+
+/// Cilium's policies (issue 13), on a cluster running Cilium, only when the server serves their CRDs (one shared discovery
+/// request tells): the CiliumNetworkPolicies of `scopes` (`None`: every namespace), every
+/// CiliumClusterwideNetworkPolicy, and the CiliumCIDRGroups they may name. A read answered 403 is
+/// a note saying what is missing; when discovery itself could not be read, a note says Cilium's
+/// policies were not looked for.
+async fn read_cilium(conn: &Connection, scopes: &[Option<&str>], notes: &mut Vec<String>) -> Read<Responses> {
+    let mut responses = Responses::default();
+    let discovery = super::discovery::discover(conn).await?;
+    if let Some(why) = discovery.unknown() {
+        let note = format!("{why}, so Cilium's policies were not looked for (they would be evaluated if read)");
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+        return Ok(responses);
+    }
+    let cnp = discovery.served("cilium.io", "v2", fetch::CILIUM_NETWORK_POLICIES.plural);
+    let ccnp = discovery.served("cilium.io", "v2", fetch::CILIUM_CLUSTERWIDE_NETWORK_POLICIES.plural);
+    let groups = discovery.served("cilium.io", "v2alpha1", fetch::CILIUM_CIDR_GROUPS.plural);
+    if !cnp && !ccnp {
+        return Ok(responses);
+    }
+    let (namespaced, clusterwide, cidr_groups) = tokio::join!(
+        join_all(
+            scopes.iter().filter(|_| cnp).map(|ns| list(conn, fetch::CILIUM_NETWORK_POLICIES, *ns, all())).collect()
+        ),
+        async {
+            match ccnp {
+                true => Some(list(conn, fetch::CILIUM_CLUSTERWIDE_NETWORK_POLICIES, None, all()).await),
+                false => None,
+            }
+        },
+        async {
+            match groups {
+                true => Some(list(conn, fetch::CILIUM_CIDR_GROUPS, None, all()).await),
+                false => None,
+            }
+        },
+    );
+    let consequence = "Cilium policies were not read, and the verdict may differ from what Cilium enforces";
+    for result in namespaced {
+        if let Some(pages) = optional(result, notes, consequence)? {
+            responses.pages(fetch::CILIUM_NETWORK_POLICIES, pages);
+        }
+    }
+    if let Some(result) = clusterwide
+        && let Some(pages) = optional(result, notes, consequence)?
+    {
+        responses.pages(fetch::CILIUM_CLUSTERWIDE_NETWORK_POLICIES, pages);
+    }
+    if let Some(result) = cidr_groups {
+        let consequence = "rules naming a CiliumCIDRGroup are not evaluated";
+        if let Some(pages) = optional(result, notes, consequence)? {
+            responses.pages(fetch::CILIUM_CIDR_GROUPS, pages);
+        }
+    }
+    Ok(responses)
 }
 
 /// See `Live::workloads_scope`.

@@ -20,6 +20,7 @@ use std::io;
 use std::sync::Arc;
 
 pub mod calico;
+pub mod cilium;
 pub mod cluster;
 pub mod convert;
 pub mod discovery;

@@ -796,6 +796,12 @@ pub enum Kind {
     ForeignPolicy(&'static str),
     /// Calico's policies and tiers (`projectcalico.org/v3`, `crd.projectcalico.org/v1`).
     Calico(super::calico::WireKind),
+    /// A CiliumNetworkPolicy (`clusterwide: false`) or CiliumClusterwideNetworkPolicy.
+    CiliumPolicy {
+        clusterwide: bool,
+    },
+    /// A CiliumCIDRGroup, which Cilium policies name in `cidrGroupRef`.
+    CiliumCidrGroup,
     /// AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy in a version read.
     ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema),
     /// `kind: List`, or `PodList` and the like, holding `items`.
@@ -825,6 +831,9 @@ impl Kind {
             "StatefulSet" if in_group(&["apps"]) => Kind::Workload(WorkloadKind::StatefulSet),
             "Job" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::Job),
             "CronJob" if in_group(&["batch"]) => Kind::Workload(WorkloadKind::CronJob),
+            "CiliumNetworkPolicy" if group == Some("cilium.io") => Kind::CiliumPolicy { clusterwide: false },
+            "CiliumClusterwideNetworkPolicy" if group == Some("cilium.io") => Kind::CiliumPolicy { clusterwide: true },
+            "CiliumCIDRGroup" if group == Some("cilium.io") => Kind::CiliumCidrGroup,
             _ if kind.ends_with("List") => Kind::List,
             _ if let Some(calico) = group.and_then(|g| super::calico::WireKind::classify(g, kind)) => {
                 Kind::Calico(calico)
@@ -853,6 +862,11 @@ pub enum Object<'a> {
     Workload(WorkloadKind, Workload<'a>),
     ForeignPolicy(&'static str, ForeignPolicy<'a>),
     Calico(super::calico::WireKind, super::calico::CalicoObject<'a>),
+    CiliumPolicy {
+        clusterwide: bool,
+        policy: super::cilium::CiliumNetworkPolicy<'a>,
+    },
+    CiliumCidrGroup(super::cilium::CiliumCidrGroup<'a>),
     ClusterPolicy(crate::engine::tiers::ClusterKind, super::tiers::Schema, super::tiers::ClusterPolicyObject<'a>),
     /// An object of a kind kubectl-deny does not read, by its kind: only counted.
     Other(Str<'a>),
@@ -1231,6 +1245,10 @@ fn read_rest<'de, A: MapAccess<'de>>(
         Kind::Workload(kind) => Object::Workload(kind, typed(reader, deferred, watch, map)?),
         Kind::ForeignPolicy(name) => Object::ForeignPolicy(name, typed(reader, deferred, watch, map)?),
         Kind::Calico(kind) => Object::Calico(kind, typed(reader, deferred, watch, map)?),
+        Kind::CiliumPolicy { clusterwide } => {
+            Object::CiliumPolicy { clusterwide, policy: typed(reader, deferred, watch, map)? }
+        }
+        Kind::CiliumCidrGroup => Object::CiliumCidrGroup(typed(reader, deferred, watch, map)?),
         Kind::ClusterPolicy(kind, schema) => Object::ClusterPolicy(kind, schema, typed(reader, deferred, watch, map)?),
         Kind::List | Kind::Other => {
             let items = list_item_kind(
@@ -1770,8 +1788,9 @@ mod tests {
         );
         assert_eq!(
             Kind::classify(Some("cilium.io/v2"), "CiliumNetworkPolicy"),
-            Kind::ForeignPolicy("CiliumNetworkPolicy")
+            Kind::CiliumPolicy { clusterwide: false }
         );
+        assert_eq!(Kind::classify(Some("example.com/v1"), "CiliumNetworkPolicy"), Kind::Other);
         assert_eq!(
             Kind::classify(Some("policy.networking.k8s.io/v1alpha1"), "AdminNetworkPolicy"),
             Kind::ClusterPolicy(ClusterKind::AdminNetworkPolicy, Schema::V1Alpha1)

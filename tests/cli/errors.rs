@@ -602,7 +602,9 @@ metadata: {name: db}
 ";
     why_stdin(manifests, &["web", "db:5432"])
         .allowed()
-        .stdout_has("policies of other engines were found (CiliumNetworkPolicy default/l7-rules and Antrea ClusterNetworkPolicy cluster-guardrails)");
+        .stdout_has("policies of other engines were found (Antrea ClusterNetworkPolicy cluster-guardrails)")
+        // Cilium's policies are evaluated (issue 13): no longer a policy of another engine.
+        .stdout_lacks("CiliumNetworkPolicy default/l7-rules");
     let v = Deny::new(&["why", "-f", "-", "web", "db:5432", "-o", "json"]).stdin(manifests.as_bytes()).run().json();
     assert!(v["caveats"].as_array().unwrap().iter().any(|c| c["kind"] == "other-policy-engines"), "{v}");
     let list = Deny::new(&["list", "-f", "-"]).stdin(manifests.as_bytes()).run();
@@ -625,4 +627,26 @@ fn unknown_flags_get_a_tip_only_when_it_is_close() {
     why("matrix_grouping", &["-n", "shop", "--ou", "json", "web-a", "api-0"])
         .error()
         .stderr_has("tip: a similar argument exists: '--output'");
+}
+
+/// Issue 13: a CiliumNetworkPolicy is validated as Cilium and its CRD would (exit 2, with the file,
+/// document, line, field and fix), and a key its CRD does not define is a warning naming the
+/// field it likely meant: `fromEndpoint` dropped would make the rule admit every peer.
+#[test]
+fn cilium_policies_are_validated_and_their_typos_named() {
+    let pods = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: db, labels: {app: db}}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web}\n";
+    let invalid = format!(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: p}}\nspec:\n  endpointSelector: {{}}\n  egress:\n  - toEntities: [wrld]\n{pods}"
+    );
+    why_stdin(&invalid, &["web", "db:5432"])
+        .error()
+        .stderr_has("CiliumNetworkPolicy default/p: spec.egress[0].toEntities[0]: unknown entity \"wrld\"")
+        .stderr_has("fix: use one of all, world");
+    let typo = format!(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {{name: p}}\nspec:\n  endpointSelector: {{matchLabels: {{app: db}}}}\n  ingress:\n  - fromEndpoint: [{{matchLabels: {{app: api}}}}]\n    toPorts: [{{ports: [{{port: \"5432\"}}]}}]\n{pods}"
+    );
+    let run = why_stdin(&typo, &["web", "db:5432"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    run.stderr_has("line 7: CiliumNetworkPolicy default/p: spec.ingress[0].fromEndpoint: unknown field")
+        .stderr_has("did you mean fromEndpoints?");
 }

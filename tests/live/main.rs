@@ -22,6 +22,7 @@ mod support;
 
 mod access;
 mod calico;
+mod cilium;
 mod common;
 mod complete;
 mod discovery;

@@ -191,9 +191,25 @@ fn docs_rbac_grants_exactly_what_the_commands_use() {
         helper.complete(&server, words);
     }
 
+    // The read-only commands on a cluster running Cilium read its policies too.
+    let cilium = ApiServer::start(crate::cilium::cilium_cluster().serve(
+        "cilium.io/v2alpha1",
+        "CiliumCIDRGroup",
+        "ciliumcidrgroups",
+        false,
+    ));
+    run(&cilium, &["why", "production/frontend-6d8f7c9b5-2lq8x", "production/postgres-0:5432"]);
+    run(&cilium, &["list"]);
+    run(&cilium, &["matrix", "-n", "production"]);
+
     let rules = roles();
-    let accesses: Vec<Access> =
-        server.requests().iter().chain(&crds.requests()).map(|r| access(&r.method, &r.path)).collect();
+    let accesses: Vec<Access> = server
+        .requests()
+        .iter()
+        .chain(&crds.requests())
+        .chain(cilium.requests().iter())
+        .map(|r| access(&r.method, &r.path))
+        .collect();
     let missing: Vec<String> = accesses
         .iter()
         .filter(|a| !granted(&rules, a))
