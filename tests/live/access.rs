@@ -208,7 +208,7 @@ fn the_exec_plugin_runs_once_per_command() {
     // a cloud CLI takes up to a second per run. One run, whatever the command reads.
     for status_extra in ["", r#","expirationTimestamp":"2099-01-01T00:00:00Z""#] {
         for command in
-            [&WHY[..], &["list", "-A"], &["matrix", "-n", "production"], &["init", "-n", "staging", "--dry-run=server"]]
+            [WHY, &["list", "-A"], &["matrix", "-n", "production"], &["init", "-n", "staging", "--dry-run=server"]]
         {
             let server = ApiServer::start(examples());
             let dir = TempDir::new("plugin");
