@@ -126,6 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output: auto colours only on a terminal, never with NO_COLOR or TERM=dumb')
             [CompletionResult]::new('--all-ports', '--all-ports', [CompletionResultType]::ParameterName, 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port')
+            [CompletionResult]::new('--grouped', '--grouped', [CompletionResultType]::ParameterName, 'With -o json: the groups of pods no policy tells apart (id, namespace, labels, pods), then one cell per group pair and port, instead of one per pod pair (size grows with groups, not pods squared); plain -o json stays per pod')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print the tables without their header lines')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'Do not check the API server''s certificate (insecure: HTTPS without server authentication)')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Work on all namespaces (ignores -n) where a command works on namespaces')

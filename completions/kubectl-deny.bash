@@ -933,7 +933,7 @@ _kubectl__deny() {
             return 0
             ;;
         kubectl__deny__subcmd__matrix)
-            opts="-l -s -n -A -f -k -o -h -V --port --all-ports --selector --no-headers --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
+            opts="-l -s -n -A -f -k -o -h -V --port --all-ports --grouped --selector --no-headers --kubeconfig --context --cluster --user --server --token --as --as-group --as-uid --certificate-authority --insecure-skip-tls-verify --client-certificate --client-key --namespace --all-namespaces --filename --kustomize --request-timeout --output --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

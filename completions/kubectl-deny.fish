@@ -118,6 +118,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l col
 always\t''
 never\t''"
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l all-ports -d 'Every port and protocol: for each pair, which ports (if any) are allowed. JSON lists {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port'
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l grouped -d 'With -o json: the groups of pods no policy tells apart (id, namespace, labels, pods), then one cell per group pair and port, instead of one per pod pair (size grows with groups, not pods squared); plain -o json stays per pod'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l no-headers -d 'Print the tables without their header lines'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -l insecure-skip-tls-verify -d 'Do not check the API server\'s certificate (insecure: HTTPS without server authentication)'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand matrix" -s A -l all-namespaces -d 'Work on all namespaces (ignores -n) where a command works on namespaces'

@@ -270,12 +270,16 @@ pub struct WhyArgs {
 #[command(
     long_about = "Show reachability between every pair of pods in the chosen namespaces.\n\n\
         Every cell is the verdict `kubectl deny why` gives for that flow. Pods with identical \
-        namespace, labels and ports are grouped.",
+        namespace, labels and ports are grouped. -o json prints one cell per pod pair and port, \
+        as scripts read it; with --grouped, the groups and one cell per group pair and port \
+        (plus exceptions for node-local pairs of host-network pods), whose size grows with the \
+        groups rather than pods squared.",
     after_help = "\
 Examples:
   kubectl deny matrix -n prod --port 80 --port 53/udp
   kubectl deny matrix -n prod --all-ports          # which ports each pair may use
-  kubectl deny matrix -A -o json
+  kubectl deny matrix -A -o json                   # one cell per pod pair and port (scripts)
+  kubectl deny matrix -A -o json --grouped         # one per group pair: for big scopes
   kubectl deny matrix -f examples/ -n production"
 )]
 pub struct MatrixArgs {
@@ -288,6 +292,12 @@ pub struct MatrixArgs {
     /// {"flows":[{"from","to","ports":[...]}]} for the pairs that allow some port
     #[arg(long, conflicts_with = "ports")]
     pub all_ports: bool,
+
+    /// With -o json: the groups of pods no policy tells apart (id, namespace, labels, pods), then
+    /// one cell per group pair and port, instead of one per pod pair (size grows with groups, not
+    /// pods squared); plain -o json stays per pod
+    #[arg(long, conflicts_with = "all_ports")]
+    pub grouped: bool,
 
     /// Only the pods whose labels match: both ends of every flow are among them
     #[command(flatten)]

@@ -22,6 +22,11 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
         Some(query) => Some(super::label_query::parse(query).map_err(|e| Error::Usage(e.describe(query)))?),
         None => None,
     };
+    if args.grouped && format != OutputFormat::Json {
+        return Err(Error::Usage(
+            "--grouped shapes the JSON output: use it with -o json (the table groups pods already)".into(),
+        ));
+    }
     let headers = !args.no_headers;
     let mut source = super::load::open(ctx, err)?;
     let scope = if ctx.all_namespaces {
@@ -64,6 +69,7 @@ pub fn run(ctx: &Context, args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn 
     }
     let matrix = Matrix::compute(&engine, &pods, &choice);
     match format {
+        OutputFormat::Json if args.grouped => crate::render::matrix::write_grouped_json(out, &matrix),
         OutputFormat::Json => crate::render::matrix::write_json(out, &matrix),
         OutputFormat::Wide => crate::render::matrix::write_text(out, &matrix, true, headers, ctx.palette),
         _ => crate::render::matrix::write_text(out, &matrix, false, headers, ctx.palette),

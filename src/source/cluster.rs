@@ -349,7 +349,7 @@ pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, Cl
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let namespace = spec_namespace(&config);
     let exec = config.auth_info.exec.clone();
-    let client = kube::Client::try_from(config).map_err(|e| {
+    let client = build_client(config).map_err(|e| {
         let whose = Whose { user: user_name.as_deref(), context: context.as_deref() };
         match exec.as_ref().and_then(|exec| credential_plugin_error(exec, &whose, &e)) {
             Some(plugin_error) => plugin_error,
@@ -368,6 +368,48 @@ pub async fn connect(spec: &ClusterSpec, env: &KubeEnv) -> Result<Connection, Cl
         probe: Default::default(),
         discovery: Default::default(),
     })
+}
+
+/// The one client of a command, with an exec credential plugin run once.
+///
+/// `kube::Client::try_from` asks the plugin three times: for a client certificate when it sets up
+/// TLS, for the token of its auth layer, and for the certificate's expiry; a cloud CLI (`aws eks
+/// get-token`) takes up to a second each. Here the auth layer is made first (one run) and the
+/// client is built without the plugin, then wrapped in that layer: a token with an
+/// `expirationTimestamp` stays kube's refreshable token, re-run only once it is about to expire,
+/// and one without is sent as it is, as kube would. A plugin that answers with a client
+/// certificate gives no auth layer; only then is the client built with the plugin as kube does.
+fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
+    use kube::client::{ClientBuilder, ConfigExt};
+    if config.auth_info.exec.is_none() || config.auth_info.auth_provider.is_some() {
+        return kube::Client::try_from(config);
+    }
+    let Some(auth) = config.auth_layer()? else { return kube::Client::try_from(config) };
+    let namespace = config.default_namespace.clone();
+    let mut without_plugin = config;
+    without_plugin.auth_info.exec = None;
+    let inner = Sender(kube::Client::try_from(without_plugin)?);
+    Ok(ClientBuilder::new(inner, namespace).with_layer(&auth).build())
+}
+
+/// A client as the service under an auth layer (which clones what it wraps): its errors pass
+/// through as they are, since `kube::Client::send` unboxes a `kube::Error` from the layers.
+#[derive(Clone)]
+struct Sender(kube::Client);
+
+impl tower_service::Service<http::Request<kube::client::Body>> for Sender {
+    type Response = http::Response<kube::client::Body>;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<kube::client::Body>) -> Self::Future {
+        let client = self.0.clone();
+        Box::pin(async move { client.send(request).await.map_err(Into::into) })
+    }
 }
 
 /// kube's `Config` from a kubeconfig, with the cluster flags applied to the selected cluster.

@@ -1316,8 +1316,16 @@ async fn read_workloads_scope(
     for ((resource, _), pages) in reads.iter().zip(lists) {
         responses.pages(*resource, pages?);
     }
-    if let Some(pages) = optional(daemonsets, notes, NO_PLUGIN)? {
-        responses.pages(fetch::DAEMONSETS, pages);
+    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
+        Some(pages) => {
+            responses.pages(fetch::DAEMONSETS, pages);
+            true
+        }
+        None => false,
+    };
+    // On Cilium, its policies decide as much as NetworkPolicy: read them as `why` does.
+    if !plugin_known || runs_cilium(&responses)? {
+        responses.extend(read_cilium(conn, &scopes, notes).await?);
     }
     let consequence = "node addresses were not read (an address in the flows is not recognised as a node's)";
     if let Some(pages) = optional(nodes, notes, consequence)? {

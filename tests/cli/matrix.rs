@@ -179,3 +179,152 @@ fn label_selector_picks_the_pods_and_no_headers_drops_headers() {
     text.success();
     assert!(!text.stdout.contains("GROUP") && !text.stdout.contains("FROM \\ TO"), "{text}");
 }
+
+/// The per-pod cells a `--grouped` answer stands for: a pod to itself allowed, a listed exception
+/// over its group pair's cell, otherwise that cell.
+fn expand(grouped: &Value) -> Vec<(String, String, u64, String, String)> {
+    let groups = grouped["groups"].as_array().expect("groups");
+    let pods = |g: &Value| -> Vec<String> {
+        groups[g.as_u64().expect("a group id") as usize]["pods"]
+            .as_array()
+            .expect("pods")
+            .iter()
+            .map(|p| p.as_str().expect("a pod name").to_string())
+            .collect()
+    };
+    let exceptions = grouped["exceptions"].as_array().expect("exceptions");
+    let mut cells = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        assert_eq!(g["id"], i, "ids are positions");
+    }
+    for cell in grouped["cells"].as_array().expect("cells") {
+        let (port, protocol) = (cell["port"].as_u64().expect("port"), cell["protocol"].as_str().expect("protocol"));
+        for from in pods(&cell["from"]) {
+            for to in pods(&cell["to"]) {
+                let exception = exceptions.iter().find(|e| {
+                    e["from"] == from.as_str()
+                        && e["to"] == to.as_str()
+                        && e["port"] == port
+                        && e["protocol"] == protocol
+                });
+                let verdict = match exception {
+                    _ if from == to => "allowed",
+                    Some(e) => e["verdict"].as_str().expect("verdict"),
+                    None => cell["verdict"].as_str().expect("verdict"),
+                };
+                cells.push((from.clone(), to, port, protocol.to_string(), verdict.to_string()));
+            }
+        }
+    }
+    // A group of one has no cell with itself: its pod to itself is allowed.
+    for g in groups.iter().filter(|g| g["pods"].as_array().is_some_and(|p| p.len() == 1)) {
+        let pod = g["pods"][0].as_str().expect("a pod").to_string();
+        let to_it = grouped["cells"].as_array().expect("cells").iter().filter(|c| c["to"] == g["id"]);
+        let mut ports: Vec<(u64, String)> = to_it
+            .map(|c| (c["port"].as_u64().expect("port"), c["protocol"].as_str().expect("protocol").to_string()))
+            .collect();
+        ports.sort();
+        ports.dedup();
+        for (port, protocol) in ports {
+            cells.push((pod.clone(), pod.clone(), port, protocol, "allowed".into()));
+        }
+    }
+    cells.sort();
+    cells
+}
+
+fn per_pod(v: &Value) -> Vec<(String, String, u64, String, String)> {
+    let mut cells: Vec<_> = v["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().expect("a string").to_string();
+            (s("from"), s("to"), c["port"].as_u64().expect("port"), s("protocol"), s("verdict"))
+        })
+        .collect();
+    cells.sort();
+    cells
+}
+
+#[test]
+fn grouped_json_expands_to_exactly_the_per_pod_json() {
+    let mut exceptions = 0;
+    for fixture in [
+        "matrix_grouping",
+        "host_network",
+        "and_vs_or_peers",
+        "named_port_on_destination",
+        "ip_block_pod_ip",
+        "cluster_tiers",
+    ] {
+        for ports in [&[][..], &["--port", "80"], &["--port", "8080", "--port", "53/UDP"]] {
+            let mut args = vec!["matrix", "-f", fixture, "-A", "-o", "json"];
+            args.extend_from_slice(ports);
+            let pods = Deny::new(&args).run();
+            pods.success();
+            args.push("--grouped");
+            let grouped = Deny::new(&args).run();
+            grouped.success();
+            let g = grouped.json();
+            exceptions += g["exceptions"].as_array().map_or(0, Vec::len);
+            assert_eq!(expand(&g), per_pod(&pods.json()), "{fixture} {ports:?}");
+        }
+    }
+    assert!(exceptions > 0, "host_network's node-local pairs are exceptions");
+}
+
+/// `n` replicas of a web and an api workload; web may reach api on 8080.
+fn replicas(n: usize) -> String {
+    let mut yaml = String::from(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+         apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: api, namespace: shop}\n\
+         spec:\n  podSelector: {matchLabels: {app: api}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n",
+    );
+    for i in 0..n {
+        for app in ["web", "api"] {
+            yaml.push_str(&format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {app}-{i}, namespace: shop, labels: {{app: {app}}}}}\n\
+                 spec: {{containers: [{{name: c, image: x, ports: [{{containerPort: 8080}}]}}]}}\n\
+                 status: {{podIP: 10.0.{}.{}}}\n",
+                if app == "web" { 1 } else { 2 },
+                i + 1
+            ));
+        }
+    }
+    yaml
+}
+
+#[test]
+fn grouped_json_grows_with_groups_not_pods() {
+    let dir = std::env::temp_dir().join(format!("kubectl-deny-grouped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut sizes = Vec::new();
+    for n in [2, 40] {
+        let path = dir.join(format!("replicas-{n}.yaml"));
+        std::fs::write(&path, replicas(n)).unwrap();
+        let path = path.display().to_string();
+        let grouped = Deny::new(&["matrix", "-f", &path, "-n", "shop", "-o", "json", "--grouped"]).run();
+        grouped.success();
+        let pods = Deny::new(&["matrix", "-f", &path, "-n", "shop", "-o", "json"]).run();
+        pods.success();
+        let g = grouped.json();
+        assert_eq!(g["groups"].as_array().map(Vec::len), Some(2), "two workloads, two groups");
+        assert_eq!(g["cells"].as_array().map(Vec::len), Some(4), "one cell per ordered group pair");
+        assert_eq!(pods.json()["cells"].as_array().map(Vec::len), Some(4 * n * n));
+        let cells = g["cells"].to_string();
+        sizes.push((cells.len(), grouped.stdout.len(), pods.stdout.len()));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let ((cells2, grouped2, pods2), (cells40, grouped40, pods40)) = (sizes[0], sizes[1]);
+    assert_eq!(cells2, cells40, "the cells do not grow with replicas");
+    assert!(grouped40 < grouped2 * 25, "grouped grows with the pod list only: {grouped2} -> {grouped40} bytes");
+    assert!(pods40 > pods2 * 300, "per pod grows with pods squared: {pods2} -> {pods40} bytes");
+}
+
+#[test]
+fn grouped_is_for_json_only() {
+    let run = matrix(&["-n", "shop", "--grouped"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("use it with -o json"), "{run}");
+}

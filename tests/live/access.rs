@@ -181,6 +181,70 @@ fn a_working_exec_plugin_provides_the_token() {
     assert!(server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer plugin-token")));
 }
 
+/// A plugin that appends a line to `runs` each time it runs and prints an ExecCredential for
+/// `plugin-token` (with `status`'s extra fields, e.g. an expirationTimestamp).
+fn counting_plugin(dir: &TempDir, status_extra: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let runs = dir.path().join("runs");
+    let plugin = dir.write(
+        "count.sh",
+        &format!(
+            "#!/bin/sh
+echo run >> '{}'
+echo '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"plugin-token\"{status_extra}}}}}'\n",
+            runs.display()
+        ),
+    );
+    make_executable(&plugin);
+    (plugin, runs)
+}
+
+fn runs_of(runs: &std::path::Path) -> usize {
+    std::fs::read_to_string(runs).map(|s| s.lines().count()).unwrap_or(0)
+}
+
+#[test]
+fn the_exec_plugin_runs_once_per_command() {
+    // kube builds a client by running the plugin three times (TLS identity, auth layer, expiry);
+    // a cloud CLI takes up to a second per run. One run, whatever the command reads.
+    for status_extra in ["", r#","expirationTimestamp":"2099-01-01T00:00:00Z""#] {
+        for command in
+            [WHY, &["list", "-A"], &["matrix", "-n", "production"], &["init", "-n", "staging", "--dry-run=server"]]
+        {
+            let server = ApiServer::start(examples());
+            let dir = TempDir::new("plugin");
+            let (plugin, runs) = counting_plugin(&dir, status_extra);
+            let env = plugin_kubeconfig(
+                &server,
+                json!({"apiVersion": "client.authentication.k8s.io/v1", "command": plugin.display().to_string(), "interactiveMode": "Never"}),
+            );
+            let out = support::run(command, &env);
+            expect_code(&out, 0);
+            assert!(!server.requests().is_empty());
+            assert!(
+                server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer plugin-token")),
+                "{command:?}"
+            );
+            assert_eq!(runs_of(&runs), 1, "{command:?} {status_extra}: the plugin ran {} times", runs_of(&runs));
+        }
+    }
+}
+
+#[test]
+fn an_expired_exec_credential_is_fetched_again_before_a_request() {
+    // A credential that expires within kube's minute of margin is refreshed before the next
+    // request: the plugin is run again rather than a stale token sent.
+    let server = ApiServer::start(examples());
+    let dir = TempDir::new("plugin");
+    let (plugin, runs) = counting_plugin(&dir, r#","expirationTimestamp":"2000-01-01T00:00:00Z""#);
+    let env = plugin_kubeconfig(
+        &server,
+        json!({"apiVersion": "client.authentication.k8s.io/v1", "command": plugin.display().to_string(), "interactiveMode": "Never"}),
+    );
+    expect_code(&support::run(WHY, &env), 0);
+    let requests = server.requests().len();
+    assert_eq!(runs_of(&runs), 1 + requests, "once to connect, then once before each of the {requests} requests");
+}
+
 #[test]
 fn a_failing_exec_plugin_shows_its_command_stderr_and_install_hint() {
     let server = ApiServer::start(examples());
