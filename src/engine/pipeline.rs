@@ -452,7 +452,7 @@ mod tests {
         }
 
         fn plan<'p>(&'p self, _: &'p Engine<'_>, _: &'p [&'p Pod]) -> Box<dyn LayerPlan + 'p> {
-            unimplemented!("not asked by these tests")
+            Box::new(self)
         }
 
         fn coverage(&self, _: &Engine<'_>, _: &str, pods: &[&Pod], _: Direction) -> LayerCoverage {
@@ -462,6 +462,21 @@ mod tests {
         fn port_cuts(&self, _: &Engine<'_>, _: Protocol, _: &mut BTreeSet<u32>) {}
 
         fn address_blocks(&self, _: &Engine<'_>, _: &mut Vec<IpBlock>) {}
+    }
+
+    /// The same decision for every peer at its ports, as `answer` gives it.
+    impl LayerPlan for &Fixed {
+        fn row(&self, row: Row<'_>, allow: &mut [u64], deny: &mut [u64]) {
+            if !self.ports.contains(row.protocol, row.port) {
+                return;
+            }
+            let out = match self.decision {
+                Decision::Allow => allow,
+                Decision::Deny => deny,
+                Decision::Pass | Decision::NoOpinion => return,
+            };
+            out.copy_from_slice(row.undecided);
+        }
     }
 
     fn fixed(id: &'static str, decision: Decision, ports: &[(Protocol, u16, u16)]) -> Box<dyn Layer> {
@@ -478,6 +493,22 @@ mod tests {
             vec![pod("a", "x", &[("app", "x")], "10.0.0.1"), pod("a", "y", &[("app", "y")], "10.0.0.2")],
             vec![],
         )
+    }
+
+    #[test]
+    fn a_plan_decides_the_undecided_columns_at_its_ports_only() {
+        let snapshot = two_pods();
+        let engine = Engine::new(&snapshot);
+        let deny = fixed("deny", Decision::Deny, &[(Tcp, 80, 80)]);
+        let plan = deny.plan(&engine, &[]);
+        let undecided = [0b101u64];
+        let row = |port| Row { direction: Direction::Ingress, subject: 0, port, protocol: Tcp, undecided: &undecided };
+        let (mut allow, mut denied) = ([0u64], [0u64]);
+        plan.row(row(80), &mut allow, &mut denied);
+        assert_eq!((allow, denied), ([0], [0b101]));
+        let (mut allow, mut denied) = ([0u64], [0u64]);
+        plan.row(row(81), &mut allow, &mut denied);
+        assert_eq!((allow, denied), ([0], [0]));
     }
 
     #[test]
