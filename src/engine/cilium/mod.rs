@@ -699,7 +699,12 @@ enum L3 {
 
 /// A pod's identity labels.
 fn pod_labels(engine: &Engine<'_>, pod: &Pod) -> Labels {
-    pod_identity(&pod.namespace, &pod.labels, &engine.namespace_labels(&pod.namespace).labels)
+    pod_identity(
+        &pod.namespace,
+        &pod.labels,
+        pod.service_account.as_deref(),
+        &engine.namespace_labels(&pod.namespace).labels,
+    )
 }
 
 /// `ingress[0]`, `specs[1] egressDeny[0]`.
@@ -872,7 +877,7 @@ impl Layer for CiliumLayer<'_> {
             out.pods[i] = state;
         }
         // A pod created tomorrow: rules whose endpointSelector looks at nothing but the namespace.
-        let blank = pod_identity(namespace, &Labels::new(), &engine.namespace_labels(namespace).labels);
+        let blank = pod_identity(namespace, &Labels::new(), None, &engine.namespace_labels(namespace).labels);
         let wide: Vec<(&CiliumPolicy, &CiliumRule)> = self
             .selecting(&blank, namespace)
             .filter(|(_, r)| matches!(&r.subject, Subject::Endpoints(s) if only_namespace_keys(s)))

@@ -22,6 +22,8 @@ pub const NAMESPACE_KEY: &str = "io.kubernetes.pod.namespace";
 pub const NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
 /// The label naming the cluster; `default` unless the agent is told otherwise.
 pub const CLUSTER_KEY: &str = "io.cilium.k8s.policy.cluster";
+/// The label Cilium adds to every pod endpoint with its service account's name.
+pub const SERVICE_ACCOUNT_KEY: &str = "io.cilium.k8s.policy.serviceaccount";
 
 /// One CiliumNetworkPolicy (`namespace` set) or CiliumClusterwideNetworkPolicy (`namespace: None`):
 /// the rule of `spec` then those of `specs`, in order.
@@ -382,9 +384,15 @@ pub fn relevant_labels(labels: &Labels) -> Labels {
     labels.iter().filter(|(k, _)| identity_relevant(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-/// The identity labels of a pod in `namespace` with `labels`, whose namespace has
-/// `namespace_labels`.
-pub fn pod_identity(namespace: &str, labels: &Labels, namespace_labels: &Labels) -> Labels {
+/// The identity labels of a pod in `namespace` with `labels` running as `service_account`
+/// (`spec.serviceAccountName`; `None` is `default`, as the API server's admission sets it), whose
+/// namespace has `namespace_labels`.
+pub fn pod_identity(
+    namespace: &str,
+    labels: &Labels,
+    service_account: Option<&str>,
+    namespace_labels: &Labels,
+) -> Labels {
     let mut out = Labels::new();
     let mut add = |key: String, value: &str| {
         out.insert(format!("any:{key}"), value.to_string());
@@ -397,6 +405,7 @@ pub fn pod_identity(namespace: &str, labels: &Labels, namespace_labels: &Labels)
     for (k, v) in namespace_labels {
         add(format!("{NAMESPACE_LABELS_PREFIX}{k}"), v);
     }
+    add(SERVICE_ACCOUNT_KEY.to_string(), service_account.unwrap_or("default"));
     add(CLUSTER_KEY.to_string(), "default");
     out
 }

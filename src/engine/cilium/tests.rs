@@ -10,7 +10,8 @@ use crate::source::file::load_str;
 
 /// A Cilium cluster: node-a (192.168.10.11) and node-b (192.168.10.12), the API server at
 /// 192.168.10.5 (node cp-1), namespaces shop and other, and the pods given as
-/// `namespace/name label=value,...` (on node-a, IPs 10.0.0.1...; ports http 80, metrics 9102).
+/// `namespace/name[@service-account] label=value,...` (on node-a, IPs 10.0.0.1...; ports http 80,
+/// metrics 9102).
 fn cluster(pods: &[&str], policies: &str) -> Snapshot {
     let mut text = String::from(
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec: {selector: {}, template: {spec: {containers: [{name: a, image: quay.io/cilium/cilium:v1.18.0}]}}}\n---\n\
@@ -23,11 +24,15 @@ fn cluster(pods: &[&str], policies: &str) -> Snapshot {
     );
     for (i, p) in pods.iter().enumerate() {
         let (who, labels) = p.split_once(' ').unwrap_or((p, ""));
+        let (who, account) = match who.split_once('@') {
+            Some((who, account)) => (who, format!(", serviceAccountName: {account}")),
+            None => (who, String::new()),
+        };
         let (ns, name) = who.split_once('/').unwrap();
         let labels: Vec<String> =
             labels.split(',').filter(|l| !l.is_empty()).map(|l| l.replacen('=', ": ", 1)).collect();
         text.push_str(&format!(
-            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, labels: {{{}}}}}\nspec: {{nodeName: node-a, containers: [{{name: c, ports: [{{name: http, containerPort: 80}}, {{name: metrics, containerPort: 9102}}]}}]}}\nstatus: {{podIP: 10.0.0.{}}}\n---\n",
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, labels: {{{}}}}}\nspec: {{nodeName: node-a{account}, containers: [{{name: c, ports: [{{name: http, containerPort: 80}}, {{name: metrics, containerPort: 9102}}]}}]}}\nstatus: {{podIP: 10.0.0.{}}}\n---\n",
             labels.join(", "),
             i + 1
         ));
@@ -118,6 +123,26 @@ fn an_empty_from_endpoints_in_a_ccnp_is_every_pod_and_nothing_else() {
     assert!(!allowed(&s, "203.0.113.9", "shop/backend", 80));
     assert!(!allowed(&s, "192.168.10.12", "shop/backend", 80), "a remote node has no namespace label");
     assert!(allowed(&s, "192.168.10.11", "shop/backend", 80), "the local host always reaches its pods");
+}
+
+#[test]
+fn the_service_account_is_an_identity_label_and_unnamed_means_default() {
+    // Kubernetes constructs, "ServiceAccounts": io.cilium.k8s.policy.serviceaccount, leia and luke.
+    let pods = &["shop/leia@leia app=a", "shop/luke@luke app=b", "shop/han app=b", "other/luke@luke app=b"];
+    let s = cluster(
+        pods,
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: k8s-svc-account, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {io.cilium.k8s.policy.serviceaccount: leia}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: luke}}]\n    toPorts: [{ports: [{port: \"80\", protocol: TCP}]}]\n",
+    );
+    assert!(allowed(&s, "shop/luke", "shop/leia", 80));
+    assert!(!allowed(&s, "shop/han", "shop/leia", 80), "han runs as default: not luke");
+    assert!(!allowed(&s, "other/luke", "shop/leia", 80), "luke of another namespace: the CNP stays in shop");
+    assert!(allowed(&s, "shop/leia", "shop/luke", 80), "luke is not selected");
+    let s = cluster(
+        pods,
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: only-default, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {k8s:io.cilium.k8s.policy.serviceaccount: default}}\n  ingressDeny: [{fromEntities: [all]}]\n",
+    );
+    assert!(!allowed(&s, "shop/luke", "shop/han", 80), "a pod without serviceAccountName runs as default");
+    assert!(allowed(&s, "shop/han", "shop/luke", 80));
 }
 
 #[test]
