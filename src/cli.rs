@@ -544,7 +544,8 @@ pub struct AuditArgs {
 #[command(
     long_about = "Compare reachability between pod groups in the current state (live or -f) with the same \
         state changed by --with (objects added, or replacing those of the same kind, namespace and \
-        name) and --without (NetworkPolicies removed). Lists the flows newly blocked and newly \
+        name; Cilium and Calico policies and the cluster-wide tiers included) and --without \
+        (policies removed). Lists the flows newly blocked and newly \
         allowed, per destination port (the declared container ports, or every port with \
         --all-ports), or with --flows only the flows observed.",
     after_help = "\
@@ -556,6 +557,7 @@ Exit status:
 Examples:
   kubectl deny diff -n shop --with new-policies.yaml
   kubectl deny diff -A --without shop/allow-frontend
+  kubectl deny diff -A --without cnp/shop/api --without ccnp/default-deny
   kubectl deny diff -f cluster/ -A --with pr/ --flows flows.json -o json"
 )]
 pub struct DiffArgs {
@@ -563,8 +565,10 @@ pub struct DiffArgs {
     #[arg(long = "with", value_name = "PATH", action = ArgAction::Append)]
     pub with: Vec<PathBuf>,
 
-    /// A NetworkPolicy to remove, NS/NAME (NAME alone: in -n's namespace). Repeatable
-    #[arg(long = "without", value_name = "NS/NAME", action = ArgAction::Append)]
+    /// A policy to remove: a NetworkPolicy as NS/NAME (NAME alone: in -n's namespace), another kind
+    /// as TYPE/NS/NAME or, cluster-wide, TYPE/NAME (TYPE: cnp, ccnp, anp, banp,
+    /// clusternetworkpolicy, networkpolicy.projectcalico.org, gnp). Repeatable
+    #[arg(long = "without", value_name = "[TYPE/]NS/NAME", action = ArgAction::Append)]
     pub without: Vec<String>,
 
     /// Compare every port and protocol instead of the declared container ports

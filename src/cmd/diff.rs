@@ -1,6 +1,6 @@
 //! `kubectl deny diff`: what a change does to reachability before it is applied. The current
 //! state (live or `-f`) is compared with a copy changed by `--with` (objects added, or replacing
-//! those of the same kind, namespace and name) and `--without` (NetworkPolicies removed): the
+//! those of the same kind, namespace and name) and `--without` (policies removed): the
 //! flows newly blocked and newly allowed between pod groups, per declared destination port (or
 //! every port with `--all-ports`), or, with `--flows`, only the flows observed. Exit 1 when the
 //! change blocks something that was allowed: a CI gate for a GitOps pull request.
@@ -12,6 +12,8 @@ use std::io::Write;
 
 use crate::cli::{DiffArgs, OutputFormat};
 use crate::context::{Context, SourceSpec};
+use crate::engine::calico::CalicoKind;
+use crate::engine::tiers::ClusterKind;
 use crate::engine::{Endpoint, Engine, Pod, PortQuery, PortSet, Protocol, Snapshot, matrix};
 use crate::error::Error;
 use crate::exit::Exit;
@@ -25,8 +27,8 @@ pub fn run(ctx: &Context, args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Wr
     let format = ctx.output_format("diff", &[OutputFormat::Table, OutputFormat::Json])?;
     if args.with.is_empty() && args.without.is_empty() {
         return Err(Error::Usage(
-            "diff needs a change: --with PATH (manifests to add or replace) and/or --without NS/NAME (a \
-             NetworkPolicy to remove)"
+            "diff needs a change: --with PATH (manifests to add or replace) and/or --without [TYPE/]NS/NAME \
+             (a policy to remove)"
                 .into(),
         ));
     }
@@ -110,57 +112,221 @@ fn load_state(ctx: &Context, notes: &mut Vec<String>, err: &mut dyn Write) -> Re
 }
 
 /// `before` with `--with` applied (same kind, namespace and name replaced, others added) and the
-/// `--without` NetworkPolicies removed.
+/// `--without` policies removed.
 pub fn changed(before: &Snapshot, args: &DiffArgs, default_namespace: &str) -> Result<Snapshot, Error> {
     let mut after = before.clone();
     if !args.with.is_empty() {
         let added = crate::source::file::load(&args.with, default_namespace, &mut std::io::stdin().lock())?;
-        for ns in added.namespaces.into_iter().filter(|n| n.known) {
-            after.namespaces.retain(|n| n.name != ns.name);
-            after.namespaces.push(ns);
-        }
-        for p in added.policies {
-            after.policies.retain(|q| !(q.namespace == p.namespace && q.name == p.name));
-            after.policies.push(p);
-        }
-        for p in added.pods {
-            after.pods.retain(|q| !(q.namespace == p.namespace && q.name == p.name));
-            after.pods.push(p);
-        }
-        for s in added.services {
-            after.services.retain(|q| !(q.namespace == s.namespace && q.name == s.name));
-            after.services.push(s);
-        }
-        for w in added.workloads {
-            after.workloads.retain(|q| !(q.kind == w.kind && q.namespace == w.namespace && q.name == w.name));
-            after.workloads.push(w);
-        }
-        for p in added.cluster_policies {
-            after.cluster_policies.retain(|q| !(q.kind == p.kind && q.name == p.name));
-            after.cluster_policies.push(p);
-        }
-        after.foreign_policies.extend(added.foreign_policies);
+        merge(&mut after, added);
     }
     for item in &args.without {
-        let (ns, name) = match item.split_once('/') {
-            Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => (ns, name),
-            None if !item.is_empty() => (default_namespace, item.as_str()),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "invalid --without {item:?}: name a NetworkPolicy as NAMESPACE/NAME (or NAME in -n's namespace)"
-                )));
-            }
-        };
-        let count = after.policies.len();
-        after.policies.retain(|p| !(p.namespace == ns && p.name == name));
-        if after.policies.len() == count {
-            return Err(Error::NotFound(format!(
-                "--without {item}: there is no NetworkPolicy {name} in namespace {ns} (check with: kubectl get \
-                 networkpolicies -n {ns})"
-            )));
+        let removal = Removal::parse(item, default_namespace)?;
+        if !removal.remove(&mut after) {
+            return Err(Error::NotFound(removal.missing(item)));
         }
     }
     Ok(after)
+}
+
+/// Adds `added` to `after`: an object of the same kind, namespace and name as one already there
+/// replaces it (as `kubectl apply` would), every other is added. Every kind the engine reads
+/// takes part, so a pull request adding a CiliumNetworkPolicy or a Calico tier is compared too.
+fn merge(after: &mut Snapshot, added: Snapshot) {
+    fn replace<T>(into: &mut Vec<T>, items: Vec<T>, same: impl Fn(&T, &T) -> bool) {
+        for item in items {
+            into.retain(|old| !same(old, &item));
+            into.push(item);
+        }
+    }
+    replace(&mut after.namespaces, added.namespaces.into_iter().filter(|n| n.known).collect(), |a, b| a.name == b.name);
+    replace(&mut after.policies, added.policies, |a, b| a.namespace == b.namespace && a.name == b.name);
+    replace(&mut after.pods, added.pods, |a, b| a.namespace == b.namespace && a.name == b.name);
+    replace(&mut after.services, added.services, |a, b| a.namespace == b.namespace && a.name == b.name);
+    replace(&mut after.workloads, added.workloads, |a, b| {
+        a.kind == b.kind && a.namespace == b.namespace && a.name == b.name
+    });
+    replace(&mut after.cluster_policies, added.cluster_policies, |a, b| a.kind == b.kind && a.name == b.name);
+    replace(&mut after.nodes, added.nodes, |a, b| a.name == b.name);
+    replace(&mut after.daemonsets, added.daemonsets, |a, b| a.namespace == b.namespace && a.name == b.name);
+    replace(&mut after.cilium_policies, added.cilium_policies, |a, b| a.namespace == b.namespace && a.name == b.name);
+    replace(&mut after.cilium_cidr_groups, added.cilium_cidr_groups, |a, b| a.0 == b.0);
+    replace(&mut after.calico.tiers, added.calico.tiers, |a, b| a.name == b.name);
+    replace(&mut after.calico.policies, added.calico.policies, |a, b| {
+        a.kind == b.kind && a.namespace == b.namespace && a.name == b.name
+    });
+    replace(&mut after.calico.staged, added.calico.staged, |a, b| {
+        a.kind == b.kind && a.namespace == b.namespace && a.name == b.name
+    });
+    after.foreign_policies.extend(added.foreign_policies);
+}
+
+/// A policy `--without` removes: `NS/NAME` or `NAME` (a NetworkPolicy, as most users mean), or
+/// `TYPE/NAME` and `TYPE/NS/NAME` with TYPE one of the kinds the engine reads, named as kubectl
+/// names them (kind, plural or short name, case-insensitive).
+#[derive(Debug, PartialEq, Eq)]
+struct Removal {
+    kind: PolicyKind,
+    namespace: Option<String>,
+    name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PolicyKind {
+    NetworkPolicy,
+    CiliumNetworkPolicy,
+    CalicoNetworkPolicy,
+    CiliumClusterwideNetworkPolicy,
+    Cluster(ClusterKind),
+    CalicoGlobalNetworkPolicy,
+}
+
+impl PolicyKind {
+    /// The kinds and the names kubectl knows them by. `cnp` is Cilium's short name (the
+    /// network-policy-api's ClusterNetworkPolicy has to be spelt out).
+    const NAMES: &[(PolicyKind, &[&str])] = &[
+        (
+            PolicyKind::NetworkPolicy,
+            &[
+                "networkpolicy",
+                "networkpolicies",
+                "netpol",
+                "networkpolicy.networking.k8s.io",
+                "networkpolicies.networking.k8s.io",
+            ],
+        ),
+        (PolicyKind::CiliumNetworkPolicy, &["ciliumnetworkpolicy", "ciliumnetworkpolicies", "cnp", "ciliumnp"]),
+        (
+            PolicyKind::CalicoNetworkPolicy,
+            &[
+                "networkpolicy.projectcalico.org",
+                "networkpolicies.projectcalico.org",
+                "networkpolicies.crd.projectcalico.org",
+            ],
+        ),
+        (
+            PolicyKind::CiliumClusterwideNetworkPolicy,
+            &["ciliumclusterwidenetworkpolicy", "ciliumclusterwidenetworkpolicies", "ccnp"],
+        ),
+        (PolicyKind::Cluster(ClusterKind::AdminNetworkPolicy), &["adminnetworkpolicy", "adminnetworkpolicies", "anp"]),
+        (
+            PolicyKind::Cluster(ClusterKind::BaselineAdminNetworkPolicy),
+            &["baselineadminnetworkpolicy", "baselineadminnetworkpolicies", "banp"],
+        ),
+        (PolicyKind::Cluster(ClusterKind::ClusterNetworkPolicy), &["clusternetworkpolicy", "clusternetworkpolicies"]),
+        (
+            PolicyKind::CalicoGlobalNetworkPolicy,
+            &[
+                "globalnetworkpolicy",
+                "globalnetworkpolicies",
+                "gnp",
+                "globalnetworkpolicy.projectcalico.org",
+                "globalnetworkpolicies.projectcalico.org",
+                "globalnetworkpolicies.crd.projectcalico.org",
+            ],
+        ),
+    ];
+
+    fn named(word: &str) -> Option<PolicyKind> {
+        let word = word.to_ascii_lowercase();
+        Self::NAMES.iter().find(|(_, names)| names.contains(&word.as_str())).map(|(kind, _)| *kind)
+    }
+
+    fn namespaced(self) -> bool {
+        matches!(self, PolicyKind::NetworkPolicy | PolicyKind::CiliumNetworkPolicy | PolicyKind::CalicoNetworkPolicy)
+    }
+
+    /// As messages name it, and the resource `kubectl get` takes.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            PolicyKind::NetworkPolicy => ("NetworkPolicy", "networkpolicies"),
+            PolicyKind::CiliumNetworkPolicy => ("CiliumNetworkPolicy", "ciliumnetworkpolicies"),
+            PolicyKind::CalicoNetworkPolicy => ("Calico NetworkPolicy", "networkpolicies.projectcalico.org"),
+            PolicyKind::CiliumClusterwideNetworkPolicy => {
+                ("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies")
+            }
+            PolicyKind::Cluster(ClusterKind::AdminNetworkPolicy) => ("AdminNetworkPolicy", "adminnetworkpolicies"),
+            PolicyKind::Cluster(ClusterKind::BaselineAdminNetworkPolicy) => {
+                ("BaselineAdminNetworkPolicy", "baselineadminnetworkpolicies")
+            }
+            PolicyKind::Cluster(ClusterKind::ClusterNetworkPolicy) => {
+                ("ClusterNetworkPolicy", "clusternetworkpolicies")
+            }
+            PolicyKind::CalicoGlobalNetworkPolicy => {
+                ("Calico GlobalNetworkPolicy", "globalnetworkpolicies.projectcalico.org")
+            }
+        }
+    }
+}
+
+impl Removal {
+    fn parse(item: &str, default_namespace: &str) -> Result<Removal, Error> {
+        let invalid = |why: &str| {
+            Error::Usage(format!(
+                "invalid --without {item:?}: {why}; name a NetworkPolicy as NAMESPACE/NAME (or NAME in -n's \
+                 namespace), any other policy as TYPE/NAMESPACE/NAME or, cluster-wide, TYPE/NAME (TYPE: cnp, ccnp, \
+                 anp, banp, clusternetworkpolicy, networkpolicy.projectcalico.org, gnp)"
+            ))
+        };
+        let parts: Vec<&str> = item.split('/').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err(invalid("an empty part"));
+        }
+        let (kind, namespace, name) = match parts[..] {
+            [name] => (PolicyKind::NetworkPolicy, Some(default_namespace), name),
+            [first, name] => match PolicyKind::named(first) {
+                Some(kind) if kind.namespaced() => (kind, Some(default_namespace), name),
+                Some(kind) => (kind, None, name),
+                None => (PolicyKind::NetworkPolicy, Some(first), name),
+            },
+            [kind, namespace, name] => match PolicyKind::named(kind) {
+                Some(kind) if kind.namespaced() => (kind, Some(namespace), name),
+                Some(kind) => return Err(invalid(&format!("a {} has no namespace", kind.words().0))),
+                None => return Err(invalid(&format!("{kind:?} is not a policy kind kubectl-deny reads"))),
+            },
+            _ => return Err(invalid("too many parts")),
+        };
+        Ok(Removal { kind, namespace: namespace.map(str::to_string), name: name.to_string() })
+    }
+
+    /// Removes the policy from `snapshot`; false when there is none of that kind and name.
+    fn remove(&self, snapshot: &mut Snapshot) -> bool {
+        fn drop<T>(items: &mut Vec<T>, is: impl Fn(&T) -> bool) -> bool {
+            let count = items.len();
+            items.retain(|item| !is(item));
+            items.len() != count
+        }
+        let (ns, name) = (self.namespace.as_deref(), self.name.as_str());
+        match self.kind {
+            PolicyKind::NetworkPolicy => {
+                drop(&mut snapshot.policies, |p| Some(p.namespace.as_str()) == ns && p.name == name)
+            }
+            PolicyKind::CiliumNetworkPolicy | PolicyKind::CiliumClusterwideNetworkPolicy => {
+                drop(&mut snapshot.cilium_policies, |p| p.namespace.as_deref() == ns && p.name == name)
+            }
+            PolicyKind::Cluster(kind) => drop(&mut snapshot.cluster_policies, |p| p.kind == kind && p.name == name),
+            PolicyKind::CalicoNetworkPolicy | PolicyKind::CalicoGlobalNetworkPolicy => {
+                let kind = match self.kind {
+                    PolicyKind::CalicoNetworkPolicy => CalicoKind::NetworkPolicy,
+                    _ => CalicoKind::GlobalNetworkPolicy,
+                };
+                drop(&mut snapshot.calico.policies, |p| {
+                    p.kind == kind && p.namespace.as_deref() == ns && p.name == name
+                })
+            }
+        }
+    }
+
+    /// The error when there is nothing to remove, with the command that lists what there is.
+    fn missing(&self, item: &str) -> String {
+        let (kind, resource) = self.kind.words();
+        match &self.namespace {
+            Some(ns) => format!(
+                "--without {item}: there is no {kind} {} in namespace {ns} (check with: kubectl get {resource} -n {ns})",
+                self.name
+            ),
+            None => format!("--without {item}: there is no {kind} {} (check with: kubectl get {resource})", self.name),
+        }
+    }
 }
 
 /// The pods compared: those of the scope in the changed state (templates of workloads without
@@ -378,4 +544,53 @@ fn flow_changes(
         }
     }
     (blocked, allowed, format!("{compared} observed flow(s)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removal(item: &str) -> Result<Removal, Error> {
+        Removal::parse(item, "shop")
+    }
+
+    fn is(kind: PolicyKind, namespace: Option<&str>, name: &str) -> Removal {
+        Removal { kind, namespace: namespace.map(str::to_string), name: name.to_string() }
+    }
+
+    #[test]
+    fn without_names_a_networkpolicy_unless_a_kind_comes_first() {
+        assert_eq!(removal("web").unwrap(), is(PolicyKind::NetworkPolicy, Some("shop"), "web"));
+        assert_eq!(removal("prod/web").unwrap(), is(PolicyKind::NetworkPolicy, Some("prod"), "web"));
+        assert_eq!(removal("netpol/prod/web").unwrap(), is(PolicyKind::NetworkPolicy, Some("prod"), "web"));
+        assert_eq!(removal("cnp/prod/web").unwrap(), is(PolicyKind::CiliumNetworkPolicy, Some("prod"), "web"));
+        assert_eq!(
+            removal("CiliumNetworkPolicy/web").unwrap(),
+            is(PolicyKind::CiliumNetworkPolicy, Some("shop"), "web")
+        );
+        assert_eq!(removal("ccnp/deny").unwrap(), is(PolicyKind::CiliumClusterwideNetworkPolicy, None, "deny"));
+        assert_eq!(removal("anp/ops").unwrap(), is(PolicyKind::Cluster(ClusterKind::AdminNetworkPolicy), None, "ops"));
+        assert_eq!(
+            removal("banp/default").unwrap(),
+            is(PolicyKind::Cluster(ClusterKind::BaselineAdminNetworkPolicy), None, "default")
+        );
+        assert_eq!(removal("gnp/deny-all").unwrap(), is(PolicyKind::CalicoGlobalNetworkPolicy, None, "deny-all"));
+        assert_eq!(
+            removal("networkpolicy.projectcalico.org/prod/x").unwrap(),
+            is(PolicyKind::CalicoNetworkPolicy, Some("prod"), "x")
+        );
+    }
+
+    #[test]
+    fn a_bad_without_says_which_forms_are_read() {
+        for (item, says) in [
+            ("ccnp/prod/x", "has no namespace"),
+            ("pods/prod/x", "\"pods\" is not a policy kind"),
+            ("a/b/c/d", "too many parts"),
+            ("prod/", "an empty part"),
+        ] {
+            let e = removal(item).unwrap_err().to_string();
+            assert!(e.contains(says) && e.contains("TYPE/NAMESPACE/NAME"), "{item}: {e}");
+        }
+    }
 }

@@ -196,6 +196,52 @@ fn diff_errors_name_the_fix() {
     assert!(missing.stderr.contains("there is no NetworkPolicy nope in namespace production"), "{missing}");
 }
 
+fn examples_cilium() -> String {
+    format!("{}/examples-cilium", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// On a Cilium cluster `diff` weighs Cilium's policies like the others: removing the clusterwide
+/// default deny that carried the DNS allow cuts DNS for the pods still egress-isolated by other
+/// policies, and a pull request adding a CiliumNetworkPolicy is compared, not ignored.
+#[test]
+fn diff_on_a_cilium_cluster_adds_and_removes_cilium_policies() {
+    let run = deny(&["diff", "-f", &examples_cilium(), "-n", "production", "--without", "cnp/postgres"]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stdout.contains("production/deploy/api   production/sts/postgres   5432/TCP"), "{run}");
+    let run = deny(&["diff", "-f", &examples_cilium(), "-A", "--without", "ccnp/default-deny", "-o", "json"]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let dns: Vec<&str> = v["newlyBlocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["to"].as_str().unwrap().starts_with("kube-system/pod/coredns"))
+        .map(|c| c["from"].as_str().unwrap())
+        .collect();
+    assert!(dns.contains(&"production/deploy/api"), "{}", run.stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deny.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: no-api-to-db, namespace: production}\nspec:\n  endpointSelector: {matchLabels: {app: postgres}}\n  ingressDeny: [{fromEndpoints: [{matchLabels: {app: api}}]}]\n",
+    )
+    .unwrap();
+    let added = deny(&["diff", "-f", &examples_cilium(), "-n", "production", "--with", file.to_str().unwrap()]);
+    assert_eq!(added.code, Some(1), "a Cilium deny rule in --with is weighed: {added}");
+    assert!(added.stdout.contains("production/deploy/api   production/sts/postgres   5432/TCP"), "{added}");
+    let missing = deny(&["diff", "-f", &examples_cilium(), "--without", "ccnp/nope"]);
+    assert_eq!(missing.code, Some(2), "{missing}");
+    assert!(
+        missing.stderr.contains(
+            "there is no CiliumClusterwideNetworkPolicy nope (check with: kubectl get ciliumclusterwidenetworkpolicies)"
+        ),
+        "{missing}"
+    );
+    let bad = deny(&["diff", "-f", &examples_cilium(), "--without", "ccnp/production/x"]);
+    assert_eq!(bad.code, Some(2), "{bad}");
+    assert!(bad.stderr.contains("a CiliumClusterwideNetworkPolicy has no namespace"), "{bad}");
+}
+
 /// Every format: a file of nothing but bad records is an error (exit 2, nothing on stdout) naming
 /// the input, the line, the field and the shape a line must have; a bad record among good ones
 /// is a warning on stderr wherever stdout is for programs (YAML, JSON, diff, init).

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{expect_code, run};
+use crate::common::{expect_code, gets, run};
 use crate::support::{ApiServer, Fault, Fixture};
 
 /// The example shop on Cilium (`examples-cilium/`).
@@ -68,4 +68,77 @@ fn a_forbidden_read_is_a_note_not_silence() {
         "{}",
         out.describe()
     );
+}
+
+/// `audit` and `diff` read Cilium's policies live as `why` does: the same answers as from the
+/// manifests, each Cilium list read once, nothing written.
+#[test]
+fn audit_and_diff_read_cilium_policies_live() {
+    let server = ApiServer::start(cilium_cluster());
+    let dir = crate::support::TempDir::new("cilium-flows");
+    dir.write(
+        "flows.csv",
+        "from,to,port,protocol\nproduction/frontend-6d8f7c9b5-2lq8x,production/postgres-0,5432,TCP\nproduction/api-7b9c5d4f6-kx7mn,production/postgres-0,5432,TCP\n",
+    );
+    let flows = dir.path().join("flows.csv");
+    let flows = flows.to_str().unwrap();
+    let live = run(&server, &["audit", "-n", "production", "--flows", flows, "-o", "json"]);
+    assert!(matches!(live.code, Some(0 | 1)), "{}", live.describe());
+    assert!(server.requests().iter().all(|r| r.method == "GET"), "{}", server.request_lines());
+    assert_eq!(
+        server.count("GET", "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"),
+        1,
+        "{}",
+        server.request_lines()
+    );
+    assert_eq!(server.count("GET", "/apis/cilium.io/v2/namespaces/production/ciliumnetworkpolicies"), 1);
+    let v: serde_json::Value = serde_json::from_str(&live.stdout).unwrap();
+    // CNP production/postgres lets api in and, with the clusterwide default deny, nothing else.
+    let today: Vec<(&str, &str)> = v["namespaces"][0]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["from"].as_str().unwrap(), f["today"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        today,
+        [("production/deploy/api", "allowed"), ("production/deploy/frontend", "blocked")],
+        "{}",
+        live.stdout
+    );
+    let files = crate::support::run(
+        &[
+            "audit",
+            "-f",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples-cilium"),
+            "-n",
+            "production",
+            "--flows",
+            flows,
+            "-o",
+            "json",
+        ],
+        &[] as &[(String, String)],
+    );
+    let w: serde_json::Value = serde_json::from_str(&files.stdout).unwrap();
+    assert_eq!(v["namespaces"], w["namespaces"], "live:\n{}\nfiles:\n{}", live.stdout, files.stdout);
+
+    let server = ApiServer::start(cilium_cluster());
+    let diff = run(&server, &["diff", "-n", "production", "--without", "cnp/production/postgres"]);
+    expect_code(&diff, 1);
+    assert!(diff.stdout.contains("production/deploy/api   production/sts/postgres   5432/TCP"), "{}", diff.describe());
+    assert!(gets(&server).len() == server.requests().len(), "diff only reads");
+    let offline = crate::support::run(
+        &[
+            "diff",
+            "-f",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples-cilium"),
+            "-n",
+            "production",
+            "--without",
+            "cnp/production/postgres",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(diff.stdout, offline.stdout);
 }
