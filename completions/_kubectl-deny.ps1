@@ -270,7 +270,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-deny' -ScriptBlock {
         }
         'kubectl-deny;diff' {
             [CompletionResult]::new('--with', '--with', [CompletionResultType]::ParameterName, 'Manifests to add or replace (a file, a directory, or -). Repeatable')
-            [CompletionResult]::new('--without', '--without', [CompletionResultType]::ParameterName, 'A NetworkPolicy to remove, NS/NAME (NAME alone: in -n''s namespace). Repeatable')
+            [CompletionResult]::new('--without', '--without', [CompletionResultType]::ParameterName, 'A policy to remove: a NetworkPolicy as NS/NAME (NAME alone: in -n''s namespace), another kind as TYPE/NS/NAME or, cluster-wide, TYPE/NAME (TYPE: cnp, ccnp, anp, banp, clusternetworkpolicy, networkpolicy.projectcalico.org, gnp). Repeatable')
             [CompletionResult]::new('--flows', '--flows', [CompletionResultType]::ParameterName, 'Only the flows observed in this file (as audit --flows takes them). Repeatable')
             [CompletionResult]::new('--group-cidr', '--group-cidr', [CompletionResultType]::ParameterName, 'With --flows: addresses in this CIDR count as one peer (repeatable)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]')

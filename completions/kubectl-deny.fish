@@ -245,7 +245,7 @@ complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s A -l
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l with -d 'Manifests to add or replace (a file, a directory, or -). Repeatable' -r -F
-complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l without -d 'A NetworkPolicy to remove, NS/NAME (NAME alone: in -n\'s namespace). Repeatable' -r
+complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l without -d 'A policy to remove: a NetworkPolicy as NS/NAME (NAME alone: in -n\'s namespace), another kind as TYPE/NS/NAME or, cluster-wide, TYPE/NAME (TYPE: cnp, ccnp, anp, banp, clusternetworkpolicy, networkpolicy.projectcalico.org, gnp). Repeatable' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l flows -d 'Only the flows observed in this file (as audit --flows takes them). Repeatable' -r -F
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l group-cidr -d 'With --flows: addresses in this CIDR count as one peer (repeatable)' -r
 complete -c kubectl-deny -n "__fish_kubectl_deny_using_subcommand diff" -l kubeconfig -d 'Path to the kubeconfig file [default: $KUBECONFIG, then ~/.kube/config]' -r -F
