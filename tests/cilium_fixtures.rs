@@ -271,6 +271,17 @@ fn suggest_says_plainly_when_a_namespaced_cilium_deny_blocks() {
     assert!(!out.contains("kind: NetworkPolicy"), "{out}");
 }
 
+/// `why` does not offer `--suggest` where `--suggest` would say that no NetworkPolicy can help.
+#[test]
+fn why_offers_no_suggest_over_a_cilium_deny() {
+    let dir = fixtures().join("deny_over_allow");
+    for to in ["shop/server:80", "shop/np-server:80"] {
+        let (code, out, err) = deny(&["why", "-f", dir.to_str().unwrap(), "shop/client", to]);
+        assert_eq!(code, Some(1), "{out}\n{err}");
+        assert!(!out.contains("Add --suggest"), "{to}: {out}");
+    }
+}
+
 #[test]
 fn suggest_says_plainly_when_a_clusterwide_cilium_deny_blocks() {
     let dir = fixtures().join("deny_over_allow");

@@ -73,11 +73,12 @@ fn every_blocked_flow_of_every_fixture_gets_a_valid_suggestion_that_allows_it() 
                         continue;
                     }
                     blocked += 1;
-                    // Denied in the Admin tier or by a Cilium deny rule: no NetworkPolicy can allow
-                    // it, and the report says so.
+                    // Denied in the Admin tier, by a Cilium deny rule or by a Calico tier before the
+                    // default one: no NetworkPolicy can allow it, and the report says so.
                     let unfixable_note = |n: &String| {
                         n.starts_with("only an Admin-tier change")
                             || n.starts_with("only a change to a Cilium deny policy")
+                            || n.starts_with("only a change in Calico tier")
                     };
                     if suggested.is_empty() && report.notes.iter().any(unfixable_note) {
                         unfixable.push(what);

@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::cli::{OutputFormat, WhyArgs};
 use crate::context::Context;
 use crate::engine::model::{Policy, Selector, Snapshot};
+use crate::engine::pipeline::{DenyAbove, deny_above_networkpolicy};
 use crate::engine::verdict::{Direction, Note, PortQuery};
 use crate::engine::{Endpoint, Engine, Protocol, cni};
 use crate::error::Error;
@@ -97,64 +98,12 @@ pub fn suggest(
 ) -> Result<(WhyReport, Vec<SuggestedPolicy>), Error> {
     let engine = Engine::new(snapshot);
     let explained = explain_resolved(&engine, from, to)?;
-    // A side denied in the Admin tier: no NetworkPolicy can allow the flow; say who can.
+    // A side denied above NetworkPolicy (the Admin tier, a Cilium deny rule, a Calico tier before
+    // the default one): no NetworkPolicy can allow the flow; say who can.
     let mut report = explained.report;
-    let admin: Vec<String> = report
-        .evaluations
-        .iter()
-        .filter(|e| !e.verdict.allowed)
-        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
-        .filter(|side| !side.allowed)
-        .filter_map(|side| match side.denied_by() {
-            Some((layer, Some(rule))) if layer.layer == "admin" => Some(format!(
-                "{} {} ({} {}[{}])",
-                rule.kind,
-                rule.name,
-                rule.action,
-                side.direction.as_str(),
-                rule.rule
-            )),
-            _ => None,
-        })
-        .collect();
-    if !admin.is_empty() {
-        let mut names = admin;
-        names.dedup();
-        report.notes.push(format!(
-            "only an Admin-tier change can allow this flow: {} denies it above every namespace's policies, and no \
-             NetworkPolicy can override that; ask the cluster's administrators",
-            names.join(" and ")
-        ));
-        return Ok((report, Vec::new()));
-    }
-    // A side denied by a Cilium deny rule: deny rules take precedence over every allow, Cilium's
-    // and NetworkPolicy's alike, so only a change to the deny policy can allow the flow.
-    let mut cilium: Vec<String> = report
-        .evaluations
-        .iter()
-        .filter(|e| !e.verdict.allowed)
-        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
-        .filter(|side| !side.allowed)
-        .filter_map(|side| match side.denied_by() {
-            Some((layer, Some(rule))) if layer.layer == crate::engine::cilium::LAYER && rule.action == "Deny" => {
-                let owner = match &rule.namespace {
-                    Some(ns) => format!("in namespace {ns}"),
-                    None => "cluster-wide".to_string(),
-                };
-                let section =
-                    rule.rule_name.clone().unwrap_or_else(|| format!("{}[{}]", side.direction.as_str(), rule.rule));
-                Some(format!("{} {} ({owner}; {section})", rule.kind, rule.name))
-            }
-            _ => None,
-        })
-        .collect();
-    if !cilium.is_empty() {
-        cilium.dedup();
-        report.notes.push(format!(
-            "only a change to a Cilium deny policy can allow this flow: {} denies it, and Cilium's deny rules take \
-             precedence over every allow, NetworkPolicy or Cilium; ask whoever owns that policy",
-            cilium.join(" and ")
-        ));
+    if !report.denied_above.is_empty() {
+        let notes = denied_above_notes(&report.denied_above);
+        report.notes.extend(notes);
         return Ok((report, Vec::new()));
     }
     let source = party(snapshot, &from.target, &explained.source, &report.from)?;
@@ -422,6 +371,12 @@ fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointAr
         caveats.push(Note::new("other-policy-engines", msg));
     }
     let allowed = evaluations.iter().all(|e| e.verdict.allowed);
+    let mut denied_above: Vec<DenyAbove> = evaluations
+        .iter()
+        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
+        .filter_map(|side| deny_above_networkpolicy(snapshot, side))
+        .collect();
+    denied_above.dedup();
     let report = WhyReport {
         from: from_name,
         to: match &to_target {
@@ -435,6 +390,7 @@ fn explain_resolved<'s>(engine: &Engine<'s>, from: &EndpointArg, to: &EndpointAr
         evaluations,
         notes,
         caveats,
+        denied_above,
     };
     Ok(Explained { report, source: source.endpoint, to_target, destinations })
 }
@@ -482,4 +438,42 @@ fn display_name(target: &ObjectRef, r: &Resolved) -> String {
         ObjectRef::Workload { .. } => target.to_string(),
         _ => endpoint_display(r),
     }
+}
+
+/// What `--suggest` says instead of suggesting, per kind of deny no NetworkPolicy can override.
+fn denied_above_notes(denies: &[DenyAbove]) -> Vec<String> {
+    let names = |pick: fn(&DenyAbove) -> Option<&String>| {
+        let mut names: Vec<&str> = denies.iter().filter_map(pick).map(String::as_str).collect();
+        names.dedup();
+        (!names.is_empty()).then(|| names.join(" and "))
+    };
+    let mut out = Vec::new();
+    if let Some(names) = names(|d| match d {
+        DenyAbove::Admin(what) => Some(what),
+        _ => None,
+    }) {
+        out.push(format!(
+            "only an Admin-tier change can allow this flow: {names} denies it above every namespace's policies, and \
+             no NetworkPolicy can override that; ask the cluster's administrators"
+        ));
+    }
+    if let Some(names) = names(|d| match d {
+        DenyAbove::Cilium(what) => Some(what),
+        _ => None,
+    }) {
+        out.push(format!(
+            "only a change to a Cilium deny policy can allow this flow: {names} denies it, and Cilium's deny rules \
+             take precedence over every allow, NetworkPolicy or Cilium; ask whoever owns that policy"
+        ));
+    }
+    for d in denies {
+        if let DenyAbove::Calico { tier, what } = d {
+            out.push(format!(
+                "only a change in Calico tier {tier} can allow this flow: {what} denies it before the Kubernetes \
+                 NetworkPolicies of the default tier are reached; ask whoever owns that tier"
+            ));
+        }
+    }
+    out.dedup();
+    out
 }

@@ -279,6 +279,70 @@ pub fn layers<'s>(snapshot: &'s Snapshot) -> Vec<Box<dyn Layer + 's>> {
     out
 }
 
+/// A deny on one side that no NetworkPolicy can override, so that `why --suggest` has nothing to
+/// offer and `why` does not offer it: who decides, and the rule (or end of tier) that denies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DenyAbove {
+    /// A deny of the Admin tier (AdminNetworkPolicy, ClusterNetworkPolicy Admin), evaluated before
+    /// every namespace's policies.
+    Admin(String),
+    /// A Cilium deny rule: it wins over every allow, NetworkPolicy's included.
+    Cilium(String),
+    /// A Calico tier (or a Calico policy of the default tier ordered before the Kubernetes
+    /// NetworkPolicies' 1000) that denies before the NetworkPolicies are reached.
+    Calico { tier: String, what: String },
+}
+
+/// Whether `side` is denied by a layer that decides before NetworkPolicy does, or over it: the
+/// one test behind `why`'s `--suggest` tip and `--suggest`'s refusal.
+pub fn deny_above_networkpolicy(snapshot: &Snapshot, side: &Side) -> Option<DenyAbove> {
+    use super::calico::{DEFAULT_TIER, KUBERNETES_POLICY_ORDER, Tier as CalicoTier};
+    if side.allowed {
+        return None;
+    }
+    let (layer, rule) = side.denied_by()?;
+    let named = |direction: Direction| {
+        rule.map(|r| {
+            let section = r.rule_name.clone().unwrap_or_else(|| format!("{}[{}]", direction.as_str(), r.rule));
+            match &r.namespace {
+                Some(ns) => format!("{} {ns}/{} ({} {section})", r.kind, r.name, r.action),
+                None => format!("{} {} ({} {section})", r.kind, r.name, r.action),
+            }
+        })
+    };
+    if layer.layer == "admin" {
+        return named(side.direction).map(DenyAbove::Admin);
+    }
+    if layer.layer == super::cilium::LAYER {
+        return rule.filter(|r| r.action == "Deny").map(|r| {
+            let owner =
+                r.namespace.as_ref().map_or_else(|| "cluster-wide".to_string(), |ns| format!("in namespace {ns}"));
+            let section = r.rule_name.clone().unwrap_or_else(|| format!("{}[{}]", side.direction.as_str(), r.rule));
+            DenyAbove::Cilium(format!("{} {} ({owner}; {section})", r.kind, r.name))
+        });
+    }
+    let tier = layer.layer.strip_prefix("calico-tier:")?;
+    let what = named(side.direction).unwrap_or_else(|| format!("the end of tier {tier} (its default action Deny)"));
+    if tier == DEFAULT_TIER {
+        let early =
+            rule.is_some_and(|r| r.kind != "NetworkPolicy" && r.order.is_some_and(|o| o < KUBERNETES_POLICY_ORDER));
+        return early.then(|| DenyAbove::Calico { tier: tier.to_string(), what });
+    }
+    let order = |name: &str| {
+        snapshot
+            .calico
+            .tiers
+            .iter()
+            .find(|t| t.name == name)
+            .cloned()
+            .or_else(|| CalicoTier::built_in(name))
+            .and_then(|t| t.order)
+            .unwrap_or(f64::INFINITY)
+    };
+    let before = order(tier).total_cmp(&order(DEFAULT_TIER)).then_with(|| tier.cmp(DEFAULT_TIER)).is_lt();
+    before.then(|| DenyAbove::Calico { tier: tier.to_string(), what })
+}
+
 /// One side of one flow through every layer. For `Ports::One`, whether it is allowed; for
 /// `Ports::Set`, the ports allowed (those no layer decided are allowed by default). Layers after
 /// the one that decided everything are not asked; with evidence, each layer asked (or not) is

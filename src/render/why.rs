@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::engine::pipeline::DenyAbove;
 use crate::engine::verdict::{
     LayerEvidence, Miss, NotApplied, Note, Outcome, Override, PeerMiss, PolicyEvidence, RuleEvidence, Side,
 };
@@ -32,6 +33,10 @@ pub struct WhyReport {
     pub notes: Vec<String>,
     /// Caveats about the whole cluster (the network plugin).
     pub caveats: Vec<Note>,
+    /// The denies of blocked sides that no NetworkPolicy can override (then `--suggest` cannot
+    /// help, and is not offered).
+    #[serde(skip)]
+    pub denied_above: Vec<DenyAbove>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -338,14 +343,9 @@ fn write_text(out: &mut dyn Write, r: &WhyReport, wide: bool, pal: Palette) -> i
             writeln!(out, "  - {}", pal.warn(&c.message))?;
         }
     }
-    // No NetworkPolicy can override a deny of the Admin tier: the hint says who to ask instead.
-    let admin_denied = r
-        .evaluations
-        .iter()
-        .filter(|e| !e.verdict.allowed)
-        .flat_map(|e| [&e.verdict.egress, &e.verdict.ingress])
-        .any(|side| !side.allowed && matches!(side.denied_by(), Some((layer, _)) if layer.layer == "admin"));
-    if !r.allowed && !admin_denied && r.evaluations.iter().all(|e| e.port.is_some()) {
+    // No NetworkPolicy can override an Admin-tier, Cilium or earlier Calico deny: `--suggest` says
+    // who to ask instead, and is not offered.
+    if !r.allowed && r.denied_above.is_empty() && r.evaluations.iter().all(|e| e.port.is_some()) {
         writeln!(out)?;
         writeln!(out, "{}", pal.dim("Add --suggest to print NetworkPolicies that would allow this flow."))?;
     }

@@ -36,6 +36,24 @@ fn a_deny_of_an_earlier_tier_decides_before_the_default_tier() {
     ]);
 }
 
+/// No NetworkPolicy can override a tier before the default one: `why` does not offer `--suggest`,
+/// and `--suggest` names the tier and the rule instead of failing. The end-of-tier deny of the
+/// default tier is another matter: a NetworkPolicy there allows the flow.
+#[test]
+fn an_earlier_tier_deny_offers_no_suggest_and_suggest_names_the_tier() {
+    why(&["prod/legacy", "prod/api:8080"]).blocked().stdout_lacks("Add --suggest");
+    let run = why(&["prod/legacy", "prod/api:8080", "--suggest"]);
+    assert_eq!(run.code, Some(1), "nothing to apply: {run}");
+    run.stdout_has("# No NetworkPolicy can allow it.")
+        .stdout_has(
+            "only a change in Calico tier security can allow this flow: GlobalNetworkPolicy security.quarantine \
+             (Deny ingress[0]) denies it before the Kubernetes NetworkPolicies of the default tier are reached",
+        )
+        .stdout_lacks("kind: NetworkPolicy");
+    why(&["prod/web", "prod/db:5432"]).blocked().stdout_has("Add --suggest");
+    why(&["prod/web", "prod/db:5432", "--suggest"]).success().stdout_has("kind: NetworkPolicy");
+}
+
 #[test]
 fn the_end_of_tier_deny_names_the_nearest_misses() {
     why(&["prod/web", "prod/db:5432"]).blocked().stdout_lines_in_order(&[

@@ -530,3 +530,41 @@ mod cluster_wide {
         assert_eq!(layer.rules[0].order, Some(3.0));
     }
 }
+
+/// Which Calico denies a NetworkPolicy cannot override (so `why --suggest` has nothing to offer):
+/// a tier ordered before the default one, and a Calico policy of the default tier ordered before
+/// the Kubernetes policies' 1000; not the default tier's end-of-tier deny, not a later-ordered
+/// deny, not a tier after the default one.
+#[test]
+fn a_deny_before_the_kubernetes_policies_is_beyond_any_network_policy() {
+    use crate::engine::pipeline::{DenyAbove, deny_above_networkpolicy};
+    let above = |tiers: Vec<Tier>, policies: Vec<CalicoPolicy>| {
+        let s = cluster(tiers, policies, vec![]);
+        let e = Engine::new(&s);
+        let v = e.evaluate(client(&s), Endpoint::Pod(find(&s, "server")), PortQuery::Port { port: 80, protocol: Tcp });
+        assert!(!v.allowed);
+        deny_above_networkpolicy(&s, &v.ingress)
+    };
+    let deny = |name: &str, tier: &str, order: Option<f64>| {
+        let mut p = gnp(name, tier, order, "all()");
+        p.ingress = vec![r(Action::Deny)];
+        p
+    };
+    assert!(matches!(
+        above(vec![tier("security", 10.0, TierAction::Deny)], vec![deny("security.block", "security", None)]),
+        Some(DenyAbove::Calico { tier, .. }) if tier == "security"
+    ));
+    assert!(matches!(
+        above(vec![], vec![deny("early", "default", Some(500.0))]),
+        Some(DenyAbove::Calico { tier, what }) if tier == "default" && what.contains("early")
+    ));
+    assert_eq!(above(vec![], vec![deny("late", "default", Some(2000.0))]), None, "a NetworkPolicy at 1000 comes first");
+    let mut select = gnp("only-b", "default", None, "all()");
+    select.ingress = vec![from(Action::Allow, "projectcalico.org/namespace == 'b'")];
+    assert_eq!(above(vec![], vec![select]), None, "the default tier's end: a NetworkPolicy allow decides before it");
+    assert_eq!(
+        above(vec![tier("after", 5_000_000.0, TierAction::Deny)], vec![deny("after.block", "after", None)]),
+        None,
+        "a tier after the default one"
+    );
+}
