@@ -68,7 +68,8 @@ pub fn write_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
 /// ports, host networking, address blocks) with their pods, then one cell per ordered group pair
 /// and destination port, so the size grows with groups, not pods squared. Expanding it gives
 /// `write_json`'s cells exactly: a pod to itself is allowed; a listed exception (traffic of a
-/// host-network pod with a pod of its node, which NetworkPolicy cannot block) wins; otherwise
+/// host-network pod with a pod of its node, which NetworkPolicy cannot block; on Cilium only from
+/// the host-network pod, which is its node there) wins; otherwise
 /// the cell of the two pods' groups holds. A group of one pod has no cell with itself.
 pub fn write_grouped_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
     let name = |p: &crate::engine::Pod| format!("{}/{}", p.namespace, p.name);

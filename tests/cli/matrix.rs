@@ -274,6 +274,46 @@ fn grouped_json_expands_to_exactly_the_per_pod_json() {
     assert!(exceptions > 0, "host_network's node-local pairs are exceptions");
 }
 
+/// On Cilium a host-network pod is its node: only its traffic to the pods of its own node is an
+/// exception (Cilium always lets a node reach its pods); the other direction is policy's.
+#[test]
+fn grouped_json_expands_exactly_on_cilium_clusters_with_host_network_pods() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec: {selector: {}, template: {spec: {containers: [{name: a, image: quay.io/cilium/cilium:v1.18.0}]}}}\n---\n\
+         apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\nstatus: {addresses: [{type: InternalIP, address: 192.168.10.11}]}\n---\n\
+         apiVersion: v1\nkind: Node\nmetadata: {name: node-b}\nstatus: {addresses: [{type: InternalIP, address: 192.168.10.12}]}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: kube-system, labels: {app: agent}}\nspec: {nodeName: node-a, hostNetwork: true, containers: [{name: c, ports: [{containerPort: 9100}]}]}\nstatus: {podIP: 192.168.10.11}\n---\n\
+         apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: web, namespace: shop}\nspec:\n  endpointSelector: {matchLabels: {app: web}}\n  ingress: [{fromEndpoints: [{matchLabels: {app: web}}]}]\n  egress: [{toEndpoints: [{matchLabels: {app: web}}]}]\n",
+    );
+    for (i, node) in ["node-a", "node-b"].iter().enumerate() {
+        yaml.push_str(&format!(
+            "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: web-{i}, namespace: shop, labels: {{app: web}}}}\nspec: {{nodeName: {node}, containers: [{{name: c, ports: [{{containerPort: 8080}}]}}]}}\nstatus: {{podIP: 10.0.{i}.1}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("cluster.yaml"), yaml).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let mut args = vec!["matrix", "-f", path, "-A", "-o", "json"];
+    let pods = Deny::new(&args).run();
+    pods.success();
+    args.push("--grouped");
+    let grouped = Deny::new(&args).run();
+    grouped.success();
+    let g = grouped.json();
+    assert_eq!(expand(&g), per_pod(&pods.json()));
+    let exceptions: Vec<(&str, &str)> = g["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert!(exceptions.contains(&("kube-system/agent", "shop/web-0")), "the node reaches its own pod: {exceptions:?}");
+    assert!(
+        exceptions.iter().all(|(from, _)| *from == "kube-system/agent"),
+        "web-0's egress to its node is policy's business on Cilium: {exceptions:?}"
+    );
+}
+
 /// `n` replicas of a web and an api workload; web may reach api on 8080.
 fn replicas(n: usize) -> String {
     let mut yaml = String::from(
