@@ -216,7 +216,7 @@ impl<'a> PodStates<'a> {
     /// How `pod` stands. The state depends only on its labels and (for ingress) its ports.
     fn of(&mut self, pod: &Pod) -> PodState {
         // The pointers only name the shared values, which the snapshot keeps alive meanwhile.
-        let ports = (self.dir == Direction::Ingress).then(|| Arc::as_ptr(&pod.ports));
+        let ports = (self.dir == Direction::Ingress).then_some(Arc::as_ptr(&pod.ports));
         let shared = (Arc::as_ptr(&pod.labels), ports);
         if let Some(state) = self.shared.get(&shared) {
             return *state;
