@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: &ListArgs, out: &mut dyn Write, err: &mut dyn Wr
     let snapshot = std::mem::ManuallyDrop::new(source.snapshot_for_list(&scope)?);
     // `-l`: the namespaces whose labels match (one only referenced has just its name label).
     let engine = crate::engine::Engine::new(&snapshot);
-    let mut rows: Vec<NamespaceRow> = coverage::coverage(&snapshot)
+    let mut rows: Vec<NamespaceRow> = coverage::coverage_of(&engine)
         .iter()
         .filter(|c| match &scope {
             Scope::All => true,

@@ -139,19 +139,16 @@ pub fn coverage(snapshot: &Snapshot) -> Vec<NamespaceCoverage> {
 /// `coverage`, through an engine already built.
 pub fn coverage_of(engine: &Engine) -> Vec<NamespaceCoverage> {
     let snapshot = engine.snapshot();
+    let pods = pods_by_namespace(&snapshot.pods);
     let mut names: BTreeMap<&str, ()> = BTreeMap::new();
     for n in &snapshot.namespaces {
         names.insert(&n.name, ());
     }
-    for p in &snapshot.pods {
-        names.insert(&p.namespace, ());
+    for ns in pods.keys() {
+        names.insert(ns, ());
     }
     for p in &snapshot.policies {
         names.insert(&p.namespace, ());
-    }
-    let mut pods: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
-    for p in &snapshot.pods {
-        pods.entry(&p.namespace).or_default().push(p);
     }
     names
         .keys()
@@ -166,6 +163,21 @@ pub fn coverage_of(engine: &Engine) -> Vec<NamespaceCoverage> {
             }
         })
         .collect()
+}
+
+/// The pods of each namespace, in snapshot order. Pods come grouped by namespace (kubectl lists
+/// them so), so the map is searched once per run of pods of one namespace, not once per pod.
+fn pods_by_namespace(all: &[Pod]) -> BTreeMap<&str, Vec<&Pod>> {
+    let mut pods: BTreeMap<&str, Vec<&Pod>> = BTreeMap::new();
+    let mut run = all.iter().peekable();
+    while let Some(first) = run.next() {
+        let group = pods.entry(&first.namespace).or_default();
+        group.push(first);
+        while let Some(pod) = run.next_if(|p| p.namespace == first.namespace) {
+            group.push(pod);
+        }
+    }
+    pods
 }
 
 /// How one pod stands in one direction.
@@ -190,15 +202,31 @@ struct PodStates<'a> {
     dir: Direction,
     addresses: &'a PodAddresses,
     known: HashMap<Selection, bool>,
+    /// The state of pods sharing one label set (and, for ingress, one port list): the snapshot
+    /// interns both, so the replicas of a workload are judged once (issue 16.2).
+    shared: HashMap<(*const Labels, Option<*const [ContainerPort]>), PodState>,
 }
 
 impl<'a> PodStates<'a> {
     fn new(policies: &[&'a Policy], dir: Direction, addresses: &'a PodAddresses) -> Self {
         let isolating = policies.iter().copied().filter(|p| has_type(p, dir)).collect();
-        PodStates { isolating, dir, addresses, known: HashMap::new() }
+        PodStates { isolating, dir, addresses, known: HashMap::new(), shared: HashMap::new() }
     }
 
+    /// How `pod` stands. The state depends only on its labels and (for ingress) its ports.
     fn of(&mut self, pod: &Pod) -> PodState {
+        // The pointers only name the shared values, which the snapshot keeps alive meanwhile.
+        let ports = (self.dir == Direction::Ingress).then_some(Arc::as_ptr(&pod.ports));
+        let shared = (Arc::as_ptr(&pod.labels), ports);
+        if let Some(state) = self.shared.get(&shared) {
+            return *state;
+        }
+        let state = self.judge(pod);
+        self.shared.insert(shared, state);
+        state
+    }
+
+    fn judge(&mut self, pod: &Pod) -> PodState {
         let selecting: Vec<usize> =
             (0..self.isolating.len()).filter(|&i| self.isolating[i].pod_selector.matches(&pod.labels)).collect();
         if selecting.is_empty() {
@@ -587,6 +615,25 @@ mod tests {
     }
 
     #[test]
+    fn pods_of_a_namespace_apart_in_the_snapshot_are_grouped_in_order() {
+        // Runs of one namespace are grouped at once; a namespace that comes back later joins
+        // its first run, and every pod keeps its place.
+        let order = [("a", "p1"), ("a", "p2"), ("b", "q1"), ("a", "p3"), ("c", "r1"), ("b", "q2"), ("b", "q3")];
+        let pods: Vec<Pod> = order.iter().map(|(ns, name)| pod(ns, name, &[], "")).collect();
+        let grouped = pods_by_namespace(&pods);
+        let names = |ns: &str| grouped[ns].iter().map(|p| p.name.as_str()).collect::<Vec<_>>();
+        assert_eq!(grouped.keys().copied().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(names("a"), ["p1", "p2", "p3"]);
+        assert_eq!(names("b"), ["q1", "q2", "q3"]);
+        assert_eq!(names("c"), ["r1"]);
+        assert!(pods_by_namespace(&[]).is_empty());
+
+        let s = snapshot(vec![namespace("a", &[])], pods, vec![]);
+        let counts: Vec<(String, usize)> = coverage(&s).into_iter().map(|c| (c.namespace, c.pods)).collect();
+        assert_eq!(counts, [("a".to_string(), 3), ("b".to_string(), 3), ("c".to_string(), 1)]);
+    }
+
+    #[test]
     fn deny_covers_a_namespace_without_pods() {
         let c = ns_cov(vec![policy("app", "d", sel(&[])).ingress(vec![]).build()], &[]);
         assert_eq!(c.ingress.state, State::Deny);
@@ -729,6 +776,29 @@ mod tests {
         assert!(opens(both, &[]));
         let one = vec![rule(vec![and_peer(sel(&[]), expr("app", Exists, &[]))], vec![])];
         assert!(!opens(one, &[]));
+    }
+
+    #[test]
+    fn replicas_sharing_labels_are_judged_by_their_own_ports_on_ingress() {
+        // Every TCP port but 80 by number, and 80 by name where the pod names it `http`. Both
+        // pods share one interned label set; only the first declares http as 80.
+        use super::super::model::Protocol::{Sctp, Udp};
+        let rules = vec![rule(
+            vec![ns_peer(sel(&[]))],
+            vec![range(Tcp, 1, 79), range(Tcp, 81, 65535), named(Tcp, "http"), any_port(Udp), any_port(Sctp)],
+        )];
+        let p = policy("app", "open", sel(&[("app", "web")])).ingress(rules.clone()).egress(rules).build();
+        let shared = Arc::new(labels(&[("app", "web")]));
+        let mut a = with_ports(pod("app", "a", &[], ""), &[("http", 80, Tcp)]);
+        let mut b = with_ports(pod("app", "b", &[], ""), &[("http", 8080, Tcp)]);
+        a.labels = shared.clone();
+        b.labels = shared;
+        let s = snapshot(vec![namespace("app", &[])], vec![a, b], vec![p]);
+        let c = coverage(&s).into_iter().find(|c| c.namespace == "app").unwrap();
+        assert_eq!(c.ingress.allowed_all, vec!["a"], "b's http is not the missing port 80");
+        assert_eq!(c.ingress.state, State::Partial);
+        // Egress does not resolve named ports on the pod: both pods stand alike.
+        assert_eq!(c.egress.allowed_all, Vec::<String>::new());
     }
 
     #[test]

@@ -175,12 +175,14 @@ fn policy_rule(
     path: &FieldPath<'_>,
 ) -> Result<Rule, SourceError> {
     let peers_path = path.field(peers_field);
-    let mut rule = Rule::default();
-    for (i, peer) in peers.unwrap_or_default().into_iter().enumerate() {
+    let (peers, ports) = (peers.unwrap_or_default(), ports.unwrap_or_default());
+    // Sized exactly: the snapshot keeps them, and a vector grown by pushes holds room for four.
+    let mut rule = Rule { peers: Vec::with_capacity(peers.len()), ports: Vec::with_capacity(ports.len()) };
+    for (i, peer) in peers.into_iter().enumerate() {
         rule.peers.push(policy_peer(peer, peers_field, ctx, &peers_path.index(i))?);
     }
     let ports_path = path.field("ports");
-    for (i, port) in ports.unwrap_or_default().into_iter().enumerate() {
+    for (i, port) in ports.into_iter().enumerate() {
         rule.ports.push(policy_port(port, ctx, &ports_path.index(i))?);
     }
     Ok(rule)

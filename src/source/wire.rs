@@ -91,7 +91,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for LabelMap<'a> {
                 f.write_str("a map of label keys to string values")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LabelMap<'de>, A::Error> {
-                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                // JSON gives no size hint: room for a usual label set at once, instead of growing
+                // to 4 pairs, then 8 (a reallocation each).
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
                 // `app:` with nothing after it is null, which the API server stores as "".
                 while let Some((key, value)) = map.next_entry::<Str<'de>, Option<Str<'de>>>()? {
                     pairs.push((key, value.unwrap_or_default()));
