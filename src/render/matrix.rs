@@ -105,29 +105,27 @@ pub fn write_grouped_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
     }
     out.write_all(b"\n],\"exceptions\":[")?;
     let mut separator: &[u8] = b"\n";
-    for fi in 0..m.groups.len() {
-        for ti in 0..m.groups.len() {
-            if m.overridden_pairs(fi, ti) == 0 {
-                continue;
-            }
-            for (mi, a) in m.groups[fi].members.iter().enumerate() {
-                for (mj, b) in m.groups[ti].members.iter().enumerate() {
-                    if std::ptr::eq(*a, *b) {
+    for (fi, ti) in m.override_candidates() {
+        if m.overridden_pairs(fi, ti) == 0 {
+            continue;
+        }
+        for (mi, a) in m.groups[fi].members.iter().enumerate() {
+            for (mj, b) in m.groups[ti].members.iter().enumerate() {
+                if std::ptr::eq(*a, *b) {
+                    continue;
+                }
+                for (k, (port, protocol)) in m.ports[ti].iter().enumerate() {
+                    if m.pod_allowed((fi, mi), (ti, mj), k) == m.group_allowed(fi, ti, k) {
                         continue;
                     }
-                    for (k, (port, protocol)) in m.ports[ti].iter().enumerate() {
-                        if m.pod_allowed((fi, mi), (ti, mj), k) == m.group_allowed(fi, ti, k) {
-                            continue;
-                        }
-                        out.write_all(separator)?;
-                        separator = b",\n";
-                        let verdict = if m.pod_allowed((fi, mi), (ti, mj), k) { "allowed" } else { "blocked" };
-                        let cell = serde_json::json!({
-                            "from": name(a), "to": name(b), "port": port,
-                            "protocol": protocol.to_string(), "verdict": verdict,
-                        });
-                        serde_json::to_writer(&mut *out, &cell)?;
-                    }
+                    out.write_all(separator)?;
+                    separator = b",\n";
+                    let verdict = if m.pod_allowed((fi, mi), (ti, mj), k) { "allowed" } else { "blocked" };
+                    let cell = serde_json::json!({
+                        "from": name(a), "to": name(b), "port": port,
+                        "protocol": protocol.to_string(), "verdict": verdict,
+                    });
+                    serde_json::to_writer(&mut *out, &cell)?;
                 }
             }
         }
@@ -313,17 +311,23 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
     Ok(())
 }
 
-/// Flows between distinct pods: (allowed, total), over every port evaluated.
+/// Flows between distinct pods: (allowed, total), over every port evaluated. Reads the allowed
+/// cells only (and, with host-network pods, the node-local pairs of the others).
 fn flow_counts(m: &Matrix) -> (usize, usize) {
-    let (mut allowed, mut total) = (0, 0);
-    for (gi, g) in m.groups.iter().enumerate() {
-        for (hj, h) in m.groups.iter().enumerate() {
-            let pairs =
-                if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
-            let node_local = m.overridden_pairs(gi, hj);
-            for k in 0..m.ports[hj].len() {
-                total += pairs;
-                allowed += if m.group_allowed(gi, hj, k) { pairs } else { node_local };
+    let members: Vec<usize> = m.groups.iter().map(|g| g.members.len()).collect();
+    let pods: usize = members.iter().sum();
+    // Every ordered pair of distinct pods, at each port of the destination's group.
+    let total = (0..m.groups.len()).map(|h| members[h] * (pods - 1) * m.ports[h].len()).sum();
+    let pairs = |g: usize, h: usize| if g == h { members[g] * (members[g] - 1) } else { members[g] * members[h] };
+    let mut allowed = 0;
+    for g in 0..m.groups.len() {
+        allowed += m.allowed_from(g).map(|(h, _)| pairs(g, h)).sum::<usize>();
+    }
+    if m.has_host_network() {
+        for (g, h) in m.override_candidates() {
+            let node_local = m.overridden_pairs(g, h);
+            if node_local > 0 {
+                allowed += (0..m.ports[h].len()).filter(|&k| !m.group_allowed(g, h, k)).count() * node_local;
             }
         }
     }
@@ -335,8 +339,10 @@ fn flow_counts(m: &Matrix) -> (usize, usize) {
 fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: Palette) -> io::Result<()> {
     let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
     let mut rows = 0usize;
+    let labels: Vec<String> = (0..m.groups.len()).map(|g| group_label(m, g)).collect();
     for (fi, from) in m.groups.iter().enumerate() {
-        for (ti, to) in m.groups.iter().enumerate() {
+        for (ti, k) in m.allowed_from(fi) {
+            let to = &m.groups[ti];
             let pairs = if fi == ti {
                 from.members.len() * (from.members.len() - 1)
             } else {
@@ -345,17 +351,14 @@ fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: P
             if pairs == 0 {
                 continue;
             }
-            for (k, &(port, protocol)) in m.ports[ti].iter().enumerate() {
-                if m.group_allowed(fi, ti, k) {
-                    rows += 1;
-                    t.add_row(vec![
-                        table::cell(group_label(m, fi), Role::Name),
-                        table::cell(group_label(m, ti), Role::Name),
-                        table::cell(format!("{port}/{protocol}"), Role::Plain),
-                        table::cell(pairs, Role::Plain),
-                    ]);
-                }
-            }
+            let (port, protocol) = m.ports[ti][k];
+            rows += 1;
+            t.add_row(vec![
+                table::cell(&labels[fi], Role::Name),
+                table::cell(&labels[ti], Role::Name),
+                table::cell(format!("{port}/{protocol}"), Role::Plain),
+                table::cell(pairs, Role::Plain),
+            ]);
         }
     }
     if rows > 0 {
