@@ -158,8 +158,7 @@ impl<'s> Matrix<'s> {
             let egress = plan.allowed_sets(Direction::Egress, port, protocol);
             let ingress = plan.allowed_sets(Direction::Ingress, port, protocol).transposed(n);
             // Per destination group, where this port is in its list.
-            let at: Vec<Option<usize>> =
-                ports.iter().map(|p| p.iter().position(|&x| x == (port, protocol))).collect();
+            let at: Vec<Option<usize>> = ports.iter().map(|p| p.iter().position(|&x| x == (port, protocol))).collect();
             for fi in 0..n {
                 let (e, i) = (egress.row(fi), ingress.row(fi));
                 let row = &mut allowed[fi * words..(fi + 1) * words];

@@ -630,11 +630,12 @@ impl Layer for NetworkPolicyLayer {
 struct Plan<'p> {
     words: usize,
     /// Per group: `None` when no policy governs it (a host-network pod), else its isolating
-    /// policies for (ingress, egress).
-    isolating: Vec<Option<[Vec<&'p Policy>; 2]>>,
-    /// Per (policy, direction, rule): for each entry, the groups it matches; `None` for a rule
-    /// without entries (every peer).
-    peers: HashMap<(*const Policy, Direction, usize), Option<Vec<u64>>>,
+    /// policies for (ingress, egress), each with the position in `peers` of its first rule that
+    /// way.
+    isolating: Vec<Option<[Vec<(&'p Policy, usize)>; 2]>>,
+    /// Per (policy, direction, rule): the groups its entries match; `None` for a rule without
+    /// entries (every peer).
+    peers: Vec<Option<Vec<u64>>>,
     groups: &'p [&'p Pod],
 }
 
@@ -667,38 +668,64 @@ impl<'p> Plan<'p> {
             by_namespace.entry(p.namespace.as_str()).or_default().push(i);
         }
         let everyone: Vec<usize> = (0..reps.len()).collect();
-        let mut peers = HashMap::new();
+        // Where each (policy, direction)'s rules start in `peers`.
+        let mut first: HashMap<(*const Policy, Direction), usize> = HashMap::new();
+        let mut peers = Vec::new();
         for iso in isolating.iter().flatten() {
             for d in [Direction::Ingress, Direction::Egress] {
                 for policy in &iso[slot(d)] {
-                    for (r, rule) in rules_for(policy, d).iter().enumerate() {
-                        let key = (*policy as *const Policy, d, r);
-                        if peers.contains_key(&key) {
-                            continue;
-                        }
+                    if first.contains_key(&(*policy as *const Policy, d)) {
+                        continue;
+                    }
+                    first.insert((*policy as *const Policy, d), peers.len());
+                    for rule in rules_for(policy, d) {
                         let set = (!rule.peers.is_empty()).then(|| {
                             let mut bits = vec![0u64; words];
                             for peer in &rule.peers {
-                                let candidates: &[usize] = match peer {
-                                    Peer::Selectors { namespace_selector: None, .. } => by_namespace
+                                let mut ask = |candidates: &[usize]| {
+                                    for &g in candidates {
+                                        let pod = Endpoint::Pod(reps[g]);
+                                        if network_policies.peer_matches(engine, policy, peer, pod) {
+                                            bits[g / 64] |= 1 << (g % 64);
+                                        }
+                                    }
+                                };
+                                match peer {
+                                    Peer::Selectors { namespace_selector: None, .. } => ask(by_namespace
                                         .get(policy.namespace.as_str())
                                         .map(Vec::as_slice)
-                                        .unwrap_or_default(),
-                                    _ => &everyone,
-                                };
-                                for &g in candidates {
-                                    if network_policies.peer_matches(engine, policy, peer, Endpoint::Pod(reps[g])) {
-                                        bits[g / 64] |= 1 << (g % 64);
+                                        .unwrap_or_default()),
+                                    // Only groups of the namespaces the selector matches, each
+                                    // namespace's labels matched once.
+                                    Peer::Selectors { namespace_selector: Some(selector), .. } => {
+                                        for (namespace, groups) in &by_namespace {
+                                            if selector.matches(&engine.namespace_labels(namespace).labels) {
+                                                ask(groups);
+                                            }
+                                        }
                                     }
+                                    Peer::IpBlock(_) => ask(&everyone),
                                 }
                             }
                             bits
                         });
-                        peers.insert(key, set);
+                        peers.push(set);
                     }
                 }
             }
         }
+        let isolating = isolating
+            .into_iter()
+            .map(|iso| {
+                iso.map(|sets| {
+                    let mut d = [Direction::Ingress, Direction::Egress].into_iter();
+                    sets.map(|policies| {
+                        let d = d.next().expect("two directions");
+                        policies.into_iter().map(|p| (p, first[&(p as *const Policy, d)])).collect()
+                    })
+                })
+            })
+            .collect();
         Plan { words, isolating, peers, groups: reps }
     }
 }
@@ -714,9 +741,9 @@ impl LayerPlan for Plan<'_> {
             _ => return,
         };
         let n = self.groups.len();
-        for policy in policies {
+        for &(policy, at) in policies {
             for (r, rule) in rules_for(policy, direction).iter().enumerate() {
-                let matched = &self.peers[&(*policy as *const Policy, direction, r)];
+                let matched = &self.peers[at + r];
                 // The port check depends on the other group only for an egress rule naming a
                 // port (resolved on each destination); otherwise it is one answer per rule.
                 let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));

@@ -337,32 +337,67 @@ fn flow_counts(m: &Matrix) -> (usize, usize) {
 /// Too many groups for a grid: the allowed flows, which are the exceptions in a default-deny
 /// cluster, one line per group pair and port.
 fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: Palette) -> io::Result<()> {
-    let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
+    // Millions of lines on large clusters: streamed, once the columns are measured. Each group's
+    // label is escaped and painted once.
+    const HEADER: [&str; 4] = ["FROM", "TO", "PORT", "PODS"];
+    let labels: Vec<(String, usize)> = (0..m.groups.len()).map(|g| table::shown(&group_label(m, g))).collect();
+    let pairs = |fi: usize, ti: usize| {
+        let (f, t) = (m.groups[fi].members.len(), m.groups[ti].members.len());
+        if fi == ti { f * (f - 1) } else { f * t }
+    };
+    let mut stream = table::Stream::new(&HEADER, headers);
     let mut rows = 0usize;
-    let labels: Vec<String> = (0..m.groups.len()).map(|g| group_label(m, g)).collect();
-    for (fi, from) in m.groups.iter().enumerate() {
+    let mut used = vec![false; m.groups.len()];
+    let (mut widest_from, mut widest_to, mut widest_port, mut widest_pairs) = (0, 0, 0, 0);
+    for fi in 0..m.groups.len() {
         for (ti, k) in m.allowed_from(fi) {
-            let to = &m.groups[ti];
-            let pairs = if fi == ti {
-                from.members.len() * (from.members.len() - 1)
-            } else {
-                from.members.len() * to.members.len()
-            };
-            if pairs == 0 {
-                continue;
-            }
             let (port, protocol) = m.ports[ti][k];
             rows += 1;
-            t.add_row(vec![
-                table::cell(&labels[fi], Role::Name),
-                table::cell(&labels[ti], Role::Name),
-                table::cell(format!("{port}/{protocol}"), Role::Plain),
-                table::cell(pairs, Role::Plain),
-            ]);
+            used[fi] = true;
+            widest_from = widest_from.max(labels[fi].1);
+            widest_to = widest_to.max(labels[ti].1);
+            widest_port = widest_port.max(port.to_string().len() + 1 + protocol.to_string().len());
+            widest_pairs = widest_pairs.max(pairs(fi, ti).to_string().len());
         }
     }
     if rows > 0 {
-        write!(out, "{}", table::render_with(&t, headers))?;
+        for (i, w) in [widest_from, widest_to, widest_port, widest_pairs].into_iter().enumerate() {
+            stream.measure(i, w);
+        }
+        if headers {
+            let cells: Vec<(&str, usize)> = HEADER.iter().map(|h| (*h, h.len())).collect();
+            stream.line(out, &cells)?;
+        }
+        let names: Vec<String> =
+            labels.iter().map(|(text, _)| table::painted(palette, text.clone(), Role::Name)).collect();
+        // Each port's text once per distinct list of ports (one list for --port).
+        let mut port_texts: Vec<std::rc::Rc<[String]>> = Vec::with_capacity(m.ports.len());
+        for (g, list) in m.ports.iter().enumerate() {
+            match (0..g).rev().take(1).find(|&h| std::sync::Arc::ptr_eq(&m.ports[h], list)) {
+                Some(h) => port_texts.push(port_texts[h].clone()),
+                None => port_texts.push(list.iter().map(|(port, protocol)| format!("{port}/{protocol}")).collect()),
+            }
+        }
+        let mut pairs_text = String::new();
+        for fi in (0..m.groups.len()).filter(|&g| used[g]) {
+            for (ti, k) in m.allowed_from(fi) {
+                let port_text = &port_texts[ti][k];
+                pairs_text.clear();
+                {
+                    use std::fmt::Write as _;
+                    let _ = write!(pairs_text, "{}", pairs(fi, ti));
+                }
+                stream.line(
+                    out,
+                    &[
+                        (&names[fi], labels[fi].1),
+                        (&names[ti], labels[ti].1),
+                        (port_text, port_text.len()),
+                        (&pairs_text, pairs_text.len()),
+                    ],
+                )?;
+            }
+        }
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();

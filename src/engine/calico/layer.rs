@@ -1363,7 +1363,13 @@ impl<'p, 's> TierPlan<'p, 's> {
                             let [src_sel, dst_sel] = &layer.compiled[i].entities[slot(d)][r];
                             let side = |e: &EntityRule, sel: &Option<Expr>| {
                                 matching(&|g| {
-                                    entity_matches(engine, e, sel.as_ref(), Endpoint::Pod(groups[g]), labels[g].as_ref())
+                                    entity_matches(
+                                        engine,
+                                        e,
+                                        sel.as_ref(),
+                                        Endpoint::Pod(groups[g]),
+                                        labels[g].as_ref(),
+                                    )
                                 })
                             };
                             let bits = RuleBits::Calico {
@@ -1445,7 +1451,8 @@ impl LayerPlan for TierPlan<'_, '_> {
                         };
                         if !rule.ports.is_empty() {
                             let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
-                            let ok = |dst: &Pod| rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
+                            let ok =
+                                |dst: &Pod| rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
                             self.keep_destinations(&mut bits, subject, egress && named, ok);
                         }
                         matched.iter_mut().zip(&bits).for_each(|(w, b)| *w |= b);
