@@ -1,8 +1,9 @@
 //! Reachability between many pods: the verdict of `Engine::decide` for every ordered pair, computed
 //! once per pair of pod groups. Pods are grouped when nothing a policy can look at tells them apart:
-//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), and which
-//! address blocks of any layer hold their IPs. Cost grows with the number of groups, not with pods
-//! squared. Each policy layer decides whole rows of the matrix at once (`pipeline::MatrixPlan`).
+//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), service
+//! account (with Calico policies, or on Cilium), and which address blocks of any layer hold their IPs.
+//! Cost grows with the number of groups, not with pods squared. Each policy layer decides whole rows
+//! of the matrix at once (`pipeline::MatrixPlan`), as bits; the allowed cells are kept as bits too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,7 +31,8 @@ impl<'s> Group<'s> {
 #[derive(Hash, PartialEq, Eq)]
 struct GroupKey<'s> {
     namespace: &'s str,
-    /// On a cluster with Calico policies only (they match it).
+    /// On a cluster with Calico policies (they match it) or enforced by Cilium (a pod's identity
+    /// carries its service account).
     service_account: Option<&'s str>,
     labels: &'s Labels,
     ports: &'s [ContainerPort],
@@ -55,8 +57,8 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             blocks.push(IpNetBlock { cidr: b.cidr, except: b.except });
         }
     }
-    // Calico tells pods apart by service account too.
-    let calico = !engine.snapshot().calico.is_empty();
+    // Calico and Cilium tell pods apart by service account too.
+    let by_service_account = !engine.snapshot().calico.is_empty() || engine.cilium();
     // On Cilium a host-network pod is `host` to the pods of its node and `remote-node` to the
     // others: then every pod's node tells pods apart.
     let by_node = engine.cilium() && pods.iter().any(|p| p.host_network);
@@ -64,7 +66,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
         let key = GroupKey {
-            service_account: if calico { pod.service_account.as_deref() } else { None },
+            service_account: if by_service_account { pod.service_account.as_deref() } else { None },
             namespace: &pod.namespace,
             labels: &pod.labels,
             ports: &pod.ports,
