@@ -271,6 +271,52 @@ impl<'s> CiliumLayer<'s> {
         L3::Match(texts.join(" and "))
     }
 
+    /// Whether `l3` answers `Match`, without building its texts (a matrix asks it for every
+    /// group and rule): the same checks in the same order.
+    fn l3_matches(&self, rule: &PeerRule, peer: &Identity, peer_ip: Option<IpAddr>) -> bool {
+        if !rule.has_peer_member() && rule.requires.is_empty() {
+            return !(rule.ports.is_empty() && !rule.icmps);
+        }
+        if !rule.has_peer_member() {
+            return false;
+        }
+        if let Some(selectors) = &rule.endpoints {
+            let reserved;
+            let labels = match peer {
+                Identity::Pod(labels) => labels,
+                other => {
+                    reserved = other.labels();
+                    &reserved
+                }
+            };
+            if !selectors.iter().any(|s| s.matches(labels)) {
+                return false;
+            }
+        }
+        if let Some(entities) = &rule.entities
+            && !entities.iter().any(|e| peer.is_entity(*e))
+        {
+            return false;
+        }
+        if let Some(cidrs) = &rule.cidrs {
+            let Some(ip) = peer_ip.filter(|_| peer.cidr_applies()) else { return false };
+            let inside = cidrs.iter().any(|entry| match entry {
+                CidrEntry::Block(b) => b.contains(ip),
+                CidrEntry::GroupRef(name) => self
+                    .snapshot
+                    .cilium_cidr_groups
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .is_some_and(|(_, nets)| nets.iter().any(|n| n.contains(&ip))),
+                CidrEntry::GroupSelector(_) => false,
+            });
+            if !inside {
+                return false;
+            }
+        }
+        rule.nodes.is_none() && rule.fqdns.is_empty() && rule.services.is_empty() && rule.groups == 0
+    }
+
     /// The requirements (`fromRequires`) of the rules selecting the subject that `peer` fails, as
     /// `CNP ns/name ingress[0] fromRequires {…}`.
     fn unmet_requires(
@@ -1030,7 +1076,6 @@ impl<'p> Plan<'p> {
             })
             .collect();
         let mut l3 = std::collections::HashMap::new();
-        let mut notes = Vec::new();
         for subject in subjects.iter().flatten() {
             for (_, r) in &subject.selecting {
                 for d in [Direction::Ingress, Direction::Egress] {
@@ -1040,7 +1085,7 @@ impl<'p> Plan<'p> {
                             for (c, identity) in identities.iter().enumerate() {
                                 let Some(identity) = identity else { continue };
                                 let ip = groups[c].ips.first().copied();
-                                if matches!(layer.l3(pr, identity, ip, &mut notes), L3::Match(_)) {
+                                if layer.l3_matches(pr, identity, ip) {
                                     bits[c / 64] |= 1 << (c % 64);
                                 }
                             }
@@ -1059,10 +1104,22 @@ impl<'p> Plan<'p> {
     fn matches(&self, pr: &PeerRule, row: &Row<'_>, host_l3: &[(usize, Identity)], out: &mut [u64]) {
         let (port, protocol) = (row.port, row.protocol);
         let mut bits = self.l3[&(pr as *const PeerRule)].clone();
-        let mut notes = Vec::new();
+        // A node's identity is one of a few (host or remote node, API server or not): each asked
+        // once.
+        let mut seen: Vec<(&Identity, bool)> = Vec::new();
         for (c, identity) in host_l3 {
-            let ip = self.groups[*c].ips.first().copied();
-            if matches!(self.layer.l3(pr, identity, ip, &mut notes), L3::Match(_)) {
+            let hit = match seen.iter().find(|(i, _)| *i == identity) {
+                Some((_, hit)) => *hit,
+                None => {
+                    let ip = self.groups[*c].ips.first().copied();
+                    let hit = self.layer.l3_matches(pr, identity, ip);
+                    if !identity.cidr_applies() {
+                        seen.push((identity, hit));
+                    }
+                    hit
+                }
+            };
+            if hit {
                 bits[c / 64] |= 1 << (c % 64);
             }
         }
