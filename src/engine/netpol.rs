@@ -632,7 +632,7 @@ struct Plan<'p> {
     /// Per group: `None` when no policy governs it (a host-network pod), else its isolating
     /// policies for (ingress, egress), each with the position in `peers` of its first rule that
     /// way.
-    isolating: Vec<Option<[Vec<(&'p Policy, usize)>; 2]>>,
+    isolating: Vec<Option<[Isolating<'p>; 2]>>,
     /// Per (policy, direction, rule): the groups its entries match; `None` for a rule without
     /// entries (every peer).
     peers: Vec<Option<Vec<u64>>>,
@@ -640,8 +640,14 @@ struct Plan<'p> {
     /// For the port rows last asked about, per egress rule naming a port (by its place in
     /// `peers`): the destination groups whose declared ports take it there, filled as rows ask
     /// (and emptied when another port is asked, so that `--all-ports` holds one port's worth).
-    destinations: std::cell::RefCell<(Option<(u16, Protocol)>, HashMap<usize, Vec<u64>>)>,
+    destinations: std::cell::RefCell<Destinations>,
 }
+
+/// A group's isolating policies one way, each with where its rules start in `Plan::peers`.
+type Isolating<'p> = Vec<(&'p Policy, usize)>;
+
+/// The port asked about and, per egress rule naming a port, the destination groups it reaches.
+type Destinations = (Option<(u16, Protocol)>, HashMap<usize, Vec<u64>>);
 
 /// A `from`/`to` entry as far as which groups it matches: its selectors (and the policy's
 /// namespace, which a podSelector alone is relative to), or its block.

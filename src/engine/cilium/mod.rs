@@ -275,7 +275,7 @@ impl<'s> CiliumLayer<'s> {
     /// group and rule): the same checks in the same order.
     fn l3_matches(&self, rule: &PeerRule, peer: &Identity, peer_ip: Option<IpAddr>) -> bool {
         if !rule.has_peer_member() && rule.requires.is_empty() {
-            return !(rule.ports.is_empty() && !rule.icmps);
+            return !rule.ports.is_empty() || rule.icmps;
         }
         if !rule.has_peer_member() {
             return false;
