@@ -2,7 +2,7 @@
 //!
 //! Inputs come from the generator in `tools/synth` (see `scripts/bench.sh`, which builds them);
 //! set `KUBECTL_DENY_BENCH_DIR` to the folder holding `small.json`, `medium.json`, `large.json`
-//! (and optionally `huge.json`). Missing inputs are generated on the fly for the small sizes.
+//! (and optionally `xlarge.json`, `xlarge-lean.json`, `calico.json`, `cilium.json`, `huge.json`). Missing inputs are generated on the fly for the small sizes.
 //! Each measurement runs a warm-up, then reports the median of several runs.
 
 use std::path::{Path, PathBuf};
@@ -49,7 +49,8 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench input folder");
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
 
-    for preset in ["small", "medium", "large", "xlarge", "huge"] {
+    // `calico` and `cilium`: `large` with 1,000 Calico or Cilium policies (scripts/bench.sh).
+    for preset in ["small", "medium", "large", "xlarge", "xlarge-lean", "calico", "cilium", "huge"] {
         if !wanted(preset) {
             continue;
         }

@@ -1,8 +1,9 @@
 //! Reachability between many pods: the verdict of `Engine::decide` for every ordered pair, computed
 //! once per pair of pod groups. Pods are grouped when nothing a policy can look at tells them apart:
-//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), and which
-//! address blocks of any layer hold their IPs. Cost grows with the number of groups, not with pods
-//! squared. Each policy layer decides whole rows of the matrix at once (`pipeline::MatrixPlan`).
+//! namespace, labels, ports, host networking (and node, when a host-network pod is in scope), service
+//! account (with Calico policies, or on Cilium), and which address blocks of any layer hold their IPs.
+//! Cost grows with the number of groups, not with pods squared. Each policy layer decides whole rows
+//! of the matrix at once (`pipeline::MatrixPlan`), as bits; the allowed cells are kept as bits too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,7 +31,8 @@ impl<'s> Group<'s> {
 #[derive(Hash, PartialEq, Eq)]
 struct GroupKey<'s> {
     namespace: &'s str,
-    /// On a cluster with Calico policies only (they match it).
+    /// On a cluster with Calico policies (they match it) or enforced by Cilium (a pod's identity
+    /// carries its service account).
     service_account: Option<&'s str>,
     labels: &'s Labels,
     ports: &'s [ContainerPort],
@@ -55,8 +57,8 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
             blocks.push(IpNetBlock { cidr: b.cidr, except: b.except });
         }
     }
-    // Calico tells pods apart by service account too.
-    let calico = !engine.snapshot().calico.is_empty();
+    // Calico and Cilium tell pods apart by service account too.
+    let by_service_account = !engine.snapshot().calico.is_empty() || engine.cilium();
     // On Cilium a host-network pod is `host` to the pods of its node and `remote-node` to the
     // others: then every pod's node tells pods apart.
     let by_node = engine.cilium() && pods.iter().any(|p| p.host_network);
@@ -64,7 +66,7 @@ pub fn group<'s>(engine: &Engine<'s>, pods: &[&'s Pod]) -> Vec<Group<'s>> {
     let mut groups: Vec<Group<'s>> = Vec::new();
     for &pod in pods {
         let key = GroupKey {
-            service_account: if calico { pod.service_account.as_deref() } else { None },
+            service_account: if by_service_account { pod.service_account.as_deref() } else { None },
             namespace: &pod.namespace,
             labels: &pod.labels,
             ports: &pod.ports,
@@ -110,9 +112,11 @@ pub struct Matrix<'s> {
     /// Per destination group, the ports evaluated.
     pub ports: Vec<Arc<[(u16, Protocol)]>>,
     offsets: Vec<usize>,
-    stride: usize,
-    /// `allowed[from * stride + offsets[to] + k]`: between distinct pods of the groups.
-    allowed: Vec<bool>,
+    /// Words per row of `allowed`.
+    words: usize,
+    /// Row `from`, bit `offsets[to] + k`: allowed between distinct pods of the groups at
+    /// `ports[to][k]`.
+    allowed: Vec<u64>,
     /// Whether Cilium enforces policy (node-local traffic is then allowed from the node only).
     cilium: bool,
 }
@@ -120,54 +124,94 @@ pub struct Matrix<'s> {
 impl<'s> Matrix<'s> {
     pub fn compute(engine: &Engine<'s>, pods: &[&'s Pod], choice: &PortChoice) -> Matrix<'s> {
         let groups = group(engine, pods);
-        let ports: Vec<Arc<[(u16, Protocol)]>> = groups
-            .iter()
-            .map(|g| match choice {
-                PortChoice::Given(p) => Arc::from(p.as_slice()),
-                PortChoice::Declared => {
+        let n = groups.len();
+        let ports: Vec<Arc<[(u16, Protocol)]>> = match choice {
+            // One list shared by every group.
+            PortChoice::Given(p) => vec![Arc::from(p.as_slice()); n],
+            PortChoice::Declared => groups
+                .iter()
+                .map(|g| {
                     let mut p: Vec<(u16, Protocol)> =
                         g.representative().ports.iter().map(|cp| (cp.port, cp.protocol)).collect();
                     p.sort_unstable();
                     p.dedup();
                     Arc::from(p)
-                }
-            })
-            .collect();
-        let mut offsets = Vec::with_capacity(groups.len());
+                })
+                .collect(),
+        };
+        let mut offsets = Vec::with_capacity(n);
         let mut stride = 0;
         for p in &ports {
             offsets.push(stride);
             stride += p.len();
         }
-        let mut allowed = vec![false; stride * groups.len()];
+        let words = stride.div_ceil(64);
+        let mut allowed = vec![0u64; words * n];
         let reps: Vec<&'s Pod> = groups.iter().map(Group::representative).collect();
         let plan = MatrixPlan::new(engine, &reps);
         let mut values: Vec<(u16, Protocol)> = ports.iter().flat_map(|p| p.iter().copied()).collect();
         values.sort_unstable();
         values.dedup();
+        // Given ports with one port: row `from` of the matrix is, bit for bit, the egress row of
+        // `from` and the column `from` of the ingress rows.
+        let aligned = matches!(choice, PortChoice::Given(p) if p.len() == 1);
+        let group_words = n.div_ceil(64);
         for &(port, protocol) in &values {
             let egress = plan.allowed_sets(Direction::Egress, port, protocol);
-            let ingress = plan.allowed_sets(Direction::Ingress, port, protocol);
-            for (ti, to) in groups.iter().enumerate() {
-                let Some(k) = ports[ti].iter().position(|&x| x == (port, protocol)) else { continue };
-                for fi in 0..groups.len() {
-                    // What policy says between distinct pods (a group of one has no such pair);
-                    // node-local pairs are allowed whatever it says, per pod pair in `pod_allowed`.
-                    if fi == ti && to.members.len() < 2 {
-                        continue;
+            let ingress = plan.allowed_sets(Direction::Ingress, port, protocol).transposed(n);
+            // Per destination group, where this port is in its list.
+            let at: Vec<Option<usize>> = ports.iter().map(|p| p.iter().position(|&x| x == (port, protocol))).collect();
+            for fi in 0..n {
+                let (e, i) = (egress.row(fi), ingress.row(fi));
+                let row = &mut allowed[fi * words..(fi + 1) * words];
+                if aligned {
+                    for k in 0..group_words {
+                        row[k] = e[k] & i[k];
                     }
-                    allowed[fi * stride + offsets[ti] + k] = egress.get(fi, ti) && ingress.get(ti, fi);
+                } else {
+                    for k in 0..group_words {
+                        let mut w = e[k] & i[k];
+                        while w != 0 {
+                            let ti = k * 64 + w.trailing_zeros() as usize;
+                            w &= w - 1;
+                            if let Some(j) = at[ti] {
+                                let b = offsets[ti] + j;
+                                row[b / 64] |= 1 << (b % 64);
+                            }
+                        }
+                    }
+                }
+                // What policy says between distinct pods: a group of one has no such pair;
+                // node-local pairs are allowed whatever it says, per pod pair in `pod_allowed`.
+                if groups[fi].members.len() < 2 {
+                    for j in 0..ports[fi].len() {
+                        let b = offsets[fi] + j;
+                        row[b / 64] &= !(1 << (b % 64));
+                    }
                 }
             }
         }
-        Matrix { groups, ports, offsets, stride, allowed, cilium: engine.cilium() }
+        Matrix { groups, ports, offsets, words, allowed, cilium: engine.cilium() }
+    }
+
+    /// The destination groups and port positions (`(to, k)`) allowed from group `from`, in order.
+    pub fn allowed_from(&self, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let row = &self.allowed[from * self.words..(from + 1) * self.words];
+        let mut to = 0;
+        row.iter().enumerate().flat_map(|(k, &w)| BitIter(w).map(move |b| k * 64 + b)).map(move |bit| {
+            while to + 1 < self.offsets.len() && self.offsets[to + 1] <= bit {
+                to += 1;
+            }
+            (to, bit - self.offsets[to])
+        })
     }
 
     /// What policy says between distinct pods of group `from` and group `to`, at `ports[to][k]`.
     /// Pod pairs that NetworkPolicy cannot block (a host-network pod and a pod on its node) are
     /// allowed whatever this says: see `pod_allowed`.
     pub fn group_allowed(&self, from: usize, to: usize, k: usize) -> bool {
-        self.allowed[from * self.stride + self.offsets[to] + k]
+        let b = self.offsets[to] + k;
+        self.allowed[from * self.words + b / 64] & (1 << (b % 64)) != 0
     }
 
     /// The verdict between two member pods, `(group, member)`: `Engine::decide`'s, cell for cell.
@@ -194,9 +238,57 @@ impl<'s> Matrix<'s> {
             .sum()
     }
 
+    /// The ordered group pairs, in order, for which `overridden_pairs` may be non-zero: a
+    /// host-network group at one end, and two member pods on one node or of one name.
+    pub fn override_candidates(&self) -> Vec<(usize, usize)> {
+        let host = |g: usize| self.groups[g].representative().host_network;
+        if !(0..self.groups.len()).any(host) {
+            return Vec::new();
+        }
+        let mut by_node: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            for p in &group.members {
+                if let Some(node) = &p.node {
+                    by_node.entry(node).or_default().push(g);
+                }
+                by_name.entry((&p.namespace, &p.name)).or_default().push(g);
+            }
+        }
+        let mut out = Vec::new();
+        for mut together in by_node.into_values().chain(by_name.into_values().filter(|v| v.len() > 1)) {
+            together.dedup();
+            if !together.iter().any(|&g| host(g)) {
+                continue;
+            }
+            for &g in &together {
+                out.extend(together.iter().filter(|&&h| host(g) || host(h)).map(|&h| (g, h)));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether a host-network pod is in scope (its node-local traffic is always allowed).
     pub fn has_host_network(&self) -> bool {
         self.groups.iter().any(|g| g.representative().host_network)
+    }
+}
+
+/// The positions of the set bits of a word, lowest first.
+struct BitIter(u64);
+
+impl Iterator for BitIter {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let b = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(b)
     }
 }
 

@@ -630,12 +630,31 @@ impl Layer for NetworkPolicyLayer {
 struct Plan<'p> {
     words: usize,
     /// Per group: `None` when no policy governs it (a host-network pod), else its isolating
-    /// policies for (ingress, egress).
-    isolating: Vec<Option<[Vec<&'p Policy>; 2]>>,
-    /// Per (policy, direction, rule): for each entry, the groups it matches; `None` for a rule
-    /// without entries (every peer).
-    peers: HashMap<(*const Policy, Direction, usize), Option<Vec<u64>>>,
+    /// policies for (ingress, egress), each with the position in `peers` of its first rule that
+    /// way.
+    isolating: Vec<Option<[Isolating<'p>; 2]>>,
+    /// Per (policy, direction, rule): the groups its entries match; `None` for a rule without
+    /// entries (every peer).
+    peers: Vec<Option<Vec<u64>>>,
     groups: &'p [&'p Pod],
+    /// For the port rows last asked about, per egress rule naming a port (by its place in
+    /// `peers`): the destination groups whose declared ports take it there, filled as rows ask
+    /// (and emptied when another port is asked, so that `--all-ports` holds one port's worth).
+    destinations: std::cell::RefCell<Destinations>,
+}
+
+/// A group's isolating policies one way, each with where its rules start in `Plan::peers`.
+type Isolating<'p> = Vec<(&'p Policy, usize)>;
+
+/// The port asked about and, per egress rule naming a port, the destination groups it reaches.
+type Destinations = (Option<(u16, Protocol)>, HashMap<usize, Vec<u64>>);
+
+/// A `from`/`to` entry as far as which groups it matches: its selectors (and the policy's
+/// namespace, which a podSelector alone is relative to), or its block.
+#[derive(PartialEq, Eq, Hash)]
+enum PeerKey<'p> {
+    Selectors(Option<&'p Selector>, Option<&'p Selector>, Option<&'p str>),
+    Block(&'p IpBlock),
 }
 
 fn slot(d: Direction) -> usize {
@@ -667,39 +686,81 @@ impl<'p> Plan<'p> {
             by_namespace.entry(p.namespace.as_str()).or_default().push(i);
         }
         let everyone: Vec<usize> = (0..reps.len()).collect();
-        let mut peers = HashMap::new();
+        // Where each (policy, direction)'s rules start in `peers`.
+        let mut first: HashMap<(*const Policy, Direction), usize> = HashMap::new();
+        let mut known: HashMap<PeerKey, Vec<u64>> = HashMap::new();
+        let mut peers = Vec::new();
         for iso in isolating.iter().flatten() {
             for d in [Direction::Ingress, Direction::Egress] {
                 for policy in &iso[slot(d)] {
-                    for (r, rule) in rules_for(policy, d).iter().enumerate() {
-                        let key = (*policy as *const Policy, d, r);
-                        if peers.contains_key(&key) {
-                            continue;
-                        }
+                    if first.contains_key(&(*policy as *const Policy, d)) {
+                        continue;
+                    }
+                    first.insert((*policy as *const Policy, d), peers.len());
+                    for rule in rules_for(policy, d) {
                         let set = (!rule.peers.is_empty()).then(|| {
                             let mut bits = vec![0u64; words];
                             for peer in &rule.peers {
-                                let candidates: &[usize] = match peer {
-                                    Peer::Selectors { namespace_selector: None, .. } => by_namespace
-                                        .get(policy.namespace.as_str())
-                                        .map(Vec::as_slice)
-                                        .unwrap_or_default(),
-                                    _ => &everyone,
+                                // Many policies name the same entry (a namespace's pods, the
+                                // DNS pods, a block): each distinct one is matched once.
+                                let key = match peer {
+                                    Peer::Selectors { pod_selector, namespace_selector } => PeerKey::Selectors(
+                                        pod_selector.as_ref(),
+                                        namespace_selector.as_ref(),
+                                        namespace_selector.is_none().then_some(policy.namespace.as_str()),
+                                    ),
+                                    Peer::IpBlock(block) => PeerKey::Block(block),
                                 };
-                                for &g in candidates {
-                                    if network_policies.peer_matches(engine, policy, peer, Endpoint::Pod(reps[g])) {
-                                        bits[g / 64] |= 1 << (g % 64);
+                                let matched = known.entry(key).or_insert_with(|| {
+                                    let mut m = vec![0u64; words];
+                                    let mut ask = |candidates: &[usize]| {
+                                        for &g in candidates {
+                                            let pod = Endpoint::Pod(reps[g]);
+                                            if network_policies.peer_matches(engine, policy, peer, pod) {
+                                                m[g / 64] |= 1 << (g % 64);
+                                            }
+                                        }
+                                    };
+                                    match peer {
+                                        Peer::Selectors { namespace_selector: None, .. } => ask(by_namespace
+                                            .get(policy.namespace.as_str())
+                                            .map(Vec::as_slice)
+                                            .unwrap_or_default()),
+                                        // Only groups of the namespaces the selector matches,
+                                        // each namespace's labels matched once.
+                                        Peer::Selectors { namespace_selector: Some(selector), .. } => {
+                                            for (namespace, groups) in &by_namespace {
+                                                if selector.matches(&engine.namespace_labels(namespace).labels) {
+                                                    ask(groups);
+                                                }
+                                            }
+                                        }
+                                        Peer::IpBlock(_) => ask(&everyone),
                                     }
-                                }
+                                    m
+                                });
+                                bits.iter_mut().zip(matched.iter()).for_each(|(w, m)| *w |= m);
                             }
                             bits
                         });
-                        peers.insert(key, set);
+                        peers.push(set);
                     }
                 }
             }
         }
-        Plan { words, isolating, peers, groups: reps }
+        let isolating = isolating
+            .into_iter()
+            .map(|iso| {
+                iso.map(|sets| {
+                    let mut d = [Direction::Ingress, Direction::Egress].into_iter();
+                    sets.map(|policies| {
+                        let d = d.next().expect("two directions");
+                        policies.into_iter().map(|p| (p, first[&(p as *const Policy, d)])).collect()
+                    })
+                })
+            })
+            .collect();
+        Plan { words, isolating, peers, groups: reps, destinations: Default::default() }
     }
 }
 
@@ -713,21 +774,31 @@ impl LayerPlan for Plan<'_> {
             Some(sets) if !sets[slot(direction)].is_empty() => &sets[slot(direction)],
             _ => return,
         };
-        let n = self.groups.len();
-        for policy in policies {
+        for &(policy, at) in policies {
             for (r, rule) in rules_for(policy, direction).iter().enumerate() {
-                let matched = &self.peers[&(*policy as *const Policy, direction, r)];
+                let matched = &self.peers[at + r];
                 // The port check depends on the other group only for an egress rule naming a
                 // port (resolved on each destination); otherwise it is one answer per rule.
                 let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
                 if direction == Direction::Egress && named {
-                    for other in 0..n {
-                        let dst = self.groups[other];
-                        let port_ok = rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
-                        let peer_ok = matched.as_ref().is_none_or(|b| b[other / 64] & (1 << (other % 64)) != 0);
-                        if port_ok && peer_ok {
-                            allow[other / 64] |= 1 << (other % 64);
+                    let mut cache = self.destinations.borrow_mut();
+                    let (asked, destinations) = &mut *cache;
+                    if *asked != Some((port, protocol)) {
+                        *asked = Some((port, protocol));
+                        destinations.clear();
+                    }
+                    let ok = destinations.entry(at + r).or_insert_with(|| {
+                        let mut bits = vec![0u64; self.words];
+                        for (other, dst) in self.groups.iter().enumerate() {
+                            if rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports))) {
+                                bits[other / 64] |= 1 << (other % 64);
+                            }
                         }
+                        bits
+                    });
+                    match matched {
+                        Some(b) => allow.iter_mut().zip(b).zip(ok.iter()).for_each(|((w, m), o)| *w |= m & o),
+                        None => allow.iter_mut().zip(ok.iter()).for_each(|(w, o)| *w |= o),
                     }
                     continue;
                 }

@@ -424,6 +424,56 @@ impl Rows {
     pub(crate) fn get(&self, row: usize, col: usize) -> bool {
         self.bits[row * self.words + col / 64] & (1 << (col % 64)) != 0
     }
+
+    /// The bits of one row.
+    pub(crate) fn row(&self, row: usize) -> &[u64] {
+        &self.bits[row * self.words..(row + 1) * self.words]
+    }
+
+    /// The transpose of a square `n` x `n` matrix of rows: bit `c` of row `r` becomes bit `r` of
+    /// row `c`, 64 x 64 blocks at a time.
+    pub(crate) fn transposed(&self, n: usize) -> Rows {
+        let words = self.words;
+        let mut bits = vec![0u64; n * words];
+        let mut block = [0u64; 64];
+        for br in 0..words {
+            for bc in 0..words {
+                for (i, w) in block.iter_mut().enumerate() {
+                    let r = br * 64 + i;
+                    *w = if r < n { self.bits[r * words + bc] } else { 0 };
+                }
+                transpose64(&mut block);
+                for (i, w) in block.iter().enumerate() {
+                    let r = bc * 64 + i;
+                    if r < n {
+                        bits[r * words + br] = *w;
+                    }
+                }
+            }
+        }
+        Rows { words, bits }
+    }
+}
+
+/// Transposes a 64 x 64 bit matrix in place (row `i` is word `i`, column `j` is bit `j`), by
+/// swapping ever smaller blocks.
+fn transpose64(a: &mut [u64; 64]) {
+    let mut width = 32;
+    let mut mask: u64 = 0x0000_0000_FFFF_FFFF;
+    while width != 0 {
+        let mut k = 0;
+        while k < 64 {
+            for i in k..k + width {
+                // Bits `width..2*width` of row `i` swap with bits `0..width` of row `i + width`.
+                let t = ((a[i] >> width) ^ a[i + width]) & mask;
+                a[i] ^= t << width;
+                a[i + width] ^= t;
+            }
+            k += 2 * width;
+        }
+        width >>= 1;
+        mask ^= mask << width;
+    }
 }
 
 impl<'p> MatrixPlan<'p> {
@@ -557,6 +607,28 @@ mod tests {
             vec![pod("a", "x", &[("app", "x")], "10.0.0.1"), pod("a", "y", &[("app", "y")], "10.0.0.2")],
             vec![],
         )
+    }
+
+    #[test]
+    fn rows_transpose_bit_for_bit() {
+        for n in [1usize, 63, 64, 65, 130] {
+            let words = n.div_ceil(64);
+            let mut state = n as u64;
+            let bits: Vec<u64> = (0..n * words)
+                .map(|_| {
+                    state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    state
+                })
+                .collect();
+            // Bits past column n are never read.
+            let rows = Rows { words, bits };
+            let t = rows.transposed(n);
+            for r in 0..n {
+                for c in 0..n {
+                    assert_eq!(t.get(c, r), rows.get(r, c), "n {n}: ({r}, {c})");
+                }
+            }
+        }
     }
 
     #[test]

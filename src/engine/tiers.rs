@@ -434,6 +434,16 @@ fn rule_match(engine: &Engine<'_>, rule: &TierRule, other: Endpoint) -> (Match, 
     }
 }
 
+/// Whether a rule's peers match `other` (an undecidable match is no match), for plans.
+pub(crate) fn rule_matches(engine: &Engine<'_>, rule: &TierRule, other: Endpoint) -> bool {
+    rule_match(engine, rule, other).0 == Match::Yes
+}
+
+/// Whether a rule names a container port (resolved on each destination), for plans.
+pub(crate) fn names_a_port(rule: &TierRule) -> bool {
+    rule.names_a_port()
+}
+
 /// Why an entry does not match `other`.
 fn peer_miss(engine: &Engine<'_>, peer: &TierPeer, other: Endpoint) -> PeerMiss {
     let pod_miss = |namespaces: &Selector, pods: Option<&Selector>| -> PeerMiss {

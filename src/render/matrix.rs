@@ -106,29 +106,27 @@ pub fn write_grouped_json(out: &mut dyn Write, m: &Matrix) -> io::Result<()> {
     }
     out.write_all(b"\n],\"exceptions\":[")?;
     let mut separator: &[u8] = b"\n";
-    for fi in 0..m.groups.len() {
-        for ti in 0..m.groups.len() {
-            if m.overridden_pairs(fi, ti) == 0 {
-                continue;
-            }
-            for (mi, a) in m.groups[fi].members.iter().enumerate() {
-                for (mj, b) in m.groups[ti].members.iter().enumerate() {
-                    if std::ptr::eq(*a, *b) {
+    for (fi, ti) in m.override_candidates() {
+        if m.overridden_pairs(fi, ti) == 0 {
+            continue;
+        }
+        for (mi, a) in m.groups[fi].members.iter().enumerate() {
+            for (mj, b) in m.groups[ti].members.iter().enumerate() {
+                if std::ptr::eq(*a, *b) {
+                    continue;
+                }
+                for (k, (port, protocol)) in m.ports[ti].iter().enumerate() {
+                    if m.pod_allowed((fi, mi), (ti, mj), k) == m.group_allowed(fi, ti, k) {
                         continue;
                     }
-                    for (k, (port, protocol)) in m.ports[ti].iter().enumerate() {
-                        if m.pod_allowed((fi, mi), (ti, mj), k) == m.group_allowed(fi, ti, k) {
-                            continue;
-                        }
-                        out.write_all(separator)?;
-                        separator = b",\n";
-                        let verdict = if m.pod_allowed((fi, mi), (ti, mj), k) { "allowed" } else { "blocked" };
-                        let cell = serde_json::json!({
-                            "from": name(a), "to": name(b), "port": port,
-                            "protocol": protocol.to_string(), "verdict": verdict,
-                        });
-                        serde_json::to_writer(&mut *out, &cell)?;
-                    }
+                    out.write_all(separator)?;
+                    separator = b",\n";
+                    let verdict = if m.pod_allowed((fi, mi), (ti, mj), k) { "allowed" } else { "blocked" };
+                    let cell = serde_json::json!({
+                        "from": name(a), "to": name(b), "port": port,
+                        "protocol": protocol.to_string(), "verdict": verdict,
+                    });
+                    serde_json::to_writer(&mut *out, &cell)?;
                 }
             }
         }
@@ -314,17 +312,23 @@ pub fn write_text(out: &mut dyn Write, m: &Matrix, wide: bool, headers: bool, pa
     Ok(())
 }
 
-/// Flows between distinct pods: (allowed, total), over every port evaluated.
+/// Flows between distinct pods: (allowed, total), over every port evaluated. Reads the allowed
+/// cells only (and, with host-network pods, the node-local pairs of the others).
 fn flow_counts(m: &Matrix) -> (usize, usize) {
-    let (mut allowed, mut total) = (0, 0);
-    for (gi, g) in m.groups.iter().enumerate() {
-        for (hj, h) in m.groups.iter().enumerate() {
-            let pairs =
-                if gi == hj { g.members.len() * (g.members.len() - 1) } else { g.members.len() * h.members.len() };
-            let node_local = m.overridden_pairs(gi, hj);
-            for k in 0..m.ports[hj].len() {
-                total += pairs;
-                allowed += if m.group_allowed(gi, hj, k) { pairs } else { node_local };
+    let members: Vec<usize> = m.groups.iter().map(|g| g.members.len()).collect();
+    let pods: usize = members.iter().sum();
+    // Every ordered pair of distinct pods, at each port of the destination's group.
+    let total = (0..m.groups.len()).map(|h| members[h] * (pods - 1) * m.ports[h].len()).sum();
+    let pairs = |g: usize, h: usize| if g == h { members[g] * (members[g] - 1) } else { members[g] * members[h] };
+    let mut allowed = 0;
+    for g in 0..m.groups.len() {
+        allowed += m.allowed_from(g).map(|(h, _)| pairs(g, h)).sum::<usize>();
+    }
+    if m.has_host_network() {
+        for (g, h) in m.override_candidates() {
+            let node_local = m.overridden_pairs(g, h);
+            if node_local > 0 {
+                allowed += (0..m.ports[h].len()).filter(|&k| !m.group_allowed(g, h, k)).count() * node_local;
             }
         }
     }
@@ -334,33 +338,67 @@ fn flow_counts(m: &Matrix) -> (usize, usize) {
 /// Too many groups for a grid: the allowed flows, which are the exceptions in a default-deny
 /// cluster, one line per group pair and port.
 fn write_allowed_list(out: &mut dyn Write, m: &Matrix, headers: bool, palette: Palette) -> io::Result<()> {
-    let mut t = table::new(palette, &["FROM", "TO", "PORT", "PODS"]);
+    // Millions of lines on large clusters: streamed, once the columns are measured. Each group's
+    // label is escaped and painted once.
+    const HEADER: [&str; 4] = ["FROM", "TO", "PORT", "PODS"];
+    let labels: Vec<(String, usize)> = (0..m.groups.len()).map(|g| table::shown(&group_label(m, g))).collect();
+    let pairs = |fi: usize, ti: usize| {
+        let (f, t) = (m.groups[fi].members.len(), m.groups[ti].members.len());
+        if fi == ti { f * (f - 1) } else { f * t }
+    };
+    let mut stream = table::Stream::new(&HEADER, headers);
     let mut rows = 0usize;
-    for (fi, from) in m.groups.iter().enumerate() {
-        for (ti, to) in m.groups.iter().enumerate() {
-            let pairs = if fi == ti {
-                from.members.len() * (from.members.len() - 1)
-            } else {
-                from.members.len() * to.members.len()
-            };
-            if pairs == 0 {
-                continue;
-            }
-            for (k, &(port, protocol)) in m.ports[ti].iter().enumerate() {
-                if m.group_allowed(fi, ti, k) {
-                    rows += 1;
-                    t.add_row(vec![
-                        table::cell(group_label(m, fi), Role::Name),
-                        table::cell(group_label(m, ti), Role::Name),
-                        table::cell(format!("{port}/{protocol}"), Role::Plain),
-                        table::cell(pairs, Role::Plain),
-                    ]);
-                }
-            }
+    let mut used = vec![false; m.groups.len()];
+    let (mut widest_from, mut widest_to, mut widest_port, mut widest_pairs) = (0, 0, 0, 0);
+    for fi in 0..m.groups.len() {
+        for (ti, k) in m.allowed_from(fi) {
+            let (port, protocol) = m.ports[ti][k];
+            rows += 1;
+            used[fi] = true;
+            widest_from = widest_from.max(labels[fi].1);
+            widest_to = widest_to.max(labels[ti].1);
+            widest_port = widest_port.max(port.to_string().len() + 1 + protocol.to_string().len());
+            widest_pairs = widest_pairs.max(pairs(fi, ti).to_string().len());
         }
     }
     if rows > 0 {
-        write!(out, "{}", table::render_with(&t, headers))?;
+        for (i, w) in [widest_from, widest_to, widest_port, widest_pairs].into_iter().enumerate() {
+            stream.measure(i, w);
+        }
+        if headers {
+            let cells: Vec<(&str, usize)> = HEADER.iter().map(|h| (*h, h.len())).collect();
+            stream.line(out, &cells)?;
+        }
+        let names: Vec<String> =
+            labels.iter().map(|(text, _)| table::painted(palette, text.clone(), Role::Name)).collect();
+        // Each port's text once per distinct list of ports (one list for --port).
+        let mut port_texts: Vec<std::rc::Rc<[String]>> = Vec::with_capacity(m.ports.len());
+        for (g, list) in m.ports.iter().enumerate() {
+            match (0..g).rev().take(1).find(|&h| std::sync::Arc::ptr_eq(&m.ports[h], list)) {
+                Some(h) => port_texts.push(port_texts[h].clone()),
+                None => port_texts.push(list.iter().map(|(port, protocol)| format!("{port}/{protocol}")).collect()),
+            }
+        }
+        let mut pairs_text = String::new();
+        for fi in (0..m.groups.len()).filter(|&g| used[g]) {
+            for (ti, k) in m.allowed_from(fi) {
+                let port_text = &port_texts[ti][k];
+                pairs_text.clear();
+                {
+                    use std::fmt::Write as _;
+                    let _ = write!(pairs_text, "{}", pairs(fi, ti));
+                }
+                stream.line(
+                    out,
+                    &[
+                        (&names[fi], labels[fi].1),
+                        (&names[ti], labels[ti].1),
+                        (port_text, port_text.len()),
+                        (&pairs_text, pairs_text.len()),
+                    ],
+                )?;
+            }
+        }
         writeln!(out)?;
     }
     let pods: usize = m.groups.iter().map(|g| g.members.len()).sum();

@@ -105,6 +105,63 @@ pub fn render_with(t: &Table, headers: bool) -> String {
     out
 }
 
+/// A table written a line at a time, for tables too long to hold (`matrix` over thousands of
+/// groups lists millions of lines): the caller measures every cell first, then writes the lines,
+/// which read exactly as `render_with` renders the same rows. Cells arrive painted, with their
+/// width unpainted, so that a text repeated on many lines is escaped and painted once.
+pub struct Stream {
+    widths: Vec<usize>,
+    line: String,
+}
+
+impl Stream {
+    /// Widths start at the header's, when it is shown.
+    pub fn new(header: &[&str], headers: bool) -> Stream {
+        let widths = header.iter().map(|h| if headers { width(h) } else { 0 }).collect();
+        Stream { widths, line: String::new() }
+    }
+
+    /// Widens `column` to hold `plain_width` characters.
+    pub fn measure(&mut self, column: usize, plain_width: usize) {
+        self.widths[column] = self.widths[column].max(plain_width);
+    }
+
+    /// One line: `(painted text, plain width)` per column.
+    pub fn line(&mut self, out: &mut dyn std::io::Write, cells: &[(&str, usize)]) -> std::io::Result<()> {
+        self.line.clear();
+        let last = cells.len().saturating_sub(1);
+        for (i, (painted, plain_width)) in cells.iter().enumerate() {
+            self.line.push_str(painted);
+            if i < last {
+                let mut pad = self.widths[i] - plain_width + 3;
+                while pad > 0 {
+                    let n = pad.min(SPACES.len());
+                    self.line.push_str(&SPACES[..n]);
+                    pad -= n;
+                }
+            }
+        }
+        let trimmed = self.line.trim_end_matches(' ').len();
+        self.line.truncate(trimmed);
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
+    }
+}
+
+const SPACES: &str = "                                                                ";
+
+/// A cell's text as a table shows it (escaped) and its width.
+pub fn shown(text: &str) -> (String, usize) {
+    let text = super::escape::escaped(text).into_owned();
+    let w = width(&text);
+    (text, w)
+}
+
+/// A cell's text painted for its role.
+pub fn painted(p: Palette, text: String, role: Role) -> String {
+    paint(p, &Cell { text, role })
+}
+
 fn paint(p: Palette, c: &Cell) -> String {
     match c.role {
         Role::Plain => c.text.clone(),
@@ -148,6 +205,34 @@ mod tests {
         t.add_row(vec![cell("a", Role::Name), cell("deny", Role::Good)]);
         t.add_row(vec![cell("bb", Role::Name), cell("none", Role::Bad)]);
         assert_eq!(render_with(&t, false), "a    deny\nbb   none\n");
+    }
+
+    #[test]
+    fn a_streamed_table_reads_as_the_rendered_one() {
+        for headers in [true, false] {
+            for palette in [Palette::PLAIN, Palette::COLORED] {
+                let rows = [["frontend", "ok", ""], ["a", "blocked", "x"], ["long-name-here", "", ""]];
+                let mut t = new(palette, &["FROM", "VERDICT", "NOTE"]);
+                let mut stream = Stream::new(&["FROM", "VERDICT", "NOTE"], headers);
+                for row in &rows {
+                    t.add_row(row.iter().map(|c| cell(c, Role::Name)).collect());
+                    for (i, c) in row.iter().enumerate() {
+                        stream.measure(i, width(c));
+                    }
+                }
+                let mut out = Vec::new();
+                if headers {
+                    stream.line(&mut out, &[("FROM", 4), ("VERDICT", 7), ("NOTE", 4)]).unwrap();
+                }
+                for row in &rows {
+                    let cells: Vec<(String, usize)> =
+                        row.iter().map(|c| (painted(palette, c.to_string(), Role::Name), width(c))).collect();
+                    let cells: Vec<(&str, usize)> = cells.iter().map(|(p, w)| (p.as_str(), *w)).collect();
+                    stream.line(&mut out, &cells).unwrap();
+                }
+                assert_eq!(String::from_utf8(out).unwrap(), render_with(&t, headers));
+            }
+        }
     }
 
     #[test]

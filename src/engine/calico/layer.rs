@@ -23,7 +23,7 @@
 //! Each is evaluated by the cluster-wide tiers' own rules (`tiers::TierLayer::policy_set`), beside
 //! Calico policies of those tiers; see `Member`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use super::model::{
@@ -32,7 +32,7 @@ use super::model::{
 };
 use super::selector::{Expr, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL_PREFIX};
 use crate::engine::flow::{Endpoint, Engine};
-use crate::engine::model::{IpBlock, Labels, Pod, Policy, Protocol, Snapshot};
+use crate::engine::model::{IpBlock, Labels, Pod, Policy, PortRef, Protocol, Snapshot};
 use crate::engine::netpol::{has_type, rules_for};
 use crate::engine::pipeline::{Answer, Coverage, Decision, Layer, LayerCoverage, LayerPlan, Ports, Row, SideQuery};
 use crate::engine::ports::{MAX_PORT, MIN_PORT, PortSet};
@@ -431,43 +431,7 @@ impl<'s> TierLayer<'s> {
                 return (PortSet::empty(), None);
             }
         }
-        let mut ports = PortSet::empty();
-        for protocol in Protocol::ALL {
-            if rule.protocol.is_some_and(|m| !m.matches(protocol))
-                || rule.not_protocol.is_some_and(|m| m.matches(protocol))
-            {
-                continue;
-            }
-            ports.insert(protocol, MIN_PORT, MAX_PORT);
-        }
-        let dst_pod = dst.pod();
-        let rule_set = |list: &[CalicoPort]| -> PortSet {
-            let mut s = PortSet::empty();
-            for protocol in Protocol::ALL {
-                for port in list {
-                    match port {
-                        CalicoPort::Range(a, b) => s.insert(protocol, *a, *b),
-                        CalicoPort::Named(name) => {
-                            for cp in dst_pod.map(|p| &*p.ports).unwrap_or_default() {
-                                if cp.protocol == protocol && cp.name.as_deref() == Some(name) {
-                                    s.insert(protocol, cp.port, cp.port);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            s
-        };
-        if !rule.destination.ports.is_empty() {
-            ports = ports.intersection(&rule_set(&rule.destination.ports));
-        }
-        if !rule.destination.not_ports.is_empty() {
-            ports = ports.difference(&rule_set(&rule.destination.not_ports));
-        }
-        if let Some((ns, name)) = &rule.destination.services {
-            ports = ports.intersection(&service_ports(engine, ns, name, dst));
-        }
+        let ports = rule_port_set(engine, rule, dst);
         let ports = ports.intersection(scope);
         if !ports.is_empty() && (!rule.source.ports.is_empty() || !rule.source.not_ports.is_empty()) {
             // The client's port is not known: the rule is taken not to match, and said so.
@@ -760,6 +724,55 @@ impl<'s> TierLayer<'s> {
     }
 }
 
+/// The ports a Calico rule matches at destination `dst` (its protocol, `notProtocol`, destination
+/// `ports` and `notPorts`, named ports resolved on `dst`, and a destination Service's ports),
+/// peers aside.
+fn rule_port_set(engine: &Engine<'_>, rule: &CalicoRule, dst: Endpoint<'_>) -> PortSet {
+    let mut ports = PortSet::empty();
+    for protocol in Protocol::ALL {
+        if rule.protocol.is_some_and(|m| !m.matches(protocol)) || rule.not_protocol.is_some_and(|m| m.matches(protocol))
+        {
+            continue;
+        }
+        ports.insert(protocol, MIN_PORT, MAX_PORT);
+    }
+    let dst_pod = dst.pod();
+    let rule_set = |list: &[CalicoPort]| -> PortSet {
+        let mut s = PortSet::empty();
+        for protocol in Protocol::ALL {
+            for port in list {
+                match port {
+                    CalicoPort::Range(a, b) => s.insert(protocol, *a, *b),
+                    CalicoPort::Named(name) => {
+                        for cp in dst_pod.map(|p| &*p.ports).unwrap_or_default() {
+                            if cp.protocol == protocol && cp.name.as_deref() == Some(name) {
+                                s.insert(protocol, cp.port, cp.port);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        s
+    };
+    if !rule.destination.ports.is_empty() {
+        ports = ports.intersection(&rule_set(&rule.destination.ports));
+    }
+    if !rule.destination.not_ports.is_empty() {
+        ports = ports.difference(&rule_set(&rule.destination.not_ports));
+    }
+    if let Some((ns, name)) = &rule.destination.services {
+        ports = ports.intersection(&service_ports(engine, ns, name, dst));
+    }
+    ports
+}
+
+/// Whether a rule's ports depend on its destination (named ports, a destination Service).
+fn ports_depend_on_destination(rule: &CalicoRule) -> bool {
+    let d = &rule.destination;
+    d.services.is_some() || d.ports.iter().chain(&d.not_ports).any(|p| matches!(p, CalicoPort::Named(_)))
+}
+
 fn slot(d: Direction) -> usize {
     match d {
         Direction::Ingress => 0,
@@ -993,8 +1006,7 @@ impl Layer for TierLayer<'_> {
     }
 
     fn plan<'p>(&'p self, engine: &'p Engine<'_>, groups: &'p [&'p Pod]) -> Box<dyn LayerPlan + 'p> {
-        let labels = groups.iter().map(|g| workload(Endpoint::Pod(g)).map(|p| endpoint_labels(engine, p))).collect();
-        Box::new(TierPlan { layer: self, engine, groups, labels })
+        Box::new(TierPlan::new(self, engine, groups))
     }
 
     fn coverage(&self, engine: &Engine<'_>, namespace: &str, pods: &[&Pod], direction: Direction) -> LayerCoverage {
@@ -1069,7 +1081,7 @@ impl Layer for TierLayer<'_> {
                 Member::Kubernetes(p) => {
                     for rule in p.ingress.iter().chain(&p.egress) {
                         for pp in rule.ports.iter().filter(|pp| pp.protocol == protocol) {
-                            if let Some(crate::engine::model::PortRef::Number(n)) = pp.port {
+                            if let Some(PortRef::Number(n)) = pp.port {
                                 cuts.insert(u32::from(n));
                                 cuts.insert(u32::from(pp.end_port.unwrap_or(n)) + 1);
                             }
@@ -1259,51 +1271,268 @@ fn catch_all(rule: &CalicoRule) -> bool {
         && rule.destination.is_empty()
 }
 
-/// A tier's answers for a whole matrix: each cell through the same evaluation as `why`.
+/// A tier's answers for a whole matrix, as `decide` gives them for one port, a row at a time.
+/// Computed once per matrix: each group's Calico labels, per direction the members selecting it
+/// (in tier order), and per rule of those members the groups each side of it matches (the same
+/// `entity_matches`, `peer_matches` and `rule_match` the evaluation asks). A row then walks the
+/// selecting members' rules over bitsets of the columns still open: the first rule matching a
+/// column decides it (Allow, Deny; Pass hands it on; Log goes on), the tier's default action takes
+/// what is left. Only what depends on the destination's named ports is asked per column.
 struct TierPlan<'p, 's> {
     layer: &'p TierLayer<'s>,
     engine: &'p Engine<'p>,
     groups: &'p [&'p Pod],
-    /// Per group, its Calico labels (`None`: on the host network, not a workload endpoint).
-    labels: Vec<Option<Labels>>,
+    words: usize,
+    /// Per group and direction (ingress, egress): the members selecting it, in tier order; empty
+    /// for a group on the host network (not a workload endpoint).
+    selecting: Vec<[Vec<usize>; 2]>,
+    /// Per (member, direction, rule): the groups it matches.
+    rules: HashMap<(usize, Direction, usize), RuleBits>,
+    /// Per group: the address family of its first IP (`true`: IPv4).
+    family: Vec<Option<bool>>,
+}
+
+/// The groups one rule of a member matches, ports aside.
+enum RuleBits {
+    /// A Calico rule: the groups its source entity matches and those its destination entity
+    /// matches.
+    Calico { source: Vec<u64>, destination: Vec<u64> },
+    /// A NetworkPolicy rule: the groups its peers match (`None`: no peers, every peer).
+    Kubernetes(Option<Vec<u64>>),
+    /// A cluster-wide policy's rule: the groups its peers match.
+    Cluster(Vec<u64>),
+}
+
+fn bit(bits: &[u64], c: usize) -> bool {
+    bits[c / 64] & (1 << (c % 64)) != 0
+}
+
+impl<'p, 's> TierPlan<'p, 's> {
+    fn new(layer: &'p TierLayer<'s>, engine: &'p Engine<'p>, groups: &'p [&'p Pod]) -> Self {
+        let words = groups.len().div_ceil(64);
+        let labels: Vec<Option<Labels>> =
+            groups.iter().map(|g| workload(Endpoint::Pod(g)).map(|p| endpoint_labels(engine, p))).collect();
+        // Members of one namespace (Calico NetworkPolicies, Kubernetes ones) select only groups of
+        // that namespace: only those are asked.
+        let mut by_namespace: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (g, pod) in groups.iter().enumerate() {
+            by_namespace.entry(pod.namespace.as_str()).or_default().push(g);
+        }
+        let everyone: Vec<usize> = (0..groups.len()).collect();
+        let mut selecting: Vec<[Vec<usize>; 2]> = vec![[Vec::new(), Vec::new()]; groups.len()];
+        for (i, member) in layer.members.iter().enumerate() {
+            let namespaced = match member {
+                Member::Calico(p) => p.namespace.as_deref(),
+                Member::Kubernetes(p) => Some(p.namespace.as_str()),
+                Member::Cluster(_) => None,
+            };
+            let candidates = match namespaced {
+                Some(ns) => by_namespace.get(ns).map(Vec::as_slice).unwrap_or_default(),
+                None => &everyone,
+            };
+            for &g in candidates {
+                let Some(l) = &labels[g] else { continue };
+                for d in [Direction::Ingress, Direction::Egress] {
+                    if layer.selects(engine, i, groups[g], l, d) {
+                        selecting[g][slot(d)].push(i);
+                    }
+                }
+            }
+        }
+        let network_policies = engine.network_policies();
+        let mut rules = HashMap::new();
+        for d in [Direction::Ingress, Direction::Egress] {
+            let used: BTreeSet<usize> = selecting.iter().flat_map(|s| s[slot(d)].iter().copied()).collect();
+            for i in used {
+                let matching = |test: &dyn Fn(usize) -> bool| {
+                    let mut bits = vec![0u64; words];
+                    for g in 0..groups.len() {
+                        if test(g) {
+                            bits[g / 64] |= 1 << (g % 64);
+                        }
+                    }
+                    bits
+                };
+                match layer.members[i] {
+                    Member::Calico(p) => {
+                        let list = match d {
+                            Direction::Ingress => &p.ingress,
+                            Direction::Egress => &p.egress,
+                        };
+                        for (r, rule) in list.iter().enumerate() {
+                            let [src_sel, dst_sel] = &layer.compiled[i].entities[slot(d)][r];
+                            let side = |e: &EntityRule, sel: &Option<Expr>| {
+                                matching(&|g| {
+                                    entity_matches(
+                                        engine,
+                                        e,
+                                        sel.as_ref(),
+                                        Endpoint::Pod(groups[g]),
+                                        labels[g].as_ref(),
+                                    )
+                                })
+                            };
+                            let bits = RuleBits::Calico {
+                                source: side(&rule.source, src_sel),
+                                destination: side(&rule.destination, dst_sel),
+                            };
+                            rules.insert((i, d, r), bits);
+                        }
+                    }
+                    Member::Kubernetes(policy) => {
+                        for (r, rule) in rules_for(policy, d).iter().enumerate() {
+                            let bits = (!rule.peers.is_empty()).then(|| {
+                                matching(&|g| {
+                                    rule.peers.iter().any(|peer| {
+                                        network_policies.peer_matches(engine, policy, peer, Endpoint::Pod(groups[g]))
+                                    })
+                                })
+                            });
+                            rules.insert((i, d, r), RuleBits::Kubernetes(bits));
+                        }
+                    }
+                    Member::Cluster(policy) => {
+                        for (r, rule) in policy.rules(d).iter().enumerate() {
+                            let bits = matching(&|g| {
+                                crate::engine::tiers::rule_matches(engine, rule, Endpoint::Pod(groups[g]))
+                            });
+                            rules.insert((i, d, r), RuleBits::Cluster(bits));
+                        }
+                    }
+                }
+            }
+        }
+        let family = groups.iter().map(|g| g.ips.first().map(IpAddr::is_ipv4)).collect();
+        TierPlan { layer, engine, groups, words, selecting, rules, family }
+    }
+
+    /// Clears in `bits` the columns whose destination does not take the port (for egress, each
+    /// column is the destination; for ingress, the subject is).
+    fn keep_destinations(&self, bits: &mut [u64], subject: usize, egress: bool, ok: impl Fn(&Pod) -> bool) {
+        if egress {
+            for c in 0..self.groups.len() {
+                if bit(bits, c) && !ok(self.groups[c]) {
+                    bits[c / 64] &= !(1 << (c % 64));
+                }
+            }
+        } else if !ok(self.groups[subject]) {
+            bits.iter_mut().for_each(|w| *w = 0);
+        }
+    }
 }
 
 impl LayerPlan for TierPlan<'_, '_> {
     fn row(&self, row: Row<'_>, allow: &mut [u64], deny: &mut [u64]) {
         let Row { direction, subject, port, protocol, undecided } = row;
-        let me = self.groups[subject];
-        let Some(my_labels) = &self.labels[subject] else { return };
-        // The tier does not select the subject: nothing for the whole row.
-        let selecting = self.layer.selecting(self.engine, me, my_labels, direction);
+        let selecting = &self.selecting[subject][slot(direction)];
+        // The tier does not select the subject (or it is no workload): nothing for the whole row.
         if selecting.is_empty() {
             return;
         }
-        let scope = PortSet::single(protocol, port);
-        let mut side = Side::empty(direction);
-        for (c, other) in self.groups.iter().enumerate() {
-            if undecided[c / 64] & (1 << (c % 64)) == 0 {
-                continue;
+        let egress = direction == Direction::Egress;
+        let engine = self.engine;
+        let mut open: Vec<u64> = undecided.to_vec();
+        let mut matched = vec![0u64; self.words];
+        // `open` empty: every column is decided.
+        let done = |open: &[u64]| open.iter().all(|w| *w == 0);
+        'members: for &i in selecting {
+            if done(&open) {
+                break;
             }
-            let (subject_ep, peer_ep) = (Endpoint::Pod(me), Endpoint::Pod(other));
-            let destination = match direction {
-                Direction::Ingress => subject_ep,
-                Direction::Egress => peer_ep,
-            };
-            let q = SideQuery {
-                direction,
-                subject: subject_ep,
-                peer: peer_ep,
-                destination,
-                hairpin: false,
-                detail: false,
-                layered: false,
-            };
-            let flow = Flow { q: &q, subject_labels: my_labels, peer_labels: self.labels[c].as_ref() };
-            let (a, d) = self.layer.decide(self.engine, &flow, &selecting, &scope, None, &mut side);
-            if !a.is_empty() {
-                allow[c / 64] |= 1 << (c % 64);
-            } else if !d.is_empty() {
-                deny[c / 64] |= 1 << (c % 64);
+            match self.layer.members[i] {
+                Member::Kubernetes(policy) => {
+                    // Allows what one of its rules allows; the rest goes on.
+                    matched.iter_mut().for_each(|w| *w = 0);
+                    for (r, rule) in rules_for(policy, direction).iter().enumerate() {
+                        let RuleBits::Kubernetes(peers) = &self.rules[&(i, direction, r)] else { continue };
+                        let mut bits = match peers {
+                            Some(b) => b.clone(),
+                            None => vec![!0u64; self.words],
+                        };
+                        if !rule.ports.is_empty() {
+                            let named = rule.ports.iter().any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
+                            let ok =
+                                |dst: &Pod| rule.ports.iter().any(|pp| pp.allows(protocol, port, Some(&dst.ports)));
+                            self.keep_destinations(&mut bits, subject, egress && named, ok);
+                        }
+                        matched.iter_mut().zip(&bits).for_each(|(w, b)| *w |= b);
+                    }
+                    for k in 0..self.words {
+                        allow[k] |= matched[k] & open[k];
+                        open[k] &= !matched[k];
+                    }
+                }
+                Member::Cluster(policy) => {
+                    for (r, rule) in policy.rules(direction).iter().enumerate() {
+                        let RuleBits::Cluster(peers) = &self.rules[&(i, direction, r)] else { continue };
+                        let mut bits = peers.clone();
+                        let named = crate::engine::tiers::names_a_port(rule);
+                        let ok = |dst: &Pod| rule.allows_port(protocol, port, Some(&dst.ports));
+                        self.keep_destinations(&mut bits, subject, egress && named, ok);
+                        for k in 0..self.words {
+                            let m = bits[k] & open[k];
+                            match rule.action {
+                                ClusterAction::Allow => allow[k] |= m,
+                                ClusterAction::Deny => deny[k] |= m,
+                                ClusterAction::Pass => {}
+                            }
+                            open[k] &= !m;
+                        }
+                        if done(&open) {
+                            break 'members;
+                        }
+                    }
+                }
+                Member::Calico(p) => {
+                    let list = match direction {
+                        Direction::Ingress => &p.ingress,
+                        Direction::Egress => &p.egress,
+                    };
+                    for (r, rule) in list.iter().enumerate() {
+                        // The client's port is unknown: such a rule never matches.
+                        if !rule.source.ports.is_empty() || !rule.source.not_ports.is_empty() {
+                            continue;
+                        }
+                        let RuleBits::Calico { source, destination } = &self.rules[&(i, direction, r)] else {
+                            continue;
+                        };
+                        // The subject's side of the rule, then the peer's.
+                        let (mine, theirs) = if egress { (source, destination) } else { (destination, source) };
+                        if !bit(mine, subject) {
+                            continue;
+                        }
+                        let mut bits = theirs.clone();
+                        if let Some(v) = rule.ip_version {
+                            let own = self.family[subject];
+                            for c in 0..self.groups.len() {
+                                if self.family[c].or(own).is_some_and(|v4| v4 != (v == 4)) {
+                                    bits[c / 64] &= !(1 << (c % 64));
+                                }
+                            }
+                        }
+                        let ok = |dst: &Pod| rule_port_set(engine, rule, Endpoint::Pod(dst)).contains(protocol, port);
+                        self.keep_destinations(&mut bits, subject, egress && ports_depend_on_destination(rule), ok);
+                        for k in 0..self.words {
+                            let m = bits[k] & open[k];
+                            match rule.action {
+                                Action::Allow => allow[k] |= m,
+                                Action::Deny => deny[k] |= m,
+                                Action::Pass | Action::Log => {}
+                            }
+                            if rule.action != Action::Log {
+                                open[k] &= !m;
+                            }
+                        }
+                        if done(&open) {
+                            break 'members;
+                        }
+                    }
+                }
+            }
+        }
+        if self.layer.tier.default_action == TierAction::Deny {
+            for k in 0..self.words {
+                deny[k] |= open[k];
             }
         }
     }

@@ -271,6 +271,52 @@ impl<'s> CiliumLayer<'s> {
         L3::Match(texts.join(" and "))
     }
 
+    /// Whether `l3` answers `Match`, without building its texts (a matrix asks it for every
+    /// group and rule): the same checks in the same order.
+    fn l3_matches(&self, rule: &PeerRule, peer: &Identity, peer_ip: Option<IpAddr>) -> bool {
+        if !rule.has_peer_member() && rule.requires.is_empty() {
+            return !rule.ports.is_empty() || rule.icmps;
+        }
+        if !rule.has_peer_member() {
+            return false;
+        }
+        if let Some(selectors) = &rule.endpoints {
+            let reserved;
+            let labels = match peer {
+                Identity::Pod(labels) => labels,
+                other => {
+                    reserved = other.labels();
+                    &reserved
+                }
+            };
+            if !selectors.iter().any(|s| s.matches(labels)) {
+                return false;
+            }
+        }
+        if let Some(entities) = &rule.entities
+            && !entities.iter().any(|e| peer.is_entity(*e))
+        {
+            return false;
+        }
+        if let Some(cidrs) = &rule.cidrs {
+            let Some(ip) = peer_ip.filter(|_| peer.cidr_applies()) else { return false };
+            let inside = cidrs.iter().any(|entry| match entry {
+                CidrEntry::Block(b) => b.contains(ip),
+                CidrEntry::GroupRef(name) => self
+                    .snapshot
+                    .cilium_cidr_groups
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .is_some_and(|(_, nets)| nets.iter().any(|n| n.contains(&ip))),
+                CidrEntry::GroupSelector(_) => false,
+            });
+            if !inside {
+                return false;
+            }
+        }
+        rule.nodes.is_none() && rule.fqdns.is_empty() && rule.services.is_empty() && rule.groups == 0
+    }
+
     /// The requirements (`fromRequires`) of the rules selecting the subject that `peer` fails, as
     /// `CNP ns/name ingress[0] fromRequires {…}`.
     fn unmet_requires(
@@ -854,7 +900,7 @@ impl Layer for CiliumLayer<'_> {
     }
 
     fn plan<'p>(&'p self, engine: &'p Engine<'_>, groups: &'p [&'p Pod]) -> Box<dyn LayerPlan + 'p> {
-        Box::new(Plan { layer: self, engine, groups })
+        Box::new(Plan::new(self, engine, groups))
     }
 
     fn coverage(&self, engine: &Engine<'_>, namespace: &str, pods: &[&Pod], direction: Direction) -> LayerCoverage {
@@ -973,41 +1019,193 @@ fn only_namespace_keys(s: &CiliumSelector) -> bool {
     s.selector.match_labels.iter().all(|(k, _)| ok(k)) && s.selector.match_expressions.iter().all(|r| ok(&r.key))
 }
 
-/// `matrix`: each cell of a row asked of the layer with the fast path, so that matrix and `why`
-/// agree by construction. Cilium clusters pay one evaluation per cell and port.
+/// `matrix`: what `evaluate` decides for one port without evidence, a whole row at a time. Computed
+/// once per matrix: each group's identity and the rules selecting it, per direction whether it is
+/// isolated, and for every peer rule of those rules the groups whose identity its L3 part matches
+/// (`l3`, the same function `evaluate` asks). NetworkPolicy's allows come from its own plan. A row
+/// is then bit operations: deny rules first, then (isolated) the union of the allow rules.
+/// Host-network peers are the subject's `host` or a `remote-node` depending on the subject: their
+/// columns are asked per row (there are few).
 struct Plan<'p> {
     layer: &'p CiliumLayer<'p>,
     engine: &'p Engine<'p>,
     groups: &'p [&'p Pod],
+    words: usize,
+    /// NetworkPolicy's plan: what the NetworkPolicies isolating a subject allow.
+    np: Box<dyn LayerPlan + 'p>,
+    /// Per group: `None` on the host network (NetworkPolicy's answer alone, as `evaluate`).
+    subjects: Vec<Option<SubjectPlan<'p>>>,
+    /// Per group: its identity as a peer, `None` for host-network groups (it depends on the
+    /// subject's node).
+    identities: Vec<Option<Identity>>,
+    /// The host-network groups.
+    hosts: Vec<usize>,
+    /// Per peer rule of a selecting rule (by address): the groups (not on the host network) its
+    /// L3 part matches.
+    l3: std::collections::HashMap<*const PeerRule, Vec<u64>>,
+}
+
+/// What depends on the subject group alone.
+struct SubjectPlan<'p> {
+    selecting: Vec<(&'p CiliumPolicy, &'p CiliumRule)>,
+    /// (ingress, egress): some NetworkPolicy isolates the group.
+    np_isolated: [bool; 2],
+}
+
+fn slot(d: Direction) -> usize {
+    match d {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+/// The NetworkPolicy layer whose plan the Cilium plan composes.
+static NETWORK_POLICY: super::netpol::NetworkPolicyLayer = super::netpol::NetworkPolicyLayer;
+
+impl<'p> Plan<'p> {
+    fn new(layer: &'p CiliumLayer<'p>, engine: &'p Engine<'p>, groups: &'p [&'p Pod]) -> Self {
+        let words = groups.len().div_ceil(64);
+        let np = engine.network_policies();
+        let identities: Vec<Option<Identity>> =
+            groups.iter().map(|g| (!g.host_network).then(|| Identity::Pod(pod_labels(engine, g)))).collect();
+        let hosts: Vec<usize> = (0..groups.len()).filter(|&g| groups[g].host_network).collect();
+        let subjects: Vec<Option<SubjectPlan<'p>>> = groups
+            .iter()
+            .zip(&identities)
+            .map(|(g, identity)| {
+                let Some(Identity::Pod(labels)) = identity else { return None };
+                Some(SubjectPlan {
+                    selecting: layer.selecting(labels, &g.namespace).collect(),
+                    np_isolated: [Direction::Ingress, Direction::Egress].map(|d| np.isolating(g, d).next().is_some()),
+                })
+            })
+            .collect();
+        let mut l3 = std::collections::HashMap::new();
+        for subject in subjects.iter().flatten() {
+            for (_, r) in &subject.selecting {
+                for d in [Direction::Ingress, Direction::Egress] {
+                    for pr in r.allows(d).iter().chain(r.denies(d)) {
+                        l3.entry(pr as *const PeerRule).or_insert_with(|| {
+                            let mut bits = vec![0u64; words];
+                            for (c, identity) in identities.iter().enumerate() {
+                                let Some(identity) = identity else { continue };
+                                let ip = groups[c].ips.first().copied();
+                                if layer.l3_matches(pr, identity, ip) {
+                                    bits[c / 64] |= 1 << (c % 64);
+                                }
+                            }
+                            bits
+                        });
+                    }
+                }
+            }
+        }
+        let np = NETWORK_POLICY.plan(engine, groups);
+        Plan { layer, engine, groups, words, np, subjects, identities, hosts, l3 }
+    }
+
+    /// Sets in `out` the columns where peer rule `pr` matches at the row's port: its L3 part for
+    /// the peer and its `toPorts` at the destination (the subject for ingress, the peer for egress).
+    fn matches(&self, pr: &PeerRule, row: &Row<'_>, host_l3: &[(usize, Identity)], out: &mut [u64]) {
+        let (port, protocol) = (row.port, row.protocol);
+        let mut bits = self.l3[&(pr as *const PeerRule)].clone();
+        // A node's identity is one of a few (host or remote node, API server or not): each asked
+        // once.
+        let mut seen: Vec<(&Identity, bool)> = Vec::new();
+        for (c, identity) in host_l3 {
+            let hit = match seen.iter().find(|(i, _)| *i == identity) {
+                Some((_, hit)) => *hit,
+                None => {
+                    let ip = self.groups[*c].ips.first().copied();
+                    let hit = self.layer.l3_matches(pr, identity, ip);
+                    if !identity.cidr_applies() {
+                        seen.push((identity, hit));
+                    }
+                    hit
+                }
+            };
+            if hit {
+                bits[c / 64] |= 1 << (c % 64);
+            }
+        }
+        let named = pr.ports.iter().flat_map(|x| &x.ports).any(|pp| matches!(pp.port, Some(PortRef::Name(_))));
+        if row.direction == Direction::Egress && named {
+            for (c, dst) in self.groups.iter().enumerate() {
+                if bits[c / 64] & (1 << (c % 64)) != 0 && !rule_ports(pr, Some(&dst.ports)).contains(protocol, port) {
+                    bits[c / 64] &= !(1 << (c % 64));
+                }
+            }
+        } else if !rule_ports(pr, Some(&self.groups[row.subject].ports)).contains(protocol, port) {
+            return;
+        }
+        out.iter_mut().zip(&bits).for_each(|(w, b)| *w |= b);
+    }
 }
 
 impl LayerPlan for Plan<'_> {
     fn row(&self, row: Row<'_>, allow: &mut [u64], deny: &mut [u64]) {
-        let subject = self.groups[row.subject];
-        for (col, other) in self.groups.iter().enumerate() {
-            if row.undecided[col / 64] & (1 << (col % 64)) == 0 {
-                continue;
+        let Some(subject) = &self.subjects[row.subject] else {
+            // Not a workload: NetworkPolicy's answer, as `evaluate` gives it.
+            return self.np.row(row, allow, deny);
+        };
+        let me = self.groups[row.subject];
+        let d = row.direction;
+        // Host-network peers: `host` or `remote-node` as seen from this subject.
+        let host_l3: Vec<(usize, Identity)> = self
+            .hosts
+            .iter()
+            .map(|&c| (c, self.layer.identity(self.engine, me, Endpoint::Pod(self.groups[c]))))
+            .collect();
+        // 1. Deny rules win over every allow.
+        let mut denied = vec![0u64; self.words];
+        for (_, r) in &subject.selecting {
+            for pr in r.denies(d) {
+                self.matches(pr, &row, &host_l3, &mut denied);
             }
-            let (peer, destination) = match row.direction {
-                Direction::Egress => (Endpoint::Pod(other), Endpoint::Pod(other)),
-                Direction::Ingress => (Endpoint::Pod(other), Endpoint::Pod(subject)),
-            };
-            let q = SideQuery {
-                direction: row.direction,
-                subject: Endpoint::Pod(subject),
-                peer,
-                destination,
-                hairpin: false,
-                detail: false,
-                layered: false,
-            };
-            let mut side = Side::empty(row.direction);
-            match self.layer.evaluate(self.engine, &q, Ports::One { port: row.port, protocol: row.protocol }, &mut side)
-            {
-                Answer::One(Decision::Allow) => allow[col / 64] |= 1 << (col % 64),
-                Answer::One(Decision::Deny) => deny[col / 64] |= 1 << (col % 64),
-                _ => {}
+        }
+        // 2. Isolation.
+        let isolated = subject.np_isolated[slot(d)] || subject.selecting.iter().any(|(_, r)| r.isolates(d));
+        if !isolated {
+            for k in 0..self.words {
+                deny[k] = denied[k] & row.undecided[k];
             }
+            return;
+        }
+        // 3. The allows of NetworkPolicy and Cilium, one list.
+        let mut allowed = vec![0u64; self.words];
+        if subject.np_isolated[slot(d)] {
+            let every = vec![!0u64; self.words];
+            let mut rest = vec![0u64; self.words];
+            self.np.row(Row { undecided: &every, ..row }, &mut allowed, &mut rest);
+        }
+        // Peers that miss a fromRequires/toRequires of a selecting rule: its endpoint selectors
+        // do not match them.
+        let requires: Vec<&CiliumSelector> =
+            subject.selecting.iter().flat_map(|(_, r)| r.allows(d)).flat_map(|pr| &pr.requires).collect();
+        let mut unmet = vec![0u64; self.words];
+        if !requires.is_empty() {
+            for (c, identity) in self.identities.iter().enumerate() {
+                if let Some(Identity::Pod(labels)) = identity
+                    && requires.iter().any(|s| !s.matches(labels))
+                {
+                    unmet[c / 64] |= 1 << (c % 64);
+                }
+            }
+        }
+        let mut matched = vec![0u64; self.words];
+        for (_, r) in &subject.selecting {
+            for pr in r.allows(d) {
+                matched.iter_mut().for_each(|w| *w = 0);
+                self.matches(pr, &row, &host_l3, &mut matched);
+                let skip = if pr.endpoints.is_some() { &unmet[..] } else { &[][..] };
+                for k in 0..self.words {
+                    allowed[k] |= matched[k] & !skip.get(k).copied().unwrap_or(0);
+                }
+            }
+        }
+        for k in 0..self.words {
+            allow[k] = allowed[k] & !denied[k] & row.undecided[k];
+            deny[k] = row.undecided[k] & !allow[k];
         }
     }
 }

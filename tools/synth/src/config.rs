@@ -16,6 +16,7 @@ pub const MAX_PODS: usize = 500_000;
 pub const MAX_NAMESPACES: usize = 100_000;
 pub const MAX_POLICIES: usize = 1_000_000;
 pub const MAX_CALICO_POLICIES: usize = 10_000;
+pub const MAX_CILIUM_POLICIES: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -32,6 +33,9 @@ pub struct Config {
     /// Calico policies (`projectcalico.org/v3` NetworkPolicy and GlobalNetworkPolicy) to mix in;
     /// none unless asked for (see `calico`).
     pub calico_policies: usize,
+    /// Cilium policies (`cilium.io/v2` CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy)
+    /// to mix in; none unless asked for (see `cilium`).
+    pub cilium_policies: usize,
     /// Only Namespaces, Pods and NetworkPolicies, each with only the fields kubectl-deny reads,
     /// in compact JSON, one object a line
     /// (what `kubectl get ns,pods,netpol -A -o json` trimmed by a jq filter looks like): many
@@ -87,7 +91,16 @@ impl Preset {
 
     pub fn config(self, seed: u64, managed_fields: bool) -> Config {
         let (namespaces, pods, policies) = self.shape();
-        Config { namespaces, pods, policies, seed, managed_fields, calico_policies: 0, lean: self == Preset::Lean }
+        Config {
+            namespaces,
+            pods,
+            policies,
+            seed,
+            managed_fields,
+            calico_policies: 0,
+            cilium_policies: 0,
+            lean: self == Preset::Lean,
+        }
     }
 }
 
@@ -142,6 +155,7 @@ impl Config {
             ("--pods", self.pods, MAX_PODS),
             ("--policies", self.policies, MAX_POLICIES),
             ("--calico-policies", self.calico_policies, MAX_CALICO_POLICIES),
+            ("--cilium-policies", self.cilium_policies, MAX_CILIUM_POLICIES),
         ] {
             if asked > max {
                 return Err(ConfigError::TooMany { flag, asked, max });

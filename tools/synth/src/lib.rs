@@ -5,6 +5,7 @@
 //! pure functions of the [`Config`], so the same flags always give the same bytes.
 
 pub mod calico;
+pub mod cilium;
 pub mod config;
 pub mod flows;
 pub mod plan;

@@ -52,6 +52,11 @@ struct Args {
     #[arg(long, value_name = "Q", default_value_t = 0)]
     calico_policies: usize,
 
+    /// Also generate Q Cilium policies (cilium.io/v2 CiliumNetworkPolicy and
+    /// CiliumClusterwideNetworkPolicy, for benchmarks on a Cilium cluster).
+    #[arg(long, value_name = "Q", default_value_t = 0)]
+    cilium_policies: usize,
+
     /// Seed for the generator; the same seed and flags give identical output.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     seed: u64,
@@ -124,6 +129,7 @@ impl Args {
         config.pods = self.pods.unwrap_or(config.pods);
         config.policies = self.policies.unwrap_or(config.policies);
         config.calico_policies = self.calico_policies;
+        config.cilium_policies = self.cilium_policies;
         config.lean |= self.lean;
         config
     }

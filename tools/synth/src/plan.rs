@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
 use crate::calico::{CalicoP, plan_calico};
+use crate::cilium::{CiliumP, plan_cilium};
 use crate::config::{Config, ConfigError, SYSTEM_NAMESPACES};
 use crate::obj;
 use crate::rng::Rng;
@@ -51,6 +52,8 @@ pub struct Cluster {
     pub namespaces: Vec<NamespaceP>,
     /// Calico policies, after every Kubernetes object (`--calico-policies`).
     pub calico: Vec<CalicoP>,
+    /// Cilium policies, after Calico's (`--cilium-policies`).
+    pub cilium: Vec<CiliumP>,
 }
 
 impl Cluster {
@@ -396,7 +399,8 @@ pub fn plan(config: &Config) -> Result<Cluster, ConfigError> {
     assign_policies(seed, config.policies, &mut planned);
     namespaces.extend(planned.into_iter().map(|(ns, _)| ns));
     let calico = plan_calico(seed, config.calico_policies, &namespaces);
-    Ok(Cluster { seed, managed_fields: config.managed_fields, lean: config.lean, nodes, namespaces, calico })
+    let cilium = plan_cilium(seed, config.cilium_policies, &namespaces);
+    Ok(Cluster { seed, managed_fields: config.managed_fields, lean: config.lean, nodes, namespaces, calico, cilium })
 }
 
 const ZONES: [&str; 3] = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];

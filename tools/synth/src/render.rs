@@ -89,6 +89,7 @@ enum Job {
     EndpointSlices(usize, usize),
     Policy(usize, usize),
     Calico(usize),
+    Cilium(usize),
 }
 
 /// Every object of the cluster in output order: grouped by kind, as a dump such as
@@ -143,6 +144,14 @@ fn jobs(cluster: &Cluster) -> Vec<Job> {
     for global in [true, false] {
         jobs.extend(
             (0..cluster.calico.len()).filter(|&i| cluster.calico[i].namespace.is_none() == global).map(Job::Calico),
+        );
+    }
+    // Then Cilium's, clusterwide first.
+    for clusterwide in [true, false] {
+        jobs.extend(
+            (0..cluster.cilium.len())
+                .filter(|&i| cluster.cilium[i].namespace.is_none() == clusterwide)
+                .map(Job::Cilium),
         );
     }
     jobs
@@ -548,6 +557,17 @@ impl Renderer<'_> {
                     "spec" => p.spec.clone(),
                 };
                 (p.stats_kind(), vec![v])
+            }
+            Job::Cilium(i) => {
+                let p = &c.cilium[i];
+                let meta = Meta { name: &p.name, namespace: p.namespace.as_deref(), uid: &p.uid, created: p.created };
+                let v = obj! {
+                    "apiVersion" => "cilium.io/v2",
+                    "kind" => p.kind(),
+                    "metadata" => self.meta(e, &meta).build(),
+                    "spec" => p.spec.clone(),
+                };
+                (p.kind(), vec![v])
             }
         }
     }
@@ -1607,6 +1627,7 @@ mod tests {
             seed: 4,
             managed_fields: false,
             calico_policies: 0,
+            cilium_policies: 0,
             lean: false,
         };
         let cluster = crate::plan(&config).unwrap();

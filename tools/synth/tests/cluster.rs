@@ -37,7 +37,16 @@ fn small() -> Config {
 }
 
 fn custom(namespaces: usize, pods: usize, policies: usize, seed: u64) -> Config {
-    Config { namespaces, pods, policies, seed, managed_fields: false, calico_policies: 0, lean: false }
+    Config {
+        namespaces,
+        pods,
+        policies,
+        seed,
+        managed_fields: false,
+        calico_policies: 0,
+        cilium_policies: 0,
+        lean: false,
+    }
 }
 
 fn of_kind<'a>(items: &'a [Value], kind: &str) -> Vec<&'a Value> {
