@@ -106,13 +106,11 @@ fn main() {
         Bench::new(&format!("kubectl deny why {FROM} {TO}"), &bin, &["why", FROM, TO]),
         Bench::new("kubectl deny list", &bin, &["list"]),
         Bench::new("kubectl deny matrix -n production", &bin, &["matrix", "-n", "production"]),
-        Bench::new("kubectl deny audit -n production --flows hubble.jsonl", &bin, &[
-            "audit",
-            "-n",
-            "production",
-            "--flows",
-            &flows,
-        ]),
+        Bench::new(
+            "kubectl deny audit -n production --flows hubble.jsonl",
+            &bin,
+            &["audit", "-n", "production", "--flows", &flows],
+        ),
     ];
     let kubectl = Path::new("/usr/bin/kubectl");
     let kubectl = if kubectl.exists() {
@@ -124,13 +122,11 @@ fn main() {
     };
     let pod = FROM.split_once('/').expect("namespace/name").1;
     if let Some(kubectl) = &kubectl {
-        let mut get = Bench::new(&format!("kubectl get pod {pod} -n production"), kubectl, &[
-            "get",
-            "pod",
-            pod,
-            "-n",
-            "production",
-        ]);
+        let mut get = Bench::new(
+            &format!("kubectl get pod {pod} -n production"),
+            kubectl,
+            &["get", "pod", pod, "-n", "production"],
+        );
         // The first run fills kubectl's discovery cache under the server's HOME.
         get.run(&server);
         get.times.clear();

@@ -651,8 +651,8 @@ async fn read_flow<'f>(
     // Cilium policy looks at them.
     let known = build(&responses)?;
     let tier_nodes = !unresolved_ip && nodes_peer_matters(&known, flow);
-    let late_labels = labels.result.is_none()
-        && known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
+    let late_labels =
+        labels.result.is_none() && known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
     let (nodes, late_namespaces) = tokio::join!(
         async {
             match tier_nodes {
@@ -752,8 +752,7 @@ async fn read_flow_main<'f>(conn: &Connection, flow: Flow<'f>, named: &[&str]) -
 
     let endpoints = build(&responses)?;
     let policy_namespaces = endpoint_namespaces(&endpoints, flow);
-    let found: Vec<&str> =
-        policy_namespaces.iter().map(String::as_str).filter(|ns| !named.contains(ns)).collect();
+    let found: Vec<&str> = policy_namespaces.iter().map(String::as_str).filter(|ns| !named.contains(ns)).collect();
     let unresolved_ip = [flow.from, flow.to].into_iter().any(|target| match target {
         ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
         _ => false,
