@@ -7,8 +7,9 @@
 //! kubeconfig (kubectl's discovery cache warmed by a first run, as on a workstation); when no
 //! `kubectl` is installed (CI), that comparison is skipped. `list`, `matrix` and `audit --flows`
 //! are timed too. Each command runs `KUBECTL_DENY_BENCH_RUNS` times (default 7): the median wall
-//! time, the requests the command made and the rounds of requests that time amounts to (wall
-//! time over the latency).
+//! time, the requests the command made, and that time in latencies (the wall time over the
+//! delay per response: the round trips the command waits for, plus its own start and work).
+//! `KUBECTL_DENY_BENCH_VERBOSE=1` prints each command's requests.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -53,6 +54,8 @@ struct Bench {
     args: Vec<String>,
     times: Vec<Duration>,
     requests: usize,
+    /// The requests of the last run, one per line.
+    lines: String,
 }
 
 impl Bench {
@@ -63,6 +66,7 @@ impl Bench {
             args: args.iter().map(|a| a.to_string()).collect(),
             times: Vec::new(),
             requests: 0,
+            lines: String::new(),
         }
     }
 
@@ -85,6 +89,7 @@ impl Bench {
             String::from_utf8_lossy(&out.stderr)
         );
         self.requests = server.requests().len();
+        self.lines = server.request_lines();
     }
 
     fn median(&self) -> Duration {
@@ -145,15 +150,18 @@ fn main() {
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("live: {} ms per response, median of {runs} runs", latency.as_millis());
+    let verbose = std::env::var_os("KUBECTL_DENY_BENCH_VERBOSE").is_some();
     for bench in &benches {
         let median = bench.median();
-        println!(
-            "live: {:<60} {:>6.0} ms  {:>2} requests  {:.1} rounds",
-            bench.name,
-            ms(median),
-            bench.requests,
-            median.as_secs_f64() / latency.as_secs_f64()
-        );
+        let rounds = if latency.is_zero() {
+            String::new()
+        } else {
+            format!("  {:.1} latencies", median.as_secs_f64() / latency.as_secs_f64())
+        };
+        println!("live: {:<60} {:>6.0} ms  {:>2} requests{rounds}", bench.name, ms(median), bench.requests);
+        if verbose {
+            print!("{}", bench.lines);
+        }
     }
     if kubectl.is_some() {
         let (why, get) = (benches[0].median(), benches[1].median());

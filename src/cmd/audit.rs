@@ -116,8 +116,11 @@ pub fn load(
                 names.extend(observed.ends.iter().filter(|e| !e.namespace.is_empty()).map(|e| e.namespace.clone()));
                 Some(names.into_iter().collect())
             };
-            let mut snapshot = live.workloads_scope(scope.as_deref())?;
-            let facts = live.block_on(async |conn| crate::kit::read::facts(conn, false).await)?;
+            // The kit's detection reads go out with the scope's.
+            let (snapshot, facts) =
+                live.workloads_scope_and(scope.as_deref(), async |conn| crate::kit::read::facts(conn, false).await);
+            let mut snapshot = snapshot?;
+            let facts = facts?;
             merge(&mut snapshot, facts.snapshot);
             let extra = detect::Extra { node_local_corefile: facts.node_local_corefile.as_deref() };
             let detection = detect::detect(&snapshot, extra);

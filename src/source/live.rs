@@ -143,6 +143,16 @@ impl Live {
         runtime.block_on(read_workloads_scope(conn, namespaces, notes))
     }
 
+    /// `workloads_scope`, and other reads (the kit's detection) concurrently with it.
+    pub fn workloads_scope_and<T>(
+        &mut self,
+        namespaces: Option<&[String]>,
+        other: impl AsyncFnOnce(&Connection) -> T,
+    ) -> (Result<Snapshot, SourceError>, T) {
+        let Live { runtime, conn, notes, .. } = self;
+        runtime.block_on(async { tokio::join!(read_workloads_scope(conn, namespaces, notes), other(conn)) })
+    }
+
     /// Runs other reads (the kit's detection) on this connection and runtime.
     pub fn block_on<T>(&mut self, f: impl AsyncFnOnce(&Connection) -> T) -> T {
         let Live { runtime, conn, .. } = self;
@@ -391,7 +401,7 @@ fn quiet_unsupported<T>(result: Read<T>) -> Read<Option<T>> {
 }
 
 /// Runs futures of one type concurrently on this thread; outputs in input order.
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
