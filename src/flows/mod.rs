@@ -13,6 +13,7 @@ pub mod csv;
 pub mod hubble;
 pub mod map;
 pub mod read;
+pub mod scan;
 pub mod time;
 
 use std::borrow::Cow;
@@ -48,7 +49,7 @@ pub use crate::engine::Direction as ObservedAt;
 
 /// One end of a record, as the record names it. Strings borrow from the line; the labels and
 /// workloads stay raw until the endpoint is seen for the first time (`read` interns endpoints).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawEnd<'a> {
     /// Empty when the record names no namespace (an address outside the cluster, a node).
     pub namespace: Cow<'a, str>,
@@ -59,23 +60,24 @@ pub struct RawEnd<'a> {
     pub ip: Option<IpAddr>,
     /// Labels as `k=v` strings (Hubble `k8s:` prefixes are stripped when they are read).
     pub labels: Labels<'a>,
-    /// Hubble's `workloads`: `[{"name":..,"kind":..}]`, raw JSON.
-    pub workloads: Option<&'a serde_json::value::RawValue>,
+    /// Hubble's `workloads`: `[{"name":..,"kind":..}]`, raw JSON text.
+    pub workloads: Option<&'a str>,
     /// What the record says an endpoint without a name is (`reserved:world`, Calico `pub`).
     pub reserved: Option<Cow<'a, str>>,
 }
 
 /// Labels as a record carries them, decoded only for an endpoint seen for the first time.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Labels<'a> {
     #[default]
     None,
-    /// A JSON array of `k=v` strings (Hubble), or Calico's `{"labels":[...]}` or a map.
-    Json(&'a serde_json::value::RawValue),
+    /// A JSON array of `k=v` strings (Hubble), or Calico's `{"labels":[...]}` or a map: the raw
+    /// JSON text, well-formed (read by serde or checked by `scan`).
+    Json(&'a str),
 }
 
 /// One record of any format, ready to aggregate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record<'a> {
     pub from: RawEnd<'a>,
     pub to: RawEnd<'a>,
@@ -121,6 +123,7 @@ impl Skip {
 /// What parsing one line gave.
 // Returned by value once per line and consumed at once: boxing the record would allocate per line.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Parsed<'a> {
     Record(Record<'a>),
     Skipped(Skip),
