@@ -146,7 +146,7 @@ fn end<'a>(
     };
     let namespace = if dash(&namespace) { Cow::Borrowed("") } else { namespace.unwrap_or_default() };
     let is_pod = kind.as_deref().is_none_or(|k| k == "wep");
-    let labels = labels.map_or(Labels::None, |raw| Labels::Json(raw.get()));
+    let labels = labels.map_or(Labels::None, Labels::Json);
     if !is_pod || namespace.is_empty() {
         // A host endpoint, a network set or a network: its address, or what the log calls it.
         let what = if dash(&aggr) { kind.unwrap_or(Cow::Borrowed("net")) } else { aggr.unwrap_or_default() };
@@ -172,7 +172,7 @@ fn end<'a>(
 }
 
 /// Calico's labels: `{"labels":["app=web",...]}`, a list of `k=v`, or a map.
-pub fn labels(raw: &str) -> Result<crate::engine::Labels, String> {
+pub fn labels(raw: &RawValue) -> Result<crate::engine::Labels, String> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Shape {
@@ -180,7 +180,8 @@ pub fn labels(raw: &str) -> Result<crate::engine::Labels, String> {
         List(Vec<String>),
         Map(std::collections::BTreeMap<String, String>),
     }
-    let shape: Shape = serde_json::from_str(raw).map_err(|_| "labels are neither a list nor a map".to_string())?;
+    let shape: Shape =
+        serde_json::from_str(raw.get()).map_err(|_| "labels are neither a list nor a map".to_string())?;
     Ok(match shape {
         Shape::Map(m) => m,
         Shape::Wrapped { labels: l } | Shape::List(l) => l

@@ -18,11 +18,10 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny};
 use serde_json::value::RawValue;
 
-use super::scan::{self, Raw};
 use super::{Labels, ObservedAt, Parsed, RawEnd, Record, Seen, Skip};
 use crate::engine::Protocol;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Flow<'a> {
     /// The `GetFlowsResponse` wrapper's flow.
     #[serde(borrow, default)]
@@ -66,7 +65,7 @@ struct Response<'a> {
     time: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Ip<'a> {
     #[serde(borrow, default)]
     source: Option<Cow<'a, str>>,
@@ -74,7 +73,7 @@ struct Ip<'a> {
     destination: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Layer4 {
     #[serde(default, rename = "TCP", alias = "tcp")]
     tcp: Option<Ports>,
@@ -84,32 +83,22 @@ struct Layer4 {
     sctp: Option<Ports>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Ports {
     #[serde(default, alias = "destinationPort")]
     destination_port: Option<u32>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Endpoint<'a> {
     #[serde(borrow, default)]
     namespace: Option<Cow<'a, str>>,
     #[serde(borrow, default, alias = "podName")]
     pod_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    labels: Option<RawText<'a>>,
+    labels: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    workloads: Option<RawText<'a>>,
-}
-
-/// Any JSON value, kept as its text (serde checks it as a `RawValue`).
-#[derive(Clone, Copy)]
-struct RawText<'a>(&'a str);
-
-impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'de RawValue>::deserialize(d).map(|raw| RawText(raw.get()))
-    }
+    workloads: Option<&'a RawValue>,
 }
 
 /// A protobuf enum value as JSON has it: its name, or its number.
@@ -152,17 +141,8 @@ impl Enum<'_> {
     }
 }
 
-/// One line of Hubble JSON: read by a walk that picks the fields a record needs (`fast`), or
-/// by serde when the walk cannot read it plainly (and to word what is wrong with it).
+/// One line of Hubble JSON.
 pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
-    match fast(line) {
-        Some(parsed) => parsed,
-        None => parse_serde(line),
-    }
-}
-
-/// One line read with serde: the reference `fast` must agree with.
-fn parse_serde(line: &str) -> Result<Parsed<'_>, String> {
     if line.starts_with(r#"{"flow":"#) {
         let response: Response = serde_json::from_str(line).map_err(|e| super::json_error::<Response>(line, e))?;
         return match response.flow {
@@ -181,152 +161,6 @@ fn parse_serde(line: &str) -> Result<Parsed<'_>, String> {
         None => top,
     };
     record(flow, wrapper_time)
-}
-
-// ---------------------------------------------------------------------------------------------
-// The walk (`super::scan`)
-// ---------------------------------------------------------------------------------------------
-
-/// A `GetFlowsResponse` line (`{"flow":{...},...}`) read by walking it: the same `Flow` serde
-/// would make, built from the raw values of the fields `record` reads, every other value only
-/// checked to be well-formed. `None` (serde reads the line instead) for anything not plain: a
-/// field twice, a value of an unexpected type, an escaped string where a value is needed, other
-/// shapes of line; serde then gives the same answer or words the error.
-fn fast(line: &str) -> Option<Result<Parsed<'_>, String>> {
-    if !line.starts_with(r#"{"flow":"#) {
-        return None;
-    }
-    let (mut flow, mut time, mut seen) = (None, None, 0u8);
-    scan::object(line, |key, value| match key {
-        "flow" => {
-            once(&mut seen, 1) && {
-                flow = Some(value);
-                true
-            }
-        }
-        "time" => {
-            once(&mut seen, 2) && {
-                time = Some(value);
-                true
-            }
-        }
-        _ => true,
-    })?;
-    let time = match time {
-        Some(t) if !t.is_null() => Some(Cow::Borrowed(t.plain_str()?)),
-        _ => None,
-    };
-    match flow {
-        Some(f) if !f.is_null() => Some(record(walk_flow(f)?, time)),
-        _ => Some(Ok(Parsed::Skipped(Skip::NotAFlow))),
-    }
-}
-
-/// Marks field `bit` seen; false when it was already (serde refuses a field given twice).
-fn once(seen: &mut u8, bit: u8) -> bool {
-    let fresh = *seen & bit == 0;
-    *seen |= bit;
-    fresh
-}
-
-/// Reads a field's value into `slot` (`null` leaves it `None`, as serde does); false to give up.
-fn put<'a, T>(slot: &mut Option<T>, value: Raw<'a>, read: impl FnOnce(Raw<'a>) -> Option<T>) -> bool {
-    if value.is_null() {
-        return true;
-    }
-    match read(value) {
-        Some(v) => {
-            *slot = Some(v);
-            true
-        }
-        None => false,
-    }
-}
-
-fn text(value: Raw<'_>) -> Option<Cow<'_, str>> {
-    value.plain_str().map(Cow::Borrowed)
-}
-
-fn enum_value(value: Raw<'_>) -> Option<Enum<'_>> {
-    match value.plain_str() {
-        Some(name) => Some(Enum::Name(Cow::Borrowed(name))),
-        None => value.uint().map(Enum::Number),
-    }
-}
-
-fn walk_flow(value: Raw<'_>) -> Option<Flow<'_>> {
-    let mut f = Flow::default();
-    let mut seen = 0u16;
-    let mut once = |bit: u16| {
-        let fresh = seen & bit == 0;
-        seen |= bit;
-        fresh
-    };
-    scan::members_of(value, |key, v| match key {
-        "time" => once(1) && put(&mut f.time, v, text),
-        "verdict" => once(2) && put(&mut f.verdict, v, enum_value),
-        "drop_reason_desc" | "dropReasonDesc" => once(4) && put(&mut f.drop_reason_desc, v, enum_value),
-        "IP" | "ip" => once(8) && put(&mut f.ip, v, walk_ip),
-        "l4" => once(16) && put(&mut f.l4, v, walk_l4),
-        "source" => once(32) && put(&mut f.source, v, walk_endpoint),
-        "destination" => once(64) && put(&mut f.destination, v, walk_endpoint),
-        "Type" | "type" => once(128) && put(&mut f.flow_type, v, enum_value),
-        "traffic_direction" | "trafficDirection" => once(256) && put(&mut f.traffic_direction, v, enum_value),
-        "is_reply" | "isReply" => once(512) && put(&mut f.is_reply, v, Raw::bool),
-        "reply" => once(1024) && put(&mut f.reply, v, Raw::bool),
-        // A flow within the flow, or an event that is not one: serde's.
-        "flow" | "node_status" | "lost_events" => false,
-        _ => true,
-    })?;
-    Some(f)
-}
-
-fn walk_ip(value: Raw<'_>) -> Option<Ip<'_>> {
-    let mut ip = Ip::default();
-    let mut seen = 0u8;
-    scan::members_of(value, |key, v| match key {
-        "source" => once(&mut seen, 1) && put(&mut ip.source, v, text),
-        "destination" => once(&mut seen, 2) && put(&mut ip.destination, v, text),
-        _ => true,
-    })?;
-    Some(ip)
-}
-
-fn walk_l4(value: Raw<'_>) -> Option<Layer4> {
-    let mut l4 = Layer4::default();
-    let mut seen = 0u8;
-    scan::members_of(value, |key, v| match key {
-        "TCP" | "tcp" => once(&mut seen, 1) && put(&mut l4.tcp, v, walk_ports),
-        "UDP" | "udp" => once(&mut seen, 2) && put(&mut l4.udp, v, walk_ports),
-        "SCTP" | "sctp" => once(&mut seen, 4) && put(&mut l4.sctp, v, walk_ports),
-        _ => true,
-    })?;
-    Some(l4)
-}
-
-fn walk_ports(value: Raw<'_>) -> Option<Ports> {
-    let mut ports = Ports::default();
-    let mut seen = 0u8;
-    scan::members_of(value, |key, v| match key {
-        "destination_port" | "destinationPort" => {
-            once(&mut seen, 1) && put(&mut ports.destination_port, v, |n| u32::try_from(n.uint()?).ok())
-        }
-        _ => true,
-    })?;
-    Some(ports)
-}
-
-fn walk_endpoint(value: Raw<'_>) -> Option<Endpoint<'_>> {
-    let mut e = Endpoint::default();
-    let mut seen = 0u8;
-    scan::members_of(value, |key, v| match key {
-        "namespace" => once(&mut seen, 1) && put(&mut e.namespace, v, text),
-        "pod_name" | "podName" => once(&mut seen, 2) && put(&mut e.pod_name, v, text),
-        "labels" => once(&mut seen, 4) && put(&mut e.labels, v, |raw| Some(RawText(raw.0))),
-        "workloads" => once(&mut seen, 8) && put(&mut e.workloads, v, |raw| Some(RawText(raw.0))),
-        _ => true,
-    })?;
-    Some(e)
 }
 
 /// The record a flow makes; `wrapper_time` is the response's, when the flow has none.
@@ -406,8 +240,8 @@ fn end<'a>(endpoint: Option<Endpoint<'a>>, ip: Option<IpAddr>) -> RawEnd<'a> {
         name: e.pod_name.unwrap_or_default(),
         aggregated: false,
         ip,
-        labels: e.labels.map_or(Labels::None, |raw| Labels::Json(raw.0)),
-        workloads: e.workloads.map(|raw| raw.0),
+        labels: e.labels.map_or(Labels::None, Labels::Json),
+        workloads: e.workloads,
         reserved: None,
     }
 }
@@ -415,8 +249,8 @@ fn end<'a>(endpoint: Option<Endpoint<'a>>, ip: Option<IpAddr>) -> RawEnd<'a> {
 /// Hubble's `k8s:app=web` labels as a label map: `k8s:` stripped, Cilium's own labels
 /// (`io.kubernetes.pod.namespace`, `io.cilium.k8s.*`) and other sources (`reserved:`,
 /// `container:`, `cidr:`) left out; the `reserved:` ones are returned apart (`world`, `host`).
-pub fn labels(raw: &str) -> Result<(crate::engine::Labels, Vec<String>), String> {
-    let list: Vec<Cow<str>> = serde_json::from_str(raw).map_err(|e| format!("labels: {e}"))?;
+pub fn labels(raw: &RawValue) -> Result<(crate::engine::Labels, Vec<String>), String> {
+    let list: Vec<Cow<str>> = serde_json::from_str(raw.get()).map_err(|e| format!("labels: {e}"))?;
     let mut labels = crate::engine::Labels::new();
     let mut reserved = Vec::new();
     for item in list {
@@ -440,7 +274,7 @@ pub fn labels(raw: &str) -> Result<(crate::engine::Labels, Vec<String>), String>
 }
 
 /// Hubble's `workloads`: `[{"name":"web","kind":"Deployment"}]`.
-pub fn workloads(raw: &str) -> Vec<(String, String)> {
+pub fn workloads(raw: &RawValue) -> Vec<(String, String)> {
     #[derive(Deserialize)]
     struct W {
         #[serde(default)]
@@ -448,90 +282,7 @@ pub fn workloads(raw: &str) -> Vec<(String, String)> {
         #[serde(default)]
         kind: String,
     }
-    serde_json::from_str::<Vec<W>>(raw)
+    serde_json::from_str::<Vec<W>>(raw.get())
         .map(|v| v.into_iter().filter(|w| !w.name.is_empty()).map(|w| (w.kind, w.name)).collect())
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const EXAMPLES: &str = include_str!("../../examples/flows/hubble.jsonl");
-
-    /// A real-shaped line, with `extra` fields added to the flow.
-    fn line(extra: &str) -> String {
-        format!(
-            r#"{{"flow":{{"time":"2024-05-01T10:00:00.5Z","uuid":"5d3c1a7e","verdict":"FORWARDED","ethernet":{{"source":"ae:41","destination":"ae:42"}},"IP":{{"source":"10.0.0.5","destination":"10.0.1.7","ipVersion":"IPv4"}},"l4":{{"TCP":{{"source_port":51234,"destination_port":8080,"flags":{{"SYN":true}}}}}},"source":{{"ID":12,"identity":4242,"namespace":"shop","labels":["k8s:app=web","k8s:io.kubernetes.pod.namespace=shop"],"pod_name":"web-1","workloads":[{{"name":"web","kind":"Deployment"}}]}},"destination":{{"ID":40,"namespace":"shop","labels":["k8s:app=api"],"pod_name":"api-1"}},"Type":"L3_L4","node_name":"node-1","event_type":{{"type":4,"sub_type":3}},"traffic_direction":"EGRESS","is_reply":false,"Summary":"TCP"{extra}}},"node_name":"node-1","time":"2024-05-01T10:00:00.5Z"}}"#
-        )
-    }
-
-    #[test]
-    fn the_walk_reads_real_lines_as_serde_does() {
-        let mut lines: Vec<String> = EXAMPLES.lines().map(str::to_string).collect();
-        lines.push(line(""));
-        for variant in [
-            r#""verdict":"DROPPED","drop_reason_desc":"POLICY_DENIED""#,
-            r#""verdict":2,"dropReasonDesc":181"#,
-            r#""verdict":"ERROR""#,
-            r#""Type":"L7""#,
-            r#""Type":1,"trafficDirection":1,"isReply":true"#,
-            r#""traffic_direction":null,"is_reply":null,"reply":true"#,
-            r#""l4":{"ICMPv4":{"type":8}}"#,
-            r#""l4":{"udp":{"destinationPort":53}}"#,
-            r#""l4":{"SCTP":{"destination_port":70000}}"#,
-            r#""l4":{"TCP":{}}"#,
-            r#""l4":null"#,
-            r#""IP":{"source":"not-an-ip","destination":"10.0.1.7"}"#,
-            r#""ip":{"destination":""},"source":null"#,
-            r#""source":{"namespace":"","labels":null}"#,
-            r#""destination":{"namespace":"kube-system","labels":{"odd":"shape"},"workloads":null}"#,
-        ] {
-            // The variant's fields replace the line's (each given once).
-            let mut flow: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str::<serde_json::Value>(&line(""))
-                    .unwrap()
-                    .get("flow")
-                    .and_then(|f| f.as_object().cloned())
-                    .unwrap();
-            let replaced: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&format!("{{{variant}}}")).unwrap();
-            for (k, v) in replaced {
-                let alias = match k.as_str() {
-                    "dropReasonDesc" => "drop_reason_desc",
-                    "trafficDirection" => "traffic_direction",
-                    "isReply" => "is_reply",
-                    "ip" => "IP",
-                    other => other,
-                };
-                flow.remove(alias);
-                flow.insert(k, v);
-            }
-            lines.push(serde_json::json!({"flow": flow, "node_name": "node-1"}).to_string());
-        }
-        for l in &lines {
-            let walked = fast(l).unwrap_or_else(|| panic!("the walk reads it: {l}"));
-            assert_eq!(walked, parse_serde(l), "{l}");
-        }
-    }
-
-    #[test]
-    fn what_the_walk_does_not_read_plainly_is_left_to_serde() {
-        let escaped = line("").replace(r#""pod_name":"web-1""#, r#""pod_name":"web\u002d1""#);
-        let twice = line(r#","verdict":"DROPPED""#);
-        let aliased_twice = line(r#","isReply":true"#);
-        let wrong_type = line("").replace(r#""verdict":"FORWARDED""#, r#""verdict":{"x":1}"#);
-        let negative = line("").replace(r#""destination_port":8080"#, r#""destination_port":-1"#);
-        let cut = &line("")[..300];
-        let status = r#"{"node_status":{"state_change":"NODE_CONNECTED"},"time":"2024-05-01T10:00:00Z"}"#;
-        let bare = r#"{"time":"2024-05-01T10:00:00Z","verdict":1,"IP":{"source":"10.0.0.5"}}"#;
-        for l in [escaped.as_str(), &twice, &aliased_twice, &wrong_type, &negative, cut, status, bare] {
-            assert!(fast(l).is_none(), "{l}");
-        }
-        // serde then reads it, or says what is wrong, as before.
-        assert!(matches!(parse(&escaped), Ok(Parsed::Record(r)) if r.from.name == "web-1"));
-        assert!(parse(&twice).unwrap_err().contains("duplicate field"), "{:?}", parse(&twice));
-        assert!(parse(cut).unwrap_err().starts_with("not JSON"));
-        assert_eq!(parse(status), Ok(Parsed::Skipped(Skip::NotAFlow)));
-    }
 }

@@ -13,7 +13,6 @@ pub mod csv;
 pub mod hubble;
 pub mod map;
 pub mod read;
-pub mod scan;
 pub mod time;
 
 use std::borrow::Cow;
@@ -49,7 +48,7 @@ pub use crate::engine::Direction as ObservedAt;
 
 /// One end of a record, as the record names it. Strings borrow from the line; the labels and
 /// workloads stay raw until the endpoint is seen for the first time (`read` interns endpoints).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct RawEnd<'a> {
     /// Empty when the record names no namespace (an address outside the cluster, a node).
     pub namespace: Cow<'a, str>,
@@ -60,24 +59,23 @@ pub struct RawEnd<'a> {
     pub ip: Option<IpAddr>,
     /// Labels as `k=v` strings (Hubble `k8s:` prefixes are stripped when they are read).
     pub labels: Labels<'a>,
-    /// Hubble's `workloads`: `[{"name":..,"kind":..}]`, raw JSON text.
-    pub workloads: Option<&'a str>,
+    /// Hubble's `workloads`: `[{"name":..,"kind":..}]`, raw JSON.
+    pub workloads: Option<&'a serde_json::value::RawValue>,
     /// What the record says an endpoint without a name is (`reserved:world`, Calico `pub`).
     pub reserved: Option<Cow<'a, str>>,
 }
 
 /// Labels as a record carries them, decoded only for an endpoint seen for the first time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default)]
 pub enum Labels<'a> {
     #[default]
     None,
-    /// A JSON array of `k=v` strings (Hubble), or Calico's `{"labels":[...]}` or a map: the raw
-    /// JSON text, well-formed (read by serde or checked by `scan`).
-    Json(&'a str),
+    /// A JSON array of `k=v` strings (Hubble), or Calico's `{"labels":[...]}` or a map.
+    Json(&'a serde_json::value::RawValue),
 }
 
 /// One record of any format, ready to aggregate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Record<'a> {
     pub from: RawEnd<'a>,
     pub to: RawEnd<'a>,
@@ -123,7 +121,6 @@ impl Skip {
 /// What parsing one line gave.
 // Returned by value once per line and consumed at once: boxing the record would allocate per line.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, PartialEq, Eq)]
 pub enum Parsed<'a> {
     Record(Record<'a>),
     Skipped(Skip),
