@@ -16,6 +16,12 @@
 //!   Calico's Tiers, GlobalNetworkPolicies and NetworkPolicies likewise, from the same discovery:
 //!   `projectcalico.org/v3` when served, else `crd.projectcalico.org/v1`, else no request.
 //!
+//! Reads that do not depend on each other go out together (`tokio::join!` on the one connection;
+//! each read of a chain that needs another's answer follows it), so that a command waits for as
+//! few round trips to the API server as its data dependencies allow: two for a pod-to-pod `why`
+//! on most clusters. Results are looked at in a fixed order once all are in, so the error
+//! reported and the notes never depend on which answer came first.
+//!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
 //! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
 //! that someone allowed to read only their own namespaces still gets answers. The async reads
