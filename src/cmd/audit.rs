@@ -324,10 +324,17 @@ pub fn replay<'r>(resolved: &'r Resolved, today: &Engine, after: &Engine, namesp
             let namespace = in_scope(to).or_else(|| in_scope(from))?;
             let s = &f.stats;
             let one_side = s.forwarded_at_egress + s.dropped_at_egress + s.dropped_at_ingress > 0;
+            let allowed_today = allowed(today, from, to, f.port, f.protocol);
+            // Allowed today, neither side blocks: no second evaluation.
+            let today_blocked = match (one_side, allowed_today) {
+                (false, _) => None,
+                (true, true) => Some((false, false)),
+                (true, false) => Some(blocked_sides(today, from, to, f.port, f.protocol)),
+            };
             Some(Replayed {
                 flow: f,
-                today: allowed(today, from, to, f.port, f.protocol),
-                today_blocked: one_side.then(|| blocked_sides(today, from, to, f.port, f.protocol)),
+                today: allowed_today,
+                today_blocked,
                 after: allowed(after, from, to, f.port, f.protocol),
                 namespace,
             })
