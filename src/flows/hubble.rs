@@ -7,9 +7,9 @@
 //! `node_status`/`lost_events` line, which is not a flow); a bare `Flow` object is read as well.
 //! Enum values come as names (`FORWARDED`) or numbers (`1`). `traffic_direction` says at which
 //! side the flow was observed (`EGRESS`: leaving the source, `INGRESS`: entering the
-//! destination), which is what its verdict is evidence of (`super::ObservedAt`). `is_reply` is a BoolValue: absent
-//! means unknown, and the flow is then taken as a request unless the deprecated `reply` says
-//! otherwise.
+//! destination), which is what its verdict is evidence of (`super::ObservedAt`). `is_reply` is a
+//! BoolValue: absent means unknown, and the flow is then taken as a request unless the deprecated
+//! `reply` says otherwise.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
