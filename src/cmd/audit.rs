@@ -116,8 +116,11 @@ pub fn load(
                 names.extend(observed.ends.iter().filter(|e| !e.namespace.is_empty()).map(|e| e.namespace.clone()));
                 Some(names.into_iter().collect())
             };
-            let mut snapshot = live.workloads_scope(scope.as_deref())?;
-            let facts = live.block_on(async |conn| crate::kit::read::facts(conn, false).await)?;
+            // The kit's detection reads go out with the scope's.
+            let (snapshot, facts) =
+                live.workloads_scope_and(scope.as_deref(), async |conn| crate::kit::read::facts(conn, false).await);
+            let mut snapshot = snapshot?;
+            let facts = facts?;
             merge(&mut snapshot, facts.snapshot);
             let extra = detect::Extra { node_local_corefile: facts.node_local_corefile.as_deref() };
             let detection = detect::detect(&snapshot, extra);
@@ -238,6 +241,47 @@ fn observed_word(s: &Stats) -> &'static str {
     }
 }
 
+/// Whether what was observed contradicts the verdict computed today, and how: an observation
+/// made at one side is compared with that side only (forwarded at the source's egress proves
+/// the egress allows the flow, not that the destination's ingress does; dropped at a side says
+/// that side denies it); one that does not say where, with the whole verdict. `today_blocked`:
+/// the sides that block the flow today, (egress, ingress), when some observation was made at one
+/// side. Returns the kind, whether it was observed forwarded, and the side the contradicting
+/// observation was made at (`None`: the whole flow).
+fn contradiction(
+    observed: &str,
+    s: &Stats,
+    today: bool,
+    today_blocked: Option<(bool, bool)>,
+) -> Option<(&'static str, bool, Option<Direction>)> {
+    let (egress_blocked, ingress_blocked) = today_blocked.unwrap_or((!today, !today));
+    match observed {
+        "forwarded" => {
+            let through = s.forwarded - s.forwarded_at_egress;
+            if through > 0 && !today {
+                Some(("forwarded-but-blocked", true, None))
+            } else if s.forwarded_at_egress > 0 && egress_blocked {
+                Some(("forwarded-but-blocked", true, Some(Direction::Egress)))
+            } else {
+                None
+            }
+        }
+        "dropped" => {
+            let unplaced = s.dropped_by_policy - s.dropped_at_egress - s.dropped_at_ingress;
+            if unplaced > 0 && today {
+                Some(("dropped-but-allowed", false, None))
+            } else if s.dropped_at_egress > 0 && !egress_blocked {
+                Some(("dropped-but-allowed", false, Some(Direction::Egress)))
+            } else if s.dropped_at_ingress > 0 && !ingress_blocked {
+                Some(("dropped-but-allowed", false, Some(Direction::Ingress)))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 fn verdict_word(allowed: bool) -> &'static str {
     if allowed { "allowed" } else { "blocked" }
 }
@@ -262,6 +306,10 @@ fn row(resolved: &Resolved, f: &Flow, today: bool, after: bool) -> FlowRow {
 pub struct Replayed<'r> {
     pub flow: &'r Flow,
     pub today: bool,
+    /// Which sides block it today, (egress, ingress): computed only for a flow observed at one
+    /// side (Hubble's `traffic_direction`, Calico's reporter), whose observation is compared
+    /// with that side alone.
+    pub today_blocked: Option<(bool, bool)>,
     pub after: bool,
     pub namespace: String,
 }
@@ -274,9 +322,19 @@ pub fn replay<'r>(resolved: &'r Resolved, today: &Engine, after: &Engine, namesp
         .filter_map(|f| {
             let (from, to) = (resolved.peer(f.from), resolved.peer(f.to));
             let namespace = in_scope(to).or_else(|| in_scope(from))?;
+            let s = &f.stats;
+            let one_side = s.forwarded_at_egress + s.dropped_at_egress + s.dropped_at_ingress > 0;
+            let allowed_today = allowed(today, from, to, f.port, f.protocol);
+            // Allowed today, neither side blocks: no second evaluation.
+            let today_blocked = match (one_side, allowed_today) {
+                (false, _) => None,
+                (true, true) => Some((false, false)),
+                (true, false) => Some(blocked_sides(today, from, to, f.port, f.protocol)),
+            };
             Some(Replayed {
                 flow: f,
-                today: allowed(today, from, to, f.port, f.protocol),
+                today: allowed_today,
+                today_blocked,
                 after: allowed(after, from, to, f.port, f.protocol),
                 namespace,
             })
@@ -441,14 +499,11 @@ pub fn report(loaded: &Loaded, replayed: &[Replayed], namespaces: &[String], cha
         if matches!(line.observed, "dropped" | "dropped-other" | "mixed") {
             ns.dropped.push(line.clone());
         }
-        let contradiction = match line.observed {
-            "forwarded" if !r.today => Some(("forwarded-but-blocked", true)),
-            "dropped" if r.today => Some(("dropped-but-allowed", false)),
-            _ => None,
-        };
-        if let Some((kind, forwarded)) = contradiction {
+        let contradiction = contradiction(line.observed, &f.stats, r.today, r.today_blocked);
+        if let Some((kind, forwarded, side)) = contradiction {
             let explanations = explanations(&loaded.snapshot, resolved.peer(f.from), resolved.peer(f.to), f, forwarded);
-            ns.contradictions.push(Contradiction { flow: line.clone(), kind, explanations });
+            let side = side.map(Direction::as_str);
+            ns.contradictions.push(Contradiction { flow: line.clone(), kind, side, explanations });
         }
         ns.all.push(line);
     }
@@ -926,6 +981,69 @@ fn id(p: &Pod) -> PodId<'_> {
 mod tests {
     use super::*;
     use crate::flows::read::read_str;
+
+    fn stats(forwarded: u64, forwarded_at_egress: u64, dropped: (u64, u64, u64)) -> Stats {
+        let (dropped_by_policy, dropped_at_egress, dropped_at_ingress) = dropped;
+        let count = forwarded + dropped_by_policy;
+        Stats {
+            count,
+            forwarded,
+            forwarded_at_egress,
+            dropped_by_policy,
+            dropped_at_egress,
+            dropped_at_ingress,
+            ..Stats::default()
+        }
+    }
+
+    #[test]
+    fn forwarded_at_the_source_egress_contradicts_only_an_egress_that_blocks() {
+        let s = stats(2, 2, (0, 0, 0));
+        // Blocked at the destination's ingress only: what was observed says nothing of it.
+        assert_eq!(contradiction("forwarded", &s, false, Some((false, true))), None);
+        assert_eq!(
+            contradiction("forwarded", &s, false, Some((true, false))),
+            Some(("forwarded-but-blocked", true, Some(Direction::Egress)))
+        );
+        assert_eq!(contradiction("forwarded", &s, true, Some((false, false))), None);
+    }
+
+    #[test]
+    fn forwarded_at_the_destination_or_unplaced_contradicts_any_block() {
+        for s in [stats(1, 0, (0, 0, 0)), stats(3, 2, (0, 0, 0))] {
+            assert_eq!(
+                contradiction("forwarded", &s, false, Some((false, true))),
+                Some(("forwarded-but-blocked", true, None)),
+                "{s:?}"
+            );
+            assert_eq!(contradiction("forwarded", &s, true, None), None);
+        }
+        assert_eq!(
+            contradiction("forwarded", &stats(1, 0, (0, 0, 0)), false, None),
+            Some(("forwarded-but-blocked", true, None))
+        );
+    }
+
+    #[test]
+    fn drops_are_compared_with_the_side_that_dropped_them() {
+        let at_egress = stats(0, 0, (1, 1, 0));
+        assert_eq!(contradiction("dropped", &at_egress, false, Some((true, false))), None);
+        assert_eq!(
+            contradiction("dropped", &at_egress, false, Some((false, true))),
+            Some(("dropped-but-allowed", false, Some(Direction::Egress))),
+            "dropped at the egress, which allows it (the ingress blocks)"
+        );
+        let at_ingress = stats(0, 0, (1, 0, 1));
+        assert_eq!(contradiction("dropped", &at_ingress, false, Some((false, true))), None);
+        assert_eq!(
+            contradiction("dropped", &at_ingress, true, Some((false, false))),
+            Some(("dropped-but-allowed", false, Some(Direction::Ingress)))
+        );
+        let unplaced = stats(0, 0, (1, 0, 0));
+        assert_eq!(contradiction("dropped", &unplaced, false, None), None);
+        assert_eq!(contradiction("dropped", &unplaced, true, None), Some(("dropped-but-allowed", false, None)));
+        assert_eq!(contradiction("mixed", &stats(1, 0, (1, 0, 0)), true, None), None);
+    }
 
     fn loaded(manifests: &str, flows: &str) -> Loaded {
         loaded_grouping(manifests, flows, &[])

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Labels, Parsed, RawEnd, Record, Seen, Skip};
+use super::{Labels, ObservedAt, Parsed, RawEnd, Record, Seen, Skip};
 
 #[derive(Deserialize)]
 struct Line<'a> {
@@ -116,7 +116,16 @@ pub fn parse(line: &str) -> Result<Parsed<'_>, String> {
         Some(other) => return Err(format!("field action: {other:?} is neither allow nor deny")),
         None => return Err("no action (allow or deny)".into()),
     };
-    Ok(Parsed::Record(Record { from, to, port, protocol, seen, time, count: l.num_flows.unwrap_or(1).max(1) }))
+    // The reporter is the side whose policies the action is: the source's egress or the
+    // destination's ingress. An `allow` reported by the source stays unknown (above), so only a
+    // `deny` needs the side.
+    let at = match (seen, reporter) {
+        (Seen::Dropped { .. }, "src") => Some(ObservedAt::Egress),
+        (Seen::Dropped { .. }, "dst") => Some(ObservedAt::Ingress),
+        _ => None,
+    };
+    let count = l.num_flows.unwrap_or(1).max(1);
+    Ok(Parsed::Record(Record { from, to, port, protocol, seen, at, time, count }))
 }
 
 fn end<'a>(

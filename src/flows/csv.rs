@@ -61,7 +61,7 @@ pub fn parse<'a>(line: &'a str, default_namespace: &'a str) -> Result<Parsed<'a>
         None | Some(&"") => 1,
         Some(c) => c.parse::<u64>().map_err(|_| format!("count {c:?} is not a whole number"))?,
     };
-    Ok(Parsed::Record(Record { from, to, port, protocol, seen: Seen::Unknown, time: None, count }))
+    Ok(Parsed::Record(Record { from, to, port, protocol, seen: Seen::Unknown, at: None, time: None, count }))
 }
 
 fn endpoint<'a>(text: &'a str, default_namespace: &'a str) -> Result<RawEnd<'a>, String> {

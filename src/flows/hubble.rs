@@ -5,9 +5,11 @@
 //! lowerCamelCase names of other protojson printers (`podName`, `isReply`) are accepted too.
 //! `-o jsonpb` prints the `GetFlowsResponse` (`{"flow":{...},"node_name":..,"time":..}`, or a
 //! `node_status`/`lost_events` line, which is not a flow); a bare `Flow` object is read as well.
-//! Enum values come as names (`FORWARDED`) or numbers (`1`). `is_reply` is a BoolValue: absent
-//! means unknown, and the flow is then taken as a request unless the deprecated `reply` says
-//! otherwise.
+//! Enum values come as names (`FORWARDED`) or numbers (`1`). `traffic_direction` says at which
+//! side the flow was observed (`EGRESS`: leaving the source, `INGRESS`: entering the
+//! destination), which is what its verdict is evidence of (`super::ObservedAt`). `is_reply` is a
+//! BoolValue: absent means unknown, and the flow is then taken as a request unless the deprecated
+//! `reply` says otherwise.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -16,7 +18,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny};
 use serde_json::value::RawValue;
 
-use super::{Labels, Parsed, RawEnd, Record, Seen, Skip};
+use super::{Labels, ObservedAt, Parsed, RawEnd, Record, Seen, Skip};
 use crate::engine::Protocol;
 
 #[derive(Deserialize)]
@@ -40,6 +42,8 @@ struct Flow<'a> {
     destination: Option<Endpoint<'a>>,
     #[serde(borrow, default, rename = "Type", alias = "type")]
     flow_type: Option<Enum<'a>>,
+    #[serde(borrow, default, alias = "trafficDirection")]
+    traffic_direction: Option<Enum<'a>>,
     #[serde(default, alias = "isReply")]
     is_reply: Option<bool>,
     #[serde(default)]
@@ -220,7 +224,13 @@ fn record<'a>(flow: Flow<'a>, wrapper_time: Option<Cow<'a, str>>) -> Result<Pars
     if to.name.is_empty() && to.ip.is_none() {
         return Err("the destination has neither a destination.pod_name nor an IP.destination".into());
     }
-    Ok(Parsed::Record(Record { from, to, port, protocol, seen, time, count: 1 }))
+    // TrafficDirection: INGRESS = 1, EGRESS = 2, TRAFFIC_DIRECTION_UNKNOWN = 0.
+    let at = match &flow.traffic_direction {
+        Some(d) if d.is("EGRESS", 2) => Some(ObservedAt::Egress),
+        Some(d) if d.is("INGRESS", 1) => Some(ObservedAt::Ingress),
+        _ => None,
+    };
+    Ok(Parsed::Record(Record { from, to, port, protocol, seen, at, time, count: 1 }))
 }
 
 fn end<'a>(endpoint: Option<Endpoint<'a>>, ip: Option<IpAddr>) -> RawEnd<'a> {

@@ -36,6 +36,16 @@ pub enum Seen {
     Unknown,
 }
 
+/// Where a record was observed, as a policy direction: at the source's egress (Hubble
+/// `traffic_direction` EGRESS, a Calico record reported by the source) or at the destination's
+/// ingress (INGRESS, reported by the destination).
+///
+/// What an observation proves depends on it. Traffic forwarded at the source's egress proves
+/// that the source's egress allows it, nothing of the destination's ingress (a cluster that
+/// exports only the source side's observation never shows the ingress verdict); forwarded at the
+/// destination's ingress, it went through both sides. Dropped at one side, that side denies it.
+pub use crate::engine::Direction as ObservedAt;
+
 /// One end of a record, as the record names it. Strings borrow from the line; the labels and
 /// workloads stay raw until the endpoint is seen for the first time (`read` interns endpoints).
 #[derive(Debug, Clone, Default)]
@@ -72,6 +82,8 @@ pub struct Record<'a> {
     pub port: u16,
     pub protocol: Protocol,
     pub seen: Seen,
+    /// Where it was observed, when the record says (see [`ObservedAt`]).
+    pub at: Option<ObservedAt>,
     /// Unix seconds, when the record says.
     pub time: Option<i64>,
     /// How many flows the record stands for (Calico `num_flows`, the CSV count column).

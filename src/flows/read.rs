@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Labels, Parsed, RawEnd, Record, Seen, Skip};
+use super::{Labels, ObservedAt, Parsed, RawEnd, Record, Seen, Skip};
 use crate::engine::{self, Protocol};
 
 /// How many bad records are kept with their line; the rest are only counted.
@@ -90,6 +90,16 @@ pub struct Stats {
     pub dropped_by_policy: u64,
     pub dropped_otherwise: u64,
     pub unknown: u64,
+    /// Of `forwarded`: observed at the source's egress only, which proves the egress allows the
+    /// flow and says nothing of the destination's ingress.
+    #[serde(skip)]
+    pub forwarded_at_egress: u64,
+    /// Of `dropped_by_policy`: observed at the source's egress (its egress policies dropped it)
+    /// and at the destination's ingress; the rest does not say where.
+    #[serde(skip)]
+    pub dropped_at_egress: u64,
+    #[serde(skip)]
+    pub dropped_at_ingress: u64,
     /// Unix seconds.
     #[serde(skip)]
     pub first: Option<i64>,
@@ -101,11 +111,22 @@ impl Stats {
     fn add(&mut self, record: &Record) {
         let n = record.count;
         self.count += n;
-        match record.seen {
-            Seen::Forwarded => self.forwarded += n,
-            Seen::Dropped { by_policy: true } => self.dropped_by_policy += n,
-            Seen::Dropped { by_policy: false } => self.dropped_otherwise += n,
-            Seen::Unknown => self.unknown += n,
+        match (record.seen, record.at) {
+            (Seen::Forwarded, Some(ObservedAt::Egress)) => {
+                self.forwarded += n;
+                self.forwarded_at_egress += n;
+            }
+            (Seen::Forwarded, _) => self.forwarded += n,
+            (Seen::Dropped { by_policy: true }, at) => {
+                self.dropped_by_policy += n;
+                match at {
+                    Some(ObservedAt::Egress) => self.dropped_at_egress += n,
+                    Some(ObservedAt::Ingress) => self.dropped_at_ingress += n,
+                    None => {}
+                }
+            }
+            (Seen::Dropped { by_policy: false }, _) => self.dropped_otherwise += n,
+            (Seen::Unknown, _) => self.unknown += n,
         }
         if let Some(t) = record.time {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
@@ -119,6 +140,9 @@ impl Stats {
         self.dropped_by_policy += other.dropped_by_policy;
         self.dropped_otherwise += other.dropped_otherwise;
         self.unknown += other.unknown;
+        self.forwarded_at_egress += other.forwarded_at_egress;
+        self.dropped_at_egress += other.dropped_at_egress;
+        self.dropped_at_ingress += other.dropped_at_ingress;
         for t in [other.first, other.last].into_iter().flatten() {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));

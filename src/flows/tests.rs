@@ -436,3 +436,60 @@ fn a_truncated_gzip_input_is_an_error_saying_so_and_nothing_is_replayed() {
     assert!(err.starts_with("cannot read flows from stdin: its gzip stream is cut short or corrupt"), "{err}");
     assert!(err.contains("gzip -t"), "{err}");
 }
+
+/// The stats of one Hubble line whose `traffic_direction` is `direction` (a JSON value).
+fn observed_at(verdict: &str, extra: &str, direction: &str) -> read::Stats {
+    let line = hubble_line(verdict, extra).replace(r#""traffic_direction":"EGRESS""#, direction);
+    only_flow(&one(&line)).4
+}
+
+#[test]
+fn hubble_forwarded_at_the_source_egress_proves_the_egress_only() {
+    let s = observed_at("FORWARDED", "", r#""traffic_direction":"EGRESS""#);
+    assert_eq!((s.forwarded, s.forwarded_at_egress), (1, 1));
+    let s = observed_at("FORWARDED", "", r#""traffic_direction":2"#);
+    assert_eq!((s.forwarded, s.forwarded_at_egress), (1, 1), "the enum's number");
+    let s = observed_at("FORWARDED", "", r#""trafficDirection":"EGRESS""#);
+    assert_eq!((s.forwarded, s.forwarded_at_egress), (1, 1), "lowerCamelCase protojson");
+}
+
+#[test]
+fn hubble_forwarded_at_the_destination_ingress_or_anywhere_unsaid_is_the_whole_flow() {
+    for direction in [
+        r#""traffic_direction":"INGRESS""#,
+        r#""traffic_direction":1"#,
+        r#""traffic_direction":"TRAFFIC_DIRECTION_UNKNOWN""#,
+        r#""node":"no direction""#,
+    ] {
+        let s = observed_at("FORWARDED", "", direction);
+        assert_eq!((s.forwarded, s.forwarded_at_egress), (1, 0), "{direction}");
+    }
+}
+
+#[test]
+fn hubble_drops_say_the_side_whose_policy_dropped_them() {
+    let denied = r#","drop_reason_desc":"POLICY_DENIED""#;
+    let s = observed_at("DROPPED", denied, r#""traffic_direction":"EGRESS""#);
+    assert_eq!((s.dropped_by_policy, s.dropped_at_egress, s.dropped_at_ingress), (1, 1, 0));
+    let s = observed_at("DROPPED", denied, r#""traffic_direction":"INGRESS""#);
+    assert_eq!((s.dropped_by_policy, s.dropped_at_egress, s.dropped_at_ingress), (1, 0, 1));
+    let s = observed_at("DROPPED", denied, r#""traffic_direction":0"#);
+    assert_eq!((s.dropped_by_policy, s.dropped_at_egress, s.dropped_at_ingress), (1, 0, 0));
+    // A drop that is not a policy's is no verdict of either side.
+    let s =
+        observed_at("DROPPED", r#","drop_reason_desc":"CT_MAP_INSERTION_FAILED""#, r#""traffic_direction":"EGRESS""#);
+    assert_eq!((s.dropped_otherwise, s.dropped_at_egress, s.dropped_at_ingress), (1, 0, 0));
+}
+
+#[test]
+fn calico_denies_are_the_reporting_side_s() {
+    let line = |reporter: &str| {
+        format!(
+            r#"{{"source_type":"wep","source_namespace":"shop","source_name":"web-1","source_name_aggr":"web-*","dest_type":"wep","dest_namespace":"shop","dest_name":"api-1","dest_name_aggr":"api-*","dest_port":8080,"proto":"tcp","action":"deny","reporter":"{reporter}"}}"#
+        )
+    };
+    let s = only_flow(&one(&line("src"))).4;
+    assert_eq!((s.dropped_by_policy, s.dropped_at_egress, s.dropped_at_ingress), (1, 1, 0));
+    let s = only_flow(&one(&line("dst"))).4;
+    assert_eq!((s.dropped_by_policy, s.dropped_at_egress, s.dropped_at_ingress), (1, 0, 1));
+}

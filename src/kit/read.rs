@@ -38,16 +38,90 @@ pub struct Facts {
 }
 
 /// Reads what detection needs; `api_server` adds the `default/kubernetes` endpoints.
+///
+/// The five reads that do not depend on each other (the DNS, NodeLocal DNSCache, IngressClasses,
+/// the pods of the well-known controllers, the API server's endpoints) go out together; within
+/// each, a read that depends on the one before follows it. What they found is added in a fixed
+/// order, and the first error in that order is the one returned, whichever answer came first.
 pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceError> {
+    let signatures = signature_selectors();
+    let (dns, node_local, classes, controllers, endpoints) = tokio::join!(
+        read_dns(conn),
+        read_node_local(conn),
+        async {
+            let mut found = Found::default();
+            let what = "list IngressClasses";
+            let classes = fetch::list(conn, &fetch::INGRESS_CLASSES, None, &ListOptions::default()).await;
+            found.classes = tolerate(classes, what, &mut found.forbidden)?.unwrap_or_default();
+            Ok(found)
+        },
+        crate::source::live::join_all(signatures.iter().map(|selector| read_controllers(conn, selector)).collect()),
+        async {
+            match api_server {
+                true => read_api_server(conn).await,
+                false => Ok(Found::default()),
+            }
+        },
+    );
     let mut builder = SnapshotBuilder::new(&conn.namespace);
     let mut forbidden = Vec::new();
-    let at = Location::default();
+    let mut node_local_corefile = None;
+    for found in [dns, node_local, classes].into_iter().chain(controllers).chain([endpoints]) {
+        let found = found?;
+        found.add_to(&mut builder)?;
+        forbidden.extend(found.forbidden);
+        node_local_corefile = node_local_corefile.or(found.corefile);
+    }
+    Ok(Facts { snapshot: builder.finish(), node_local_corefile, forbidden, notes: Vec::new() })
+}
 
-    // The cluster DNS: the first known Service that exists, and its pods (for named ports).
+/// What one chain of reads of `facts` found: response texts, decoded and added in order by
+/// [`Found::add_to`].
+#[derive(Default)]
+struct Found {
+    services: Vec<String>,
+    pods: Vec<String>,
+    daemonsets: Vec<String>,
+    classes: Vec<String>,
+    slices: Vec<String>,
+    corefile: Option<String>,
+    forbidden: Vec<String>,
+}
+
+impl Found {
+    fn add_to(&self, builder: &mut SnapshotBuilder) -> Result<(), SourceError> {
+        let at = Location::default();
+        for text in &self.services {
+            builder.add_service(decode(text, &fetch::SERVICES)?, &at)?;
+        }
+        add_pods(builder, &self.pods)?;
+        for text in &self.daemonsets {
+            let ds: wire::Workload<'_> = decode(text, &fetch::DAEMONSETS)?;
+            builder.add_workload(crate::engine::WorkloadKind::DaemonSet, ds, &at)?;
+        }
+        for page in &self.classes {
+            let list: wire::ObjectList<'_, wire::IngressClass<'_>> = decode(page, &fetch::INGRESS_CLASSES)?;
+            for class in list.items.unwrap_or_default() {
+                builder.add_ingress_class(class, &at)?;
+            }
+        }
+        for page in &self.slices {
+            let list: wire::ObjectList<'_, wire::EndpointSlice<'_>> = decode(page, &fetch::ENDPOINT_SLICES)?;
+            for slice in list.items.unwrap_or_default() {
+                builder.add_endpoint_slice(slice, &at)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The cluster DNS: the first known Service that exists, and its pods (for named ports).
+async fn read_dns(conn: &Connection) -> Result<Found, SourceError> {
+    let mut found = Found::default();
     for (ns, name) in DNS_SERVICES {
         let what = format!("read the Service {ns}/{name}");
         let Some(text) =
-            tolerate(fetch::get(conn, &fetch::SERVICES, Some(ns), name).await, &what, &mut forbidden)?.flatten()
+            tolerate(fetch::get(conn, &fetch::SERVICES, Some(ns), name).await, &what, &mut found.forbidden)?.flatten()
         else {
             continue;
         };
@@ -58,77 +132,68 @@ pub async fn facts(conn: &Connection, api_server: bool) -> Result<Facts, SourceE
             .and_then(|s| s.selector.as_ref())
             .map(|labels| labels.0.iter().map(|(k, v)| format!("{}={}", k.as_str(), v.as_str())).collect())
             .unwrap_or_default();
-        builder.add_service(svc, &at)?;
+        found.services.push(text);
         if selector.is_empty() {
             continue;
         }
         let selector = selector.join(",");
         let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
         let what = format!("list the DNS pods in {ns}");
-        if let Some(pages) = tolerate(fetch::list(conn, &fetch::PODS, Some(ns), &options).await, &what, &mut forbidden)?
-        {
-            add_pods(&mut builder, &pages)?;
+        let pages = fetch::list(conn, &fetch::PODS, Some(ns), &options).await;
+        if let Some(pages) = tolerate(pages, &what, &mut found.forbidden)? {
+            found.pods = pages;
         }
         break;
     }
+    Ok(found)
+}
 
-    // NodeLocal DNSCache: its DaemonSet, and its Corefile for the bind addresses.
+/// NodeLocal DNSCache: its DaemonSet, and its Corefile for the bind addresses.
+async fn read_node_local(conn: &Connection) -> Result<Found, SourceError> {
+    let mut found = Found::default();
     let what = format!("read the DaemonSet kube-system/{NODE_LOCAL_DNS_NAME}");
     let daemonset = fetch::get(conn, &fetch::DAEMONSETS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
-    let mut node_local_corefile = None;
-    if let Some(text) = tolerate(daemonset, &what, &mut forbidden)?.flatten() {
-        let ds: wire::Workload<'_> = decode(&text, &fetch::DAEMONSETS)?;
-        builder.add_workload(crate::engine::WorkloadKind::DaemonSet, ds, &at)?;
+    if let Some(text) = tolerate(daemonset, &what, &mut found.forbidden)?.flatten() {
+        found.daemonsets.push(text);
         let what = format!("read the ConfigMap kube-system/{NODE_LOCAL_DNS_NAME}");
         let config = fetch::get(conn, &CONFIG_MAPS, Some("kube-system"), NODE_LOCAL_DNS_NAME).await;
-        if let Some(text) = tolerate(config, &what, &mut forbidden)?.flatten() {
+        if let Some(text) = tolerate(config, &what, &mut found.forbidden)?.flatten() {
             #[derive(Deserialize)]
             struct ConfigMap {
                 data: Option<BTreeMap<String, String>>,
             }
             let map: ConfigMap =
                 serde_json::from_str(&text).map_err(|e| fetch::unexpected(&CONFIG_MAPS, &e.to_string()))?;
-            node_local_corefile = map.data.and_then(|mut d| d.remove("Corefile"));
+            found.corefile = map.data.and_then(|mut d| d.remove("Corefile"));
         }
     }
+    Ok(found)
+}
 
-    // Ingress controllers: their classes, and pods by the labels of the well-known ones.
-    let what = "list IngressClasses";
-    let classes = fetch::list(conn, &fetch::INGRESS_CLASSES, None, &ListOptions::default()).await;
-    for page in tolerate(classes, what, &mut forbidden)?.unwrap_or_default() {
-        let list: wire::ObjectList<'_, wire::IngressClass<'_>> = decode(&page, &fetch::INGRESS_CLASSES)?;
-        for class in list.items.unwrap_or_default() {
-            builder.add_ingress_class(class, &at)?;
-        }
-    }
-    for selector in signature_selectors() {
-        let options = ListOptions { label_selector: Some(&selector), ..Default::default() };
-        let what = format!("list pods labelled {selector} in all namespaces");
-        let pages = fetch::list(conn, &fetch::PODS, None, &options).await;
-        if let Some(pages) = tolerate(pages, &what, &mut forbidden)? {
-            add_pods(&mut builder, &pages)?;
-        }
-    }
+/// The pods carrying one label key of the ingress controllers' and meshes' signatures.
+async fn read_controllers(conn: &Connection, selector: &str) -> Result<Found, SourceError> {
+    let mut found = Found::default();
+    let options = ListOptions { label_selector: Some(selector), ..Default::default() };
+    let what = format!("list pods labelled {selector} in all namespaces");
+    let pages = fetch::list(conn, &fetch::PODS, None, &options).await;
+    found.pods = tolerate(pages, &what, &mut found.forbidden)?.unwrap_or_default();
+    Ok(found)
+}
 
-    if api_server {
-        let what = "read the Service default/kubernetes";
-        let service = fetch::get(conn, &fetch::SERVICES, Some("default"), "kubernetes").await;
-        if let Some(text) = tolerate(service, what, &mut forbidden)?.flatten() {
-            builder.add_service(decode(&text, &fetch::SERVICES)?, &at)?;
-            let selector = "kubernetes.io/service-name=kubernetes";
-            let options = ListOptions { label_selector: Some(selector), ..Default::default() };
-            let what = "list the EndpointSlices of default/kubernetes";
-            let slices = fetch::list(conn, &fetch::ENDPOINT_SLICES, Some("default"), &options).await;
-            for page in tolerate(slices, what, &mut forbidden)?.unwrap_or_default() {
-                let list: wire::ObjectList<'_, wire::EndpointSlice<'_>> = decode(&page, &fetch::ENDPOINT_SLICES)?;
-                for slice in list.items.unwrap_or_default() {
-                    builder.add_endpoint_slice(slice, &at)?;
-                }
-            }
-        }
+/// The Service `default/kubernetes` and its EndpointSlices.
+async fn read_api_server(conn: &Connection) -> Result<Found, SourceError> {
+    let mut found = Found::default();
+    let what = "read the Service default/kubernetes";
+    let service = fetch::get(conn, &fetch::SERVICES, Some("default"), "kubernetes").await;
+    if let Some(text) = tolerate(service, what, &mut found.forbidden)?.flatten() {
+        found.services.push(text);
+        let selector = "kubernetes.io/service-name=kubernetes";
+        let options = ListOptions { label_selector: Some(selector), ..Default::default() };
+        let what = "list the EndpointSlices of default/kubernetes";
+        let slices = fetch::list(conn, &fetch::ENDPOINT_SLICES, Some("default"), &options).await;
+        found.slices = tolerate(slices, what, &mut found.forbidden)?.unwrap_or_default();
     }
-
-    Ok(Facts { snapshot: builder.finish(), node_local_corefile, forbidden, notes: Vec::new() })
+    Ok(found)
 }
 
 /// One set-based selector per label key of the controller and mesh signatures, so that a handful

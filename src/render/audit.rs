@@ -42,6 +42,10 @@ pub struct Contradiction {
     pub flow: FlowRow,
     /// `forwarded-but-blocked` or `dropped-but-allowed`.
     pub kind: &'static str,
+    /// `egress` when the observation was made at the source's egress and contradicts that
+    /// side's verdict, `ingress` at the destination's ingress; absent: the whole flow's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<&'static str>,
     pub explanations: Vec<String>,
 }
 
@@ -214,9 +218,17 @@ pub fn table(out: &mut dyn Write, report: &AuditReport, palette: Palette, header
             flow_table(out, &ns.dropped.iter().collect::<Vec<_>>(), palette, headers, false)?;
         }
         for c in &ns.contradictions {
+            let at = match c.side {
+                Some("egress") => " at the source's egress",
+                Some(_) => " at the destination's ingress",
+                None => "",
+            };
+            let there = if c.side.is_some() { " there" } else { "" };
             let (observed, computed) = match c.kind {
-                "forwarded-but-blocked" => ("observed forwarded", "computed blocked today"),
-                _ => ("observed dropped by policy", "computed allowed today"),
+                "forwarded-but-blocked" => {
+                    (format!("observed forwarded{at}"), format!("computed blocked{there} today"))
+                }
+                _ => (format!("observed dropped by policy{at}"), format!("computed allowed{there} today")),
             };
             writeln!(
                 out,

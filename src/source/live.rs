@@ -16,6 +16,12 @@
 //!   Calico's Tiers, GlobalNetworkPolicies and NetworkPolicies likewise, from the same discovery:
 //!   `projectcalico.org/v3` when served, else `crd.projectcalico.org/v1`, else no request.
 //!
+//! Reads that do not depend on each other go out together (`tokio::join!` on the one connection;
+//! each read of a chain that needs another's answer follows it), so that a command waits for as
+//! few round trips to the API server as its data dependencies allow: two for a pod-to-pod `why`
+//! on most clusters. Results are looked at in a fixed order once all are in, so the error
+//! reported and the notes never depend on which answer came first.
+//!
 //! A read that only feeds a caveat or a hint is skipped when RBAC forbids it, with a note saying
 //! what was skipped and why (`Live::take_notes`); so is the cluster-wide list of namespaces, so
 //! that someone allowed to read only their own namespaces still gets answers. The async reads
@@ -141,6 +147,16 @@ impl Live {
     pub fn workloads_scope(&mut self, namespaces: Option<&[String]>) -> Result<Snapshot, SourceError> {
         let Live { runtime, conn, notes, .. } = self;
         runtime.block_on(read_workloads_scope(conn, namespaces, notes))
+    }
+
+    /// `workloads_scope`, and other reads (the kit's detection) concurrently with it.
+    pub fn workloads_scope_and<T>(
+        &mut self,
+        namespaces: Option<&[String]>,
+        other: impl AsyncFnOnce(&Connection) -> T,
+    ) -> (Result<Snapshot, SourceError>, T) {
+        let Live { runtime, conn, notes, .. } = self;
+        runtime.block_on(async { tokio::join!(read_workloads_scope(conn, namespaces, notes), other(conn)) })
     }
 
     /// Runs other reads (the kit's detection) on this connection and runtime.
@@ -391,7 +407,7 @@ fn quiet_unsupported<T>(result: Read<T>) -> Read<Option<T>> {
 }
 
 /// Runs futures of one type concurrently on this thread; outputs in input order.
-async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
@@ -438,7 +454,8 @@ async fn read_cluster_policies(conn: &Connection, notes: &mut Vec<String>) -> Re
         Some(_) => Some(tiers::CLUSTER_NETWORK_POLICIES_V1ALPHA2),
         None => None,
     };
-    let (anps, banp_default, cnps) = tokio::join!(
+    let (mut calico_notes, mut calico_unread) = (Vec::new(), Vec::new());
+    let (anps, banp_default, cnps, calico) = tokio::join!(
         async {
             match anp {
                 true => Some(list(conn, tiers::ADMIN_NETWORK_POLICIES, None, all()).await),
@@ -457,6 +474,7 @@ async fn read_cluster_policies(conn: &Connection, notes: &mut Vec<String>) -> Re
                 None => None,
             }
         },
+        read_calico(conn, discovery, &mut calico_notes, &mut calico_unread),
     );
     let consequence = |kind: &str| format!("{kind}s were not read: the verdicts ignore the cluster-wide tier they set");
     let mut pages = |kind: &str, result: Option<Read<Vec<String>>>| -> Read<Vec<String>> {
@@ -493,7 +511,10 @@ async fn read_cluster_policies(conn: &Connection, notes: &mut Vec<String>) -> Re
     if let Some(text) = banp_text {
         responses.object(tiers::BASELINE_ADMIN_NETWORK_POLICIES, text);
     }
-    responses.extend(read_calico(conn, discovery, notes, &mut unread).await?);
+    let calico = calico?;
+    add_notes(notes, calico_notes);
+    unread.extend(calico_unread);
+    responses.extend(calico);
     Ok((responses, unread))
 }
 
@@ -591,79 +612,180 @@ fn close_names<'a>(name: &str, candidates: &[&'a str]) -> Vec<&'a str> {
 
 /// What `why` reads for `flow`, and the endpoint found missing, if any (then the responses only
 /// hold what the suggestions need).
+///
+/// Reads that do not depend on each other go out together, in three chains that run
+/// concurrently, so that the command costs as few round trips to the API server as the data
+/// dependencies allow (two for a pod-to-pod question on most clusters):
+/// - the endpoints and the NetworkPolicies of the namespaces they name; once those are in, what
+///   the hints and caveats need (`read_flow_main`);
+/// - the DaemonSets, then Cilium's policies on a cluster running Cilium (`read_plugin`);
+/// - discovery, then the cluster-wide tiers' and Calico's policies (`read_cluster_policies`).
+///
+/// The set of requests is the one the question needs, as before; only their timing changed.
+/// Every result is looked at in a fixed order once all are in, so that the error reported (and
+/// the order of the notes) never depends on which answer came first.
 async fn read_flow<'f>(
     conn: &Connection,
     flow: Flow<'f>,
     notes: &mut Vec<String>,
 ) -> Read<(Responses, Option<&'f ObjectRef>, Vec<String>)> {
-    // 1. The endpoints.
-    let (from, to) = tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true));
-    let ((from, from_found), (to, to_found)) = (from?, to?);
-    let mut responses = Responses::default();
-    responses.extend(from);
-    responses.extend(to);
-    // Resolved in this order, so the first missing one is the one to explain.
-    if !from_found {
-        responses.extend(read_suggestions(conn, flow.from).await?);
-        return Ok((responses, Some(flow.from), Vec::new()));
-    }
-    if !to_found {
-        responses.extend(read_suggestions(conn, flow.to).await?);
-        return Ok((responses, Some(flow.to), Vec::new()));
-    }
-
-    // 2. The policies of the endpoints' namespaces; the network plugin; nodes when an address is
-    //    not a pod's.
-    let endpoints = build(&responses)?;
-    let policy_namespaces = endpoint_namespaces(&endpoints, flow);
-    let unresolved_ip = [flow.from, flow.to].into_iter().any(|target| match target {
-        ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
-        _ => false,
-    });
+    // The namespaces the endpoints name; an address's is known once its pod is found.
+    let mut named: Vec<&str> = [flow.from, flow.to].into_iter().filter_map(ObjectRef::namespace).collect();
+    named.sort_unstable();
+    named.dedup();
+    let named_scopes: Vec<Option<&str>> = named.iter().map(|ns| Some(*ns)).collect();
     let mut tier_notes = Vec::new();
-    let (policies, daemonsets, nodes, cluster_policies) = tokio::join!(
-        join_all(
-            policy_namespaces.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns.as_str()), all())).collect()
-        ),
-        list(conn, fetch::DAEMONSETS, None, all()),
-        async {
-            match unresolved_ip {
-                true => Some(list(conn, fetch::NODES, None, all()).await),
-                false => None,
-            }
-        },
+    let (main, plugin, cluster_policies) = tokio::join!(
+        read_flow_main(conn, flow, &named),
+        read_plugin(conn, &named_scopes),
         read_cluster_policies(conn, &mut tier_notes),
     );
-    let (cluster_policies, unread) = cluster_policies?;
-    notes.extend(tier_notes);
-    responses.extend(cluster_policies);
-    for pages in policies {
-        responses.pages(fetch::NETWORK_POLICIES, pages?);
-    }
-    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
-        Some(pages) => {
-            responses.pages(fetch::DAEMONSETS, pages);
-            true
-        }
-        None => false,
+    let main = match main? {
+        FlowMain::Missing(target, responses) => return Ok((responses, Some(target), Vec::new())),
+        FlowMain::Found(main) => *main,
     };
-    if !plugin_known || runs_cilium(&responses)? {
-        let cilium_namespaces: Vec<Option<&str>> = policy_namespaces.iter().map(|ns| Some(ns.as_str())).collect();
-        responses.extend(read_cilium(conn, &cilium_namespaces, notes).await?);
+    let FoundFlow { mut responses, policy_namespaces, unresolved_ip, address_nodes, labels, dns, services } = main;
+    let (cluster_policies, unread) = cluster_policies?;
+    add_notes(notes, tier_notes);
+    responses.extend(cluster_policies);
+    let cilium = plugin.take(&mut responses, notes)?;
+    // Cilium's policies of the namespaces found through an address (none were named).
+    let found: Vec<Option<&str>> =
+        policy_namespaces.iter().filter(|ns| !named.contains(&ns.as_str())).map(|ns| Some(ns.as_str())).collect();
+    if cilium && !found.is_empty() {
+        responses.extend(read_cilium(conn, &found, false, notes).await?);
     }
-    if let Some(result) = nodes {
+    if let Some(result) = address_nodes {
         let consequence = "node addresses were not read (an address is not recognised as a node's)";
         if let Some(pages) = optional(result, notes, consequence)? {
             responses.pages(fetch::NODES, pages);
         }
     }
 
-    // 3. The labels of the namespaces the policies' namespaceSelectors are matched against: the
-    //    endpoints' (a namespaceSelector is only ever matched against the peer's namespace), and
-    //    the DNS namespace's when the DNS hint applies; only when a selector looks at a label
-    //    other than the name, which every namespace carries. The cluster DNS, for that hint, when
-    //    the source's egress is isolated. The Services of the destination's namespace when a
-    //    Service-port hint can apply.
+    // What depends on the policies of the other kinds: the Nodes, for their labels, when a
+    // `nodes` peer of a cluster-wide policy may match an end; the namespace labels when only a
+    // Cilium policy looks at them.
+    let known = build(&responses)?;
+    let tier_nodes = !unresolved_ip && nodes_peer_matters(&known, flow);
+    let late_labels =
+        labels.result.is_none() && known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
+    let (nodes, late_namespaces) = tokio::join!(
+        async {
+            match tier_nodes {
+                true => Some(list(conn, fetch::NODES, None, all()).await),
+                false => None,
+            }
+        },
+        async {
+            match late_labels {
+                true => Some(read_namespace_labels(conn, &labels.query).await),
+                false => None,
+            }
+        },
+    );
+    if let Some(result) = nodes {
+        let consequence = "nodes were not read (a `nodes` peer of a cluster-wide policy matches no address)";
+        if let Some(pages) = optional(result, notes, consequence)? {
+            responses.pages(fetch::NODES, pages);
+        }
+    }
+    if let Some(result) = labels.result.or(late_namespaces)
+        && let Some(pages) = optional(result, notes, NO_NAMESPACE_LABELS)?
+    {
+        responses.metadata_pages(fetch::NAMESPACES, pages);
+    }
+    if let Some((ns, result)) = services {
+        let consequence = format!(
+            "the Services of namespace {ns} were not read (a Service port asked instead of its target port is not pointed out)"
+        );
+        if let Some(pages) = optional(result, notes, &consequence)? {
+            responses.pages(fetch::SERVICES, pages);
+        }
+    }
+    responses.extend(dns?);
+    Ok((responses, None, unread))
+}
+
+/// What the endpoints' chain of `why` read (`read_flow_main`).
+enum FlowMain<'f> {
+    /// An endpoint does not exist: what the suggestions need.
+    Missing(&'f ObjectRef, Responses),
+    Found(Box<FoundFlow<'f>>),
+}
+
+/// The endpoints and the NetworkPolicies deciding the flow, and the reads that depend on them
+/// only, not yet judged (forbidden is a note, in `read_flow`'s order).
+struct FoundFlow<'f> {
+    responses: Responses,
+    policy_namespaces: Vec<String>,
+    unresolved_ip: bool,
+    /// The Nodes, when an address is no pod's.
+    address_nodes: Option<Read<Vec<String>>>,
+    labels: NamespaceLabels,
+    dns: Read<Responses>,
+    services: Option<(&'f str, Read<Vec<String>>)>,
+}
+
+/// The labels of the namespaces the policies' namespaceSelectors are matched against: the query,
+/// and what it read when a NetworkPolicy looks at them.
+struct NamespaceLabels {
+    query: String,
+    result: Option<Read<Vec<String>>>,
+}
+
+async fn read_namespace_labels(conn: &Connection, query: &str) -> Read<Vec<String>> {
+    list(conn, fetch::NAMESPACES, None, ListOptions { metadata_only: true, ..labelled(query) }).await
+}
+
+/// The endpoints' chain of `why`:
+/// 1. the endpoints, and the NetworkPolicies of the namespaces they name (`named`);
+/// 2. when an end is an address: the policies of its pod's namespace, or the Nodes when it is no
+///    pod's;
+/// 3. the labels of the namespaces the policies' namespaceSelectors are matched against (the
+///    endpoints', and the DNS namespace's when the DNS hint applies; only when a selector looks
+///    at a label other than the name, which every namespace carries), the cluster DNS for that
+///    hint when the source's egress is isolated, and the Services of the destination's namespace
+///    when a Service-port hint can apply.
+async fn read_flow_main<'f>(conn: &Connection, flow: Flow<'f>, named: &[&str]) -> Read<FlowMain<'f>> {
+    let ((from, to), named_policies) = tokio::join!(
+        async { tokio::join!(read_end(conn, flow.from, false), read_end(conn, flow.to, true)) },
+        join_all(named.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns), all())).collect()),
+    );
+    let ((from, from_found), (to, to_found)) = (from?, to?);
+    let mut responses = Responses::default();
+    responses.extend(from);
+    responses.extend(to);
+    // Resolved in this order, so the first missing one is the one to explain.
+    for (target, found) in [(flow.from, from_found), (flow.to, to_found)] {
+        if !found {
+            responses.extend(read_suggestions(conn, target).await?);
+            return Ok(FlowMain::Missing(target, responses));
+        }
+    }
+    for pages in named_policies {
+        responses.pages(fetch::NETWORK_POLICIES, pages?);
+    }
+
+    let endpoints = build(&responses)?;
+    let policy_namespaces = endpoint_namespaces(&endpoints, flow);
+    let found: Vec<&str> = policy_namespaces.iter().map(String::as_str).filter(|ns| !named.contains(ns)).collect();
+    let unresolved_ip = [flow.from, flow.to].into_iter().any(|target| match target {
+        ObjectRef::Ip(ip) => pods_with_ip(&endpoints, *ip).next().is_none(),
+        _ => false,
+    });
+    let (found_policies, address_nodes) = tokio::join!(
+        join_all(found.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, Some(ns), all())).collect()),
+        async {
+            match unresolved_ip {
+                true => Some(list(conn, fetch::NODES, None, all()).await),
+                false => None,
+            }
+        },
+    );
+    for pages in found_policies {
+        responses.pages(fetch::NETWORK_POLICIES, pages?);
+    }
+
     let known = build(&responses)?;
     let dns = source_egress_isolated(&known, flow.from);
     let mut label_namespaces: Vec<&str> = policy_namespaces.iter().map(String::as_str).collect();
@@ -672,25 +794,20 @@ async fn read_flow<'f>(
     }
     label_namespaces.sort_unstable();
     label_namespaces.dedup();
-    let needs_labels = known.policies.iter().any(consults_namespace_labels)
-        || known.cilium_policies.iter().any(crate::engine::cilium::consults_namespace_labels);
     let query = namespaces_query(&label_namespaces);
-    // The Nodes, for their labels, when a `nodes` peer of a cluster-wide policy may match an end.
-    let tier_nodes = !unresolved_ip && nodes_peer_matters(&known, flow);
+    let needs_labels = known.policies.iter().any(consults_namespace_labels);
     let services_namespace = match flow.to {
         ObjectRef::Pod { namespace, .. } | ObjectRef::Workload { namespace, .. }
             if service_port_hint_possible(&known, flow) =>
         {
-            Some(namespace)
+            Some(namespace.as_str())
         }
         _ => None,
     };
-    let (namespaces, dns_responses, services, nodes) = tokio::join!(
+    let (namespaces, dns_responses, services) = tokio::join!(
         async {
             match needs_labels {
-                true => Some(
-                    list(conn, fetch::NAMESPACES, None, ListOptions { metadata_only: true, ..labelled(&query) }).await,
-                ),
+                true => Some(read_namespace_labels(conn, &query).await),
                 false => None,
             }
         },
@@ -702,38 +819,20 @@ async fn read_flow<'f>(
         },
         async {
             match services_namespace {
-                Some(ns) => Some(list(conn, fetch::SERVICES, Some(ns), all()).await),
+                Some(ns) => Some((ns, list(conn, fetch::SERVICES, Some(ns), all()).await)),
                 None => None,
             }
         },
-        async {
-            match tier_nodes {
-                true => Some(list(conn, fetch::NODES, None, all()).await),
-                false => None,
-            }
-        },
     );
-    if let Some(result) = nodes {
-        let consequence = "nodes were not read (a `nodes` peer of a cluster-wide policy matches no address)";
-        if let Some(pages) = optional(result, notes, consequence)? {
-            responses.pages(fetch::NODES, pages);
-        }
-    }
-    if let Some(result) = namespaces
-        && let Some(pages) = optional(result, notes, NO_NAMESPACE_LABELS)?
-    {
-        responses.metadata_pages(fetch::NAMESPACES, pages);
-    }
-    if let (Some(result), Some(ns)) = (services, services_namespace) {
-        let consequence = format!(
-            "the Services of namespace {ns} were not read (a Service port asked instead of its target port is not pointed out)"
-        );
-        if let Some(pages) = optional(result, notes, &consequence)? {
-            responses.pages(fetch::SERVICES, pages);
-        }
-    }
-    responses.extend(dns_responses?);
-    Ok((responses, None, unread))
+    Ok(FlowMain::Found(Box::new(FoundFlow {
+        responses,
+        policy_namespaces,
+        unresolved_ip,
+        address_nodes,
+        labels: NamespaceLabels { query, result: namespaces },
+        dns: dns_responses,
+        services,
+    })))
 }
 
 /// Drops `target` from a snapshot read for suggestions, so that the resolver reports it missing.
@@ -1123,11 +1222,11 @@ async fn read_scope(
     };
     let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
     let mut tier_notes = Vec::new();
-    let (namespace_pages, pod_pages, policy_pages, daemonsets, cluster_policies) = tokio::join!(
+    let (namespace_pages, pod_pages, policy_pages, plugin, cluster_policies) = tokio::join!(
         list(conn, fetch::NAMESPACES, None, namespace_options),
         join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
         join_all(scopes.iter().map(|ns| list(conn, fetch::NETWORK_POLICIES, *ns, all())).collect()),
-        list(conn, fetch::DAEMONSETS, None, all()),
+        read_plugin(conn, &scopes),
         read_cluster_policies(conn, &mut tier_notes),
     );
     let (cluster_policies, unread) = cluster_policies?;
@@ -1156,16 +1255,7 @@ async fn read_scope(
     for pages in policy_pages {
         responses.pages(fetch::NETWORK_POLICIES, pages?);
     }
-    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
-        Some(pages) => {
-            responses.pages(fetch::DAEMONSETS, pages);
-            true
-        }
-        None => false,
-    };
-    if !plugin_known || runs_cilium(&responses)? {
-        responses.extend(read_cilium(conn, &scopes, notes).await?);
-    }
+    plugin.take(&mut responses, notes)?;
     responses.extend(cluster_policies);
     let mut builder = builder.into_inner();
     for r in &responses.0 {
@@ -1189,22 +1279,12 @@ async fn read_scope(
     Ok(snapshot)
 }
 
-/// Whether the DaemonSets read show Cilium as the network plugin: only then are Cilium's policies
-/// enforced, and looked for (when the DaemonSets could not be read, they are looked for anyway).
-fn runs_cilium(responses: &Responses) -> Read<bool> {
-    let daemonsets = Responses(
-        responses
-            .0
-            .iter()
-            .filter(|r| r.resource == fetch::DAEMONSETS)
-            .map(|r| Response {
-                resource: r.resource,
-                list: r.list,
-                metadata_only: r.metadata_only,
-                text: r.text.clone(),
-            })
-            .collect(),
-    );
+/// Whether the DaemonSets read (list pages) show Cilium as the network plugin: only then are
+/// Cilium's policies enforced, and looked for (when the DaemonSets could not be read, they are
+/// looked for anyway).
+fn runs_cilium(pages: &[String]) -> Read<bool> {
+    let mut daemonsets = Responses::default();
+    daemonsets.pages(fetch::DAEMONSETS, pages.to_vec());
     let snapshot = build(&daemonsets)?;
     Ok(crate::engine::cni::detect(&snapshot.daemonsets)
         .detected
@@ -1212,12 +1292,72 @@ fn runs_cilium(responses: &Responses) -> Read<bool> {
         .any(|d| d.plugin == crate::engine::cni::Plugin::Cilium))
 }
 
+/// The DaemonSets (they tell the network plugin), then Cilium's policies of `scopes` (and the
+/// cluster-wide ones) when the plugin is Cilium or could not be told: one chain, so that it runs
+/// concurrently with the other reads. Nothing is judged here: [`Plugin::take`] does, in order.
+async fn read_plugin(conn: &Connection, scopes: &[Option<&str>]) -> Plugin {
+    let daemonsets = list(conn, fetch::DAEMONSETS, None, all()).await;
+    let look = match &daemonsets {
+        Ok(pages) => runs_cilium(pages),
+        Err(e) => Ok(is_forbidden(e)),
+    };
+    let mut notes = Vec::new();
+    let cilium = match look {
+        Ok(true) => Some(read_cilium(conn, scopes, true, &mut notes).await),
+        Ok(false) => None,
+        Err(e) => Some(Err(e)),
+    };
+    Plugin { daemonsets, cilium, notes }
+}
+
+/// What [`read_plugin`] read.
+struct Plugin {
+    daemonsets: Read<Vec<String>>,
+    /// `None`: not looked for (the plugin is not Cilium).
+    cilium: Option<Read<Responses>>,
+    notes: Vec<String>,
+}
+
+impl Plugin {
+    /// Adds what was read to `responses` and the notes to `notes`, failing on the first error in
+    /// the order the reads were chained; true when Cilium's policies were looked for.
+    fn take(self, responses: &mut Responses, notes: &mut Vec<String>) -> Read<bool> {
+        if let Some(pages) = optional(self.daemonsets, notes, NO_PLUGIN)? {
+            responses.pages(fetch::DAEMONSETS, pages);
+        }
+        match self.cilium {
+            Some(read) => {
+                responses.extend(read?);
+                add_notes(notes, self.notes);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// Appends notes not already there (concurrent reads collect theirs apart; they are merged in a
+/// fixed order, so the output does not depend on which answer came first).
+fn add_notes(notes: &mut Vec<String>, more: Vec<String>) {
+    for note in more {
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+}
+
 /// Cilium's policies (issue 13), on a cluster running Cilium, only when the server serves their CRDs (one shared discovery
 /// request tells): the CiliumNetworkPolicies of `scopes` (`None`: every namespace), every
 /// CiliumClusterwideNetworkPolicy, and the CiliumCIDRGroups they may name. A read answered 403 is
 /// a note saying what is missing; when discovery itself could not be read, a note says Cilium's
-/// policies were not looked for.
-async fn read_cilium(conn: &Connection, scopes: &[Option<&str>], notes: &mut Vec<String>) -> Read<Responses> {
+/// policies were not looked for. Without `cluster_wide`, only the CiliumNetworkPolicies of
+/// `scopes` (for namespaces found after the rest was read).
+async fn read_cilium(
+    conn: &Connection,
+    scopes: &[Option<&str>],
+    cluster_wide: bool,
+    notes: &mut Vec<String>,
+) -> Read<Responses> {
     let mut responses = Responses::default();
     let discovery = super::discovery::discover(conn).await?;
     if let Some(why) = discovery.unknown() {
@@ -1233,6 +1373,7 @@ async fn read_cilium(conn: &Connection, scopes: &[Option<&str>], notes: &mut Vec
     if !cnp && !ccnp {
         return Ok(responses);
     }
+    let (ccnp, groups) = (ccnp && cluster_wide, groups && cluster_wide);
     let (namespaced, clusterwide, cidr_groups) = tokio::join!(
         join_all(
             scopes.iter().filter(|_| cnp).map(|ns| list(conn, fetch::CILIUM_NETWORK_POLICIES, *ns, all())).collect()
@@ -1270,17 +1411,38 @@ async fn read_cilium(conn: &Connection, scopes: &[Option<&str>], notes: &mut Vec
     Ok(responses)
 }
 
-/// See `Live::workloads_scope`.
+/// Each kind of `kinds` in each scope.
+fn reads_of<'a>(kinds: &[Resource], scopes: &[Option<&'a str>]) -> Vec<(Resource, Option<&'a str>)> {
+    scopes.iter().flat_map(|ns| kinds.iter().map(move |k| (*k, *ns))).collect()
+}
+
+/// See `Live::workloads_scope`. Every read that does not depend on which of the named namespaces
+/// exist goes out with the list of namespaces: with `-A`, everything at once.
 async fn read_workloads_scope(
     conn: &Connection,
     namespaces: Option<&[String]>,
     notes: &mut Vec<String>,
 ) -> Read<Snapshot> {
+    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
+    let kinds = [fetch::NETWORK_POLICIES, fetch::DEPLOYMENTS, fetch::STATEFULSETS, fetch::CRONJOBS];
+    let pod_options = all();
+    // Cluster-wide: the scope is known before anything is read.
+    let early: Vec<Option<&str>> = if namespaces.is_none() { vec![None] } else { Vec::new() };
+    let early_reads = reads_of(&kinds, &early);
+    let mut tier_notes = Vec::new();
+    let (namespace_pages, early_pods, early_lists, plugin, nodes, cluster_policies) = tokio::join!(
+        list(conn, fetch::NAMESPACES, None, metadata_only_options()),
+        join_all(early.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
+        join_all(early_reads.iter().map(|(resource, ns)| list(conn, *resource, *ns, all())).collect()),
+        read_plugin(conn, &early),
+        list(conn, fetch::NODES, None, all()),
+        read_cluster_policies(conn, &mut tier_notes),
+    );
     let mut responses = Responses::default();
-    let namespace_pages =
-        optional(list(conn, fetch::NAMESPACES, None, metadata_only_options()).await, notes, NO_NAMESPACE_LABELS)?;
-    let scopes: Vec<Option<&str>> = match namespaces {
-        None => vec![None],
+    let namespace_pages = optional(namespace_pages, notes, NO_NAMESPACE_LABELS)?;
+    // Named namespaces: those that exist (a namespace named by old flows may be gone).
+    let late: Vec<Option<&str>> = match namespaces {
+        None => Vec::new(),
         Some(names) => match &namespace_pages {
             Some(pages) => {
                 let mut read = Responses::default();
@@ -1294,38 +1456,34 @@ async fn read_workloads_scope(
     if let Some(pages) = namespace_pages {
         responses.metadata_pages(fetch::NAMESPACES, pages);
     }
-    let builder = std::cell::RefCell::new(SnapshotBuilder::new("default"));
-    let kinds = [fetch::NETWORK_POLICIES, fetch::DEPLOYMENTS, fetch::STATEFULSETS, fetch::CRONJOBS];
-    let reads: Vec<(Resource, Option<&str>)> =
-        scopes.iter().flat_map(|ns| kinds.iter().map(move |k| (*k, *ns))).collect();
-    let pod_options = all();
-    let mut tier_notes = Vec::new();
-    let (pod_reads, lists, daemonsets, nodes, cluster_policies) = tokio::join!(
-        join_all(scopes.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
-        join_all(reads.iter().map(|(resource, ns)| list(conn, *resource, *ns, all())).collect()),
-        list(conn, fetch::DAEMONSETS, None, all()),
-        list(conn, fetch::NODES, None, all()),
-        read_cluster_policies(conn, &mut tier_notes),
+    let late_reads = reads_of(&kinds, &late);
+    // Cilium's policies of those namespaces, when Cilium's were looked for at all.
+    let late_cilium = plugin.cilium.is_some() && !late.is_empty();
+    let mut cilium_notes = Vec::new();
+    let (late_pods, late_lists, cilium) = tokio::join!(
+        join_all(late.iter().map(|ns| read_pods_into(conn, *ns, &pod_options, &builder)).collect()),
+        join_all(late_reads.iter().map(|(resource, ns)| list(conn, *resource, *ns, all())).collect()),
+        async {
+            match late_cilium {
+                true => Some(read_cilium(conn, &late, false, &mut cilium_notes).await),
+                false => None,
+            }
+        },
     );
     let (cluster_policies, unread) = cluster_policies?;
-    notes.extend(tier_notes);
+    add_notes(notes, tier_notes);
     responses.extend(cluster_policies);
-    for read in pod_reads {
+    for read in early_pods.into_iter().chain(late_pods) {
         read?;
     }
-    for ((resource, _), pages) in reads.iter().zip(lists) {
+    for ((resource, _), pages) in early_reads.iter().chain(&late_reads).zip(early_lists.into_iter().chain(late_lists)) {
         responses.pages(*resource, pages?);
     }
-    let plugin_known = match optional(daemonsets, notes, NO_PLUGIN)? {
-        Some(pages) => {
-            responses.pages(fetch::DAEMONSETS, pages);
-            true
-        }
-        None => false,
-    };
     // On Cilium, its policies decide as much as NetworkPolicy: read them as `why` does.
-    if !plugin_known || runs_cilium(&responses)? {
-        responses.extend(read_cilium(conn, &scopes, notes).await?);
+    plugin.take(&mut responses, notes)?;
+    if let Some(read) = cilium {
+        responses.extend(read?);
+        add_notes(notes, cilium_notes);
     }
     let consequence = "node addresses were not read (an address in the flows is not recognised as a node's)";
     if let Some(pages) = optional(nodes, notes, consequence)? {
