@@ -268,18 +268,10 @@ impl<'s> Engine<'s> {
         hairpin: bool,
     ) -> Side {
         let q = SideQuery { direction, subject, peer, destination, hairpin, detail, layered: self.layers.len() > 1 };
-        let mut side = Side {
-            direction,
-            subject: if detail { subject.display() } else { String::new() },
-            applies: true,
-            not_applied: None,
-            isolated: false,
-            allowed: false,
-            allowed_ports: None,
-            policies: Vec::new(),
-            namespace_labels_unknown: Vec::new(),
-            layers: Vec::new(),
-        };
+        let mut side = Side::empty(direction);
+        if detail {
+            side.subject = subject.display();
+        }
         match query {
             PortQuery::Port { port, protocol } => {
                 let (allowed, _) = pipeline::run_side(self, &q, Ports::One { port, protocol }, &mut side);

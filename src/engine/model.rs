@@ -147,6 +147,26 @@ pub struct Pod {
     pub service_account: Option<String>,
 }
 
+impl Pod {
+    /// A pod that is not running (yet): one created tomorrow, a Service's or a flow's stand-in.
+    /// No IP, no node, not host-network, no owner or mesh, the default service account.
+    pub fn stand_in(namespace: &str, name: &str, labels: Arc<Labels>, ports: Arc<[ContainerPort]>) -> Pod {
+        Pod {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            labels,
+            ports,
+            ips: Vec::new(),
+            host_network: false,
+            phase: None,
+            node: None,
+            owner: None,
+            mesh: None,
+            service_account: None,
+        }
+    }
+}
+
 /// A service mesh whose sidecar proxy runs in application pods and must reach its control plane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mesh {

@@ -206,19 +206,7 @@ pub fn dns_targets(snapshot: &Snapshot) -> Vec<DnsTarget> {
         ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp },
         ContainerPort { name: Some("dns-tcp".into()), port: 53, protocol: Protocol::Tcp },
     ]);
-    let pod = Pod {
-        namespace: "kube-system".into(),
-        name: "kube-dns".into(),
-        labels: Arc::new(labels),
-        ports,
-        ips: Vec::new(),
-        host_network: false,
-        phase: None,
-        node: None,
-        owner: None,
-        mesh: None,
-        service_account: None,
-    };
+    let pod = Pod::stand_in("kube-system", "kube-dns", Arc::new(labels), ports);
     vec![DnsTarget {
         pod,
         description: "the well-known kube-system pods k8s-app=kube-dns".into(),
@@ -247,19 +235,7 @@ fn stand_in(namespace: &str, selector: &Labels, svc: &Service) -> Pod {
             PortRef::Name(name) => ContainerPort { name: Some(name.clone()), port: sp.port, protocol: sp.protocol },
         })
         .collect();
-    Pod {
-        namespace: namespace.to_string(),
-        name: svc.name.clone(),
-        labels: Arc::new(selector.clone()),
-        ports: Arc::from(ports),
-        ips: Vec::new(),
-        host_network: false,
-        phase: None,
-        node: None,
-        owner: None,
-        mesh: None,
-        service_account: None,
-    }
+    Pod::stand_in(namespace, &svc.name, Arc::new(selector.clone()), Arc::from(ports))
 }
 
 #[cfg(test)]

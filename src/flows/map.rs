@@ -303,19 +303,8 @@ fn map_end(index: &Index, end: &End, group_cidrs: &[IpNet]) -> (Peer, Option<Str
         }
         None => match labels {
             Some(l) => {
-                let pod = Pod {
-                    namespace: ns.to_string(),
-                    name: what.clone(),
-                    labels: Arc::new(l.clone()),
-                    ports: Arc::from(Vec::new()),
-                    ips: end.ip.into_iter().collect(),
-                    host_network: false,
-                    phase: None,
-                    node: None,
-                    owner: None,
-                    mesh: None,
-                    service_account: None,
-                };
+                let mut pod = Pod::stand_in(ns, &what, Arc::new(l.clone()), Arc::from(Vec::new()));
+                pod.ips = end.ip.into_iter().collect();
                 let peer = Peer {
                     display: format!("{ns}/{what}"),
                     namespace: Some(ns.to_string()),

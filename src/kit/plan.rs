@@ -491,19 +491,7 @@ struct Admitted<'e> {
 }
 
 fn stand_in(namespace: &str, labels: &Labels, ports: Vec<ContainerPort>) -> Pod {
-    Pod {
-        namespace: namespace.to_string(),
-        name: String::new(),
-        labels: Arc::new(labels.clone()),
-        ports: Arc::from(ports),
-        ips: Vec::new(),
-        host_network: false,
-        phase: None,
-        node: None,
-        owner: None,
-        mesh: None,
-        service_account: None,
-    }
+    Pod::stand_in(namespace, "", Arc::new(labels.clone()), Arc::from(ports))
 }
 
 /// Why a namespace is left out.

@@ -1034,20 +1034,7 @@ impl Layer for TierLayer<'_> {
         }
         // A pod created tomorrow: selected only by policies whose selector does not look at the
         // pod's own labels.
-        let mut fresh = Pod {
-            namespace: namespace.to_string(),
-            name: String::new(),
-            labels: Default::default(),
-            ports: std::sync::Arc::from(Vec::new()),
-            ips: Vec::new(),
-            host_network: false,
-            phase: None,
-            node: None,
-            owner: None,
-            mesh: None,
-            service_account: None,
-        };
-        fresh.labels = std::sync::Arc::new(Labels::new());
+        let fresh = Pod::stand_in(namespace, "", Default::default(), std::sync::Arc::from(Vec::new()));
         let labels = endpoint_labels(engine, &fresh);
         let selecting: Vec<usize> = (0..self.members.len())
             .filter(|&i| {
