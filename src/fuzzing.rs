@@ -12,6 +12,35 @@ use crate::engine::matrix::{Matrix, PortChoice, PortMatrix};
 use crate::engine::{Endpoint, Engine, Labels, Pod, PortQuery, Protocol, Snapshot};
 use crate::source::refs::ObjectRef;
 
+/// Every cell of the matrix of `pods` at `choice` equals `decide` on that flow, or panics with
+/// `what` and the flow; returns how many cells were compared. The property the matrix plans of
+/// every layer are held to (here, and by the fixture and generated-cluster tests).
+pub fn matrix_cells_equal_decide(engine: &Engine, pods: &[&Pod], choice: &PortChoice, what: &str) -> usize {
+    let m = Matrix::compute(engine, pods, choice);
+    let mut compared = 0;
+    for (gi, g) in m.groups.iter().enumerate() {
+        for (mi, a) in g.members.iter().enumerate() {
+            for (hj, h) in m.groups.iter().enumerate() {
+                for (mj, b) in h.members.iter().enumerate() {
+                    for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
+                        assert_eq!(
+                            m.pod_allowed((gi, mi), (hj, mj), k),
+                            engine.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol),
+                            "{what} {}/{} -> {}/{} {port}/{protocol}",
+                            a.namespace,
+                            a.name,
+                            b.namespace,
+                            b.name
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    compared
+}
+
 /// How many pods the engine properties look at: every ordered pair is checked, at several ports.
 const MAX_PODS: usize = 6;
 
@@ -94,26 +123,7 @@ pub fn check_engine(snapshot: &Snapshot) {
         }
     }
     for choice in [PortChoice::Declared, PortChoice::Given(ports.clone())] {
-        let m = Matrix::compute(&engine, &pods, &choice);
-        for (gi, g) in m.groups.iter().enumerate() {
-            for (mi, a) in g.members.iter().enumerate() {
-                for (hj, h) in m.groups.iter().enumerate() {
-                    for (mj, b) in h.members.iter().enumerate() {
-                        for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                            assert_eq!(
-                                m.pod_allowed((gi, mi), (hj, mj), k),
-                                engine.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol),
-                                "matrix cell and decide disagree on {}/{} -> {}/{} {port}/{protocol}",
-                                a.namespace,
-                                a.name,
-                                b.namespace,
-                                b.name
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        matrix_cells_equal_decide(&engine, &pods, &choice, "matrix cell and decide disagree on");
     }
     let m = PortMatrix::compute(&engine, &pods);
     for (gi, g) in m.groups.iter().enumerate() {

@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use kubectl_deny::engine::matrix::{Matrix, PortChoice};
-use kubectl_deny::engine::{Endpoint, Engine, Pod, Protocol};
+use kubectl_deny::engine::matrix::PortChoice;
+use kubectl_deny::engine::{Engine, Pod, Protocol};
+use kubectl_deny::fuzzing::matrix_cells_equal_decide;
 use kubectl_deny::source::file;
 
 fn root() -> &'static Path {
@@ -39,32 +40,10 @@ fn cells_equal_decide(name: &str, files: &[PathBuf]) -> usize {
     let engine = Engine::new(&snapshot);
     let pods: Vec<&Pod> = snapshot.pods.iter().collect();
     let given = vec![(80, Protocol::Tcp), (53, Protocol::Udp), (8080, Protocol::Tcp), (443, Protocol::Tcp)];
-    let mut compared = 0;
-    for choice in [PortChoice::Declared, PortChoice::Given(given)] {
-        let m = Matrix::compute(&engine, &pods, &choice);
-        for (gi, g) in m.groups.iter().enumerate() {
-            for (mi, a) in g.members.iter().enumerate() {
-                for (hj, h) in m.groups.iter().enumerate() {
-                    for (mj, b) in h.members.iter().enumerate() {
-                        for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                            let expected = engine.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol);
-                            assert_eq!(
-                                m.pod_allowed((gi, mi), (hj, mj), k),
-                                expected,
-                                "{name}: {}/{} -> {}/{} {port}/{protocol}",
-                                a.namespace,
-                                a.name,
-                                b.namespace,
-                                b.name
-                            );
-                            compared += 1;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    compared
+    [PortChoice::Declared, PortChoice::Given(given)]
+        .iter()
+        .map(|choice| matrix_cells_equal_decide(&engine, &pods, choice, &format!("{name}:")))
+        .sum()
 }
 
 #[test]

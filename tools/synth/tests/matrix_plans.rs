@@ -4,8 +4,9 @@
 //! equals the cell-by-cell evaluation (`Engine::decide`, what `why` answers), so the layers'
 //! matrix plans are checked on realistic clusters as well as on the fixtures.
 
-use kubectl_deny::engine::matrix::{Matrix, PortChoice};
-use kubectl_deny::engine::{Endpoint, Engine, Pod, Protocol};
+use kubectl_deny::engine::matrix::PortChoice;
+use kubectl_deny::engine::{Engine, Pod, Protocol};
+use kubectl_deny::fuzzing::matrix_cells_equal_decide;
 use kubectl_deny::source::file;
 use kubectl_deny_synth::{Config, Format, Preset, generate};
 
@@ -20,26 +21,7 @@ fn assert_cells_equal_decide(snapshot: &kubectl_deny::engine::Snapshot) {
     let pods: Vec<&Pod> = snapshot.pods.iter().collect();
     let given = vec![(8080, Protocol::Tcp), (5432, Protocol::Tcp), (53, Protocol::Udp)];
     for choice in [PortChoice::Given(given), PortChoice::Declared] {
-        let m = Matrix::compute(&engine, &pods, &choice);
-        for (gi, g) in m.groups.iter().enumerate() {
-            for (mi, a) in g.members.iter().enumerate() {
-                for (hj, h) in m.groups.iter().enumerate() {
-                    for (mj, b) in h.members.iter().enumerate() {
-                        for (k, &(port, protocol)) in m.ports[hj].iter().enumerate() {
-                            assert_eq!(
-                                m.pod_allowed((gi, mi), (hj, mj), k),
-                                engine.decide(Endpoint::Pod(a), Endpoint::Pod(b), port, protocol),
-                                "{}/{} -> {}/{} {port}/{protocol}",
-                                a.namespace,
-                                a.name,
-                                b.namespace,
-                                b.name
-                            );
-                        }
-                    }
-                }
-            }
-        }
+        matrix_cells_equal_decide(&engine, &pods, &choice, "generated cluster:");
     }
 }
 
