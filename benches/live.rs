@@ -24,23 +24,7 @@ const FROM: &str = "production/frontend-6d8f7c9b5-2lq8x";
 const TO: &str = "production/api-7b9c5d4f6-kx7mn:8080";
 
 fn examples() -> Fixture {
-    let mut files = Vec::new();
-    collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut files);
-    files.sort();
-    files.iter().fold(Fixture::new(), |fixture, path| {
-        fixture.yaml(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display())))
-    })
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            collect(&path, files);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            files.push(path);
-        }
-    }
+    Fixture::new().yaml_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
 }
 
 fn env_number(name: &str, default: u64) -> u64 {

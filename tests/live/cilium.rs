@@ -9,21 +9,7 @@ use crate::support::{ApiServer, Fault, Fixture};
 
 /// The example shop on Cilium (`examples-cilium/`).
 pub fn cilium_cluster() -> Fixture {
-    let mut files = Vec::new();
-    collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-cilium"), &mut files);
-    files.sort();
-    files.iter().fold(Fixture::new(), |f, path| f.yaml(&std::fs::read_to_string(path).unwrap()))
-}
-
-fn collect(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect(&path, files);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            files.push(path);
-        }
-    }
+    Fixture::new().yaml_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples-cilium"))
 }
 
 const FLOW: [&str; 3] = ["why", "production/frontend-6d8f7c9b5-2lq8x", "production/postgres-0:5432"];

@@ -1,7 +1,7 @@
 //! Fixtures shared by the live tests: the example cluster of `examples/`, and manifests written
 //! from what a server holds, in the order the API lists it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -10,24 +10,7 @@ use crate::support::{ApiServer, Fixture, Output, TempDir};
 /// Every manifest under `examples/`: a three-tier shop in production with the starter kit,
 /// staging half-way, kube-system with CoreDNS and Calico, ingress-nginx and monitoring.
 pub fn examples() -> Fixture {
-    let mut files = Vec::new();
-    collect(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut files);
-    files.sort();
-    files.iter().fold(Fixture::new(), |fixture, path| {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        fixture.yaml(&text)
-    })
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            collect(&path, files);
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            files.push(path);
-        }
-    }
+    Fixture::new().yaml_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
 }
 
 /// The kinds kubectl-deny reads, in the order the server's objects are written out.

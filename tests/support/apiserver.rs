@@ -95,6 +95,28 @@ impl Fixture {
         self.objects(documents)
     }
 
+    /// Every `.yaml` file under `dir` (the repository's example clusters), recursively, in path
+    /// order.
+    pub fn yaml_dir(self, dir: &Path) -> Fixture {
+        fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+                let path = entry.expect("a directory entry").path();
+                if path.is_dir() {
+                    collect(&path, files);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        collect(dir, &mut files);
+        files.sort();
+        files.iter().fold(self, |fixture, path| {
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            fixture.yaml(&text)
+        })
+    }
+
     /// A JSON document (an object or a `kind: List`).
     pub fn json(self, text: &str) -> Fixture {
         let value: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("fixture JSON does not parse: {e}"));
