@@ -183,8 +183,25 @@ impl Loader {
     }
 
     fn add_file(&mut self, path: &Path) -> Result<(), SourceError> {
+        let origin = path.display().to_string();
+        if let Some(map) = Mapped::open(path) {
+            return self.add_mapped(&map, &origin);
+        }
         let bytes = fs::read(path).map_err(|source| io_error(path, source))?;
-        self.add_bytes(bytes, &path.display().to_string())
+        self.add_bytes(bytes, &origin)
+    }
+
+    /// A large file, mapped: checked as UTF-8 and read with the pages behind the reader given back
+    /// as it goes (see `Behind`).
+    fn add_mapped(&mut self, map: &Mapped, origin: &str) -> Result<(), SourceError> {
+        let bytes: &[u8] = &map.map;
+        if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            return self.add_bytes(bytes.to_vec(), origin);
+        }
+        let behind = Behind::of(map);
+        let text = utf8_in_steps(bytes, origin, &behind)?;
+        behind.restart();
+        self.add_text_behind(text, origin, &behind)
     }
 
     /// Decodes UTF-8, or UTF-16 with a byte order mark (what Windows PowerShell's `>` writes).
@@ -194,10 +211,14 @@ impl Loader {
     }
 
     fn add_text(&mut self, text: &str, origin: &str) -> Result<(), SourceError> {
+        self.add_text_behind(text, origin, &Behind::NONE)
+    }
+
+    fn add_text_behind(&mut self, text: &str, origin: &str, behind: &Behind<'_>) -> Result<(), SourceError> {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let file: Arc<str> = Arc::from(origin);
         if is_json(text) {
-            let mut input = Input::new(&file, text);
+            let mut input = Input::new(&file, text, behind);
             let result = self.add_json(&mut input);
             let yaml_stream = input.yaml_stream;
             match result {
@@ -205,7 +226,7 @@ impl Loader {
                     // Read again from the start as YAML; the first document is read twice, in the
                     // same place, which changes nothing.
                     let _ = self.builder.take_warnings();
-                    let mut input = Input::new(&file, text);
+                    let mut input = Input::new(&file, text, behind);
                     let result = self.add_yaml(&mut input);
                     self.take_warnings(&input);
                     return self.end_input(result, &input, origin);
@@ -214,7 +235,7 @@ impl Loader {
                     // Flow-style YAML starts with `{` too: give it a chance before reporting the
                     // JSON error.
                     let _ = self.builder.take_warnings();
-                    let mut input = Input::new(&file, text);
+                    let mut input = Input::new(&file, text, behind);
                     let result = self.add_yaml(&mut input).map_err(|_| json_error);
                     self.take_warnings(&input);
                     return self.end_input(result, &input, origin);
@@ -233,7 +254,7 @@ impl Loader {
         } else {
             text
         };
-        let mut input = Input::new(&file, text);
+        let mut input = Input::new(&file, text, behind);
         let result = self.add_yaml(&mut input);
         self.take_warnings(&input);
         self.end_input(result, &input, origin)
@@ -360,20 +381,21 @@ fn decode(bytes: Vec<u8>, origin: &str) -> Result<String, SourceError> {
         }
         None => String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            SourceError::Parse(Box::new(ParseError {
-                file: origin.to_string(),
-                document: None,
-                line: Some(1 + newlines(valid)),
-                column: None,
-                field: None,
-                message: format!(
-                    "is not UTF-8 text (byte 0x{:02x} at offset {}); save the file as UTF-8",
-                    e.as_bytes()[valid.len()],
-                    valid.len()
-                ),
-            }))
+            not_utf8(valid, e.as_bytes()[valid.len()], origin)
         }),
     }
+}
+
+/// The error for text that stops being UTF-8 after `valid`, at the byte `bad`.
+fn not_utf8(valid: &[u8], bad: u8, origin: &str) -> SourceError {
+    SourceError::Parse(Box::new(ParseError {
+        file: origin.to_string(),
+        document: None,
+        line: Some(1 + newlines(valid)),
+        column: None,
+        field: None,
+        message: format!("is not UTF-8 text (byte 0x{bad:02x} at offset {}); save the file as UTF-8", valid.len()),
+    }))
 }
 
 /// JSON as kubectl tells it: the first character is `{` or `[`. (JSON documents separated by
@@ -429,6 +451,7 @@ impl Skip {
 struct Input<'t> {
     file: &'t Arc<str>,
     text: &'t str,
+    behind: &'t Behind<'t>,
     /// Where each line starts, built on first need.
     lines: OnceCell<Vec<usize>>,
     /// Skipped documents (1-based index) and why.
@@ -441,10 +464,11 @@ struct Input<'t> {
 }
 
 impl<'t> Input<'t> {
-    fn new(file: &'t Arc<str>, text: &'t str) -> Self {
+    fn new(file: &'t Arc<str>, text: &'t str, behind: &'t Behind<'t>) -> Self {
         Input {
             file,
             text,
+            behind,
             lines: OnceCell::new(),
             skipped: Vec::new(),
             documents: 0,
@@ -476,6 +500,108 @@ impl<'t> Input<'t> {
             other => other,
         }
     }
+}
+
+/// A file of at least `Mapped::FROM` bytes, mapped into memory rather than read: the reader
+/// borrows its strings from the mapping as it would from a `String`, and gives back the pages it
+/// has moved past (`Behind`), so that reading a 63 MB snapshot holds the snapshot, not the file
+/// and the snapshot (issue 16.2). The file must not change while it is read, as with any reader
+/// that borrows from a buffer; a file truncated meanwhile ends the process with SIGBUS, which
+/// `kubectl get ... > dump.json` does not do once it has finished.
+struct Mapped {
+    map: memmap2::Mmap,
+}
+
+impl Mapped {
+    /// Smaller files are read: mapping costs more than it saves there.
+    const FROM: u64 = 4 << 20;
+
+    /// The file mapped, when it is a regular file of at least `FROM` bytes and can be mapped;
+    /// otherwise `None`, and the file is read as usual (which reports any error).
+    fn open(path: &Path) -> Option<Mapped> {
+        let file = fs::File::open(path).ok()?;
+        let metadata = file.metadata().ok()?;
+        if !metadata.is_file() || metadata.len() < Self::FROM {
+            return None;
+        }
+        // SAFETY: the mapping is read-only and private to this process; its contents change only
+        // if another process writes the file while it is read (see the type's documentation).
+        let map = unsafe { memmap2::MmapOptions::new().map(&file) }.ok()?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Some(Mapped { map })
+    }
+}
+
+/// Gives back the pages of a mapped file that the reader has moved past, in steps of `STEP`,
+/// keeping the last `KEEP` bytes behind it. A page given back and touched again (an error's line
+/// is counted from the start, a document read a second time) is read again from the file: giving
+/// back costs memory nothing and changes nothing that is read.
+struct Behind<'m> {
+    map: Option<&'m memmap2::Mmap>,
+    /// Bytes from the start of the mapping already given back.
+    released: Cell<usize>,
+}
+
+impl<'m> Behind<'m> {
+    const STEP: usize = 4 << 20;
+    const KEEP: usize = 1 << 20;
+
+    /// For text that is not mapped: gives back nothing.
+    const NONE: Behind<'static> = Behind { map: None, released: Cell::new(0) };
+
+    fn of(mapped: &'m Mapped) -> Self {
+        Behind { map: Some(&mapped.map), released: Cell::new(0) }
+    }
+
+    /// The reader has reached `address` (in the mapping or not): gives back what lies more than
+    /// `KEEP` bytes behind it, once that is a `STEP` more than was given back already.
+    fn reached(&self, address: Option<usize>) {
+        let (Some(map), Some(address)) = (self.map, address) else { return };
+        let Some(offset) = address.checked_sub(map.as_ptr() as usize).filter(|&offset| offset <= map.len()) else {
+            return;
+        };
+        let released = self.released.get();
+        if offset < released + Self::STEP + Self::KEEP {
+            return;
+        }
+        let until = offset - Self::KEEP;
+        // SAFETY: the mapping is of a file (not anonymous memory), so a page given back is read
+        // again from the file when touched; nothing that is read changes (see `Mapped`).
+        if unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, released, until - released) }.is_ok()
+        {
+            self.released.set(until);
+        }
+    }
+
+    /// Gives back the whole mapping and starts again from its start (after a first pass over
+    /// the whole file).
+    fn restart(&self) {
+        if let Some(map) = self.map {
+            // SAFETY: as in `reached`.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, map.len()) };
+        }
+        self.released.set(0);
+    }
+}
+
+/// The bytes as text, checked as UTF-8 a step at a time, each step given back once checked.
+fn utf8_in_steps<'b>(bytes: &'b [u8], origin: &str, behind: &Behind<'_>) -> Result<&'b str, SourceError> {
+    let mut checked = 0;
+    while checked < bytes.len() {
+        let end = (checked + Behind::STEP).min(bytes.len());
+        match std::str::from_utf8(&bytes[checked..end]) {
+            Ok(_) => checked = end,
+            // A character cut by the step's end: check it with the next step.
+            Err(e) if e.error_len().is_none() && end < bytes.len() => checked += e.valid_up_to(),
+            Err(e) => {
+                let valid = checked + e.valid_up_to();
+                return Err(not_utf8(&bytes[..valid], bytes[valid], origin));
+            }
+        }
+        behind.reached(Some(bytes.as_ptr() as usize + checked));
+    }
+    // SAFETY: every byte was checked above, in steps that end on character boundaries.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 /// Why reading a document stopped: the parser failed, or the builder rejected an object.
@@ -511,16 +637,20 @@ fn read_document<'de, D: Deserializer<'de>>(
     mode: Mode<'_>,
     builder: &mut SnapshotBuilder,
     at: &Location,
+    behind: &Behind<'_>,
 ) -> Result<Shape, Failure<D::Error>> {
     let mut rejected = None;
     let mut location = at.clone();
     let mut sink = |object: Object<'de>, items: &[usize]| {
         location.items.clear();
         location.items.extend_from_slice(items);
+        let address = object.address();
         builder.add(object, &location).map_err(|e| {
             rejected = Some(e);
             Stopped
-        })
+        })?;
+        behind.reached(address);
+        Ok(())
     };
     let parsed = mode.seed(&mut sink).deserialize(deserializer);
     match (rejected, parsed) {
@@ -575,12 +705,13 @@ impl Loader {
             let at = Location::document(file, document, line);
             let needs_probe = Cell::new(false);
             let mut deserializer = serde_json::Deserializer::from_str(raw);
-            let mut outcome = read_document(&mut deserializer, Mode::Json(&needs_probe), &mut self.builder, &at);
+            let mut outcome =
+                read_document(&mut deserializer, Mode::Json(&needs_probe), &mut self.builder, &at, input.behind);
             if matches!(outcome, Err(Failure::Parse(_))) && needs_probe.get() {
                 let probe = Probe::deserialize(&mut serde_json::Deserializer::from_str(raw))
                     .map_err(|e| json_error(&e, file, document, raw, (line - 1, offset - line_start)))?;
                 deserializer = serde_json::Deserializer::from_str(raw);
-                outcome = read_document(&mut deserializer, Mode::Probed(&probe), &mut self.builder, &at);
+                outcome = read_document(&mut deserializer, Mode::Probed(&probe), &mut self.builder, &at, input.behind);
             }
             match outcome {
                 Ok(Shape::NotObject(why)) => input.skipped.push((document, Skip::NotObject(why))),
@@ -628,14 +759,15 @@ impl Loader {
             input.documents = document.index;
             let at = Location::document(file, document.index, document.line);
             let needs_probe = Cell::new(false);
-            let mut outcome = read_yaml(document.text, Mode::InOrder(&needs_probe), &mut self.builder, &at);
+            let mut outcome =
+                read_yaml(document.text, Mode::InOrder(&needs_probe), &mut self.builder, &at, input.behind);
             let mut probe = None;
             if matches!(outcome, Err(Failure::Parse(_))) && needs_probe.get() {
                 match serde_saphyr::from_str_with_options::<Option<Probe>>(document.text, yaml::options()) {
                     Ok(Some(found)) => {
                         probe = Some(found);
                         let probe = probe.as_ref().expect("just set");
-                        outcome = read_yaml(document.text, Mode::Probed(probe), &mut self.builder, &at);
+                        outcome = read_yaml(document.text, Mode::Probed(probe), &mut self.builder, &at, input.behind);
                     }
                     Ok(None) => outcome = Ok(Shape::Empty),
                     Err(e) => outcome = Err(Failure::Parse(e)),
@@ -643,7 +775,7 @@ impl Loader {
             }
             match outcome {
                 Ok(Shape::NotObject(why)) => input.skipped.push((document.index, Skip::NotObject(why))),
-                Ok(_) => {}
+                Ok(_) => input.behind.reached(Some(document.text.as_ptr() as usize)),
                 Err(failure) => {
                     if let Some(skip) = skip_failed(document.text) {
                         input.skipped.push((document.index, skip));
@@ -675,10 +807,11 @@ fn read_yaml(
     mode: Mode<'_>,
     builder: &mut SnapshotBuilder,
     at: &Location,
+    behind: &Behind<'_>,
 ) -> Result<Shape, Failure<serde_saphyr::Error>> {
     if let Mode::InOrder(needs_probe) = mode {
         let checkpoint = builder.checkpoint();
-        match yaml_events::read_document(text, |events| match read_document(events, mode, builder, at) {
+        match yaml_events::read_document(text, |events| match read_document(events, mode, builder, at, behind) {
             Ok(shape) => Ok(Ok(shape)),
             Err(Failure::Rejected(e)) => Ok(Err(e)),
             Err(Failure::Parse(refused)) => Err(refused),
@@ -695,7 +828,7 @@ fn read_yaml(
     let mut shape = Shape::Empty;
     let parsed =
         serde_saphyr::with_deserializer_from_str_with_options(text, yaml::options(), |de| {
-            match read_document(de, mode, builder, at) {
+            match read_document(de, mode, builder, at, behind) {
                 Ok(read) => {
                     shape = read;
                     Ok(())

@@ -874,6 +874,30 @@ pub enum Object<'a> {
     Other(Str<'a>),
 }
 
+impl Object<'_> {
+    /// An address in the text the object was read from (its name's, or its kind's), when the
+    /// parser borrowed that string rather than copying it: how far the reader has come.
+    pub fn address(&self) -> Option<usize> {
+        let metadata = match self {
+            Object::Namespace(o) => &o.metadata,
+            Object::Pod(o) => &o.metadata,
+            Object::NetworkPolicy(o) => &o.metadata,
+            Object::Service(o) => &o.metadata,
+            Object::EndpointSlice(o) => &o.metadata,
+            Object::Node(o) => &o.metadata,
+            Object::IngressClass(o) => &o.metadata,
+            Object::Workload(_, o) => &o.metadata,
+            Object::ForeignPolicy(_, o) => &o.metadata,
+            Object::Calico(_, o) => &o.metadata,
+            Object::CiliumPolicy { policy, .. } => &policy.metadata,
+            Object::CiliumCidrGroup(o) => &o.metadata,
+            Object::ClusterPolicy(_, _, o) => &o.metadata,
+            Object::Other(kind) => return super::convert::address(kind),
+        };
+        metadata.as_ref()?.name.as_ref().and_then(super::convert::address)
+    }
+}
+
 /// A policy object of another engine: only its name is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ForeignPolicy<'a> {
