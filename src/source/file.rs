@@ -1322,6 +1322,67 @@ mod tests {
         );
     }
 
+    /// A JSON List of `pods` pods, the `n`th with an annotation whose "€" (3 bytes) starts one
+    /// byte before the first UTF-8 step's end, so that the step cuts it.
+    fn large_list(pods: usize, cut_at: usize) -> String {
+        let mut text = String::from("{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n");
+        for i in 0..pods {
+            if i > 0 {
+                text.push_str(",\n");
+            }
+            let head = format!(
+                "{{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {{\"name\": \"p{i}\", \"namespace\": \"ns\", \
+                 \"labels\": {{\"app\": \"web\", \"n\": \"{}\"}}, \"annotations\": {{\"note\": \"",
+                i % 1000
+            );
+            text.push_str(&head);
+            if text.len() < cut_at && text.len() + 400 > cut_at {
+                text.push_str(&" ".repeat(cut_at - 1 - text.len()));
+            }
+            text.push_str("€\"}}, \"status\": {\"podIP\": \"10.0.0.1\"}}");
+        }
+        text.push_str("\n]}\n");
+        text
+    }
+
+    #[test]
+    fn a_large_file_is_mapped_and_reads_as_its_text_does() {
+        let dir = TempDir::new("mapped");
+        let path = dir.0.join("large.json");
+        let text = large_list(36_000, Behind::STEP);
+        assert!(text.len() as u64 > Mapped::FROM && text.len() > Behind::STEP + 2 * Behind::KEEP, "{}", text.len());
+        assert_eq!(&text.as_bytes()[Behind::STEP - 1..Behind::STEP + 2], "€".as_bytes(), "the step cuts the €");
+        fs::write(&path, &text).unwrap();
+        let map = Mapped::open(&path).expect("a file this large is mapped");
+        let behind = Behind::of(&map);
+        behind.reached(Some(map.map.as_ptr() as usize + Behind::STEP + Behind::KEEP - 1));
+        assert_eq!(behind.released.get(), 0, "less than a step behind");
+        behind.reached(Some(map.map.as_ptr() as usize + Behind::STEP + 2 * Behind::KEEP));
+        assert_eq!(behind.released.get(), Behind::STEP + Behind::KEEP);
+        assert!(map.map[..] == *text.as_bytes(), "pages given back read the same again");
+        let mapped = load(std::slice::from_ref(&path), "default", &mut std::io::empty()).unwrap();
+        let read = load_str(&text, "large.json", "default").unwrap();
+        assert_eq!(mapped.pods.len(), 36_000);
+        assert_eq!(mapped.pods, read.pods);
+    }
+
+    #[test]
+    fn a_mapped_file_that_is_not_utf8_is_the_same_error() {
+        let dir = TempDir::new("mapped-latin1");
+        let path = dir.0.join("large.json");
+        let mut bytes = large_list(36_000, Behind::STEP).into_bytes();
+        let at = bytes.len() - 100;
+        bytes[at] = 0xe9;
+        let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+        fs::write(&path, &bytes).unwrap();
+        assert!(Mapped::open(&path).is_some());
+        let e = load(std::slice::from_ref(&path), "default", &mut std::io::empty()).unwrap_err().to_string();
+        let expected =
+            format!("large.json: line {line}: is not UTF-8 text (byte 0xe9 at offset {at}); save the file as UTF-8");
+        assert!(e.ends_with(&expected), "{e}");
+        assert!(Mapped::open(&dir.0).is_none(), "a directory is not mapped");
+    }
+
     #[test]
     fn yaml_document_split_follows_the_markers() {
         let docs = yaml_documents("%YAML 1.2\n---\na: 1\n--- # two\nb: 2\n...\n# trailing comment\n---\n");
