@@ -576,7 +576,7 @@ mod tests {
         // Half the clusters have Calico tiers and policies.
         if rng.below(2) == 0 {
             for p in &mut s.pods {
-                p.service_account = Some(rng.pick(&["default", "api"]).to_string());
+                p.service_account = Some(rng.pick(&["default", "api"]).into());
             }
             s.calico = random_calico(&mut rng);
         }

@@ -135,16 +135,18 @@ pub struct Pod {
     /// `status.podIPs` (or `status.podIP`); empty for a pod not yet scheduled or a template.
     pub ips: Vec<IpAddr>,
     pub host_network: bool,
-    /// `status.phase` (`Running`, `Pending`, ...), when known.
-    pub phase: Option<String>,
-    pub node: Option<String>,
-    /// The controller that owns the pod (`ReplicaSet/web-7d9f`), when known.
-    pub owner: Option<OwnerRef>,
+    /// `status.phase` (`Running`, `Pending`, ...), when known. Sources share one `Arc` between
+    /// pods with the same phase, node or service account: 100,000 pods have a few of each.
+    pub phase: Option<Arc<str>>,
+    pub node: Option<Arc<str>>,
+    /// The controller that owns the pod (`ReplicaSet/web-7d9f`), when known; boxed, as a pod
+    /// is mostly held, not asked for its owner.
+    pub owner: Option<Box<OwnerRef>>,
     /// The service-mesh sidecar proxy the pod runs, if any.
     pub mesh: Option<Mesh>,
     /// `spec.serviceAccountName`; `None` when not written, which the API server's admission
     /// makes `default`. Calico policies match it.
-    pub service_account: Option<String>,
+    pub service_account: Option<Arc<str>>,
 }
 
 impl Pod {
@@ -439,7 +441,7 @@ pub struct Workload {
     pub template_ports: Arc<[ContainerPort]>,
     pub host_network: bool,
     /// The template's service account (`None`: not written, so `default`).
-    pub service_account: Option<String>,
+    pub service_account: Option<Arc<str>>,
 }
 
 impl Workload {

@@ -17,7 +17,7 @@
 //! `protocol`, `port_number`, `check_port_name`); the builder keeps the result.
 
 use crate::engine::Mesh;
-use crate::render::escape::printable;
+use crate::render::escape::{escaped, printable};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -58,6 +58,8 @@ pub struct SnapshotBuilder {
     cluster_policies: Keyed<crate::engine::tiers::ClusterPolicy>,
     labels: LabelInterner,
     ports: HashSet<Arc<[ContainerPort]>, FxBuild>,
+    /// Phases, nodes and service accounts, one `Arc` each: `shared`.
+    strings: HashSet<Arc<str>, FxBuild>,
     /// Objects of the kinds read, counting repeats.
     read: usize,
     /// Objects of other kinds, by kind, since the last `take_other_kinds`.
@@ -112,6 +114,7 @@ impl SnapshotBuilder {
             cluster_policies: Keyed::default(),
             labels: LabelInterner::default(),
             ports: HashSet::default(),
+            strings: HashSet::default(),
             read: 0,
             other_kinds: BTreeMap::new(),
             warnings: Vec::new(),
@@ -119,6 +122,17 @@ impl SnapshotBuilder {
             unknown_reported: 0,
             files: Vec::new(),
         }
+    }
+
+    /// The one shared copy of a phase, node name or service account, made printable.
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        let text = escaped(text);
+        if let Some(shared) = self.strings.get(text.as_ref()) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(text.as_ref());
+        self.strings.insert(shared.clone());
+        shared
     }
 
     /// How many objects of the kinds kubectl-deny reads were added (repeats included).
@@ -351,9 +365,9 @@ impl SnapshotBuilder {
             .unwrap_or_default()
             .into_iter()
             .find(|owner| owner.controller == Some(true))
-            .map(|owner| OwnerRef { kind: printable(&owner.kind), name: printable(&owner.name) });
+            .map(|owner| Box::new(OwnerRef { kind: printable(&owner.kind), name: printable(&owner.name) }));
         let mesh = sidecar_mesh(&spec);
-        let service_account = service_account_of(&spec);
+        let service_account = service_account_of(&spec).map(|account| self.shared(account));
         let pod = Pod {
             namespace,
             name,
@@ -361,8 +375,8 @@ impl SnapshotBuilder {
             ports,
             ips,
             host_network: spec.host_network.unwrap_or(false),
-            phase: status.phase.map(|phase| printable(&phase)),
-            node: spec.node_name.filter(|node| !node.is_empty()).map(|node| printable(&node)),
+            phase: status.phase.map(|phase| self.shared(&phase)),
+            node: spec.node_name.filter(|node| !node.is_empty()).map(|node| self.shared(&node)),
             owner,
             mesh,
             service_account,
@@ -775,7 +789,7 @@ impl SnapshotBuilder {
             template_labels,
             template_ports,
             host_network: pod_spec.host_network.unwrap_or(false),
-            service_account: service_account_of(&pod_spec),
+            service_account: service_account_of(&pod_spec).map(|account| self.shared(account)),
         };
         self.read += 1;
         self.keep(kind.as_str(), workload, at, |b| &mut b.workloads);
@@ -1175,8 +1189,8 @@ fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
 /// A pod's service account as written: `serviceAccountName`, else the deprecated
 /// `serviceAccount`; `None` when neither is (the API server's admission then sets `default`,
 /// which is what `engine::calico` takes `None` for, without a string per pod).
-fn service_account_of(spec: &wire::PodSpec<'_>) -> Option<String> {
-    let named = |s: &Option<Str<'_>>| s.as_deref().filter(|s| !s.is_empty()).map(printable);
+fn service_account_of<'s>(spec: &'s wire::PodSpec<'_>) -> Option<&'s str> {
+    let named = |s: &'s Option<Str<'_>>| s.as_deref().filter(|s| !s.is_empty());
     named(&spec.service_account_name).or_else(|| named(&spec.service_account))
 }
 
@@ -2146,7 +2160,7 @@ mod tests {
             "kind: Pod\nmetadata:\n  name: web-1\n  ownerReferences:\n  - {kind: Node, name: n1}\n  - {kind: ReplicaSet, name: web-7d9f, controller: true}\nspec: {hostNetwork: true, nodeName: n1}\nstatus:\n  phase: Running\n  podIP: 10.0.0.1\n  podIPs: [{ip: 10.0.0.1}, {ip: 'fd00::1'}]\n",
         );
         let pod = &s.pods[0];
-        assert_eq!(pod.owner, Some(OwnerRef { kind: "ReplicaSet".into(), name: "web-7d9f".into() }));
+        assert_eq!(pod.owner, Some(Box::new(OwnerRef { kind: "ReplicaSet".into(), name: "web-7d9f".into() })));
         assert_eq!(pod.ips, vec!["10.0.0.1".parse::<IpAddr>().unwrap(), "fd00::1".parse().unwrap()]);
         assert_eq!((pod.host_network, pod.phase.as_deref(), pod.node.as_deref()), (true, Some("Running"), Some("n1")));
     }
