@@ -533,7 +533,9 @@ fn label_classes(keys: &BTreeMap<&str, BTreeSet<&str>>, namespace: bool) -> Opti
     }
     if namespace {
         for l in &mut classes {
-            l.entry(NAMESPACE_NAME_LABEL.to_string()).or_insert_with(|| OTHER_VALUE.to_string());
+            if !l.contains_key(NAMESPACE_NAME_LABEL) {
+                l.insert(NAMESPACE_NAME_LABEL.to_string(), OTHER_VALUE.to_string());
+            }
         }
     }
     Some(classes.into_iter().map(Some).collect())

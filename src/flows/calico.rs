@@ -183,7 +183,7 @@ pub fn labels(raw: &RawValue) -> Result<crate::engine::Labels, String> {
     let shape: Shape =
         serde_json::from_str(raw.get()).map_err(|_| "labels are neither a list nor a map".to_string())?;
     Ok(match shape {
-        Shape::Map(m) => m,
+        Shape::Map(m) => m.into(),
         Shape::Wrapped { labels: l } | Shape::List(l) => l
             .into_iter()
             .map(|kv| match kv.split_once('=') {

@@ -155,7 +155,7 @@ fn every_pod() -> Option<LabelSelector> {
 }
 
 fn match_labels(labels: &Labels) -> LabelSelector {
-    LabelSelector { match_labels: Some(labels.clone()), match_expressions: None }
+    LabelSelector { match_labels: Some(labels.to_map()), match_expressions: None }
 }
 
 pub(crate) fn namespace_named(ns: &str) -> LabelSelector {

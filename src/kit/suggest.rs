@@ -77,7 +77,7 @@ impl Party {
             .to_string();
         Party::Pods {
             namespace: namespace.to_string(),
-            selector: LabelSelector { match_labels: Some(stable), match_expressions: None },
+            selector: LabelSelector { match_labels: Some(stable.to_map()), match_expressions: None },
             short,
             what,
         }
@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn a_pod_is_selected_by_its_stable_labels_not_by_its_template_hash() {
         let Party::Pods { selector, short, .. } = pods("a", "web") else { panic!() };
-        assert_eq!(selector.match_labels, Some(Labels::from([("app".to_string(), "web".to_string())])));
+        assert_eq!(selector.match_labels, Some(Labels::from([("app".to_string(), "web".to_string())]).to_map()));
         assert_eq!(short, "web");
     }
 
@@ -384,7 +384,7 @@ mod tests {
         let Party::Pods { selector, .. } = Party::pod("a", "agent-x2x4v", &labels, "a/agent-x2x4v".into()) else {
             panic!()
         };
-        assert_eq!(selector.match_labels, Some(Labels::from([("k8s-app".to_string(), "agent".to_string())])));
+        assert_eq!(selector.match_labels, Some(Labels::from([("k8s-app".to_string(), "agent".to_string())]).to_map()));
     }
 
     #[test]

@@ -163,7 +163,7 @@ impl Inputs<'_> {
     }
 }
 
-fn labels(map: &std::collections::BTreeMap<String, String>) -> String {
+fn labels(map: &crate::engine::Labels) -> String {
     map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 

@@ -1182,8 +1182,9 @@ fn canonical(labels: LabelMap<'_>) -> Vec<(Str<'_>, Str<'_>)> {
     pairs
 }
 
+/// Labels from `canonical` pairs (sorted, each key once).
 fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    Labels::from_sorted(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }
 
 /// A pod's service account as written: `serviceAccountName`, else the deprecated

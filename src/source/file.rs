@@ -515,7 +515,7 @@ struct Mapped {
 
 impl Mapped {
     /// Smaller files are read: mapping costs more than it saves there.
-    const FROM: u64 = 4 << 20;
+    const FROM: u64 = 1 << 20;
 
     /// The file mapped, when it is a regular file of at least `FROM` bytes and can be mapped;
     /// otherwise `None`, and the file is read as usual (which reports any error).
@@ -544,8 +544,8 @@ struct Behind<'m> {
 }
 
 impl<'m> Behind<'m> {
-    const STEP: usize = 4 << 20;
-    const KEEP: usize = 1 << 20;
+    const STEP: usize = 1 << 20;
+    const KEEP: usize = 256 << 10;
 
     /// For text that is not mapped: gives back nothing.
     fn none() -> Behind<'static> {
@@ -1446,7 +1446,7 @@ mod tests {
     fn a_large_file_is_mapped_and_reads_as_its_text_does() {
         let dir = TempDir::new("mapped");
         let path = dir.0.join("large.json");
-        let text = large_list(36_000, Behind::STEP);
+        let text = large_list(9_000, Behind::STEP);
         assert!(text.len() as u64 > Mapped::FROM && text.len() > Behind::STEP + 2 * Behind::KEEP, "{}", text.len());
         assert_eq!(&text.as_bytes()[Behind::STEP - 1..Behind::STEP + 2], "€".as_bytes(), "the step cuts the €");
         fs::write(&path, &text).unwrap();
@@ -1459,7 +1459,7 @@ mod tests {
         assert!(map.map[..] == *text.as_bytes(), "pages given back read the same again");
         let mapped = load(std::slice::from_ref(&path), "default", &mut std::io::empty()).unwrap();
         let read = load_str(&text, "large.json", "default").unwrap();
-        assert_eq!(mapped.pods.len(), 36_000);
+        assert_eq!(mapped.pods.len(), 9_000);
         assert_eq!(mapped.pods, read.pods);
     }
 
@@ -1518,7 +1518,7 @@ mod tests {
     fn a_mapped_file_that_is_not_utf8_is_the_same_error() {
         let dir = TempDir::new("mapped-latin1");
         let path = dir.0.join("large.json");
-        let mut bytes = large_list(36_000, Behind::STEP).into_bytes();
+        let mut bytes = large_list(9_000, Behind::STEP).into_bytes();
         let at = bytes.len() - 100;
         bytes[at] = 0xe9;
         let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
