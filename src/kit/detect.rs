@@ -452,7 +452,7 @@ enum Evidence<'a> {
 
 fn signature_of(snapshot: &Snapshot, namespace: &str, labels: &Labels) -> Option<usize> {
     SIGNATURES.iter().position(|s| {
-        s.labels.iter().all(|(k, v)| labels.get(*k).map(String::as_str) == Some(*v))
+        s.labels.iter().all(|(k, v)| labels.get(k).map(String::as_str) == Some(*v))
             && s.companion.is_none_or(|(k, v)| namespace_has_label(snapshot, namespace, k, v))
     })
 }

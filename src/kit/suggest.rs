@@ -72,7 +72,7 @@ impl Party {
             .collect();
         let short = ["app.kubernetes.io/name", "app", "k8s-app"]
             .iter()
-            .find_map(|k| stable.get(*k))
+            .find_map(|k| stable.get(k))
             .map_or(name, String::as_str)
             .to_string();
         Party::Pods {

@@ -1371,8 +1371,8 @@ mod tests {
     fn eval(g: &Gen, l: &Labels) -> bool {
         match g {
             Gen::All | Gen::Global => true,
-            Gen::Has(k) => l.contains_key(*k),
-            Gen::Cmp(k, op, v) => match (l.get(*k), *op) {
+            Gen::Has(k) => l.contains_key(k),
+            Gen::Cmp(k, op, v) => match (l.get(k), *op) {
                 (None, "!=") => true,
                 (None, _) => false,
                 (Some(x), "==") => x == v,
@@ -1381,7 +1381,7 @@ mod tests {
                 (Some(x), "starts with") => x.starts_with(v),
                 (Some(x), _) => x.ends_with(v),
             },
-            Gen::Set(k, negated, vs) => match l.get(*k) {
+            Gen::Set(k, negated, vs) => match l.get(k) {
                 None => *negated,
                 Some(x) => vs.contains(&x.as_str()) != *negated,
             },
