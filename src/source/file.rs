@@ -322,7 +322,21 @@ impl Loader {
         if self.builder.objects_read() == 0 {
             return Err(nothing_read(flag, &self.inputs));
         }
-        Ok(Loaded { snapshot: self.builder.finish(), notices: self.notices })
+        let snapshot = self.builder.finish();
+        give_back_freed_memory();
+        Ok(Loaded { snapshot, notices: self.notices })
+    }
+}
+
+/// Returns to the system the memory freed while reading: the parsed objects, freed by the
+/// thread that converted them into the arena of the thread that parsed them, and the builder's
+/// indexes. glibc keeps both for reuse, but the command that follows allocates from its own
+/// thread's arena, so they would only add to its peak (issue 16.2: 5 MB on the lean snapshot).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
