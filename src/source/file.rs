@@ -1,8 +1,10 @@
 //! Manifests given with `-f`: files, directories (recursive) and stdin, in YAML or JSON; and the
 //! output of `kubectl kustomize` for `-k`.
 //!
-//! A file is read into memory once and parsed with strings borrowed from it; objects go to the
-//! `SnapshotBuilder` as they are parsed, so a List is never held whole. JSON (text whose first
+//! A file is read into memory once (mapped from 1 MB on, the pages already read given back as the
+//! reader moves on: `Mapped`, `Behind`) and parsed with strings borrowed from it; objects go to the
+//! `SnapshotBuilder` as they are parsed, so a List is never held whole. A large JSON document is
+//! parsed on one thread while another converts (`read_document_in_two`). JSON (text whose first
 //! character is `{` or `[`, as kubectl decides, unless a line holds a `---` document marker) is
 //! read in one pass. YAML is split into its documents, each read in one pass too unless an object
 //! puts a field before its `kind`; then the document is probed for its kinds and read again (see
