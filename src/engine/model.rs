@@ -638,3 +638,33 @@ pub struct IngressClass {
     /// `spec.controller`, e.g. `k8s.io/ingress-nginx`.
     pub controller: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(k: &str, v: &str) -> (String, String) {
+        (k.to_string(), v.to_string())
+    }
+
+    /// `Labels` answers as the `BTreeMap` it replaced: sorted keys, the last of a repeated key,
+    /// printed and serialized as a map.
+    #[test]
+    fn labels_behave_as_a_sorted_map() {
+        let mut labels: Labels = [pair("tier", "web"), pair("app", "a"), pair("app", "b")].into_iter().collect();
+        assert_eq!(labels.keys().map(String::as_str).collect::<Vec<_>>(), ["app", "tier"]);
+        assert_eq!(labels.get("app").map(String::as_str), Some("b"), "the last value of a repeated key");
+        assert_eq!(labels.insert("zone".into(), "1".into()), None);
+        assert_eq!(labels.insert("app".into(), "c".into()).as_deref(), Some("b"));
+        assert!(labels.contains_key("zone") && !labels.contains_key("zon"));
+        assert_eq!(labels.remove("tier").as_deref(), Some("web"));
+        assert_eq!(format!("{labels:?}"), r#"{"app": "c", "zone": "1"}"#);
+        assert_eq!(serde_json::to_string(&labels).unwrap(), r#"{"app":"c","zone":"1"}"#);
+        let map = labels.to_map();
+        assert_eq!(Labels::from(map), labels);
+        labels.retain(|k, _| k != "app");
+        assert_eq!(labels.len(), 1);
+        let (a, b) = (Labels::from([pair("a", "1")]), Labels::from([pair("a", "1"), pair("b", "1")]));
+        assert!(a < b, "ordered as maps are: pair by pair");
+    }
+}

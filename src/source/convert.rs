@@ -2123,6 +2123,18 @@ mod tests {
     }
 
     #[test]
+    fn phases_nodes_and_service_accounts_are_shared_and_printable() {
+        let s = snapshot(
+            "kind: Pod\nmetadata: {name: a}\nspec: {nodeName: n1, serviceAccountName: api}\nstatus: {phase: Running}\n---\nkind: Pod\nmetadata: {name: b}\nspec: {nodeName: n1, serviceAccountName: api}\nstatus: {phase: Running}\n---\nkind: Pod\nmetadata: {name: c}\nspec: {nodeName: \"n\\e[2J\"}\n",
+        );
+        let (a, b) = (&s.pods[0], &s.pods[1]);
+        for (x, y) in [(&a.node, &b.node), (&a.phase, &b.phase), (&a.service_account, &b.service_account)] {
+            assert!(Arc::ptr_eq(x.as_ref().unwrap(), y.as_ref().unwrap()));
+        }
+        assert_eq!(s.pods[2].node.as_deref(), Some("n\\u{1b}[2J"), "escaped as before");
+    }
+
+    #[test]
     fn container_port_lists_are_interned_into_one_arc() {
         let pod = |name: &str| {
             format!(

@@ -541,8 +541,8 @@ impl Mapped {
         if !metadata.is_file() || metadata.len() < Self::FROM {
             return None;
         }
-        // SAFETY: the mapping is read-only and private to this process; its contents change only
-        // if another process writes the file while it is read (see the type's documentation).
+        // SAFETY: the mapping is read-only; its contents change only if another process writes the
+        // file while it is read (see the type's documentation).
         let map = unsafe { memmap2::MmapOptions::new().map(&file) }.ok()?;
         let _ = map.advise(memmap2::Advice::Sequential);
         Some(Mapped { map })
