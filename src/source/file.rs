@@ -651,6 +651,23 @@ impl<'p> Mode<'p> {
     }
 }
 
+/// Adds an object read at `items` of the Lists of the document at `location`, then gives back the
+/// pages behind it.
+fn add_object(
+    builder: &mut SnapshotBuilder,
+    location: &mut Location,
+    object: Object<'_>,
+    items: &[usize],
+    behind: &Behind<'_>,
+) -> Result<(), SourceError> {
+    location.items.clear();
+    location.items.extend_from_slice(items);
+    let address = object.address();
+    builder.add(object, location)?;
+    behind.reached(address);
+    Ok(())
+}
+
 /// Reads one document and hands its objects to the builder as they are read.
 fn read_document<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -662,15 +679,10 @@ fn read_document<'de, D: Deserializer<'de>>(
     let mut rejected = None;
     let mut location = at.clone();
     let mut sink = |object: Object<'de>, items: &[usize]| {
-        location.items.clear();
-        location.items.extend_from_slice(items);
-        let address = object.address();
-        builder.add(object, &location).map_err(|e| {
+        add_object(builder, &mut location, object, items, behind).map_err(|e| {
             rejected = Some(e);
             Stopped
-        })?;
-        behind.reached(address);
-        Ok(())
+        })
     };
     let parsed = mode.seed(&mut sink).deserialize(deserializer);
     match (rejected, parsed) {
@@ -726,14 +738,10 @@ fn read_document_in_two<'de, D: Deserializer<'de>>(
             let mut location = at.clone();
             for (objects, indices) in batches {
                 for (object, items) in objects {
-                    location.items.clear();
-                    location.items.extend_from_slice(&indices[items]);
-                    let address = object.address();
-                    if let Err(e) = builder.add(object, &location) {
+                    if let Err(e) = add_object(builder, &mut location, object, &indices[items], behind) {
                         stop.store(true, Ordering::Relaxed);
                         return Some(e);
                     }
-                    behind.reached(address);
                 }
             }
             None
