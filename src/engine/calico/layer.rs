@@ -26,6 +26,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use super::model::{
     Action, BUILT_IN_TIERS, CalicoKind, CalicoObjects, CalicoPolicy, CalicoPort, CalicoRule, DEFAULT_TIER, EntityRule,
     KUBERNETES_POLICY_ORDER, Tier, TierAction,
@@ -79,7 +81,13 @@ pub fn tier_layers<'s>(snapshot: &'s Snapshot) -> Vec<TierLayer<'s>> {
         }
         members.sort_by(|a, b| a.order().total_cmp(&b.order()).then_with(|| a.sort_name().cmp(&b.sort_name())));
         let compiled = members.iter().map(|m| Compiled::of(*m)).collect();
-        out.push(TierLayer { id: format!("calico-tier:{}", tier.name), tier, members, compiled });
+        out.push(TierLayer {
+            id: format!("calico-tier:{}", tier.name),
+            tier,
+            members,
+            compiled,
+            kinds: std::sync::OnceLock::new(),
+        });
     }
     out
 }
@@ -349,6 +357,8 @@ pub struct TierLayer<'s> {
     pub tier: Tier,
     pub members: Vec<Member<'s>>,
     compiled: Vec<Compiled>,
+    /// The kinds of pods `exact` tells apart, found on first need (`Kinds`).
+    kinds: std::sync::OnceLock<Kinds>,
 }
 
 /// The flow as a rule sees it.
@@ -1015,19 +1025,19 @@ impl Layer for TierLayer<'_> {
         // Today's pods are weighed exactly against every peer, once per kind of pod: pods `exact`
         // cannot tell apart share one answer, and one peer stands for its kind. Without this, a
         // namespace of a 5,000-pod cluster cost 5,000 x 5,000 evaluations (25 s for `list`).
-        let addresses = self.addresses_matter();
-        let peers = distinct_peers(engine, addresses);
-        let mut answers: HashMap<ExactKey<'_>, Coverage> = HashMap::new();
+        let kinds = self.kinds.get_or_init(|| Kinds::of(engine.snapshot(), self.address_use()));
+        let all = &engine.snapshot().pods;
+        let peers: Vec<&Pod> = kinds.representatives.iter().map(|&i| &all[i]).collect();
+        let mut answers: HashMap<usize, Coverage> = HashMap::new();
         for (k, pod) in pods.iter().enumerate() {
             let labels = endpoint_labels(engine, pod);
             let selecting: Vec<usize> = (0..self.members.len())
                 .filter(|&i| !pod.host_network && self.selects(engine, i, pod, &labels, direction))
                 .collect();
             // Today's pods: exactly, peer by peer; the rule walk only names the policies.
-            let mut exact = || {
-                *answers
-                    .entry(ExactKey::of(pod, addresses))
-                    .or_insert_with(|| self.exact(engine, pod, direction, &peers))
+            let mut exact = || match kinds.of_pod(pod) {
+                Some(kind) => *answers.entry(kind).or_insert_with(|| self.exact(engine, pod, direction, &peers)),
+                None => self.exact(engine, pod, direction, &peers),
             };
             let (c, by) = match self.cover(&selecting, direction, ipv6) {
                 _ if selecting.is_empty() => (Coverage::HandsOn, Vec::new()),
@@ -1252,60 +1262,130 @@ impl TierLayer<'_> {
     }
 }
 
+/// How a tier looks at pods' addresses.
+#[derive(Debug, PartialEq)]
+enum AddressUse {
+    /// Through these networks only (Calico `nets` and `notNets`, NetworkPolicy `ipBlock` CIDRs
+    /// and their exceptions, cluster-wide `networks`): two pods whose every address falls in the
+    /// same of them are the same to the tier. None: the tier never looks at addresses.
+    Networks(Vec<IpNet>),
+    /// Otherwise too (Calico `services`, whose backends are found by address; a cluster-wide
+    /// `nodes` peer, or one of a kind unknown here): every address counts.
+    Exact,
+}
+
 impl TierLayer<'_> {
-    /// Whether some member tells pods apart by their addresses: Calico `nets`, `notNets`,
-    /// `services` (backends are found by address) or `ipVersion`; a NetworkPolicy `ipBlock`; a
-    /// cluster-wide `networks` or `nodes` peer (or one of a kind unknown here). Otherwise two pods
-    /// with the same namespace, labels, service account and ports are the same to the tier.
-    fn addresses_matter(&self) -> bool {
-        let calico_entity = |e: &EntityRule| !e.nets.is_empty() || !e.not_nets.is_empty() || e.services.is_some();
-        self.members.iter().any(|member| match member {
-            Member::Calico(p) => p
-                .ingress
-                .iter()
-                .chain(&p.egress)
-                .any(|r| r.ip_version.is_some() || calico_entity(&r.source) || calico_entity(&r.destination)),
-            Member::Kubernetes(p) => [Direction::Ingress, Direction::Egress]
-                .into_iter()
-                .any(|d| rules_for(p, d).iter().any(|r| r.peers.iter().any(|peer| matches!(peer, Peer::IpBlock(_))))),
-            Member::Cluster(p) => [Direction::Ingress, Direction::Egress].into_iter().any(|d| {
-                p.rules(d).iter().any(|r| {
-                    r.peers.iter().any(|peer| {
-                        !matches!(peer, TierPeer::Namespaces(_) | TierPeer::Pods { .. } | TierPeer::DomainNames(_))
-                    })
-                })
-            }),
-        })
+    fn address_use(&self) -> AddressUse {
+        let mut networks: Vec<IpNet> = Vec::new();
+        for member in &self.members {
+            match member {
+                Member::Calico(p) => {
+                    for e in p.ingress.iter().chain(&p.egress).flat_map(|r| [&r.source, &r.destination]) {
+                        if e.services.is_some() {
+                            return AddressUse::Exact;
+                        }
+                        networks.extend(e.nets.iter().chain(&e.not_nets));
+                    }
+                }
+                Member::Kubernetes(p) => {
+                    for d in [Direction::Ingress, Direction::Egress] {
+                        for peer in rules_for(p, d).iter().flat_map(|r| &r.peers) {
+                            if let Peer::IpBlock(block) = peer {
+                                networks.push(block.cidr);
+                                networks.extend(&block.except);
+                            }
+                        }
+                    }
+                }
+                Member::Cluster(p) => {
+                    for d in [Direction::Ingress, Direction::Egress] {
+                        for peer in p.rules(d).iter().flat_map(|r| &r.peers) {
+                            match peer {
+                                TierPeer::Namespaces(_) | TierPeer::Pods { .. } | TierPeer::DomainNames(_) => {}
+                                TierPeer::Networks(nets) => networks.extend(nets),
+                                TierPeer::Nodes(_) | TierPeer::Unknown => return AddressUse::Exact,
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        networks.sort_unstable();
+        networks.dedup();
+        AddressUse::Networks(networks)
     }
 }
 
 /// What `TierLayer::exact` tells pods apart by: namespace, labels, service account, declared
-/// ports (named ports resolve on them), and the addresses only when the tier looks at addresses.
+/// ports (named ports resolve on them), the family of the first address (`ipVersion`), and for
+/// each address the tier's networks holding it (or the addresses themselves, `AddressUse::Exact`).
 #[derive(PartialEq, Eq, Hash)]
 struct ExactKey<'p> {
     namespace: &'p str,
     labels: &'p Labels,
     service_account: Option<&'p str>,
     ports: &'p [ContainerPort],
+    family: Option<bool>,
     ips: Option<&'p [IpAddr]>,
+    /// Per address, the indices of the networks holding it, each address ended by `u32::MAX`.
+    networks: Vec<u32>,
 }
 
 impl<'p> ExactKey<'p> {
-    fn of(pod: &'p Pod, addresses: bool) -> Self {
+    fn of(pod: &'p Pod, addresses: &AddressUse) -> Self {
+        let mut networks = Vec::new();
+        let ips = match addresses {
+            AddressUse::Exact => Some(&pod.ips[..]),
+            AddressUse::Networks(nets) => {
+                if !nets.is_empty() {
+                    for ip in &pod.ips {
+                        networks.extend((0..nets.len()).filter(|&i| nets[i].contains(ip)).map(|i| i as u32));
+                        networks.push(u32::MAX);
+                    }
+                }
+                None
+            }
+        };
         ExactKey {
             namespace: &pod.namespace,
             labels: &pod.labels,
             service_account: pod.service_account.as_deref(),
             ports: &pod.ports,
-            ips: addresses.then_some(&pod.ips[..]),
+            family: pod.ips.first().map(IpAddr::is_ipv4),
+            ips,
+            networks,
         }
     }
 }
 
-/// One pod of each kind `exact` tells apart, off the host network (the peers a tier can weigh).
-fn distinct_peers<'s>(engine: &Engine<'s>, addresses: bool) -> Vec<&'s Pod> {
-    let mut seen = std::collections::HashSet::new();
-    engine.snapshot().pods.iter().filter(|p| !p.host_network && seen.insert(ExactKey::of(p, addresses))).collect()
+/// The kinds of the snapshot's pods off the host network (the peers a tier can weigh) that
+/// `exact` tells apart: the pod standing for each (its index), and each pod's kind, by the pod's
+/// address in the snapshot the layer was built from.
+struct Kinds {
+    representatives: Vec<usize>,
+    kind_of: HashMap<usize, usize>,
+}
+
+impl Kinds {
+    fn of(snapshot: &Snapshot, addresses: AddressUse) -> Self {
+        let mut index: HashMap<ExactKey<'_>, usize> = HashMap::new();
+        let mut representatives = Vec::new();
+        let mut kind_of = HashMap::new();
+        for (i, pod) in snapshot.pods.iter().enumerate().filter(|(_, p)| !p.host_network) {
+            let next = representatives.len();
+            let kind = *index.entry(ExactKey::of(pod, &addresses)).or_insert(next);
+            if kind == next {
+                representatives.push(i);
+            }
+            kind_of.insert(pod as *const Pod as usize, kind);
+        }
+        Kinds { representatives, kind_of }
+    }
+
+    /// A pod's kind; none for a pod not of the snapshot (a stand-in) or on the host network.
+    fn of_pod(&self, pod: &Pod) -> Option<usize> {
+        self.kind_of.get(&(pod as *const Pod as usize)).copied()
+    }
 }
 
 /// A rule that matches every flow: no criterion at all (beyond `Log`'s nothing).
@@ -1595,9 +1675,27 @@ mod tests {
     #[test]
     fn a_kind_of_pod_stands_for_its_members_in_coverage() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let (mut weighed, mut merged) = (0, 0);
-        for dir in ["examples-calico", "tests/fixtures/cli/calico_tiers", "tests/fixtures/cli/calico_cluster_wide"] {
-            let mut snapshot = crate::source::file::load(&[root.join(dir)], "default", &mut std::io::empty()).unwrap();
+        let (mut weighed, mut merged, mut merged_by_networks) = (0, 0, 0);
+        // A tier that looks at addresses through networks: pods in 10.0.1.0/24 and out of it.
+        let nets = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: from-net}\nspec:\n  \
+                    selector: app == 'web'\n  types: [Ingress, Egress]\n  ingress:\n  - action: Allow\n    source: \
+                    {nets: [10.0.1.0/24]}\n  - action: Deny\n    source: {notNets: [10.0.0.0/16]}\n  egress:\n  - \
+                    action: Allow\n---\n"
+            .to_string()
+            + &["web-a 10.0.1.5", "web-b 10.0.2.5", "api-a 10.0.1.6", "api-b 10.0.1.7", "api-c 10.0.9.9", "api-d 10.1.0.1"]
+                .map(|pod| {
+                    let (name, ip) = pod.split_once(' ').unwrap();
+                    let app = &name[..3];
+                    format!("kind: Pod\nmetadata: {{name: {name}, namespace: shop, labels: {{app: {app}}}}}\nstatus: {{podIP: {ip}}}\n---\n")
+                })
+                .concat();
+        for dir in
+            ["examples-calico", "tests/fixtures/cli/calico_tiers", "tests/fixtures/cli/calico_cluster_wide", "nets"]
+        {
+            let mut snapshot = match dir {
+                "nets" => crate::source::file::load_str(&nets, "nets.yaml", "default").unwrap(),
+                dir => crate::source::file::load(&[root.join(dir)], "default", &mut std::io::empty()).unwrap(),
+            };
             // A replica of every pod: same namespace, labels and ports, another name and address.
             let replicas: Vec<Pod> = (snapshot.pods.iter())
                 .map(|p| Pod {
@@ -1615,19 +1713,23 @@ mod tests {
                 .collect();
             snapshot.pods.extend(replicas);
             let engine = Engine::new(&snapshot);
-            let every = distinct_peers(&engine, true);
+            let peers =
+                |kinds: &Kinds| -> Vec<&Pod> { kinds.representatives.iter().map(|&i| &snapshot.pods[i]).collect() };
+            let every = peers(&Kinds::of(&snapshot, AddressUse::Exact));
             for layer in tier_layers(&snapshot) {
-                let addresses = layer.addresses_matter();
-                let kinds = distinct_peers(&engine, addresses);
-                merged += every.len() - kinds.len();
+                let addresses = layer.address_use();
+                let by_networks = matches!(&addresses, AddressUse::Networks(nets) if !nets.is_empty());
+                let kinds = Kinds::of(&snapshot, addresses);
+                let kind_peers = peers(&kinds);
+                merged += every.len() - kind_peers.len();
+                merged_by_networks += if by_networks { every.len() - kind_peers.len() } else { 0 };
                 for pod in snapshot.pods.iter().filter(|p| !p.host_network) {
-                    let kind =
-                        kinds.iter().find(|k| ExactKey::of(k, addresses) == ExactKey::of(pod, addresses)).unwrap();
+                    let kind = &snapshot.pods[kinds.representatives[kinds.of_pod(pod).unwrap()]];
                     for direction in [Direction::Ingress, Direction::Egress] {
                         let exact = layer.exact(&engine, pod, direction, &every);
                         assert_eq!(
                             exact,
-                            layer.exact(&engine, kind, direction, &kinds),
+                            layer.exact(&engine, kind, direction, &kind_peers),
                             "{dir}: tier {}, {}/{} as {}/{}, {direction:?}",
                             layer.tier.name,
                             pod.namespace,
@@ -1640,6 +1742,9 @@ mod tests {
                 }
             }
         }
-        assert!(weighed > 50 && merged > 0, "{weighed} answers, {merged} peers merged into their kind");
+        assert!(
+            weighed > 50 && merged > 0 && merged_by_networks > 0,
+            "{weighed} answers, {merged} peers merged into their kind ({merged_by_networks} by networks)"
+        );
     }
 }
