@@ -1024,9 +1024,17 @@ impl Layer for TierLayer<'_> {
         let mut out = LayerCoverage::hands_on(pods.len());
         // Today's pods are weighed exactly against every peer, once per kind of pod: pods `exact`
         // cannot tell apart share one answer, and one peer stands for its kind. Without this, a
-        // namespace of a 5,000-pod cluster cost 5,000 x 5,000 evaluations (25 s for `list`).
-        let kinds = self.kinds.get_or_init(|| Kinds::of(engine.snapshot(), self.address_use()));
+        // namespace of a 5,000-pod cluster cost 5,000 x 5,000 evaluations (32 s for `list`).
         let all = &engine.snapshot().pods;
+        let fresh;
+        let kinds = match self.kinds.get_or_init(|| Kinds::of(engine.snapshot(), self.address_use())) {
+            kinds if kinds.pods == (all.as_ptr() as usize, all.len()) => kinds,
+            // An engine on another snapshot than the first one asked (tests build such).
+            _ => {
+                fresh = Kinds::of(engine.snapshot(), self.address_use());
+                &fresh
+            }
+        };
         let peers: Vec<&Pod> = kinds.representatives.iter().map(|&i| &all[i]).collect();
         let mut answers: HashMap<usize, Coverage> = HashMap::new();
         for (k, pod) in pods.iter().enumerate() {
@@ -1228,7 +1236,7 @@ impl TierLayer<'_> {
 
 impl TierLayer<'_> {
     /// For a pod of today that the tier selects: what it does, peer by peer, with every pod of
-    /// the cluster (one per distinct namespace, labels, service account and ports) on every port,
+    /// the cluster (one of each kind `Kinds` tells apart, in `peers`) on every port,
     /// through the same evaluation as `why`: some port of some peer denied (`Restricted`), every
     /// port of every peer allowed (`AllowedAll`), or the rest handed on (`HandsOn`).
     fn exact(&self, engine: &Engine<'_>, pod: &Pod, direction: Direction, peers: &[&Pod]) -> Coverage {
@@ -1362,6 +1370,8 @@ impl<'p> ExactKey<'p> {
 /// `exact` tells apart: the pod standing for each (its index), and each pod's kind, by the pod's
 /// address in the snapshot the layer was built from.
 struct Kinds {
+    /// The snapshot's pods these are of: where they start, and how many.
+    pods: (usize, usize),
     representatives: Vec<usize>,
     kind_of: HashMap<usize, usize>,
 }
@@ -1379,7 +1389,7 @@ impl Kinds {
             }
             kind_of.insert(pod as *const Pod as usize, kind);
         }
-        Kinds { representatives, kind_of }
+        Kinds { pods: (snapshot.pods.as_ptr() as usize, snapshot.pods.len()), representatives, kind_of }
     }
 
     /// A pod's kind; none for a pod not of the snapshot (a stand-in) or on the host network.
