@@ -865,7 +865,7 @@ impl SnapshotBuilder {
         match &meta.namespace {
             Some(ns) if !ns.is_empty() => {
                 check_namespace_field(ns, kind, at)?;
-                Ok(ns.to_string())
+                Ok(ns.as_str().to_owned())
             }
             _ => Ok(self.default_namespace.clone()),
         }
@@ -1184,7 +1184,8 @@ fn canonical(labels: LabelMap<'_>) -> Vec<(Str<'_>, Str<'_>)> {
 
 /// Labels from `canonical` pairs (sorted, each key once).
 fn owned_labels(pairs: &[(Str<'_>, Str<'_>)]) -> Labels {
-    Labels::from_sorted(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    // `as_str().to_owned()`, not `to_string()`: a copy, not a trip through `Display`.
+    Labels::from_sorted(pairs.iter().map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned())).collect())
 }
 
 /// A pod's service account as written: `serviceAccountName`, else the deprecated
@@ -1336,7 +1337,7 @@ pub(super) fn required_name(
                 );
                 return Err(with_address(error, address(name)));
             }
-            Ok(name.to_string())
+            Ok(name.as_str().to_owned())
         }
         _ => {
             let object = match namespace {

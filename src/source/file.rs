@@ -35,8 +35,9 @@ use crate::engine::Snapshot;
 /// The file extensions read from a directory. A file named explicitly is read whatever its name.
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
-/// The stack the reader runs on: serde reads nested maps and lists recursively, and YAML allows
-/// `yaml::MAX_DEPTH` levels (CustomResourceDefinition schemas nest deep).
+/// The stack the reader runs on (and the thread converting what it reads): serde reads nested
+/// maps and lists recursively, and YAML allows `yaml::MAX_DEPTH` levels (CustomResourceDefinition
+/// schemas nest deep); a Calico selector's parser recurses as deep as its parentheses.
 const READER_STACK: usize = 256 << 20;
 
 /// What was read: the snapshot, and the notes and warnings to show with the answer.
@@ -734,7 +735,9 @@ fn read_document_in_two<'de, D: Deserializer<'de>>(
     let outcome = std::thread::scope(|scope| {
         let stop = &stop;
         let builder = &mut *builder;
-        let converter = std::thread::Builder::new().name("converter".into()).spawn_scoped(scope, move || {
+        // The reader's stack: converting recurses as deep as what was read (a Calico selector).
+        let converter = std::thread::Builder::new().name("converter".into()).stack_size(READER_STACK);
+        let converter = converter.spawn_scoped(scope, move || {
             let mut location = at.clone();
             for (objects, indices) in batches {
                 for (object, items) in objects {
@@ -1536,6 +1539,22 @@ mod tests {
             assert!(one.0.starts_with(expected), "{case}: {}", one.0);
             assert_eq!(one.1.len(), if case.starts_with("unknown") { 2 } else { 0 }, "{case}: {:?}", one.1);
         }
+    }
+
+    /// The converting thread has the reader's stack: a Calico selector nested 20,000 deep in a
+    /// large document reads as it does in a small one (it overflowed a default thread's stack).
+    #[test]
+    fn the_converting_thread_reads_what_deep_nesting_the_reader_reads() {
+        let depth = 20_000;
+        let selector = format!("{}all(){}", "(".repeat(depth), ")".repeat(depth));
+        let deep = format!(
+            "{{\"apiVersion\": \"projectcalico.org/v3\", \"kind\": \"GlobalNetworkPolicy\", \"metadata\": {{\"name\": \
+             \"deep\"}}, \"spec\": {{\"selector\": \"{selector}\", \"types\": [\"Ingress\"]}}}},\n"
+        );
+        let text = large_list(7_000, 0).replacen("\"items\": [\n", &format!("\"items\": [\n{deep}"), 1);
+        assert!(text.len() >= TWO_THREADS_FROM);
+        let snapshot = load_str(&text, "deep.json", "default").unwrap();
+        assert_eq!((snapshot.calico.policies.len(), snapshot.pods.len()), (1, 7_000));
     }
 
     #[test]
